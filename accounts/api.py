@@ -1,0 +1,52 @@
+"""Accounts REST API: signup, JWT token and refresh, me."""
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
+
+from accounts.services import user_signup
+from accounts.throttles import SignInThrottle, SignUpThrottle
+
+
+class UserOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    email = serializers.EmailField()
+    username = serializers.CharField()
+
+
+class SignupApi(APIView):
+    permission_classes = [AllowAny]
+    authentication_classes = []
+    throttle_classes = [SignUpThrottle]
+
+    class InputSerializer(serializers.Serializer):
+        email = serializers.EmailField(max_length=254)
+        username = serializers.CharField(max_length=150)
+        password = serializers.CharField(max_length=128, write_only=True, trim_whitespace=False)
+
+    @extend_schema(request=InputSerializer, responses={201: UserOutputSerializer}, auth=[])
+    def post(self, request):
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = user_signup(**serializer.validated_data)
+        return Response(UserOutputSerializer(user).data, status=status.HTTP_201_CREATED)
+
+
+class TokenApi(TokenObtainPairView):
+    """Exchange email and password for an access and a refresh JWT."""
+
+    throttle_classes = [SignInThrottle]
+    authentication_classes = []
+
+
+class TokenRefreshApi(TokenRefreshView):
+    authentication_classes = []
+
+
+class MeApi(APIView):
+    @extend_schema(responses={200: UserOutputSerializer})
+    def get(self, request):
+        return Response(UserOutputSerializer(request.user).data)

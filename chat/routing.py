@@ -1,0 +1,3 @@
+"""WebSocket URL routes; the chat consumer registers /ws/ here."""
+
+websocket_urlpatterns: list = []

@@ -1,0 +1,56 @@
+"""Liveness and readiness endpoints for load balancers and orchestrators."""
+
+import asyncio
+import logging
+
+import redis.asyncio as aioredis
+from asgiref.sync import sync_to_async
+from django.conf import settings
+from django.db import connection
+from django.http import JsonResponse
+
+from config import lifecycle
+
+logger = logging.getLogger(__name__)
+
+CHECK_TIMEOUT_SECONDS = 2.0
+
+
+async def healthz(request):
+    return JsonResponse({"status": "ok"})
+
+
+def _database_answers() -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+        return cursor.fetchone()[0] == 1
+
+
+async def _redis_answers() -> bool:
+    if not settings.REDIS_URL:
+        return True  # in-memory channel layer: it answers while the process runs
+    client = aioredis.from_url(settings.REDIS_URL)
+    try:
+        return bool(await client.ping())
+    finally:
+        await client.aclose()
+
+
+async def _check(name: str, coroutine) -> tuple[str, bool]:
+    try:
+        return name, bool(await asyncio.wait_for(coroutine, CHECK_TIMEOUT_SECONDS))
+    except Exception:  # any failure means "not ready"; the reason goes to the log
+        logger.warning("readiness check %s failed", name, exc_info=True)
+        return name, False
+
+
+async def readyz(request):
+    results = dict(
+        await asyncio.gather(
+            _check("database", sync_to_async(_database_answers)()),
+            _check("channel_layer", _redis_answers()),
+        )
+    )
+    results["draining"] = lifecycle.draining.is_set()
+    ready = results["database"] and results["channel_layer"] and not results["draining"]
+    return JsonResponse({"ready": ready, "checks": results}, status=200 if ready else 503)

@@ -1,0 +1,34 @@
+"""The contract's page shape: {"results": [...], "next": <url or null>}."""
+
+from rest_framework.pagination import CursorPagination, PageNumberPagination
+from rest_framework.response import Response
+
+
+class ResultsPagination(PageNumberPagination):
+    page_size_query_param = "limit"
+    max_page_size = 100
+
+    def get_paginated_response(self, data):
+        return Response({"results": data, "next": self.get_next_link()})
+
+    def get_paginated_response_schema(self, schema):
+        return {
+            "type": "object",
+            "required": ["results", "next"],
+            "properties": {
+                "results": schema,
+                "next": {"type": "string", "nullable": True, "format": "uri"},
+            },
+        }
+
+
+class NewestFirstCursorPagination(CursorPagination):
+    """Stable pages over rows that keep arriving (ledger entries, newest first)."""
+
+    ordering = "-id"
+    page_size = 50
+
+    def get_paginated_response(self, data):
+        return Response({"results": data, "next": self.get_next_link()})
+
+    get_paginated_response_schema = ResultsPagination.get_paginated_response_schema

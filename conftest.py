@@ -1,0 +1,37 @@
+"""Test session guards and fixtures shared by every app.
+
+The suite runs against real PostgreSQL and Redis (bin/test provides them). Running it
+against SQLite is allowed only when asked for explicitly (TEST_EMBEDDED=1), so a missing
+service never turns into a silently weaker run.
+"""
+
+import os
+
+import pytest
+
+EMBEDDED = os.environ.get("TEST_EMBEDDED") == "1"
+
+
+def pytest_configure(config):
+    if not EMBEDDED and not os.environ.get("DATABASE_URL", "").startswith("postgres"):
+        raise pytest.UsageError(
+            "DATABASE_URL must point at PostgreSQL (run bin/test), or set TEST_EMBEDDED=1 for the embedded-mode run."
+        )
+    if not EMBEDDED and not os.environ.get("REDIS_URL"):
+        raise pytest.UsageError("REDIS_URL must point at Redis (run bin/test), or set TEST_EMBEDDED=1.")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache_and_throttles():
+    """Throttle counters live in the cache; start every test with none."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
+@pytest.fixture
+def api_client():
+    from rest_framework.test import APIClient
+
+    return APIClient()
