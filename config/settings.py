@@ -181,7 +181,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "config.pagination.ResultsPagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "config.errors.api_exception_handler",
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "config.schema.ContractAutoSchema",
     "DEFAULT_THROTTLE_RATES": {
         "signin": env.str("THROTTLE_SIGNIN", default="20/min"),
         "signup": env.str("THROTTLE_SIGNUP", default="10/min"),

@@ -1,0 +1,47 @@
+"""Operational endpoints: health, readiness, metrics, schema and offline API docs."""
+
+import pytest
+
+from config import lifecycle
+
+pytestmark = pytest.mark.django_db
+
+
+def test_healthz_answers_200(client):
+    assert client.get("/healthz").status_code == 200
+
+
+def test_readyz_is_200_while_database_and_layer_answer(client):
+    response = client.get("/readyz")
+    assert response.status_code == 200
+    assert response.json()["checks"] == {"database": True, "channel_layer": True, "draining": False}
+
+
+def test_readyz_is_503_while_draining(client):
+    lifecycle.draining.set()
+    try:
+        response = client.get("/readyz")
+    finally:
+        lifecycle.draining.clear()
+    assert response.status_code == 503
+    assert response.json()["checks"]["draining"] is True
+
+
+def test_metrics_exposes_prometheus_text(client):
+    client.get("/healthz")
+    response = client.get("/metrics")
+    assert response.status_code == 200
+    assert "django_http_requests_total_by_view_transport_method_total" in response.content.decode()
+
+
+def test_schema_lists_the_accounts_endpoints(client):
+    response = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+    paths = response.json()["paths"]
+    assert {"/api/auth/signup", "/api/auth/token", "/api/auth/token/refresh", "/api/auth/me"} <= set(paths)
+
+
+def test_swagger_ui_loads_its_assets_locally(client):
+    page = client.get("/api/docs/").content.decode()
+    assert "cdn" not in page.lower()
+    assert "/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js" in page
+    assert client.get("/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js").status_code == 200
