@@ -1,0 +1,36 @@
+"""Notifications to WebSocket clients: {type: "event", event, channel?, data}.
+
+Call these from services inside `transaction.on_commit`, so no client hears of a write
+that rolled back. User events reach every connection of that user without a subscribe;
+channel events reach the channel's subscribers.
+"""
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+
+
+def user_group(user_id: int) -> str:
+    return f"user.{user_id}"
+
+
+def channel_group(channel_id: int) -> str:
+    return f"channel.{channel_id}"
+
+
+def event_frame(event: str, data: dict, channel_id: int | None = None) -> dict:
+    frame = {"type": "event", "event": event, "data": data}
+    if channel_id is not None:
+        frame["channel"] = channel_id
+    return frame
+
+
+def publish_user_event(*, user_id: int, event: str, data: dict, channel_id: int | None = None) -> None:
+    async_to_sync(get_channel_layer().group_send)(
+        user_group(user_id), {"type": "client.frame", "frame": event_frame(event, data, channel_id)}
+    )
+
+
+def publish_channel_event(*, channel_id: int, event: str, data: dict) -> None:
+    async_to_sync(get_channel_layer().group_send)(
+        channel_group(channel_id), {"type": "client.frame", "frame": event_frame(event, data, channel_id)}
+    )
