@@ -1,0 +1,53 @@
+"""The MongoDB message store (pymongo), selected by MONGO_URL."""
+
+import pymongo
+from pymongo.errors import BulkWriteError
+
+from chat.stores.base import MessageStore
+
+DUPLICATE_KEY = 11000
+
+
+def _to_document(message: dict) -> dict:
+    document = dict(message)
+    document["_id"] = document.pop("id")
+    return document
+
+
+def _to_message(document: dict) -> dict:
+    message = {key: value for key, value in document.items() if key != "_id"}
+    return {"id": document["_id"], **message}
+
+
+class MongoMessageStore(MessageStore):
+    def __init__(self, database):
+        self.messages = database["messages"]
+        self.messages.create_index([("channel", pymongo.ASCENDING), ("seq", pymongo.ASCENDING)], unique=True)
+        self.messages.create_index([("channel", pymongo.ASCENDING), ("client_msg_id", pymongo.ASCENDING)], unique=True)
+
+    def insert_many(self, messages):
+        if not messages:
+            return
+        try:
+            self.messages.insert_many([_to_document(message) for message in messages], ordered=False)
+        except BulkWriteError as error:
+            # Already-stored messages are the expected result of an at-least-once retry.
+            if any(item["code"] != DUPLICATE_KEY for item in error.details.get("writeErrors", [])):
+                raise
+
+    def range(self, *, channel_id, after_seq=0, before_seq=None, limit, newest=False):
+        seq_filter = {"$gt": after_seq}
+        if before_seq is not None:
+            seq_filter["$lt"] = before_seq
+        cursor = self.messages.find({"channel": channel_id, "seq": seq_filter})
+        cursor = cursor.sort("seq", pymongo.DESCENDING if newest else pymongo.ASCENDING).limit(limit)
+        messages = [_to_message(document) for document in cursor]
+        return sorted(messages, key=lambda message: message["seq"]) if newest else messages
+
+    def max_seq(self, *, channel_id):
+        top = self.messages.find_one({"channel": channel_id}, sort=[("seq", pymongo.DESCENDING)])
+        return top["seq"] if top else 0
+
+    def find_by_client_msg_id(self, *, channel_id, client_msg_id):
+        document = self.messages.find_one({"channel": channel_id, "client_msg_id": client_msg_id})
+        return _to_message(document) if document else None

@@ -1,0 +1,52 @@
+"""The SQL message store (Django model); the embedded default."""
+
+from django.db.models import Max
+from django.utils.dateparse import parse_datetime
+
+from chat.models import Message
+from chat.stores.base import MessageStore
+
+
+def _to_row(message: dict) -> Message:
+    return Message(
+        id=message["id"],
+        channel_id=message["channel"],
+        seq=message["seq"],
+        sender_id=message["sender"]["id"],
+        sender_username=message["sender"]["username"],
+        body=message["body"],
+        client_msg_id=message["client_msg_id"],
+        created_at=parse_datetime(message["created_at"]),
+    )
+
+
+def _to_message(row: Message) -> dict:
+    return {
+        "id": row.id,
+        "channel": row.channel_id,
+        "seq": row.seq,
+        "sender": {"id": row.sender_id, "username": row.sender_username},
+        "body": row.body,
+        "client_msg_id": row.client_msg_id,
+        "created_at": row.created_at.isoformat(),
+    }
+
+
+class SqlMessageStore(MessageStore):
+    def insert_many(self, messages: list[dict]) -> None:
+        Message.objects.bulk_create([_to_row(message) for message in messages], ignore_conflicts=True)
+
+    def range(self, *, channel_id, after_seq=0, before_seq=None, limit, newest=False):
+        rows = Message.objects.filter(channel_id=channel_id, seq__gt=after_seq)
+        if before_seq is not None:
+            rows = rows.filter(seq__lt=before_seq)
+        rows = rows.order_by("-seq" if newest else "seq")[:limit]
+        messages = [_to_message(row) for row in rows]
+        return sorted(messages, key=lambda message: message["seq"]) if newest else messages
+
+    def max_seq(self, *, channel_id):
+        return Message.objects.filter(channel_id=channel_id).aggregate(top=Max("seq"))["top"] or 0
+
+    def find_by_client_msg_id(self, *, channel_id, client_msg_id):
+        row = Message.objects.filter(channel_id=channel_id, client_msg_id=client_msg_id).first()
+        return _to_message(row) if row else None
