@@ -1,0 +1,76 @@
+"""One contract for both message stores: SQL (real PostgreSQL) and MongoDB.
+
+MongoDB runs against a real server when MONGO_URL is set, otherwise against mongomock.
+"""
+
+import os
+import uuid
+
+import mongomock
+import pymongo
+import pytest
+
+from accounts.tests.factories import UserFactory
+from channels_app.services import channel_create
+from chat.stores.mongo import MongoMessageStore
+from chat.stores.sql import SqlMessageStore
+
+
+def _mongo_database():
+    if os.environ.get("MONGO_URL"):
+        return pymongo.MongoClient(os.environ["MONGO_URL"], tz_aware=True)[f"test_{uuid.uuid4().hex[:8]}"]
+    return mongomock.MongoClient(tz_aware=True)["test"]
+
+
+@pytest.fixture(params=["sql", "mongo"])
+def store(request, db):
+    if request.param == "sql":
+        yield SqlMessageStore()
+        return
+    database = _mongo_database()
+    yield MongoMessageStore(database)
+    database.client.drop_database(database.name)
+
+
+@pytest.fixture
+def channel(db):
+    return channel_create(owner=UserFactory(), name="general")
+
+
+def _message(channel, seq, client_msg_id=None):
+    return {
+        "id": f"m{channel.pk}x{seq}",
+        "channel": channel.pk,
+        "seq": seq,
+        "sender": {"id": channel.owner_id, "username": channel.owner.username},
+        "body": f"hello {seq}",
+        "client_msg_id": client_msg_id or f"c{seq}",
+        "created_at": "2026-11-23T06:00:00+00:00",
+    }
+
+
+def test_inserted_messages_come_back_in_seq_order(store, channel):
+    store.insert_many([_message(channel, 3), _message(channel, 1), _message(channel, 2)])
+    assert [m["seq"] for m in store.range(channel_id=channel.pk, limit=10)] == [1, 2, 3]
+    assert store.range(channel_id=channel.pk, limit=10)[0] == _message(channel, 1)
+
+
+def test_insert_is_idempotent_on_message_id(store, channel):
+    store.insert_many([_message(channel, 1), _message(channel, 2)])
+    store.insert_many([_message(channel, 2), _message(channel, 3)])
+    assert [m["seq"] for m in store.range(channel_id=channel.pk, limit=10)] == [1, 2, 3]
+
+
+def test_range_bounds_and_newest_page(store, channel):
+    store.insert_many([_message(channel, seq) for seq in range(1, 11)])
+    assert [m["seq"] for m in store.range(channel_id=channel.pk, after_seq=3, before_seq=7, limit=10)] == [4, 5, 6]
+    assert [m["seq"] for m in store.range(channel_id=channel.pk, limit=3, newest=True)] == [8, 9, 10]
+    assert [m["seq"] for m in store.range(channel_id=channel.pk, before_seq=5, limit=2, newest=True)] == [3, 4]
+
+
+def test_max_seq_and_lookup_by_client_msg_id(store, channel):
+    assert store.max_seq(channel_id=channel.pk) == 0
+    store.insert_many([_message(channel, 1, "abc"), _message(channel, 2, "def")])
+    assert store.max_seq(channel_id=channel.pk) == 2
+    assert store.find_by_client_msg_id(channel_id=channel.pk, client_msg_id="def")["seq"] == 2
+    assert store.find_by_client_msg_id(channel_id=channel.pk, client_msg_id="zzz") is None
