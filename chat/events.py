@@ -5,6 +5,8 @@ that rolled back. User events reach every connection of that user without a subs
 channel events reach the channel's subscribers.
 """
 
+import json
+
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 
@@ -31,6 +33,8 @@ def publish_user_event(*, user_id: int, event: str, data: dict, channel_id: int 
 
 
 def publish_channel_event(*, channel_id: int, event: str, data: dict) -> None:
-    async_to_sync(get_channel_layer().group_send)(
-        channel_group(channel_id), {"type": "client.frame", "frame": event_frame(event, data, channel_id)}
-    )
+    """Goes out through the room fan-out, like messages (seq 0: not part of history)."""
+    from chat.hub import get_hub
+
+    text = json.dumps(event_frame(event, data, channel_id), separators=(",", ":"))
+    get_hub().publish_from_thread(channel_id, 0, 0, text)
