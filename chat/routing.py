@@ -1,3 +1,7 @@
-"""WebSocket URL routes; the chat consumer registers /ws/ here."""
+"""WebSocket URL routes."""
 
-websocket_urlpatterns: list = []
+from django.urls import path
+
+from chat.consumers import ChatConsumer
+
+websocket_urlpatterns = [path("ws/", ChatConsumer.as_asgi())]
