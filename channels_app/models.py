@@ -14,12 +14,12 @@ class Channel(models.Model):
     class Meta:
         indexes = [models.Index(fields=["name"])]
 
+    def __str__(self) -> str:
+        return self.name
+
     @property
     def is_private(self) -> bool:
         return bool(self.password_hash)
-
-    def __str__(self) -> str:
-        return self.name
 
 
 class Membership(models.Model):

@@ -1,5 +1,7 @@
 """Channel reads, and the access helpers every entry point uses to fetch-and-check."""
 
+from django.db.models import Count, Q
+
 from channels_app.models import Channel, Membership
 from config.errors import Forbidden, NotFound
 
@@ -25,3 +27,36 @@ def channel_for_member(*, user, channel_id: int) -> Channel:
 
 def channel_member_ids(*, channel_id: int) -> list[int]:
     return list(Membership.objects.filter(channel_id=channel_id).values_list("user_id", flat=True))
+
+
+def channel_list_public(*, search: str = ""):
+    channels = Channel.objects.filter(password_hash="").select_related("owner").annotate(member_count=Count("memberships"))
+    if search:
+        channels = channels.filter(Q(name__icontains=search) | Q(description__icontains=search))
+    return channels.order_by("-created_at", "-id")
+
+
+def channel_with_member_count(*, channel_id: int) -> Channel:
+    channel = Channel.objects.select_related("owner").annotate(member_count=Count("memberships")).filter(pk=channel_id).first()
+    if channel is None:
+        raise NotFound("No such channel.")
+    return channel
+
+
+def channel_list_for_user(*, user) -> list[tuple[Channel, int]]:
+    """The user's channels with their read marker, newest membership first."""
+    memberships = (
+        Membership.objects.filter(user=user)
+        .select_related("channel__owner")
+        .annotate(member_count=Count("channel__memberships"))
+        .order_by("-joined_at")
+    )
+    result = []
+    for membership in memberships:
+        membership.channel.member_count = membership.member_count
+        result.append((membership.channel, membership.last_read_seq))
+    return result
+
+
+def channel_members(*, channel_id: int):
+    return Membership.objects.filter(channel_id=channel_id).select_related("user").order_by("joined_at")

@@ -160,3 +160,15 @@ async def messages_after(*, channel_id: int, after_seq: int, before_seq: int | N
     by_seq.update({message["seq"]: message for message in stored})
     ordered = [by_seq[seq] for seq in sorted(by_seq)]
     return ordered[-limit:] if newest else ordered[:limit]
+
+
+def channels_last_seq(channel_ids: list[int]) -> dict[int, int]:
+    """The last seq of several channels at once (sync, for REST views)."""
+    found: dict[int, int] = {}
+    if settings.REDIS_URL and channel_ids:
+        from chat.redis_client import sync_redis
+
+        values = sync_redis().mget([keys.seq_key(channel_id) for channel_id in channel_ids])
+        found = {channel_id: int(value) for channel_id, value in zip(channel_ids, values, strict=True) if value is not None}
+    store = get_message_store()
+    return {channel_id: found.get(channel_id) or store.max_seq(channel_id=channel_id) for channel_id in channel_ids}

@@ -1,0 +1,180 @@
+"""Chat channels REST API (API.md "Chat channels")."""
+
+import uuid
+
+from asgiref.sync import async_to_sync
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from channels_app import selectors, services
+from chat import messaging
+from config.pagination import ResultsPagination
+
+
+class UserRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    username = serializers.CharField()
+
+
+class ChannelOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    description = serializers.CharField()
+    is_private = serializers.BooleanField()
+    owner = UserRefSerializer()
+    member_count = serializers.IntegerField()
+    created_at = serializers.DateTimeField()
+
+
+class MyChannelOutputSerializer(ChannelOutputSerializer):
+    last_seq = serializers.IntegerField()
+    unread_count = serializers.IntegerField()
+
+
+class MessageOutputSerializer(serializers.Serializer):
+    id = serializers.CharField()
+    channel = serializers.IntegerField()
+    seq = serializers.IntegerField()
+    sender = UserRefSerializer()
+    body = serializers.CharField()
+    client_msg_id = serializers.CharField()
+    created_at = serializers.DateTimeField()
+
+
+def _channel_body(channel_id: int) -> dict:
+    return ChannelOutputSerializer(selectors.channel_with_member_count(channel_id=channel_id)).data
+
+
+class ChannelListCreateApi(APIView):
+    class InputSerializer(serializers.Serializer):
+        name = serializers.CharField(max_length=100)
+        description = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
+        password = serializers.CharField(max_length=128, required=False, allow_blank=True, trim_whitespace=False)
+
+    @extend_schema(
+        parameters=[OpenApiParameter("search", str, required=False)],
+        responses={200: ChannelOutputSerializer(many=True)},
+    )
+    def get(self, request):
+        channels = selectors.channel_list_public(search=request.query_params.get("search", "").strip())
+        paginator = ResultsPagination()
+        page = paginator.paginate_queryset(channels, request, view=self)
+        return paginator.get_paginated_response(ChannelOutputSerializer(page, many=True).data)
+
+    @extend_schema(request=InputSerializer, responses={201: ChannelOutputSerializer})
+    def post(self, request):
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        channel = services.channel_create(owner=request.user, **serializer.validated_data)
+        return Response(_channel_body(channel.pk), status=status.HTTP_201_CREATED)
+
+
+class ChannelMineApi(APIView):
+    @extend_schema(responses={200: MyChannelOutputSerializer(many=True)})
+    def get(self, request):
+        rows = selectors.channel_list_for_user(user=request.user)
+        last_seqs = messaging.channels_last_seq([channel.pk for channel, _ in rows])
+        body = []
+        for channel, last_read in rows:
+            channel.last_seq = last_seqs[channel.pk]
+            channel.unread_count = max(0, channel.last_seq - last_read)
+            body.append(MyChannelOutputSerializer(channel).data)
+        return Response(body)
+
+
+class ChannelDetailApi(APIView):
+    @extend_schema(responses={200: ChannelOutputSerializer})
+    def get(self, request, channel_id: int):
+        return Response(_channel_body(channel_id))
+
+
+class ChannelJoinApi(APIView):
+    class InputSerializer(serializers.Serializer):
+        password = serializers.CharField(max_length=128, required=False, allow_blank=True, trim_whitespace=False)
+
+    @extend_schema(request=InputSerializer, responses={200: ChannelOutputSerializer})
+    def post(self, request, channel_id: int):
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        channel = selectors.channel_get(channel_id=channel_id)
+        services.channel_join(user=request.user, channel=channel, password=serializer.validated_data.get("password"))
+        return Response(_channel_body(channel.pk))
+
+
+class ChannelLeaveApi(APIView):
+    @extend_schema(request=None, responses={204: None})
+    def post(self, request, channel_id: int):
+        services.channel_leave(user=request.user, channel=selectors.channel_get(channel_id=channel_id))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ChannelMembersApi(APIView):
+    @extend_schema(responses={200: UserRefSerializer(many=True)})
+    def get(self, request, channel_id: int):
+        selectors.channel_for_member(user=request.user, channel_id=channel_id)
+        members = selectors.channel_members(channel_id=channel_id)
+        return Response([{"id": m.user_id, "username": m.user.username} for m in members])
+
+
+class ChannelMessagesApi(APIView):
+    class PageSerializer(serializers.Serializer):
+        before_seq = serializers.IntegerField(required=False, min_value=1)
+        after_seq = serializers.IntegerField(required=False, min_value=0)
+        limit = serializers.IntegerField(required=False, min_value=1, max_value=100, default=50)
+
+    class InputSerializer(serializers.Serializer):
+        body = serializers.CharField(min_length=1, max_length=4000, trim_whitespace=False)
+        client_msg_id = serializers.CharField(min_length=1, max_length=64, required=False)
+
+    class PageOutputSerializer(serializers.Serializer):
+        results = MessageOutputSerializer(many=True)
+        has_more = serializers.BooleanField()
+
+    @extend_schema(parameters=[PageSerializer], responses={200: PageOutputSerializer})
+    def get(self, request, channel_id: int):
+        query = self.PageSerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        selectors.channel_for_member(user=request.user, channel_id=channel_id)
+        page = query.validated_data
+        limit = page["limit"]
+        after_seq = page.get("after_seq")
+        # Newest page by default (or before a seq); oldest-first when reading forward.
+        newest = after_seq is None
+        messages = async_to_sync(messaging.messages_after)(
+            channel_id=channel_id, after_seq=after_seq or 0, before_seq=page.get("before_seq"), limit=limit + 1, newest=newest
+        )
+        has_more = len(messages) > limit
+        messages = messages[1:] if newest and has_more else messages[:limit]
+        return Response({"results": MessageOutputSerializer(messages, many=True).data, "has_more": has_more})
+
+    @extend_schema(request=InputSerializer, responses={201: MessageOutputSerializer})
+    def post(self, request, channel_id: int):
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        selectors.channel_for_member(user=request.user, channel_id=channel_id)
+        # Without a client_msg_id every POST is a new message.
+        client_msg_id = serializer.validated_data.get("client_msg_id") or f"rest-{uuid.uuid4().hex}"
+        message, _ = async_to_sync(messaging.message_send)(
+            channel_id=channel_id,
+            sender_id=request.user.pk,
+            sender_username=request.user.username,
+            body=serializer.validated_data["body"],
+            client_msg_id=client_msg_id,
+        )
+        return Response(MessageOutputSerializer(message).data, status=status.HTTP_201_CREATED)
+
+
+class ChannelReadApi(APIView):
+    class InputSerializer(serializers.Serializer):
+        seq = serializers.IntegerField(min_value=0)
+
+    @extend_schema(request=InputSerializer, responses={204: None})
+    def post(self, request, channel_id: int):
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        channel = selectors.channel_for_member(user=request.user, channel_id=channel_id)
+        services.channel_mark_read(user=request.user, channel=channel, seq=serializer.validated_data["seq"])
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
