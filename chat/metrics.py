@@ -12,3 +12,6 @@ delivery_latency = Histogram(
 )
 client_errors = Counter("chat_client_errors_total", "Error frames sent to clients", ["code"])
 messages_persisted = Counter("chat_messages_persisted_total", "Messages written to the message store by workers")
+persist_backlog = Gauge(
+    "chat_persist_backlog", "Messages buffered in Redis and not yet in the message store", multiprocess_mode="max"
+)

@@ -147,6 +147,8 @@ CHAT_SEND_RATE_PER_SECOND = env.float("CHAT_SEND_RATE_PER_SECOND", default=20.0)
 CHAT_SEND_BURST = env.int("CHAT_SEND_BURST", default=50)
 CHAT_IDLE_TIMEOUT_SECONDS = env.float("CHAT_IDLE_TIMEOUT_SECONDS", default=300.0)
 
+CHAT_PERSIST_RECLAIM_IDLE_MS = env.int("CHAT_PERSIST_RECLAIM_IDLE_MS", default=30_000)
+
 # --- Message store: MongoDB when MONGO_URL is set, the SQL model otherwise.
 MONGO_URL = env.str("MONGO_URL", default="")
 MONGO_DB_NAME = env.str("MONGO_DB_NAME", default="messenger")
@@ -170,7 +172,10 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 4
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_BEAT_SCHEDULE = {}
+CELERY_BEAT_SCHEDULE = {
+    # Drains the chat persistence stream; each run loops until the stream is empty.
+    "chat-persist-messages": {"task": "chat.persist_messages", "schedule": env.float("CHAT_PERSIST_INTERVAL_SECONDS", default=0.5)},
+}
 
 # --- REST framework.
 REST_FRAMEWORK = {
