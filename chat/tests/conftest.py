@@ -1,0 +1,44 @@
+import pytest
+from django.db import connection
+
+from chat.tests.live import CeleryWorker, DaphneNode, server_env
+
+
+@pytest.fixture(scope="module")
+def server_environment(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        database_name = connection.settings_dict["NAME"]
+    # Limits roomy enough for the bursts below; the flood test still overruns them.
+    return server_env(
+        database_name, CHAT_PERSIST_RECLAIM_IDLE_MS="2000", CHAT_SEND_RATE_PER_SECOND="200", CHAT_SEND_BURST="400"
+    )
+
+
+@pytest.fixture(scope="module")
+def two_nodes(server_environment):
+    nodes = [DaphneNode(server_environment, "daphne-a"), DaphneNode(server_environment, "daphne-b")]
+    yield nodes
+    for node in nodes:
+        node.stop()
+
+
+@pytest.fixture
+def worker_factory(server_environment):
+    workers = []
+
+    def start(name="celery"):
+        worker = CeleryWorker(server_environment, name)
+        workers.append(worker)
+        return worker
+
+    yield start
+    for worker in workers:
+        worker.stop()
+
+
+@pytest.fixture(scope="module")
+def strict_node(server_environment):
+    """A node with tight per-connection send limits, for the flood test."""
+    node = DaphneNode({**server_environment, "CHAT_SEND_RATE_PER_SECOND": "5", "CHAT_SEND_BURST": "10"}, "daphne-strict")
+    yield node
+    node.stop()

@@ -1,0 +1,146 @@
+"""Real server processes for socket tests: daphne nodes and a Celery worker.
+
+They share the test database (pytest-django's) and the test Redis with the test process,
+so data a test commits is what the servers see.
+"""
+
+import asyncio
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from contextlib import closing
+from pathlib import Path
+
+import websockets
+from rest_framework_simplejwt.tokens import RefreshToken
+
+ROOT = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+
+
+def free_port() -> int:
+    with closing(socket.socket()) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def server_env(database_name: str, **extra: str) -> dict:
+    env = dict(os.environ)
+    database_url = env["DATABASE_URL"].rsplit("/", 1)[0] + f"/{database_name}"
+    env.update(DATABASE_URL=database_url, CELERY_TASK_ALWAYS_EAGER="0", PYTHONUNBUFFERED="1", **extra)
+    if env.get("REDIS_URL"):
+        env.setdefault("CELERY_BROKER_URL", env["REDIS_URL"].rsplit("/", 1)[0] + "/14")
+    return env
+
+
+class Process:
+    def __init__(self, args: list[str], env: dict, log_name: str):
+        log_dir = ROOT / "var" / "test-logs"
+        log_dir.mkdir(parents=True, exist_ok=True)
+        self.log_path = log_dir / f"{log_name}.log"
+        self.log = open(self.log_path, "w")  # noqa: SIM115 - closed in stop()
+        self.popen = subprocess.Popen(args, cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
+
+    def kill(self, sig=signal.SIGKILL) -> None:
+        if self.popen.poll() is None:
+            os.killpg(self.popen.pid, sig)
+        self.popen.wait(timeout=30)
+
+    def stop(self) -> None:
+        if self.popen.poll() is None:
+            os.killpg(self.popen.pid, signal.SIGTERM)
+            try:
+                self.popen.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.kill()
+        self.log.close()
+
+
+class DaphneNode(Process):
+    def __init__(self, env: dict, name: str):
+        self.port = free_port()
+        super().__init__([str(BIN / "daphne"), "-b", "127.0.0.1", "-p", str(self.port), "config.asgi:application"], env, name)
+        self.wait_healthy()
+
+    @property
+    def ws_url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}/ws/"
+
+    @property
+    def http_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def wait_healthy(self, timeout: float = 30) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(f"{self.http_url}/healthz", timeout=1) as response:
+                    if response.status == 200:
+                        return
+            except OSError:
+                time.sleep(0.2)
+        raise RuntimeError(f"daphne on {self.port} did not start; see {self.log_path}")
+
+
+class CeleryWorker(Process):
+    def __init__(self, env: dict, name: str = "celery"):
+        super().__init__(
+            [str(BIN / "celery"), "-A", "config", "worker", "--beat", "--pool=solo", "--loglevel=INFO",
+             "--schedule", str(ROOT / "var" / f"{name}-beat-schedule")],
+            env,
+            name,
+        )
+
+
+def access_token(user) -> str:
+    return str(RefreshToken.for_user(user).access_token)
+
+
+class Client:
+    """A test WebSocket client that keeps every frame it receives."""
+
+    def __init__(self, connection):
+        self.connection = connection
+
+    @classmethod
+    async def connect(cls, url: str, user=None, origin: str = "http://127.0.0.1"):
+        headers = {"Authorization": f"Bearer {access_token(user)}"} if user is not None else {}
+        connection = await websockets.connect(url, additional_headers=headers, origin=origin, max_size=2**22)
+        return cls(connection)
+
+    async def send(self, **frame) -> None:
+        await self.connection.send(json.dumps(frame))
+
+    async def recv(self, timeout: float = 10) -> dict:
+        return json.loads(await asyncio.wait_for(self.connection.recv(), timeout))
+
+    async def recv_until(self, predicate, timeout: float = 10) -> list[dict]:
+        """Frames up to and including the first one matching predicate."""
+        frames = []
+        deadline = asyncio.get_running_loop().time() + timeout
+        while True:
+            frame = await self.recv(timeout=max(0.01, deadline - asyncio.get_running_loop().time()))
+            frames.append(frame)
+            if predicate(frame):
+                return frames
+
+    async def subscribe(self, channel: int, since_seq: int | None = None) -> dict:
+        frame = {"type": "subscribe", "channel": channel}
+        if since_seq is not None:
+            frame["since_seq"] = since_seq
+        await self.send(**frame)
+        return (await self.recv_until(lambda f: f["type"] in ("subscribed", "error")))[-1]
+
+    async def flush(self) -> list[dict]:
+        """Everything received before a pong: the server answers frames in order."""
+        await self.send(type="ping")
+        frames = await self.recv_until(lambda f: f["type"] == "pong")
+        return frames[:-1]
+
+    async def close(self) -> None:
+        await self.connection.close()

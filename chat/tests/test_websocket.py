@@ -1,0 +1,185 @@
+"""The /ws/ protocol over real sockets: two daphne processes sharing Redis and PostgreSQL."""
+
+import asyncio
+
+import pytest
+import websockets
+from asgiref.sync import sync_to_async
+
+from accounts.tests.factories import UserFactory
+from channels_app.services import channel_create, channel_join
+from chat.tests.live import Client
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
+
+
+@sync_to_async
+def _room(*usernames):
+    users = [UserFactory(username=name) for name in usernames]
+    channel = channel_create(owner=users[0], name="room")
+    for user in users[1:]:
+        channel_join(user=user, channel=channel)
+    return channel, users
+
+
+async def test_users_on_different_processes_chat(two_nodes):
+    channel, (alice, bob) = await _room("alice", "bob")
+    node_a, node_b = two_nodes
+    a = await Client.connect(node_a.ws_url, alice)
+    b = await Client.connect(node_b.ws_url, bob)
+    assert (await a.subscribe(channel.pk)) == {"type": "subscribed", "channel": channel.pk, "last_seq": 0}
+    await b.subscribe(channel.pk)
+    await a.send(type="send", channel=channel.pk, body="hello bob", client_msg_id="m1")
+    a_frames = await a.recv_until(lambda f: f["type"] == "message")
+    ack = next(f for f in a_frames if f["type"] == "ack")
+    message = (await b.recv_until(lambda f: f["type"] == "message"))[-1]
+    assert message["body"] == "hello bob" and message["seq"] == 1 == ack["seq"]
+    assert message["sender"] == {"id": alice.pk, "username": "alice"}
+    assert message["id"] == ack["id"]
+    await b.send(type="send", channel=channel.pk, body="hi alice", client_msg_id="m2")
+    reply = (await a.recv_until(lambda f: f["type"] == "message"))[-1]
+    assert (reply["body"], reply["seq"]) == ("hi alice", 2)
+    await a.close()
+    await b.close()
+
+
+async def test_resume_replays_exactly_the_missed_messages(two_nodes):
+    channel, (alice, bob) = await _room("alice", "bob")
+    node_a, node_b = two_nodes
+    b = await Client.connect(node_b.ws_url, bob)
+    await b.subscribe(channel.pk)
+    await b.close()
+    a = await Client.connect(node_a.ws_url, alice)
+    for i in range(200):
+        await a.send(type="send", channel=channel.pk, body=f"n{i}", client_msg_id=f"burst-{i}")
+    acks = [f for f in await a.recv_until(lambda f: f.get("client_msg_id") == "burst-199" and f["type"] == "ack", timeout=30) if f["type"] == "ack"]
+    assert len(acks) == 200
+    b = await Client.connect(node_b.ws_url, bob)
+    subscribed = await b.subscribe(channel.pk, since_seq=0)
+    assert subscribed["last_seq"] == 200
+    await asyncio.sleep(0.3)
+    frames = [f for f in await b.flush() if f["type"] == "message"]
+    assert [f["seq"] for f in frames] == list(range(1, 201))
+    assert [f["body"] for f in frames] == [f"n{i}" for i in range(200)]
+    await a.close()
+    await b.close()
+
+
+async def test_repeated_client_msg_id_is_one_message_and_identical_acks(two_nodes):
+    channel, (alice, bob) = await _room("alice", "bob")
+    node_a, node_b = two_nodes
+    b = await Client.connect(node_b.ws_url, bob)
+    await b.subscribe(channel.pk)
+    a = await Client.connect(node_a.ws_url, alice)
+    for _ in range(3):
+        await a.send(type="send", channel=channel.pk, body="once", client_msg_id="same")
+    acks = [f for f in await a.flush() if f["type"] == "ack"]
+    assert len(acks) == 3 and acks[0] == acks[1] == acks[2]
+    await asyncio.sleep(0.3)
+    delivered = [f for f in await b.flush() if f["type"] == "message"]
+    assert [f["body"] for f in delivered] == ["once"]
+    await a.close()
+    await b.close()
+
+
+async def test_non_member_subscribe_and_send_are_forbidden(two_nodes):
+    channel, _ = await _room("alice")
+    mallory = await sync_to_async(UserFactory)(username="mallory")
+    m = await Client.connect(two_nodes[0].ws_url, mallory)
+    assert (await m.subscribe(channel.pk))["code"] == "forbidden"
+    await m.send(type="send", channel=channel.pk, body="spam", client_msg_id="x")
+    error = (await m.recv_until(lambda f: f["type"] == "error"))[-1]
+    assert (error["code"], error["channel"], error["client_msg_id"]) == ("forbidden", channel.pk, "x")
+    await m.close()
+
+
+async def test_bad_origin_is_refused_and_no_credentials_close_4401(two_nodes):
+    user = await sync_to_async(UserFactory)()
+    with pytest.raises(websockets.InvalidStatus) as refused:
+        await Client.connect(two_nodes[0].ws_url, user, origin="http://evil.example.com")
+    assert refused.value.response.status_code == 403
+    anonymous = await Client.connect(two_nodes[0].ws_url)
+    with pytest.raises(websockets.ConnectionClosed):
+        await anonymous.recv()
+    assert anonymous.connection.close_code == 4401
+
+
+async def test_bad_frames_get_errors_and_the_connection_survives(two_nodes):
+    channel, (alice,) = await _room("alice")
+    a = await Client.connect(two_nodes[0].ws_url, alice)
+    await a.connection.send("{not json")
+    assert (await a.recv())["code"] == "bad_request"
+    await a.send(type="teleport")
+    assert (await a.recv())["code"] == "bad_request"
+    await a.send(type="subscribe", channel="general")
+    assert (await a.recv())["code"] == "bad_request"
+    await a.send(type="send", channel=channel.pk, body="x" * 4001, client_msg_id="long")
+    assert (await a.recv())["code"] == "too_large"
+    await a.send(type="send", channel=channel.pk, body="", client_msg_id="empty")
+    assert (await a.recv())["code"] == "bad_request"
+    await a.connection.send("x" * (64 * 1024 + 1))
+    assert (await a.recv())["code"] == "too_large"
+    await a.send(type="ping")
+    assert await a.recv() == {"type": "pong"}
+    await a.close()
+
+
+async def test_flooding_is_rate_limited_then_closed_4429(strict_node):
+    channel, (alice,) = await _room("alice")
+    a = await Client.connect(strict_node.ws_url, alice)
+    for i in range(100):
+        try:
+            await a.send(type="send", channel=channel.pk, body="flood", client_msg_id=f"f{i}")
+        except websockets.ConnectionClosed:
+            break
+    replies = []
+    with pytest.raises(websockets.ConnectionClosed):
+        while True:
+            replies.append(await a.recv())
+    assert [r["type"] for r in replies[:10]] == ["ack"] * 10
+    assert {"type": "error", "code": "rate_limited"}.items() <= replies[10].items()
+    assert a.connection.close_code == 4429
+
+
+async def test_typing_reaches_others_and_member_events_reach_subscribers(two_nodes):
+    channel, (alice, bob) = await _room("alice", "bob")
+    a = await Client.connect(two_nodes[0].ws_url, alice)
+    b = await Client.connect(two_nodes[1].ws_url, bob)
+    await a.subscribe(channel.pk)
+    await b.subscribe(channel.pk)
+    await a.send(type="typing", channel=channel.pk)
+    typing = (await b.recv_until(lambda f: f["type"] == "typing"))[-1]
+    assert typing == {"type": "typing", "channel": channel.pk, "user": {"id": alice.pk, "username": "alice"}}
+    assert [f for f in await a.flush() if f["type"] == "typing"] == []
+    carol = await sync_to_async(UserFactory)(username="carol")
+    await sync_to_async(channel_join)(user=carol, channel=channel)
+    joined = (await a.recv_until(lambda f: f["type"] == "event"))[-1]
+    assert joined["event"] == "member_joined" and joined["data"]["user"]["username"] == "carol"
+    await a.close()
+    await b.close()
+
+
+async def test_acknowledged_messages_survive_a_killed_worker(two_nodes, worker_factory):
+    from chat.messaging import messages_after
+    from chat.stores import get_message_store
+
+    channel, (alice,) = await _room("alice")
+    worker = worker_factory("celery-1")
+    a = await Client.connect(two_nodes[0].ws_url, alice)
+    for i in range(300):
+        await a.send(type="send", channel=channel.pk, body=f"k{i}", client_msg_id=f"kill-{i}")
+        if i == 150:
+            worker.kill()
+    acks = [f for f in await a.flush() if f["type"] == "ack"]
+    assert len(acks) == 300
+    worker_factory("celery-2")
+    store = get_message_store()
+    for _ in range(300):
+        if await sync_to_async(store.max_seq)(channel_id=channel.pk) == 300:
+            break
+        await asyncio.sleep(0.1)
+    stored = await sync_to_async(store.range)(channel_id=channel.pk, limit=1000)
+    assert [m["seq"] for m in stored] == list(range(1, 301))
+    history = await messages_after(channel_id=channel.pk, after_seq=0, limit=1000)
+    assert {m["id"] for m in history} == {ack["id"] for ack in acks}
+    await a.close()
