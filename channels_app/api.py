@@ -10,7 +10,7 @@ from rest_framework.views import APIView
 
 from channels_app import selectors, services
 from chat import messaging
-from config.pagination import ResultsPagination
+from config.pagination import ResultsPagination, page_schema
 
 
 class UserRefSerializer(serializers.Serializer):
@@ -55,7 +55,7 @@ class ChannelListCreateApi(APIView):
 
     @extend_schema(
         parameters=[OpenApiParameter("search", str, required=False)],
-        responses={200: ChannelOutputSerializer(many=True)},
+        responses={200: page_schema(ChannelOutputSerializer, name="ChannelPage")},
     )
     def get(self, request):
         channels = selectors.channel_list_public(search=request.query_params.get("search", "").strip())

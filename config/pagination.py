@@ -32,3 +32,13 @@ class NewestFirstCursorPagination(CursorPagination):
         return Response({"results": data, "next": self.get_next_link()})
 
     get_paginated_response_schema = ResultsPagination.get_paginated_response_schema
+
+
+def page_schema(item_serializer_class, *, name: str):
+    """The OpenAPI shape of a {"results", "next"} page of the given items."""
+    from drf_spectacular.utils import inline_serializer
+    from rest_framework import serializers
+
+    return inline_serializer(
+        name=name, fields={"results": item_serializer_class(many=True), "next": serializers.URLField(allow_null=True)}
+    )
