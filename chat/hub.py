@@ -2,18 +2,19 @@
 
 A room's frame is published once (Redis PUBLISH, or an in-process call in the embedded
 mode). Each server process subscribes once per room that has local subscribers and hands
-the already-encoded frame to every local connection. Payloads are "<seq> <sender_id> <json>";
-seq 0 marks frames without a seq (events, typing).
+the already-encoded frame to every local connection. Payloads are
+"<seq> <sender_id> <published_at> <json>"; seq 0 marks frames without a seq (events, typing).
 """
 
 import asyncio
 import logging
+import time
 from collections import defaultdict
 from typing import Protocol
 
 from django.conf import settings
 
-from chat import keys
+from chat import keys, metrics
 
 logger = logging.getLogger(__name__)
 
@@ -23,7 +24,7 @@ class Subscriber(Protocol):
 
 
 def encode_payload(seq: int, sender_id: int, text: str) -> str:
-    return f"{seq} {sender_id} {text}"
+    return f"{seq} {sender_id} {time.time():.6f} {text}"
 
 
 class LocalHub:
@@ -48,8 +49,10 @@ class LocalHub:
         room = self.rooms.get(channel_id)
         if not room:
             return
-        seq, sender_id, text = payload.split(" ", 2)
+        seq, sender_id, published_at, text = payload.split(" ", 3)
         seq, sender_id = int(seq), int(sender_id)
+        if seq:
+            metrics.delivery_latency.observe(max(0.0, time.time() - float(published_at)))
         for subscriber in tuple(room):
             subscriber.deliver(channel_id, seq, sender_id, text)
 

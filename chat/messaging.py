@@ -10,6 +10,7 @@ per-process lock, and handed to the in-process hub.
 
 import asyncio
 import json
+import time
 import uuid
 from datetime import UTC, datetime
 
@@ -21,7 +22,7 @@ from chat.stores import get_message_store
 
 DEDUP_TTL_SECONDS = 7 * 24 * 3600
 
-# KEYS: seq, dedup, tail, stream, topic. ARGV: message JSON without seq, dedup ttl.
+# KEYS: seq, dedup, tail, stream, topic. ARGV: message JSON without seq, dedup ttl, publish time.
 # Returns {1, message} for a new message, {0, message} for a repeated client_msg_id,
 # or the error "NOSEQ" when the counter must first be seeded from the store.
 _SEND_SCRIPT = """
@@ -36,7 +37,7 @@ redis.call('SET', KEYS[2], encoded, 'EX', tonumber(ARGV[2]))
 redis.call('ZADD', KEYS[3], seq, encoded)
 redis.call('XADD', KEYS[4], '*', 'm', encoded)
 message['type'] = 'message'
-redis.call('PUBLISH', KEYS[5], seq .. ' ' .. message['sender']['id'] .. ' ' .. cjson.encode(message))
+redis.call('PUBLISH', KEYS[5], seq .. ' ' .. message['sender']['id'] .. ' ' .. ARGV[3] .. ' ' .. cjson.encode(message))
 return {1, encoded}
 """
 
@@ -85,7 +86,9 @@ async def _send_with_redis(draft: dict) -> tuple[dict, bool]:
     ]
     for _ in range(3):
         try:
-            created, encoded = await client.eval(_SEND_SCRIPT, len(script_keys), *script_keys, json.dumps(draft), DEDUP_TTL_SECONDS)
+            created, encoded = await client.eval(
+                _SEND_SCRIPT, len(script_keys), *script_keys, json.dumps(draft), DEDUP_TTL_SECONDS, f"{time.time():.6f}"
+            )
         except ResponseError as error:
             if "NOSEQ" not in str(error):
                 raise

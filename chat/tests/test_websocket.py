@@ -39,8 +39,21 @@ async def test_users_on_different_processes_chat(two_nodes):
     await b.send(type="send", channel=channel.pk, body="hi alice", client_msg_id="m2")
     reply = (await a.recv_until(lambda f: f["type"] == "message"))[-1]
     assert (reply["body"], reply["seq"]) == ("hi alice", 2)
+    metrics_b = _metrics(node_b)
+    assert metrics_b["chat_connections_open"] >= 1
+    assert metrics_b["chat_messages_in_total"] >= 1
+    assert metrics_b["chat_delivery_latency_seconds_count"] >= 2
+    assert metrics_b["chat_frames_out_total"] >= 3
     await a.close()
     await b.close()
+
+
+def _metrics(node) -> dict[str, float]:
+    import urllib.request
+
+    with urllib.request.urlopen(f"{node.http_url}/metrics", timeout=5) as response:
+        lines = response.read().decode().splitlines()
+    return {line.split(" ")[0]: float(line.split(" ")[1]) for line in lines if line and not line.startswith("#") and "{" not in line}
 
 
 async def test_resume_replays_exactly_the_missed_messages(two_nodes):
