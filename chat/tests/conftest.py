@@ -1,6 +1,7 @@
 import pytest
 from django.db import connection
 
+from conftest import EMBEDDED
 from chat.tests.live import CeleryWorker, DaphneNode, server_env
 
 
@@ -16,6 +17,12 @@ def server_environment(django_db_setup, django_db_blocker):
 
 @pytest.fixture(scope="module")
 def two_nodes(server_environment):
+    """Two processes sharing Redis; in the embedded mode one process plays both parts."""
+    if EMBEDDED:
+        node = DaphneNode(server_environment, "daphne-embedded")
+        yield [node, node]
+        node.stop()
+        return
     nodes = [DaphneNode(server_environment, "daphne-a"), DaphneNode(server_environment, "daphne-b")]
     yield nodes
     for node in nodes:

@@ -31,7 +31,10 @@ def free_port() -> int:
 
 def server_env(database_name: str, **extra: str) -> dict:
     env = dict(os.environ)
-    database_url = env["DATABASE_URL"].rsplit("/", 1)[0] + f"/{database_name}"
+    if env.get("DATABASE_URL"):
+        database_url = env["DATABASE_URL"].rsplit("/", 1)[0] + f"/{database_name}"
+    else:
+        database_url = f"sqlite:///{database_name}"  # the embedded mode: a SQLite file
     env.update(DATABASE_URL=database_url, CELERY_TASK_ALWAYS_EAGER="0", PYTHONUNBUFFERED="1", **extra)
     if env.get("REDIS_URL"):
         env.setdefault("CELERY_BROKER_URL", env["REDIS_URL"].rsplit("/", 1)[0] + "/14")
@@ -95,6 +98,17 @@ class CeleryWorker(Process):
             env,
             name,
         )
+
+
+def post_json(node: "DaphneNode", path: str, user, body: dict) -> dict:
+    request = urllib.request.Request(
+        f"{node.http_url}{path}",
+        data=json.dumps(body).encode(),
+        headers={"Authorization": f"Bearer {access_token(user)}", "Content-Type": "application/json"},
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return json.loads(response.read() or b"null")
 
 
 def access_token(user) -> str:

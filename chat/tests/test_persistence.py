@@ -13,7 +13,12 @@ from chat.persistence import persist_pending_messages
 from chat.redis_client import sync_redis
 from chat.stores import get_message_store
 
-pytestmark = pytest.mark.django_db
+from conftest import EMBEDDED
+
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.skipif(EMBEDDED, reason="the Redis buffer exists only in production mode"),
+]
 
 
 def _send(channel, n):
