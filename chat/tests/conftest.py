@@ -1,8 +1,8 @@
 import pytest
 from django.db import connection
 
-from conftest import EMBEDDED
 from chat.tests.live import CeleryWorker, DaphneNode, server_env
+from conftest import EMBEDDED
 
 
 @pytest.fixture(scope="module")

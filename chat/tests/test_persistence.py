@@ -12,7 +12,6 @@ from chat.messaging import message_send, messages_after
 from chat.persistence import persist_pending_messages
 from chat.redis_client import sync_redis
 from chat.stores import get_message_store
-
 from conftest import EMBEDDED
 
 pytestmark = [
