@@ -37,7 +37,7 @@ def server_env(database_name: str, **extra: str) -> dict:
         database_url = f"sqlite:///{database_name}"  # the embedded mode: a SQLite file
     env.update(DATABASE_URL=database_url, CELERY_TASK_ALWAYS_EAGER="0", PYTHONUNBUFFERED="1", **extra)
     if env.get("REDIS_URL"):
-        env.setdefault("CELERY_BROKER_URL", env["REDIS_URL"].rsplit("/", 1)[0] + "/14")
+        env.setdefault("CELERY_BROKER_URL", env["REDIS_URL"])
     return env
 
 
