@@ -177,6 +177,12 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
     # Drains the chat persistence stream; each run loops until the stream is empty.
     "chat-persist-messages": {"task": "chat.persist_messages", "schedule": env.float("CHAT_PERSIST_INTERVAL_SECONDS", default=0.5)},
+    # Enqueues every due scheduled-transfer occurrence (each runs exactly once, see wallets.services).
+    "wallets-scheduled-transfers": {
+        "task": "wallets.enqueue_due_scheduled_transfers",
+        "schedule": env.float("WALLET_SCHEDULE_TICK_SECONDS", default=10.0),
+    },
+    "wallets-check-ledger": {"task": "wallets.check_ledger", "schedule": env.float("WALLET_LEDGER_CHECK_SECONDS", default=300.0)},
 }
 
 # --- REST framework.

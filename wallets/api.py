@@ -1,0 +1,307 @@
+"""Wallets REST API (API.md "Wallets"). Entry points only: the rules live in wallets.services."""
+
+import csv
+
+from django.http import StreamingHttpResponse
+from drf_spectacular.utils import OpenApiParameter, OpenApiTypes, extend_schema
+from rest_framework import serializers, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from channels_app.selectors import channel_for_member
+from config.errors import NotFound
+from config.pagination import NewestFirstCursorPagination, page_schema
+from wallets import selectors, services
+from wallets.idempotency import idempotent
+from wallets.serializers import (
+    DuesOutputSerializer,
+    EntryOutputSerializer,
+    MoneyField,
+    PinField,
+    ScheduledTransferOutputSerializer,
+    TransferOutputSerializer,
+    UserRefSerializer,
+    WalletOutputSerializer,
+)
+
+IDEMPOTENCY_PARAMETER = OpenApiParameter(
+    "Idempotency-Key",
+    str,
+    OpenApiParameter.HEADER,
+    required=False,
+    description="Replays the first response for the same key and body; 409 idempotency_conflict for another body.",
+)
+
+
+def _validated(serializer_class, request) -> dict:
+    serializer = serializer_class(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+def _wallet_body(*, user, wallet_id: int) -> dict:
+    return WalletOutputSerializer(selectors.wallet_for_viewer(user=user, wallet_id=wallet_id)).data
+
+
+class PersonalWalletOpenApi(APIView):
+    class InputSerializer(serializers.Serializer):
+        pin = PinField()
+
+    @extend_schema(request=InputSerializer, responses={201: WalletOutputSerializer})
+    def post(self, request):
+        wallet = services.personal_wallet_open(owner=request.user, pin=_validated(self.InputSerializer, request)["pin"])
+        return Response(_wallet_body(user=request.user, wallet_id=wallet.pk), status=status.HTTP_201_CREATED)
+
+
+class PersonalWalletApi(APIView):
+    @extend_schema(responses={200: WalletOutputSerializer})
+    def get(self, request):
+        wallet = selectors.wallet_personal(user=request.user)
+        if wallet is None:
+            raise NotFound("You have no personal wallet yet.")
+        return Response(WalletOutputSerializer(wallet).data)
+
+
+class MyWalletsApi(APIView):
+    @extend_schema(responses={200: WalletOutputSerializer(many=True)})
+    def get(self, request):
+        return Response(WalletOutputSerializer(selectors.wallet_list_mine(user=request.user), many=True).data)
+
+
+class WalletDetailApi(APIView):
+    @extend_schema(responses={200: WalletOutputSerializer})
+    def get(self, request, wallet_id: int):
+        return Response(_wallet_body(user=request.user, wallet_id=wallet_id))
+
+
+class WalletDepositApi(APIView):
+    class InputSerializer(serializers.Serializer):
+        amount = MoneyField()
+
+    @extend_schema(request=InputSerializer, responses={200: WalletOutputSerializer}, parameters=[IDEMPOTENCY_PARAMETER])
+    def post(self, request, wallet_id: int):
+        data = _validated(self.InputSerializer, request)
+
+        def deposit():
+            wallet = services.wallet_deposit(actor=request.user, wallet_id=wallet_id, amount=data["amount"])
+            return Response(WalletOutputSerializer(wallet).data)
+
+        return idempotent(request, deposit)
+
+
+class WalletWithdrawApi(APIView):
+    class InputSerializer(serializers.Serializer):
+        amount = MoneyField()
+        pin = PinField()
+
+    @extend_schema(request=InputSerializer, responses={200: WalletOutputSerializer}, parameters=[IDEMPOTENCY_PARAMETER])
+    def post(self, request, wallet_id: int):
+        data = _validated(self.InputSerializer, request)
+
+        def withdraw():
+            wallet = services.wallet_withdraw(actor=request.user, wallet_id=wallet_id, **data)
+            return Response(WalletOutputSerializer(wallet).data)
+
+        return idempotent(request, withdraw)
+
+
+class WalletTransactionsApi(APIView):
+    @extend_schema(
+        parameters=[OpenApiParameter("cursor", str, required=False)],
+        responses={200: page_schema(EntryOutputSerializer, name="LedgerEntryPage")},
+    )
+    def get(self, request, wallet_id: int):
+        wallet = selectors.wallet_for_viewer(user=request.user, wallet_id=wallet_id)
+        paginator = NewestFirstCursorPagination()
+        page = paginator.paginate_queryset(selectors.wallet_entries(wallet=wallet), request, view=self)
+        return paginator.get_paginated_response(EntryOutputSerializer(page, many=True).data)
+
+
+class WalletExportApi(APIView):
+    """The wallet's whole ledger as CSV, oldest first, streamed."""
+
+    @extend_schema(responses={(200, "text/csv"): OpenApiTypes.STR})
+    def get(self, request, wallet_id: int):
+        wallet = selectors.wallet_for_viewer(user=request.user, wallet_id=wallet_id)
+        entries = selectors.wallet_entries(wallet=wallet).order_by("id").iterator(chunk_size=500)
+        writer = csv.writer(_Echo())
+
+        def rows():
+            yield writer.writerow(
+                ["entry_id", "transfer_id", "created_at", "kind", "amount", "balance_after", "counterparty", "memo"]
+            )
+            for entry in entries:
+                item = EntryOutputSerializer(entry).data
+                counterparty = item["counterparty"]["name"] if item["counterparty"] else "outside"
+                yield writer.writerow(
+                    [
+                        item["id"],
+                        item["transfer_id"],
+                        item["created_at"],
+                        item["kind"],
+                        item["amount"],
+                        item["balance_after"],
+                        counterparty,
+                        item["memo"],
+                    ]
+                )
+
+        response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="wallet-{wallet.pk}.csv"'
+        return response
+
+
+class _Echo:
+    """csv.writer writes into this and gets the line back, so rows can be streamed."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+class WalletJoinApi(APIView):
+    @extend_schema(request=None, responses={200: WalletOutputSerializer})
+    def post(self, request, wallet_id: int):
+        wallet = selectors.wallet_for_viewer(user=request.user, wallet_id=wallet_id)
+        services.group_wallet_join(user=request.user, wallet=wallet)
+        return Response(_wallet_body(user=request.user, wallet_id=wallet_id))
+
+
+class WalletMembersApi(APIView):
+    @extend_schema(responses={200: UserRefSerializer(many=True)})
+    def get(self, request, wallet_id: int):
+        wallet = selectors.wallet_for_viewer(user=request.user, wallet_id=wallet_id)
+        users = (
+            [member.user for member in selectors.wallet_members(wallet=wallet)] if wallet.is_group else [wallet.owner]
+        )
+        return Response(UserRefSerializer(users, many=True).data)
+
+
+class ChannelGroupWalletsApi(APIView):
+    class InputSerializer(serializers.Serializer):
+        name = serializers.CharField(max_length=100)
+        description = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
+
+    @extend_schema(responses={200: WalletOutputSerializer(many=True)})
+    def get(self, request, channel_id: int):
+        channel_for_member(user=request.user, channel_id=channel_id)
+        return Response(
+            WalletOutputSerializer(selectors.wallet_list_for_channel(channel_id=channel_id), many=True).data
+        )
+
+    @extend_schema(request=InputSerializer, responses={201: WalletOutputSerializer})
+    def post(self, request, channel_id: int):
+        data = _validated(self.InputSerializer, request)
+        wallet = services.group_wallet_create(owner=request.user, channel_id=channel_id, **data)
+        return Response(_wallet_body(user=request.user, wallet_id=wallet.pk), status=status.HTTP_201_CREATED)
+
+
+class TransferCreateApi(APIView):
+    class InputSerializer(serializers.Serializer):
+        from_wallet = serializers.IntegerField(min_value=1)
+        to_wallet = serializers.IntegerField(min_value=1)
+        amount = MoneyField()
+        pin = PinField()
+        memo = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+
+    @extend_schema(
+        request=InputSerializer, responses={201: TransferOutputSerializer}, parameters=[IDEMPOTENCY_PARAMETER]
+    )
+    def post(self, request):
+        data = _validated(self.InputSerializer, request)
+
+        def transfer():
+            created = services.wallet_transfer(
+                actor=request.user,
+                source_id=data["from_wallet"],
+                target_id=data["to_wallet"],
+                amount=data["amount"],
+                pin=data["pin"],
+                memo=data["memo"],
+            )
+            return Response(TransferOutputSerializer(created).data, status=status.HTTP_201_CREATED)
+
+        return idempotent(request, transfer)
+
+
+class ScheduledTransferCreateApi(APIView):
+    class InputSerializer(serializers.Serializer):
+        from_wallet = serializers.IntegerField(min_value=1)
+        to_wallet = serializers.IntegerField(min_value=1)
+        amount = MoneyField()
+        pin = PinField()
+        execute_at = serializers.DateTimeField()
+        repeat = serializers.ChoiceField(choices=["none", "daily", "weekly", "monthly"], default="none")
+        memo = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+
+    @extend_schema(request=InputSerializer, responses={201: ScheduledTransferOutputSerializer})
+    def post(self, request):
+        data = _validated(self.InputSerializer, request)
+        schedule = services.scheduled_transfer_create(
+            actor=request.user,
+            source_id=data["from_wallet"],
+            target_id=data["to_wallet"],
+            amount=data["amount"],
+            pin=data["pin"],
+            execute_at=data["execute_at"],
+            repeat=data["repeat"],
+            memo=data["memo"],
+        )
+        return Response(ScheduledTransferOutputSerializer(schedule).data, status=status.HTTP_201_CREATED)
+
+
+class ScheduledTransferDetailApi(APIView):
+    @extend_schema(responses={204: None})
+    def delete(self, request, schedule_id: int):
+        services.scheduled_transfer_cancel(actor=request.user, schedule_id=schedule_id)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class WalletScheduledTransfersApi(APIView):
+    @extend_schema(responses={200: ScheduledTransferOutputSerializer(many=True)})
+    def get(self, request, wallet_id: int):
+        wallet = selectors.wallet_for_viewer(user=request.user, wallet_id=wallet_id)
+        schedules = selectors.scheduled_transfer_list(wallet=wallet)
+        return Response(ScheduledTransferOutputSerializer(schedules, many=True).data)
+
+
+class WalletDuesApi(APIView):
+    class InputSerializer(serializers.Serializer):
+        title = serializers.CharField(max_length=200)
+        amount = MoneyField()
+        due_date = serializers.DateField(required=False, allow_null=True, default=None)
+
+    @extend_schema(responses={200: DuesOutputSerializer(many=True)})
+    def get(self, request, wallet_id: int):
+        wallet = selectors.wallet_for_viewer(user=request.user, wallet_id=wallet_id)
+        return Response(DuesOutputSerializer(selectors.dues_list(wallet=wallet), many=True).data)
+
+    @extend_schema(request=InputSerializer, responses={201: DuesOutputSerializer})
+    def post(self, request, wallet_id: int):
+        selectors.wallet_for_viewer(user=request.user, wallet_id=wallet_id)
+        dues = services.dues_create(
+            actor=request.user, wallet_id=wallet_id, **_validated(self.InputSerializer, request)
+        )
+        return Response(DuesOutputSerializer(selectors.dues_get(dues_id=dues.pk)).data, status=status.HTTP_201_CREATED)
+
+
+class DuesDetailApi(APIView):
+    @extend_schema(responses={200: DuesOutputSerializer})
+    def get(self, request, dues_id: int):
+        return Response(DuesOutputSerializer(selectors.dues_for_viewer(user=request.user, dues_id=dues_id)).data)
+
+
+class DuesPayApi(APIView):
+    class InputSerializer(serializers.Serializer):
+        pin = PinField()
+
+    @extend_schema(
+        request=InputSerializer, responses={201: TransferOutputSerializer}, parameters=[IDEMPOTENCY_PARAMETER]
+    )
+    def post(self, request, dues_id: int):
+        data = _validated(self.InputSerializer, request)
+
+        def pay():
+            transfer = services.dues_pay(actor=request.user, dues_id=dues_id, pin=data["pin"])
+            return Response(TransferOutputSerializer(transfer).data, status=status.HTTP_201_CREATED)
+
+        return idempotent(request, pay)

@@ -1,0 +1,225 @@
+"""Wallets and their double-entry ledger.
+
+Money is an integer of minor units (KRW has none) in BigIntegerFields, never a float.
+Every money movement is one Transfer with exactly two LedgerEntry rows that sum to zero;
+deposits and withdrawals post their other leg to the external account (wallet=None).
+A wallet's cached balance always equals the sum of its entries (manage.py check_ledger).
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+
+class Wallet(models.Model):
+    class Kind(models.TextChoices):
+        PERSONAL = "personal"
+        GROUP = "group"
+
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    name = models.CharField(max_length=100)
+    description = models.CharField(max_length=1000, blank=True, default="")
+    # A personal wallet's owner, or a group wallet's treasurer.
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="owned_wallets")
+    channel = models.ForeignKey(
+        "channels_app.Channel", on_delete=models.PROTECT, null=True, blank=True, related_name="group_wallets"
+    )
+    balance = models.BigIntegerField(default=0)
+    currency = models.CharField(max_length=3, default="KRW")
+    # Personal wallets only: the PIN that moves money out of it and out of the group
+    # wallets its owner keeps. Five wrong PINs lock outgoing money until pin_locked_until.
+    pin_hash = models.CharField(max_length=256, blank=True, default="")
+    failed_pin_attempts = models.PositiveSmallIntegerField(default=0)
+    pin_locked_until = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(balance__gte=0), name="wallets_wallet_balance_not_negative"),
+            models.UniqueConstraint(
+                fields=["owner"], condition=Q(kind="personal"), name="wallets_wallet_one_personal_per_user"
+            ),
+            models.CheckConstraint(
+                condition=Q(kind="personal", channel__isnull=True) | Q(kind="group", channel__isnull=False),
+                name="wallets_wallet_group_has_channel",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} (#{self.pk})"
+
+    @property
+    def is_group(self) -> bool:
+        return self.kind == self.Kind.GROUP
+
+
+class GroupWalletMember(models.Model):
+    wallet = models.ForeignKey(Wallet, on_delete=models.CASCADE, related_name="members")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="group_wallet_memberships"
+    )
+    joined_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["wallet", "user"], name="wallets_member_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} in wallet {self.wallet_id}"
+
+
+class Transfer(models.Model):
+    class Kind(models.TextChoices):
+        TRANSFER = "transfer"
+        DEPOSIT = "deposit"
+        WITHDRAW = "withdraw"
+        SCHEDULED = "scheduled"
+        DUES = "dues"
+
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    # None is the outside world: a deposit has no source, a withdrawal no target.
+    from_wallet = models.ForeignKey(Wallet, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    to_wallet = models.ForeignKey(Wallet, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    amount = models.BigIntegerField()
+    memo = models.CharField(max_length=200, blank=True, default="")
+    status = models.CharField(max_length=16, default="completed")
+    initiated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="wallets_transfer_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(from_wallet__isnull=False) | Q(to_wallet__isnull=False),
+                name="wallets_transfer_has_a_wallet",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} #{self.pk}: {self.amount}"
+
+
+class LedgerEntry(models.Model):
+    """One leg of a transfer. Immutable: written once, never updated or deleted."""
+
+    transfer = models.ForeignKey(Transfer, on_delete=models.PROTECT, related_name="entries")
+    wallet = models.ForeignKey(Wallet, on_delete=models.PROTECT, null=True, blank=True, related_name="entries")
+    amount = models.BigIntegerField()  # signed: + into the wallet, - out of it
+    balance_after = models.BigIntegerField(null=True, blank=True)  # None for the external account
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name_plural = "ledger entries"
+        indexes = [models.Index(fields=["wallet", "-id"])]
+        constraints = [models.CheckConstraint(condition=~Q(amount=0), name="wallets_entry_amount_not_zero")]
+
+    def __str__(self) -> str:
+        return f"{self.amount:+} on wallet {self.wallet_id} (transfer {self.transfer_id})"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValueError("Ledger entries are immutable.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("Ledger entries are immutable.")
+
+
+class IdempotencyRecord(models.Model):
+    """The first response to a request carrying an Idempotency-Key (Stripe semantics)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=255)
+    fingerprint = models.CharField(max_length=64)  # sha256 of method, path and body
+    response_status = models.PositiveSmallIntegerField(null=True)
+    response_body = models.JSONField(null=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="wallets_idempotency_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.key}"
+
+
+class ScheduledTransfer(models.Model):
+    class Repeat(models.TextChoices):
+        NONE = "none"
+        DAILY = "daily"
+        WEEKLY = "weekly"
+        MONTHLY = "monthly"
+
+    class Status(models.TextChoices):
+        ACTIVE = "active"
+        COMPLETED = "completed"
+        CANCELLED = "cancelled"
+
+    from_wallet = models.ForeignKey(Wallet, on_delete=models.PROTECT, related_name="scheduled_out")
+    to_wallet = models.ForeignKey(Wallet, on_delete=models.PROTECT, related_name="scheduled_in")
+    amount = models.BigIntegerField()
+    memo = models.CharField(max_length=200, blank=True, default="")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    execute_at = models.DateTimeField()
+    repeat = models.CharField(max_length=8, choices=Repeat.choices, default=Repeat.NONE)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
+    next_run_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=200, blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["status", "next_run_at"])]
+        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="wallets_scheduled_amount_positive")]
+
+    def __str__(self) -> str:
+        return f"scheduled #{self.pk}: {self.amount} {self.repeat}"
+
+
+class ScheduledTransferRun(models.Model):
+    """One occurrence of a schedule. Unique per (schedule, run_at): an occurrence never pays twice."""
+
+    class Status(models.TextChoices):
+        OK = "ok"
+        FAILED = "failed"
+
+    schedule = models.ForeignKey(ScheduledTransfer, on_delete=models.CASCADE, related_name="runs")
+    run_at = models.DateTimeField()
+    status = models.CharField(max_length=8, choices=Status.choices)
+    error = models.CharField(max_length=200, blank=True, default="")
+    transfer = models.ForeignKey(Transfer, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["schedule", "run_at"], name="wallets_run_unique_occurrence")]
+
+    def __str__(self) -> str:
+        return f"schedule {self.schedule_id} at {self.run_at}: {self.status}"
+
+
+class Dues(models.Model):
+    wallet = models.ForeignKey(Wallet, on_delete=models.PROTECT, related_name="dues")
+    title = models.CharField(max_length=200)
+    amount = models.BigIntegerField()
+    due_date = models.DateField(null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name_plural = "dues"
+        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="wallets_dues_amount_positive")]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class DuesPayment(models.Model):
+    """A member asked to pay; transfer is set once they have paid."""
+
+    dues = models.ForeignKey(Dues, on_delete=models.CASCADE, related_name="payments")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    transfer = models.OneToOneField(Transfer, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    paid_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["dues", "user"], name="wallets_dues_payment_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} for dues {self.dues_id}"
