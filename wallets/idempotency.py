@@ -50,10 +50,9 @@ def idempotent(request, run: Callable[[], Response]) -> Response:
         if record.fingerprint != fingerprint:
             raise IdempotencyConflict()
         if record.response_status is not None:
-            return Response(
-                record.response_body, status=record.response_status, headers={"Idempotent-Replayed": "true"}
-            )
+            body = json.loads(record.response_body)
+            return Response(body, status=record.response_status, headers={"Idempotent-Replayed": "true"})
         response = _respond(run)
-        record.response_status, record.response_body = response.status_code, response.data
+        record.response_status, record.response_body = response.status_code, json.dumps(response.data)
         record.save(update_fields=["response_status", "response_body"])
     return response

@@ -131,7 +131,7 @@ class IdempotencyRecord(models.Model):
     key = models.CharField(max_length=255)
     fingerprint = models.CharField(max_length=64)  # sha256 of method, path and body
     response_status = models.PositiveSmallIntegerField(null=True)
-    response_body = models.JSONField(null=True)
+    response_body = models.TextField(blank=True, default="")  # JSON text, replayed byte for byte
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

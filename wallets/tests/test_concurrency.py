@@ -1,0 +1,183 @@
+"""Money under concurrency: real threads, each with its own PostgreSQL connection, through the REST API."""
+
+import random
+import statistics
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.db.models import Sum
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from accounts.tests.factories import UserFactory
+from channels_app.services import channel_create, channel_join
+from wallets import ledger, services
+from wallets.models import ScheduledTransferRun, Transfer, Wallet
+from wallets.tests.conftest import PIN
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _in_thread(function):
+    """Runs `function` and closes the thread's own database connection after it."""
+
+    def run(*args):
+        try:
+            return function(*args)
+        finally:
+            connection.close()
+
+    return run
+
+
+@_in_thread
+def _post(user, path: str, body: dict, headers: dict | None = None) -> tuple[int, dict, float]:
+    client = APIClient()
+    client.force_authenticate(user)
+    started = time.perf_counter()
+    response = client.post(path, body, format="json", headers=headers or {})
+    return response.status_code, response.json(), time.perf_counter() - started
+
+
+def _total_money() -> int:
+    return Wallet.objects.aggregate(total=Sum("balance"))["total"]
+
+
+def _money_world(people: int, groups: int, deposit: int):
+    """People with funded personal wallets, all in one channel, and group wallets kept by the first ones."""
+    users = [UserFactory() for _ in range(people)]
+    channel = channel_create(owner=users[0], name="storm")
+    wallets = []
+    for user in users:
+        channel_join(user=user, channel=channel)
+        wallet = services.personal_wallet_open(owner=user, pin=PIN)
+        services.wallet_deposit(actor=user, wallet_id=wallet.pk, amount=deposit)
+        wallets.append((wallet.pk, user))
+    for index in range(groups):
+        treasurer = users[index]
+        group = services.group_wallet_create(owner=treasurer, channel_id=channel.pk, name=f"fund {index}")
+        wallets.append((group.pk, treasurer))
+    return wallets
+
+
+def test_a_storm_of_transfers_conserves_money_and_never_overdraws():
+    wallets = _money_world(people=7, groups=3, deposit=10_000)
+    money_before = _total_money()
+    rng = random.Random(7)
+    requests = []
+    for _ in range(1_000):
+        (source, owner), (target, _) = rng.sample(wallets, 2)
+        # Many amounts above what any wallet can hold at that moment.
+        amount = rng.choice([rng.randint(1, 3_000), rng.randint(5_000, 40_000)])
+        requests.append(
+            (owner, "/api/transfers", {"from_wallet": source, "to_wallet": target, "amount": amount, "pin": PIN})
+        )
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        results = list(pool.map(lambda request: _post(*request), requests))
+    elapsed = time.perf_counter() - started
+
+    statuses = [status for status, _, _ in results]
+    assert set(statuses) <= {201, 422}, {status: body for status, body, _ in results if status not in (201, 422)}
+    assert statuses.count(201) > 100 and statuses.count(422) > 100
+    assert {body["code"] for status, body, _ in results if status == 422} == {"insufficient_funds"}
+    assert Transfer.objects.filter(kind="transfer").count() == statuses.count(201)
+    assert _total_money() == money_before
+    assert not Wallet.objects.filter(balance__lt=0).exists()
+    assert ledger.ledger_violations() == []
+    latencies = sorted(latency for _, _, latency in results)
+    print(
+        f"\nstorm: {len(results)} transfers in {elapsed:.1f}s = {len(results) / elapsed:.0f}/s, "
+        f"{statuses.count(201)} ok, {statuses.count(422)} insufficient_funds, "
+        f"p50 {statistics.median(latencies) * 1000:.0f} ms, p99 {latencies[int(0.99 * len(latencies))] * 1000:.0f} ms"
+    )
+
+
+def test_opposite_transfers_at_once_do_not_deadlock():
+    (a, alice), (b, bob) = _money_world(people=2, groups=0, deposit=100_000)
+    barrier = threading.Barrier(50)
+
+    @_in_thread
+    def transfer(index: int):
+        source, target, owner = (a, b, alice) if index % 2 else (b, a, bob)
+        barrier.wait()
+        client = APIClient()
+        client.force_authenticate(owner)
+        body = {"from_wallet": source, "to_wallet": target, "amount": 10 + index, "pin": PIN}
+        return client.post("/api/transfers", body, format="json").status_code
+
+    with ThreadPoolExecutor(max_workers=50) as pool:
+        statuses = list(pool.map(transfer, range(50)))
+
+    assert statuses == [201] * 50
+    moved_to_b = sum(10 + i for i in range(50) if i % 2)
+    moved_to_a = sum(10 + i for i in range(50) if not i % 2)
+    assert Wallet.objects.get(pk=a).balance == 100_000 - moved_to_b + moved_to_a
+    assert Wallet.objects.get(pk=b).balance == 100_000 + moved_to_b - moved_to_a
+    assert ledger.ledger_violations() == []
+
+
+def test_one_idempotency_key_sent_ten_times_at_once_makes_one_transfer():
+    (a, alice), (b, _) = _money_world(people=2, groups=0, deposit=1_000)
+    barrier = threading.Barrier(10)
+    body = {"from_wallet": a, "to_wallet": b, "amount": 250, "pin": PIN}
+
+    def send(_):
+        barrier.wait()
+        return _post(alice, "/api/transfers", body, {"Idempotency-Key": "rent-2026-11"})
+
+    with ThreadPoolExecutor(max_workers=10) as pool:
+        results = list(pool.map(send, range(10)))
+
+    assert [status for status, _, _ in results] == [201] * 10
+    assert len({str(body) for _, body, _ in results}) == 1
+    assert Transfer.objects.filter(kind="transfer").count() == 1
+    assert Wallet.objects.get(pk=b).balance == 1_000 + 250
+    conflict = _post(alice, "/api/transfers", {**body, "amount": 251}, {"Idempotency-Key": "rent-2026-11"})
+    assert conflict[0] == 409 and conflict[1]["code"] == "idempotency_conflict"
+
+
+def test_two_executors_pay_each_scheduled_occurrence_exactly_once():
+    wallets = _money_world(people=4, groups=0, deposit=1_000_000)
+    first_run = timezone.now() + timedelta(seconds=30)
+    schedules = []
+    for index, ((source, owner), (target, _)) in enumerate(zip(wallets, wallets[1:] + wallets[:1], strict=True)):
+        schedules.append(
+            services.scheduled_transfer_create(
+                actor=owner,
+                source_id=source,
+                target_id=target,
+                amount=100 + index,
+                pin=PIN,
+                execute_at=first_run,
+                repeat="daily" if index % 2 else "none",
+            )
+        )
+    # Three days later: daily schedules owe four occurrences each (catch-up), one-offs one.
+    later = first_run + timedelta(days=3)
+    barrier = threading.Barrier(2)
+
+    @_in_thread
+    def executor(_):
+        barrier.wait()
+        return services.scheduled_transfers_run_due(now=later)
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        ran = list(pool.map(executor, range(2)))
+
+    expected_runs = sum(4 if schedule.repeat == "daily" else 1 for schedule in schedules)
+    assert sum(ran) == expected_runs
+    assert ScheduledTransferRun.objects.filter(status="ok").count() == expected_runs
+    assert Transfer.objects.filter(kind="scheduled").count() == expected_runs
+    for schedule in schedules:
+        occurrences = list(
+            ScheduledTransferRun.objects.filter(schedule=schedule).order_by("run_at").values_list("run_at", flat=True)
+        )
+        expected = [first_run + timedelta(days=day) for day in range(4 if schedule.repeat == "daily" else 1)]
+        assert occurrences == expected
+    assert ledger.ledger_violations() == []
