@@ -21,6 +21,15 @@ def pytest_configure(config):
         raise pytest.UsageError("REDIS_URL must point at Redis (run bin/test), or set TEST_EMBEDDED=1.")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _empty_test_redis():
+    """Each run gets a fresh test database, so its Redis database (seq counters, tails) starts empty too."""
+    if not EMBEDDED:
+        import redis
+
+        redis.Redis.from_url(os.environ["REDIS_URL"]).flushdb()
+
+
 @pytest.fixture(autouse=True)
 def _fresh_cache_and_throttles():
     """Throttle counters live in the cache; start every test with none."""
