@@ -61,3 +61,7 @@ def club(person):
     group = treasurer.post(f"/api/channels/{channel['id']}/group-wallets", {"name": "club fund"}).json()
     assert member.post(f"/api/wallets/{group['id']}/join").status_code == 200
     return {"treasurer": treasurer, "member": member, "channel": channel["id"], "group": group["id"]}
+
+
+# The live-server fixtures of the chat tests (real daphne processes sharing Redis).
+from chat.tests.conftest import server_environment, two_nodes  # noqa: E402, F401

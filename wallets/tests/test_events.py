@@ -1,0 +1,89 @@
+"""Money events over real sockets: REST calls on one daphne process, WebSocket clients on another."""
+
+import pytest
+from asgiref.sync import sync_to_async
+
+from accounts.tests.factories import UserFactory
+from channels_app.services import channel_create, channel_join
+from chat.tests.live import Client, post_json
+from wallets import services
+from wallets.tests.conftest import PIN
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
+
+
+@sync_to_async
+def _club():
+    treasurer, member = UserFactory(username="treasurer"), UserFactory(username="member")
+    channel = channel_create(owner=treasurer, name="club")
+    channel_join(user=member, channel=channel)
+    wallets = {}
+    for user in (treasurer, member):
+        wallet = services.personal_wallet_open(owner=user, pin=PIN)
+        services.wallet_deposit(actor=user, wallet_id=wallet.pk, amount=10_000)
+        wallets[user.username] = wallet.pk
+    group = services.group_wallet_create(owner=treasurer, channel_id=channel.pk, name="club fund")
+    services.group_wallet_join(user=member, wallet=group)
+    return treasurer, member, channel.pk, wallets, group.pk
+
+
+def _is_event(name):
+    return lambda frame: frame["type"] == "event" and frame["event"] == name
+
+
+async def test_transfer_received_reaches_every_connection_of_the_recipient(two_nodes):
+    treasurer, member, _, wallets, _ = await _club()
+    node_a, node_b = two_nodes
+    phone = await Client.connect(node_b.ws_url, member)
+    laptop = await Client.connect(node_a.ws_url, member)
+    sender = await Client.connect(node_a.ws_url, treasurer)
+    for connection in (phone, laptop, sender):
+        await connection.flush()  # connected and listening
+    body = {
+        "from_wallet": wallets["treasurer"],
+        "to_wallet": wallets["member"],
+        "amount": 1_500,
+        "pin": PIN,
+        "memo": "refund",
+    }
+    transfer = await sync_to_async(post_json)(node_a, "/api/transfers", treasurer, body)
+    for connection in (phone, laptop):
+        event = (await connection.recv_until(_is_event("transfer_received")))[-1]
+        assert event["data"]["transfer"] == transfer
+        assert event["data"]["from"] == {"id": treasurer.pk, "username": "treasurer"}
+        assert event["data"]["wallet"] == wallets["member"]
+    assert [f for f in await sender.flush() if f["type"] == "event"] == []
+    for connection in (phone, laptop, sender):
+        await connection.close()
+
+
+async def test_dues_are_announced_in_the_chat_and_payments_show_live(two_nodes):
+    treasurer, member, channel, _, group = await _club()
+    node_a, node_b = two_nodes
+    watcher = await Client.connect(node_b.ws_url, member)
+    keeper = await Client.connect(node_a.ws_url, treasurer)
+    for connection in (watcher, keeper):
+        await connection.subscribe(channel)
+    dues = await sync_to_async(post_json)(
+        node_a, f"/api/wallets/{group}/dues", treasurer, {"title": "May dues", "amount": 2_000}
+    )
+
+    frames = await watcher.recv_until(lambda f: f["type"] == "message" and f["client_msg_id"] == f"dues:{dues['id']}")
+    requested = next(f for f in frames if f["type"] == "event" and f["event"] == "dues_requested")
+    assert requested["channel"] == channel and requested["data"]["dues"]["id"] == dues["id"]
+    assert requested["data"]["dues"]["paid_count"] == 0
+    assert "May dues" in frames[-1]["body"] and frames[-1]["sender"]["username"] == "treasurer"
+
+    payment = await sync_to_async(post_json)(node_b, f"/api/dues/{dues['id']}/pay", member, {"pin": PIN})
+    for connection in (watcher, keeper):
+        paid = (await connection.recv_until(_is_event("dues_paid")))[-1]
+        assert paid["data"] == {
+            "dues_id": dues["id"],
+            "wallet": group,
+            "user": {"id": member.pk, "username": "member"},
+            "transfer_id": payment["id"],
+        }
+    received = (await keeper.recv_until(_is_event("transfer_received")))[-1]
+    assert received["data"]["wallet"] == group and received["data"]["transfer"]["amount"] == 2_000
+    await watcher.close()
+    await keeper.close()
