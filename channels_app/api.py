@@ -8,14 +8,10 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.serializers import UserRefSerializer
 from channels_app import selectors, services
 from chat import messaging
 from config.pagination import ResultsPagination, page_schema
-
-
-class UserRefSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    username = serializers.CharField()
 
 
 class ChannelOutputSerializer(serializers.Serializer):
@@ -143,7 +139,11 @@ class ChannelMessagesApi(APIView):
         # Newest page by default (or before a seq); oldest-first when reading forward.
         newest = after_seq is None
         messages = async_to_sync(messaging.messages_after)(
-            channel_id=channel_id, after_seq=after_seq or 0, before_seq=page.get("before_seq"), limit=limit + 1, newest=newest
+            channel_id=channel_id,
+            after_seq=after_seq or 0,
+            before_seq=page.get("before_seq"),
+            limit=limit + 1,
+            newest=newest,
         )
         has_more = len(messages) > limit
         messages = messages[1:] if newest and has_more else messages[:limit]
@@ -177,4 +177,3 @@ class ChannelReadApi(APIView):
         channel = selectors.channel_for_member(user=request.user, channel_id=channel_id)
         services.channel_mark_read(user=request.user, channel=channel, seq=serializer.validated_data["seq"])
         return Response(status=status.HTTP_204_NO_CONTENT)
-

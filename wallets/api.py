@@ -8,6 +8,7 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.serializers import UserRefSerializer
 from channels_app.selectors import channel_for_member
 from config.errors import NotFound
 from config.pagination import NewestFirstCursorPagination, page_schema
@@ -20,7 +21,6 @@ from wallets.serializers import (
     PinField,
     ScheduledTransferOutputSerializer,
     TransferOutputSerializer,
-    UserRefSerializer,
     WalletOutputSerializer,
 )
 

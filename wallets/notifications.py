@@ -2,11 +2,12 @@
 
 from asgiref.sync import async_to_sync
 
+from accounts.serializers import UserRefSerializer
 from chat import messaging
 from chat.events import publish_channel_event, publish_user_event
 from wallets import selectors
 from wallets.models import Dues, Transfer, Wallet
-from wallets.serializers import DuesOutputSerializer, TransferOutputSerializer, UserRefSerializer
+from wallets.serializers import DuesOutputSerializer, TransferOutputSerializer
 
 
 def notify_transfer_received(*, transfer: Transfer, target: Wallet, sender) -> None:

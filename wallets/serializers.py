@@ -5,6 +5,8 @@ Shared by the REST API and the WebSocket events, so a client sees one shape for 
 
 from rest_framework import serializers
 
+from accounts.serializers import UserRefSerializer
+
 MAX_AMOUNT = 10**15  # far above any real balance, far below BigInteger's limit
 
 
@@ -24,11 +26,6 @@ class PinField(serializers.RegexField):
     def __init__(self, **kwargs):
         super().__init__(r"^[0-9]{4,6}$", max_length=6, trim_whitespace=False, **kwargs)
         self.error_messages["invalid"] = "A PIN is 4 to 6 digits."
-
-
-class UserRefSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    username = serializers.CharField()
 
 
 class WalletOutputSerializer(serializers.Serializer):
