@@ -3,7 +3,7 @@
 import uuid
 
 from asgiref.sync import async_to_sync
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -49,12 +49,18 @@ class ChannelListCreateApi(APIView):
         description = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
         password = serializers.CharField(max_length=128, required=False, allow_blank=True, trim_whitespace=False)
 
+    class SearchSerializer(serializers.Serializer):
+        # A CharField also refuses NUL characters, which PostgreSQL cannot compare.
+        search = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+
     @extend_schema(
-        parameters=[OpenApiParameter("search", str, required=False)],
+        parameters=[SearchSerializer],
         responses={200: page_schema(ChannelOutputSerializer, name="ChannelPage")},
     )
     def get(self, request):
-        channels = selectors.channel_list_public(search=request.query_params.get("search", "").strip())
+        query = self.SearchSerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        channels = selectors.channel_list_public(search=query.validated_data["search"])
         paginator = ResultsPagination()
         page = paginator.paginate_queryset(channels, request, view=self)
         return paginator.get_paginated_response(ChannelOutputSerializer(page, many=True).data)

@@ -105,3 +105,9 @@ def test_leave_removes_membership(owner_client):
     assert guest.post(f"/api/channels/{channel['id']}/leave").status_code == 204
     assert guest.get(f"/api/channels/{channel['id']}/members").status_code == 403
     assert guest.get("/api/channels/mine").json() == []
+
+
+def test_search_with_a_nul_character_is_a_clear_error(owner_client):
+    response = owner_client.get("/api/channels?search=tri%00p")
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid" and "search" in response.json()["fields"]
