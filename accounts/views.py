@@ -4,6 +4,7 @@ from django.contrib.auth import authenticate, login, logout
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.forms import SignInForm, SignUpForm
@@ -52,7 +53,9 @@ def signin_page(request):
         if _throttled(SignInThrottle, request):
             form.add_error(None, TOO_MANY_ATTEMPTS)
         else:
-            user = authenticate(request, email=form.cleaned_data["email"].lower(), password=form.cleaned_data["password"])
+            user = authenticate(
+                request, email=form.cleaned_data["email"].lower(), password=form.cleaned_data["password"]
+            )
             if user is None:
                 form.add_error("password", "The email or password is not right.")
             else:
@@ -69,5 +72,7 @@ def signout(request):
 
 
 @login_required
+@ensure_csrf_cookie
 def home(request):
-    return render(request, "home.html")
+    """The messenger: a page shell; its script talks to the REST API and /ws/ with this session."""
+    return render(request, "messenger.html", {"me": {"id": request.user.pk, "username": request.user.username}})

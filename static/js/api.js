@@ -1,0 +1,52 @@
+// The REST API with the browser session (CSRF header on writes); errors in words a user understands.
+
+const WORDS = {
+  insufficient_funds: "There is not enough money in the wallet for this.",
+  already_paid: "You have already paid this.",
+  wrong_password: "That channel password is not right.",
+  not_authenticated: "Your session has ended. Sign in again.",
+  rate_limited: "Too many requests. Wait a moment and try again.",
+  idempotency_conflict: "This request was already sent with different details. Reload and try again.",
+  server_error: "Something went wrong on our side. Try again.",
+};
+
+export class ApiError extends Error {
+  constructor(status, body) {
+    super(body.detail || "Request failed");
+    this.status = status;
+    this.code = body.code || "error";
+    this.fields = body.fields || {};
+  }
+
+  // wrong_pin and pin_locked details already say how many tries are left or how long to wait.
+  get words() {
+    const fieldText = Object.entries(this.fields).map(([field, messages]) => `${field}: ${[].concat(messages).join(" ")}`);
+    if (this.code === "invalid" && fieldText.length) return fieldText.join(" ");
+    return WORDS[this.code] || this.message;
+  }
+}
+
+function csrfToken() {
+  return document.querySelector('meta[name="csrf-token"]').content;
+}
+
+export async function api(method, path, body, { idempotencyKey } = {}) {
+  const headers = { Accept: "application/json" };
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  if (method !== "GET") headers["X-CSRFToken"] = csrfToken();
+  if (idempotencyKey) headers["Idempotency-Key"] = idempotencyKey;
+  let response;
+  try {
+    response = await fetch(path, { method, headers, credentials: "same-origin", body: body === undefined ? undefined : JSON.stringify(body) });
+  } catch {
+    throw new ApiError(0, { code: "offline", detail: "Cannot reach the server. Check your connection." });
+  }
+  if (response.status === 204) return null;
+  const data = await response.json().catch(() => ({ code: "server_error", detail: WORDS.server_error }));
+  if (!response.ok) throw new ApiError(response.status, data);
+  return data;
+}
+
+export const get = (path) => api("GET", path);
+export const post = (path, body = {}, options) => api("POST", path, body, options);
+export const del = (path) => api("DELETE", path);

@@ -1,0 +1,174 @@
+// The open channel: history (older pages on scroll up), live messages, my pending sends
+// confirmed by their ack, typing, members and join/leave notices.
+
+import { get, post } from "./api.js";
+import { h, time } from "./dom.js";
+import { duesCard, isDuesMessage } from "./wallets.js";
+
+const TYPING_SEND_EVERY_MS = 3000;
+const TYPING_SHOWN_MS = 4000;
+
+export class ChannelView {
+  constructor(app, channel) {
+    this.app = app;
+    this.channel = channel;
+    this.bySeq = new Map(); // seq -> element
+    this.pending = new Map(); // client_msg_id -> element not yet confirmed
+    this.oldestSeq = null;
+    this.hasMore = false;
+    this.loadingOlder = false;
+    this.lastTypingSent = 0;
+    this.typers = new Map(); // username -> timeout
+    this.render();
+  }
+
+  render() {
+    const c = this.channel;
+    this.list = h("ol", { class: "messages", "aria-live": "polite", "data-testid": "messages" });
+    this.list.addEventListener("scroll", () => this.list.scrollTop < 40 && this.loadOlder());
+    this.typingLine = h("div", { class: "typing muted", "data-testid": "typing" });
+    this.input = h("textarea", { rows: 1, maxlength: 4000, placeholder: `Message #${c.name}`, "aria-label": "Message", "data-testid": "composer" });
+    this.input.addEventListener("keydown", (event) => {
+      if (event.key === "Enter" && !event.shiftKey) {
+        event.preventDefault();
+        this.send();
+      }
+    });
+    this.input.addEventListener("input", () => this.noteTyping());
+    this.members = h("ul", { class: "member-list", "data-testid": "members" });
+    this.element = h("section", { class: "channel-view", "aria-label": `Channel ${c.name}` },
+      h("header", { class: "channel-header" },
+        h("a", { href: "#/", class: "back", "aria-label": "Back to channels" }, "‹"),
+        h("div", {}, h("h2", {}, `#${c.name}`), h("p", { class: "muted" }, c.description || (c.is_private ? "Private channel" : "Public channel"))),
+        h("button", { type: "button", onclick: () => this.app.togglePanel(), "data-testid": "toggle-panel" }, "Members & wallets"),
+      ),
+      this.list,
+      this.typingLine,
+      h("form", { class: "composer", onsubmit: (event) => { event.preventDefault(); this.send(); } },
+        this.input, h("button", { type: "submit", class: "primary", "data-testid": "send" }, "Send")),
+    );
+  }
+
+  async start() {
+    const page = await get(`/api/channels/${this.channel.id}/messages?limit=50`);
+    this.hasMore = page.has_more;
+    for (const message of page.results) this.append(message);
+    this.scrollToEnd();
+    this.refreshMembers();
+    this.markRead();
+  }
+
+  async refreshMembers() {
+    const members = await get(`/api/channels/${this.channel.id}/members`);
+    this.members.replaceChildren(...members.map((m) => h("li", {}, m.username)));
+  }
+
+  async loadOlder() {
+    if (!this.hasMore || this.loadingOlder || this.oldestSeq === null) return;
+    this.loadingOlder = true;
+    const before = this.list.scrollHeight;
+    const page = await get(`/api/channels/${this.channel.id}/messages?before_seq=${this.oldestSeq}&limit=50`);
+    this.hasMore = page.has_more;
+    const first = this.list.firstChild;
+    for (const message of page.results) {
+      if (!this.bySeq.has(message.seq)) this.list.insertBefore(this.messageElement(message), first);
+    }
+    this.oldestSeq = page.results.length ? page.results[0].seq : this.oldestSeq;
+    this.list.scrollTop += this.list.scrollHeight - before; // keep what the reader was looking at
+    this.loadingOlder = false;
+  }
+
+  messageElement(message) {
+    const mine = message.sender.id === this.app.me.id;
+    const body = isDuesMessage(message) ? duesCard(this.app, message) : h("p", { class: "body" }, message.body);
+    const element = h("li", { class: `message${mine ? " mine" : ""}`, dataset: { seq: message.seq ?? "", clientMsgId: message.client_msg_id } },
+      h("div", { class: "meta" }, h("strong", {}, message.sender.username), " ", h("time", { datetime: message.created_at }, time(message.created_at))),
+      body,
+    );
+    if (message.seq) this.bySeq.set(message.seq, element);
+    return element;
+  }
+
+  // A message from history or the socket; never shown twice.
+  append(message) {
+    if (this.bySeq.has(message.seq)) return;
+    const pending = this.pending.get(message.client_msg_id);
+    if (pending && message.sender.id === this.app.me.id) {
+      this.confirm(pending, message);
+      return;
+    }
+    const nearEnd = this.list.scrollHeight - this.list.scrollTop - this.list.clientHeight < 80;
+    this.list.append(this.messageElement(message));
+    if (this.oldestSeq === null || message.seq < this.oldestSeq) this.oldestSeq = message.seq;
+    if (nearEnd || message.sender.id === this.app.me.id) this.scrollToEnd();
+  }
+
+  confirm(element, { client_msg_id: clientMsgId, seq }) {
+    this.pending.delete(clientMsgId);
+    element.classList.remove("pending");
+    element.dataset.seq = seq;
+    this.bySeq.set(seq, element);
+  }
+
+  send() {
+    const body = this.input.value.trim();
+    if (!body) return;
+    const clientMsgId = crypto.randomUUID();
+    const draft = { client_msg_id: clientMsgId, sender: this.app.me, body, created_at: new Date().toISOString() };
+    const element = this.messageElement(draft);
+    element.classList.add("pending");
+    this.pending.set(clientMsgId, element);
+    this.list.append(element);
+    this.scrollToEnd();
+    this.input.value = "";
+    this.app.socket.sendMessage(this.channel.id, body, clientMsgId);
+  }
+
+  onAck(frame) {
+    const element = this.pending.get(frame.client_msg_id);
+    if (element) this.confirm(element, frame);
+  }
+
+  onError(frame) {
+    const element = this.pending.get(frame.client_msg_id);
+    if (element) {
+      element.classList.add("failed");
+      element.append(h("p", { class: "field-error", role: "alert" }, frame.detail || "Not sent."));
+      this.pending.delete(frame.client_msg_id);
+      this.app.socket.unacked.delete(frame.client_msg_id);
+    }
+  }
+
+  noteTyping() {
+    const now = Date.now();
+    if (now - this.lastTypingSent > TYPING_SEND_EVERY_MS) {
+      this.lastTypingSent = now;
+      this.app.socket.typing(this.channel.id);
+    }
+  }
+
+  onTyping(user) {
+    clearTimeout(this.typers.get(user.username));
+    this.typers.set(user.username, setTimeout(() => { this.typers.delete(user.username); this.showTypers(); }, TYPING_SHOWN_MS));
+    this.showTypers();
+  }
+
+  showTypers() {
+    const names = [...this.typers.keys()];
+    this.typingLine.textContent = names.length ? `${names.join(", ")} ${names.length === 1 ? "is" : "are"} typing…` : "";
+  }
+
+  notice(text) {
+    this.list.append(h("li", { class: "notice muted", role: "status" }, text));
+    this.scrollToEnd();
+  }
+
+  markRead() {
+    const seqs = [...this.bySeq.keys()];
+    if (seqs.length) post(`/api/channels/${this.channel.id}/read`, { seq: Math.max(...seqs) }).catch(() => {});
+  }
+
+  scrollToEnd() {
+    this.list.scrollTop = this.list.scrollHeight;
+  }
+}

@@ -1,0 +1,42 @@
+// Small DOM helpers: build elements without innerHTML (user text is never parsed as HTML).
+
+export function h(tag, attrs = {}, ...children) {
+  const element = document.createElement(tag);
+  for (const [name, value] of Object.entries(attrs)) {
+    if (value === false || value === null || value === undefined) continue;
+    if (name.startsWith("on")) element.addEventListener(name.slice(2), value);
+    else if (name === "dataset") Object.assign(element.dataset, value);
+    else element.setAttribute(name, value === true ? "" : value);
+  }
+  element.append(...children.flat().filter((child) => child !== null && child !== undefined && child !== false));
+  return element;
+}
+
+export function money(amount, currency = "KRW") {
+  return new Intl.NumberFormat(undefined, { style: "currency", currency }).format(amount);
+}
+
+export function time(iso) {
+  return new Date(iso).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+}
+
+export function dateTime(iso) {
+  return new Date(iso).toLocaleString([], { dateStyle: "medium", timeStyle: "short" });
+}
+
+export function toast(text) {
+  const box = document.getElementById("toasts");
+  const item = h("div", { class: "toast", role: "status" }, text);
+  box.append(item);
+  setTimeout(() => item.remove(), 6000);
+}
+
+// Reads a form's named fields; numbers come back as numbers.
+export function formValues(form) {
+  const values = {};
+  for (const element of form.elements) {
+    if (!element.name) continue;
+    values[element.name] = element.type === "number" ? (element.value === "" ? null : Number(element.value)) : element.value;
+  }
+  return values;
+}

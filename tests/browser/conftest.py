@@ -1,0 +1,108 @@
+"""Browser tests: Playwright drives Debian's headless Chromium against a real daphne process
+and Celery worker. On failure each page's screenshot and HTML are kept in var/test-artifacts/."""
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect, sync_playwright
+
+from chat.tests.conftest import server_environment  # noqa: F401 - the live-server fixture
+from chat.tests.live import ROOT, CeleryWorker, DaphneNode
+
+CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = ROOT / "var" / "test-artifacts"
+PASSWORD = "a-long-browser-password-7"
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def node(server_environment):  # noqa: F811
+    """One web node with a worker; sign-up limits opened up for the many sign-ups here."""
+    environment = {**server_environment, "THROTTLE_SIGNUP": "1000/min", "THROTTLE_SIGNIN": "1000/min"}
+    web = DaphneNode(environment, "daphne-browser")
+    worker = CeleryWorker(environment, "celery-browser")
+    yield web
+    web.stop()
+    worker.stop()
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    """Playwright's sync API keeps an event loop running in this thread while it is open, which
+    Django's async-safety check mistakes for async code around the test database flush; the
+    test process itself never touches the database from a coroutine, so the check is lifted
+    for this module only."""
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: bin/test installs it with apt-get (package chromium)")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "1"
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
+            yield browser
+            browser.close()
+    finally:
+        del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    setattr(item, f"report_{report.when}", report)
+    return report
+
+
+@pytest.fixture
+def new_page(chromium, request):
+    """new_page(size=...) -> a page in a fresh browser context (its own cookies)."""
+    pages = []
+
+    def open_page(size=(1280, 800)):
+        context = chromium.new_context(viewport={"width": size[0], "height": size[1]})
+        page = context.new_page()
+        pages.append(page)
+        return page
+
+    yield open_page
+    report = getattr(request.node, "report_call", None)
+    if report is not None and report.failed:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        for index, page in enumerate(pages):
+            stem = ARTIFACTS / f"{re.sub(r'[^A-Za-z0-9_.-]', '_', request.node.name)}-page{index}"
+            page.screenshot(path=f"{stem}.png", full_page=True)
+            Path(f"{stem}.html").write_text(page.content())
+            print(f"kept {stem}.png and {stem}.html")
+    for page in pages:
+        page.context.close()
+
+
+def sign_up(page, node, name: str) -> None:
+    page.goto(f"{node.http_url}/accounts/signup/")
+    page.get_by_label("Email").fill(f"{name}@example.com")
+    page.get_by_label("Display name").fill(name)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign up").click()
+    expect(page.get_by_test_id("connection-status")).to_have_text("Connected")
+
+
+def create_channel(page, name: str) -> None:
+    page.get_by_text("New channel").click()
+    form = page.get_by_test_id("create-channel-form")
+    form.get_by_label("Name").fill(name)
+    form.get_by_role("button", name="Create channel").click()
+    expect(page.get_by_role("heading", name=f"#{name}")).to_be_visible()
+
+
+def join_channel(page, name: str) -> None:
+    page.get_by_text("Find a channel").click()
+    page.get_by_test_id("search-input").fill(name)
+    page.get_by_test_id("search-button").click()
+    page.get_by_test_id(f"join-{name}").click()
+    expect(page.get_by_role("heading", name=f"#{name}")).to_be_visible()
+
+
+def send_message(page, text: str) -> None:
+    page.get_by_test_id("composer").fill(text)
+    page.get_by_test_id("send").click()

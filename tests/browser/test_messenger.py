@@ -1,0 +1,136 @@
+"""The product in a real browser: two people chat live, pay dues by clicking, and see errors in words."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import ARTIFACTS, create_channel, join_channel, send_message, sign_up
+
+# transaction=True: the live server must see committed data, and each test starts from an empty database.
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+PIN = "2468"
+
+
+def _messages(page):
+    return page.get_by_test_id("messages").locator(".message")
+
+
+def test_two_people_chat_live_and_history_survives_a_reload(node, new_page):
+    ana, ben = new_page(), new_page()
+    sign_up(ana, node, "ana")
+    sign_up(ben, node, "ben")
+    create_channel(ana, "bookclub")
+    join_channel(ben, "bookclub")
+    expect(ana.get_by_test_id("messages")).to_contain_text("ben joined the channel")
+
+    send_message(ana, "Hello Ben, welcome!")
+    expect(_messages(ben).filter(has_text="Hello Ben, welcome!")).to_have_count(1)
+    send_message(ben, "Thanks Ana")
+    expect(_messages(ana).filter(has_text="Thanks Ana")).to_have_count(1)
+    # My own message: shown at once, confirmed by its ack, never doubled by the echo.
+    own = _messages(ana).filter(has_text="Hello Ben, welcome!")
+    expect(own).to_have_count(1)
+    expect(own).not_to_have_class("message mine pending")
+
+    ben.get_by_test_id("composer").press_sequentially("typing...")
+    expect(ana.get_by_test_id("typing")).to_have_text("ben is typing…")
+
+    ben.reload()
+    expect(ben.get_by_test_id("connection-status")).to_have_text("Connected")
+    expect(_messages(ben).filter(has_text="Hello Ben, welcome!")).to_have_count(1)
+    expect(_messages(ben).filter(has_text="Thanks Ana")).to_have_count(1)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    ana.screenshot(path=str(ARTIFACTS / "chat-desktop.png"))
+
+
+def test_dues_paid_by_clicking_show_paid_on_the_treasurers_page(node, new_page):
+    ana, ben = new_page(), new_page(size=(390, 844))
+    sign_up(ana, node, "treasurer-ana")
+    sign_up(ben, node, "member-ben")
+    _open_wallet(ana)
+    _open_wallet(ben, deposit=50_000)
+
+    ana.goto(f"{node.http_url}/")
+    create_channel(ana, "tennis")
+    ben.goto(f"{node.http_url}/")
+    join_channel(ben, "tennis")
+    wallet_form = ana.get_by_test_id("group-wallet-form")
+    wallet_form.get_by_label("Name").fill("court fund")
+    wallet_form.get_by_role("button", name="Create group wallet").click()
+    expect(ana.get_by_role("heading", name="court fund")).to_be_visible()
+    group_url = ana.url
+
+    ben.goto(group_url)
+    ben.get_by_test_id("join-wallet").click()
+    expect(ben.get_by_test_id("join-wallet")).to_have_count(0)
+
+    dues_form = ana.get_by_test_id("dues-form")
+    dues_form.get_by_label("Title").fill("December court")
+    dues_form.get_by_label("Amount each").fill("15000")
+    dues_form.get_by_role("button", name="Request dues").click()
+    expect(ana.get_by_test_id("dues-card")).to_contain_text("0 of 2 paid")
+
+    # Ben sees the request as a card in the chat and pays it there.
+    ben.goto(f"{node.http_url}/")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    ben.screenshot(path=str(ARTIFACTS / "channels-phone.png"))
+    ben.get_by_test_id("channel-tennis").click()
+    card = ben.get_by_test_id("messages").get_by_test_id("dues-card")
+    expect(card).to_contain_text("December court")
+    card.get_by_label("PIN").fill(PIN)
+    card.get_by_role("button", name="Pay ₩15,000").click()
+    expect(card.get_by_test_id("dues-member-member-ben")).to_have_attribute("data-paid", "true")
+
+    # The treasurer's page updates live.
+    expect(ana.get_by_test_id("dues-member-member-ben")).to_have_attribute("data-paid", "true")
+    expect(ana.get_by_test_id("dues-card")).to_contain_text("1 of 2 paid")
+    ana.reload()
+    expect(ana.get_by_test_id("balance")).to_have_text("₩15,000")
+    ana.screenshot(path=str(ARTIFACTS / "group-wallet-desktop.png"), full_page=True)
+    ben.screenshot(path=str(ARTIFACTS / "dues-card-phone.png"))
+
+
+def _open_wallet(page, deposit: int = 0) -> int:
+    """Opens the signed-in user's wallet (and tops it up); returns its number."""
+    page.get_by_test_id("my-wallet-link").click()
+    page.get_by_test_id("open-wallet-form").get_by_label("PIN").fill(PIN)
+    page.get_by_role("button", name="Open my wallet").click()
+    expect(page.get_by_test_id("balance")).to_have_text("₩0")
+    if deposit:
+        form = page.get_by_test_id("deposit-form")
+        form.get_by_label("Amount").fill(str(deposit))
+        form.get_by_role("button", name="Deposit").click()
+        expect(page.get_by_test_id("balance")).to_have_text(f"₩{deposit:,}")
+    return int(re.search(r"#(\d+)", page.get_by_test_id("wallet-number").inner_text()).group(1))
+
+
+def test_a_wrong_pin_and_a_short_balance_show_their_errors_in_words(node, new_page):
+    cho, dan = new_page(), new_page()
+    sign_up(cho, node, "cho")
+    sign_up(dan, node, "dan")
+    _open_wallet(cho, deposit=1_000)
+    dans_wallet = _open_wallet(dan)
+
+    transfer = cho.get_by_test_id("transfer-form")
+    transfer.get_by_label("To wallet number").fill(str(dans_wallet))
+    transfer.get_by_label("Amount").fill("500")
+    transfer.get_by_label("PIN").fill("1111")
+    transfer.get_by_role("button", name="Send").click()
+    expect(cho.get_by_test_id("transfer-form-error")).to_contain_text("The PIN is not correct")
+    expect(cho.get_by_test_id("balance")).to_have_text("₩1,000")
+
+    transfer.get_by_label("To wallet number").fill(str(dans_wallet))
+    transfer.get_by_label("Amount").fill("5000")
+    transfer.get_by_label("PIN").fill(PIN)
+    transfer.get_by_role("button", name="Send").click()
+    expect(cho.get_by_test_id("transfer-form-error")).to_have_text("There is not enough money in the wallet for this.")
+
+    transfer.get_by_label("To wallet number").fill(str(dans_wallet))
+    transfer.get_by_label("Amount").fill("400")
+    transfer.get_by_label("PIN").fill(PIN)
+    transfer.get_by_role("button", name="Send").click()
+    expect(cho.get_by_test_id("balance")).to_have_text("₩600")
+    expect(dan.get_by_test_id("balance")).to_have_text("₩400")  # transfer_received refreshes Dan's open wallet
+    cho.screenshot(path=str(ARTIFACTS / "wallet-desktop.png"), full_page=True)
