@@ -128,6 +128,14 @@ class App {
     this.panel.replaceChildren(h("section", {}, h("h3", {}, "Members"), view.members), await channelWalletsPanel(this, channelId));
   }
 
+  async leaveChannel(channelId) {
+    if (!confirm("Leave this channel? You can join it again later.")) return;
+    await post(`/api/channels/${channelId}/leave`);
+    this.channels.delete(channelId);
+    this.socket.unsubscribe(channelId);
+    location.hash = "#/";
+  }
+
   togglePanel() {
     document.body.classList.toggle("panel-open");
   }

@@ -44,6 +44,12 @@ def test_two_people_chat_live_and_history_survives_a_reload(node, new_page):
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     ana.screenshot(path=str(ARTIFACTS / "chat-desktop.png"))
 
+    ben.on("dialog", lambda dialog: dialog.accept())
+    ben.get_by_test_id("leave-channel").click()
+    expect(ben.get_by_test_id("channel-list")).not_to_contain_text("bookclub")
+    expect(ana.get_by_test_id("messages")).to_contain_text("ben left the channel")
+    expect(ana.get_by_test_id("members")).to_have_text("ana")
+
 
 def test_dues_paid_by_clicking_show_paid_on_the_treasurers_page(node, new_page):
     ana, ben = new_page(), new_page(size=(390, 844))
