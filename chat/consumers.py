@@ -19,7 +19,7 @@ from channels_app.selectors import channel_is_member
 from chat import hub, messaging, metrics
 from chat.events import user_group
 from chat.ratelimit import TokenBucket
-from config import lifecycle
+from config import drain, lifecycle
 
 logger = logging.getLogger(__name__)
 
@@ -77,11 +77,13 @@ class ChatConsumer(AsyncWebsocketConsumer):
         self.watchdog = asyncio.get_running_loop().create_task(self._close_when_idle())
         await self.channel_layer.group_add(user_group(self.user.pk), self.channel_name)
         metrics.connections_open.inc()
+        drain.connections.add(self)
 
     async def disconnect(self, code):
         if not hasattr(self, "rooms"):
             return  # never fully connected
         metrics.connections_open.dec()
+        drain.connections.discard(self)
         for channel_id in list(self.rooms):
             await hub.get_hub().unsubscribe(channel_id, self)
         self.rooms.clear()
@@ -238,6 +240,10 @@ class ChatConsumer(AsyncWebsocketConsumer):
             return  # already sent in the replay
         state.last_seq = seq
         self._enqueue(text)
+
+    def request_reconnect(self, retry_after_ms: int) -> None:
+        """The node is draining: the client reconnects (to any node) and resumes with since_seq."""
+        self._enqueue(json.dumps({"type": "reconnect", "reason": "server_draining", "retry_after_ms": retry_after_ms}))
 
     async def client_frame(self, event):
         """User events from the channel layer (transfer_received and friends)."""

@@ -11,6 +11,8 @@ from pathlib import Path
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
+from config.logs import logging_config
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
 # Runtime files of the embedded mode: SQLite database, filesystem Celery broker.
@@ -227,14 +229,15 @@ SPECTACULAR_SETTINGS = {
 # multiprocess directory when PROMETHEUS_MULTIPROC_DIR is set (see config/metrics.py).
 PROMETHEUS_EXPORT_MIGRATIONS = False
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
-}
+# LOG_FORMAT=json: one JSON object per line with the request id; secrets are scrubbed either way.
+LOG_FORMAT = env.str("LOG_FORMAT", default="plain")
+LOGGING = logging_config(log_format=LOG_FORMAT, level=env.str("LOG_LEVEL", default="INFO"))
+
+# --- Graceful drain (config/drain.py): how long a draining node waits for its sockets to
+# leave, and the window over which their reconnects are spread.
+DRAIN_TIMEOUT_SECONDS = env.float("DRAIN_TIMEOUT_SECONDS", default=30.0)
+DRAIN_RECONNECT_MIN_MS = env.int("DRAIN_RECONNECT_MIN_MS", default=250)
+DRAIN_RECONNECT_SPREAD_MS = env.int("DRAIN_RECONNECT_SPREAD_MS", default=3000)
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

@@ -65,10 +65,27 @@ class Process:
 
 
 class DaphneNode(Process):
-    def __init__(self, env: dict, name: str):
-        self.port = free_port()
-        super().__init__([str(BIN / "daphne"), "-b", "127.0.0.1", "-p", str(self.port), "config.asgi:application"], env, name)
+    """A web node as production runs it: daphne under config.server (drains on SIGTERM)."""
+
+    def __init__(self, env: dict, name: str, port: int | None = None):
+        self.port = port or free_port()
+        self.env, self.name = env, name
+        args = [sys.executable, "-m", "config.server", "-b", "127.0.0.1", "-p", str(self.port)]
+        super().__init__(args, {**env, "NODE_NAME": name}, name)
         self.wait_healthy()
+
+    def drain(self) -> None:
+        """SIGTERM: the node drains its sockets and exits; wait_exit() waits for that."""
+        os.kill(self.popen.pid, signal.SIGTERM)
+
+    def wait_exit(self, timeout: float = 60) -> int:
+        code = self.popen.wait(timeout=timeout)
+        self.log.close()
+        return code
+
+    def restarted(self) -> "DaphneNode":
+        """A new process on the same port (the balancer's upstream address)."""
+        return DaphneNode(self.env, self.name, port=self.port)
 
     @property
     def ws_url(self) -> str:

@@ -1,0 +1,88 @@
+"""The web node launcher: daphne with a graceful drain on SIGTERM.
+
+    python -m config.server -b 0.0.0.0 -p 8000      # daphne's options; it serves config.asgi:application
+
+Daphne lets Twisted install its signal handlers, and Twisted stops the reactor at the first
+SIGTERM or SIGINT: every open WebSocket is cut with no warning. Here the server runs with
+`signal_handlers=False` and the signals go to the event loop instead, where they start the
+drain (config/drain.py). When the drain is done the node stops listening, waits for the HTTP
+requests in flight (at most HTTP_FINISH_SECONDS) and stops the reactor. A second signal stops
+the node at once.
+"""
+
+import asyncio
+import logging
+import signal
+import sys
+import time
+
+from daphne.cli import CommandLineInterface  # installs Twisted's asyncio reactor: import it first
+from daphne.server import Server
+from twisted.internet import reactor
+
+from config import drain
+
+logger = logging.getLogger("config.server")
+
+APPLICATION = "config.asgi:application"
+HTTP_FINISH_SECONDS = 5.0
+
+
+class DrainingServer(Server):
+    def __init__(self, *args, **kwargs):
+        kwargs["signal_handlers"] = False  # ours below: Twisted's would stop the reactor at once
+        kwargs["action_logger"] = None  # config.request_id writes the access log, with request ids
+        super().__init__(*args, **kwargs)
+        self.ports = []
+
+    def run(self):
+        reactor.callWhenRunning(self._take_over_signals)
+        super().run()
+
+    def listen_success(self, port):
+        self.ports.append(port)
+        super().listen_success(port)
+
+    def _take_over_signals(self) -> None:
+        loop = asyncio.get_event_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, self._on_signal, signum)
+        drain.exit_hook = self._exit_after_drain
+
+    def _on_signal(self, signum: int) -> None:
+        if drain.start():
+            logger.info("%s: draining before exit", signal.Signals(signum).name)
+        else:
+            logger.warning("%s during the drain: stopping now", signal.Signals(signum).name)
+            reactor.stop()
+
+    def _exit_after_drain(self) -> None:
+        for port in self.ports:
+            port.stopListening()
+        self._stop_when_idle(time.monotonic() + HTTP_FINISH_SECONDS)
+
+    def _stop_when_idle(self, deadline: float) -> None:
+        in_flight = [
+            details
+            for details in self.connections.values()
+            if "disconnected" not in details
+            and details.get("application_instance") is not None
+            and not details["application_instance"].done()
+        ]
+        if in_flight and time.monotonic() < deadline:
+            reactor.callLater(0.05, self._stop_when_idle, deadline)
+            return
+        logger.info("node stopped")
+        reactor.stop()
+
+
+class DrainingCommandLine(CommandLineInterface):
+    server_class = DrainingServer
+
+
+def main(argv: list[str]) -> None:
+    DrainingCommandLine().run([*argv, APPLICATION])
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
