@@ -12,7 +12,10 @@ from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E40
 
 from chat.auth import WebSocketAuthMiddleware  # noqa: E402
 from chat.routing import websocket_urlpatterns  # noqa: E402
+from config.metrics import register_web_collectors  # noqa: E402
 from config.request_id import RequestIdMiddleware  # noqa: E402
+
+register_web_collectors()
 
 application = RequestIdMiddleware(
     ProtocolTypeRouter(

@@ -3,7 +3,7 @@
 import os
 from pathlib import Path
 
-from celery import Celery
+from celery import Celery, signals
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
@@ -21,3 +21,22 @@ def ensure_filesystem_broker_dirs() -> None:
 
 
 ensure_filesystem_broker_dirs()
+
+
+@signals.worker_init.connect
+def _serve_worker_metrics(**kwargs) -> None:
+    from config.metrics import start_worker_metrics_server
+
+    start_worker_metrics_server()
+
+
+if os.environ.get("LOG_FORMAT") == "json":
+    # A receiver here stops Celery from installing its own text handlers: Django's LOGGING
+    # (JSON lines, secrets scrubbed) stays in charge of the worker's and beat's logs.
+    @signals.setup_logging.connect
+    def _keep_django_logging(**kwargs) -> None:
+        import logging.config
+
+        from django.conf import settings
+
+        logging.config.dictConfig(settings.LOGGING)
