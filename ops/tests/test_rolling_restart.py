@@ -63,7 +63,8 @@ async def _drain_and_restart(node: DaphneNode, other: DaphneNode, observer_user,
     assert (status, body["checks"]["draining"]) == (503, True)
     await wait_until(lambda: value(f"{node.http_url}/metrics", "chat_connections_open") == 1, what="clients leaving")
     await wait_until(
-        lambda: value(f"{other.http_url}/metrics", "chat_connections_open") == len(clients), what="clients on the other node"
+        lambda: value(f"{other.http_url}/metrics", "chat_connections_open") == len(clients),
+        what="clients on the other node",
     )
     assert value(f"{node.http_url}/metrics", "server_draining") == 1
     assert value(f"{other.http_url}/metrics", "server_draining") == 0
@@ -84,7 +85,9 @@ async def test_rolling_restart_keeps_every_client_and_every_acknowledged_message
     balancer = await sync_to_async(Balancer)(server_environment, [node_a.port, node_b.port], "roll-nginx")
     processes = [node_a, node_b, worker, balancer]
     clients = [
-        ResumingClient(balancer.ws_url, user, channel_id, name=user.username) for channel_id, users in rooms for user in users
+        ResumingClient(balancer.ws_url, user, channel_id, name=user.username)
+        for channel_id, users in rooms
+        for user in users
     ]
     tasks = [asyncio.create_task(client.run()) for client in clients]
     stop_talking = asyncio.Event()
