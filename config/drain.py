@@ -6,7 +6,7 @@
    with a jittered delay, so the clients do not all land on the other nodes at once; they
    reconnect through the balancer and resume with since_seq.
 3. The node waits (at most DRAIN_TIMEOUT_SECONDS) for them to leave, closes the rest with
-   1012 (service restart), then calls the exit hook: the launcher (config/server.py) stops
+   4012, then calls the exit hook: the launcher (config/server.py) stops
    listening, lets in-flight HTTP requests finish and stops the reactor.
 
 Triggers: SIGTERM under the launcher, POST /ops/drain (admin), `manage.py drain_node`.
@@ -29,7 +29,9 @@ from config import lifecycle
 
 logger = logging.getLogger(__name__)
 
-CLOSE_SERVICE_RESTART = 1012
+# 1012 (service restart) is what this means, but daphne's WebSocket library only lets the
+# server send 1000 or 3000-4999: 4012 mirrors it.
+CLOSE_SERVER_DRAINING = 4012
 POLL_SECONDS = 0.05
 
 draining_gauge = Gauge("server_draining", "1 while this node is draining before it stops", multiprocess_mode="max")
@@ -86,12 +88,14 @@ async def _drain() -> None:
             break
         await asyncio.sleep(POLL_SECONDS)
     stragglers = list(connections)
-    for connection in stragglers:
-        await connection.close(code=CLOSE_SERVICE_RESTART)
-    logger.info(
-        "drained in %.1f s (%d connections closed by the server)",
-        time.monotonic() - started,
-        len(stragglers),
-        extra={"stragglers": len(stragglers)},
-    )
-    exit_hook()
+    try:
+        for connection in stragglers:
+            await connection.close(code=CLOSE_SERVER_DRAINING)
+        logger.info(
+            "drained in %.1f s (%d connections closed by the server)",
+            time.monotonic() - started,
+            len(stragglers),
+            extra={"stragglers": len(stragglers)},
+        )
+    finally:
+        exit_hook()  # the node leaves even if a close failed

@@ -37,7 +37,7 @@ class RequestIdFilter(logging.Filter):
 
 
 class RequestIdMiddleware:
-    """ASGI middleware: sets the id, echoes it on HTTP responses, logs one access line per request."""
+    """ASGI middleware: sets the id, echoes it on HTTP responses, logs one access line per request or socket."""
 
     def __init__(self, inner):
         self.inner = inner
@@ -47,9 +47,18 @@ class RequestIdMiddleware:
             return await self.inner(scope, receive, send)
         rid = _incoming_id(scope) or uuid.uuid4().hex
         request_id.set(rid)
-        if scope["type"] == "websocket":
-            return await self.inner(scope, receive, send)
         started = time.perf_counter()
+        if scope["type"] == "websocket":
+            try:
+                return await self.inner(scope, receive, send)
+            finally:
+                seconds = round(time.perf_counter() - started, 3)
+                access_logger.info(
+                    "WS %s closed after %s s",
+                    scope.get("path"),
+                    seconds,
+                    extra={"path": scope.get("path"), "seconds": seconds},
+                )
         status = {"code": 500}
 
         async def send_with_id(message):

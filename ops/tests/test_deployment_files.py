@@ -170,7 +170,7 @@ def test_grafana_provisions_the_datasource_and_dashboard_the_compose_file_mounts
         "chat_persist_stream_length",
         "wallet_transfers_total",
         "django_http_requests_latency_seconds_by_view_method_bucket",
-        "django_http_responses_total_by_status_total",
+        "django_http_responses_total_by_status_view_method_total",
         "celery_queue_length",
     ],
 )
