@@ -1,0 +1,63 @@
+"""bin/cluster: the whole topology from one command, a rolling restart on request, a clean stop."""
+
+import asyncio
+import os
+import signal
+import subprocess
+
+import pytest
+from asgiref.sync import sync_to_async
+
+from accounts.tests.factories import UserFactory
+from channels_app.services import channel_create
+from chat.tests.live import ROOT, free_port
+from ops.tests.resuming import ResumingClient
+from ops.tests.scrape import readyz, wait_until
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio, pytest.mark.slow]
+
+
+async def test_cluster_serves_through_nginx_restarts_node_by_node_and_stops(server_environment, tmp_path):
+    user = await sync_to_async(UserFactory)(username="clustered")
+    channel = await sync_to_async(channel_create)(owner=user, name="cluster room")
+    port = free_port()
+    output = tmp_path / "cluster.out"
+    with open(output, "w") as out:
+        manager = subprocess.Popen(
+            [str(ROOT / "bin" / "cluster"), "--port", str(port), "--var", str(tmp_path / "var")],
+            cwd=ROOT,
+            env=server_environment,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    client = ResumingClient(f"ws://127.0.0.1:{port}/ws/", user, channel.pk, name="c")
+    task = None
+    try:
+        await wait_until(lambda: "cluster  | ready" in output.read_text(), timeout=120, what="the cluster")
+        assert readyz(f"http://127.0.0.1:{port}")[0] == 200  # through nginx
+        task = asyncio.create_task(client.run())
+        await asyncio.wait_for(client.ready.wait(), 30)
+        await client.send_next()
+        await wait_until(lambda: not client.unacked, what="the first ack")
+
+        restart = subprocess.run([str(ROOT / "bin" / "cluster"), "restart", "--var", str(tmp_path / "var")], cwd=ROOT)
+        assert restart.returncode == 0
+        await wait_until(lambda: "rolling restart done" in output.read_text(), timeout=120, what="the rolling restart")
+        await asyncio.wait_for(client.ready.wait(), 30)
+        await client.send_next()
+        await wait_until(lambda: not client.unacked and client.last_seq == 2, what="a message after the restart")
+        assert client.connections >= 2 and client.reconnect_frames
+        assert client.seqs_received == [1, 2]
+    finally:
+        await client.stop()
+        if task is not None:
+            await asyncio.gather(task, return_exceptions=True)
+        os.kill(manager.pid, signal.SIGTERM)
+        code = await sync_to_async(manager.wait)(timeout=90)
+    log = output.read_text()
+    assert code == 0, log[-3000:]
+    assert log.rstrip().endswith("cluster  | stopped")
+    for name in ("web1", "web2", "worker1", "beat"):
+        assert f"\n{name:<8} | " in log  # every process ran and spoke
+    assert '"path":"/ws/","status":101' in (tmp_path / "var" / "nginx" / "access.log").read_text()
