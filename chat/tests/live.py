@@ -64,7 +64,33 @@ class Process:
         self.log.close()
 
 
-class DaphneNode(Process):
+class ListeningProcess(Process):
+    """A process serving HTTP and /ws/ on self.port (a web node, or the balancer in front)."""
+
+    port: int
+    health_path = "/healthz"
+
+    @property
+    def ws_url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}/ws/"
+
+    @property
+    def http_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def wait_healthy(self, timeout: float = 30) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(f"{self.http_url}{self.health_path}", timeout=1) as response:
+                    if response.status == 200:
+                        return
+            except OSError:
+                time.sleep(0.2)
+        raise RuntimeError(f"{self.health_path} on port {self.port} did not answer 200; see {self.log_path}")
+
+
+class DaphneNode(ListeningProcess):
     """A web node as production runs it: daphne under config.server (drains on SIGTERM)."""
 
     def __init__(self, env: dict, name: str, port: int | None = None):
@@ -87,24 +113,6 @@ class DaphneNode(Process):
         """A new process on the same port (the balancer's upstream address)."""
         return DaphneNode(self.env, self.name, port=self.port)
 
-    @property
-    def ws_url(self) -> str:
-        return f"ws://127.0.0.1:{self.port}/ws/"
-
-    @property
-    def http_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def wait_healthy(self, timeout: float = 30) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            try:
-                with urllib.request.urlopen(f"{self.http_url}/healthz", timeout=1) as response:
-                    if response.status == 200:
-                        return
-            except OSError:
-                time.sleep(0.2)
-        raise RuntimeError(f"daphne on {self.port} did not start; see {self.log_path}")
 
 
 class CeleryWorker(Process):
