@@ -23,6 +23,14 @@ def ensure_filesystem_broker_dirs() -> None:
 ensure_filesystem_broker_dirs()
 
 
+@signals.task_prerun.connect
+def _task_request_id(task_id=None, **kwargs) -> None:
+    """A task's log lines carry its task id where web lines carry the request id."""
+    from config.request_id import request_id
+
+    request_id.set(task_id or "-")
+
+
 @signals.worker_init.connect
 def _serve_worker_metrics(**kwargs) -> None:
     from config.metrics import start_worker_metrics_server

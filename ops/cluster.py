@@ -127,13 +127,17 @@ class Cluster:
             Child(
                 f"worker{i + 1}",
                 [*celery, "worker", "--pool=threads", "--concurrency=4", "--loglevel=INFO", "-n", f"worker{i + 1}@%h"],
-                {**self.env, "CELERY_METRICS_PORT": str(port + 100 + i), "CELERY_METRICS_ADDR": "127.0.0.1"},
+                {
+                    **self.env,
+                    "NODE_NAME": f"worker{i + 1}",
+                    "CELERY_METRICS_PORT": str(port + 100 + i),
+                    "CELERY_METRICS_ADDR": "127.0.0.1",
+                },
             )
             for i in range(workers)
         ]
-        self.beat = Child(
-            "beat", [*celery, "beat", "--loglevel=INFO", "--schedule", str(var / "celerybeat-schedule")], self.env
-        )
+        beat = [*celery, "beat", "--loglevel=INFO", "--schedule", str(var / "celerybeat-schedule")]
+        self.beat = Child("beat", beat, {**self.env, "NODE_NAME": "beat"})
         config = nginx.render(listen_port=port, upstream_ports=[n.port for n in self.nodes], workdir=var / "nginx")
         self.balancer = Child("nginx", nginx.command(config), self.env)
         self.port = port
