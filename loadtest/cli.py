@@ -1,0 +1,141 @@
+"""Command line of the load tool: `python -m loadtest --help`."""
+
+import argparse
+import sys
+
+from loadtest import provisioning
+from loadtest.report import render, write_json
+from loadtest.runner import RunConfig, Runner, http_url
+
+EXAMPLES = """
+examples:
+  # 1,000 users in 20 channels of 50, 100 messages/s for 30 s, spread over two nodes
+  python -m loadtest --url http://127.0.0.1:8001 --url http://127.0.0.1:8002 \\
+      --users 1000 --channels 20 --per-channel 50 --rate 100 --duration 30 --json run.json --plot run.png
+  # against a remote deployment (REST sign-up: raise THROTTLE_SIGNUP/THROTTLE_SIGNIN there first)
+  python -m loadtest --url https://chat.example.com --provision rest --users 200 --channels 20 --per-channel 10
+"""
+
+
+def parse(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m loadtest",
+        description="Load the messenger's /ws/ with N users in R channels and measure latency, loss and duplicates.",
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    target = parser.add_argument_group("target")
+    target.add_argument(
+        "--url",
+        action="append",
+        help="a node or balancer (http(s):// or ws(s)://...); repeat to "
+        "spread clients over several nodes (default http://127.0.0.1:8000)",
+    )
+    target.add_argument("--origin", help="Origin header of the handshakes (default: the node's own address)")
+    shape = parser.add_argument_group("shape")
+    shape.add_argument("--users", type=int, default=200, help="connections, one per user (default 200)")
+    shape.add_argument("--channels", type=int, default=20, help="channels (default 20)")
+    shape.add_argument("--per-channel", type=int, help="members per channel (default users / channels)")
+    load = parser.add_argument_group("load")
+    load.add_argument("--rate", type=float, default=100, help="messages per second, all senders together (default 100)")
+    load.add_argument(
+        "--duration",
+        type=float,
+        default=20,
+        help="seconds of sending (0 with --rate 0 holds the connections; default 20)",
+    )
+    load.add_argument("--ramp", type=float, default=5, help="seconds over which the connections open (default 5)")
+    load.add_argument("--drain", type=float, default=3, help="seconds to wait for the last deliveries (default 3)")
+    load.add_argument("--body-bytes", type=int, default=64, help="message body size (default 64)")
+    load.add_argument("--processes", type=int, default=1, help="load processes; more when one saturates (default 1)")
+    load.add_argument("--connect-concurrency", type=int, default=200, help="handshakes in flight per process")
+    users = parser.add_argument_group("users and channels")
+    users.add_argument(
+        "--provision",
+        choices=["auto", "command", "rest", "none"],
+        default="auto",
+        help="command: manage.py loadtest_provision here (needs the deployment's DATABASE_URL and "
+        "DJANGO_SECRET_KEY); rest: sign up through the API; none: ids only, for servers without "
+        "accounts; auto: command when manage.py is here and the target is this machine, else rest",
+    )
+    users.add_argument("--plan", help="use a plan written by manage.py loadtest_provision instead of provisioning")
+    users.add_argument("--token-hours", type=float, default=12, help="access token lifetime for --provision command")
+    output = parser.add_argument_group("output")
+    output.add_argument(
+        "--history-channels",
+        type=int,
+        default=100,
+        help="channels whose history is checked after the run (0: none; default 100)",
+    )
+    output.add_argument("--json", help="write the full summary (and per-second series) to this file")
+    output.add_argument("--plot", help="write a PNG of latency, throughput and the tool's CPU over time")
+    output.add_argument("--label", default="", help="a title for the table, the JSON and the plot")
+    output.add_argument(
+        "--check",
+        action="store_true",
+        help="exit 1 on any loss, duplicate, failed or dropped connection, or message missing from history",
+    )
+    args = parser.parse_args(argv)
+    args.url = args.url or ["http://127.0.0.1:8000"]
+    args.per_channel = args.per_channel or max(1, args.users // args.channels)
+    return args
+
+
+def make_plan(args: argparse.Namespace) -> provisioning.Plan:
+    if args.plan:
+        return provisioning.load_plan(args.plan)
+    shape = {"users": args.users, "channels": args.channels, "per_channel": args.per_channel}
+    method = args.provision
+    if method == "auto":
+        method = "command" if provisioning.command_available(args.url[0]) else "rest"
+    print(
+        f"provisioning {args.users} users in {args.channels} channels of {args.per_channel} ({method})", file=sys.stderr
+    )
+    if method == "none":
+        return provisioning.synthetic_plan(**shape)
+    if method == "command":
+        return provisioning.plan_with_command(**shape, token_hours=args.token_hours)
+    return provisioning.plan_with_rest(base_url=http_url(args.url[0]), **shape)
+
+
+def failed(summary: dict) -> bool:
+    connections, deliveries = summary["connections"], summary["deliveries"]
+    return bool(
+        deliveries["lost"]
+        or deliveries["duplicates"]
+        or connections["failed"]
+        or connections["disconnects"]
+        or summary["history"]["missing"]
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse(sys.argv[1:] if argv is None else argv)
+    try:
+        plan = make_plan(args)
+    except provisioning.ProvisioningError as error:
+        print(f"provisioning failed: {error}", file=sys.stderr)
+        return 2
+    config = RunConfig(
+        urls=args.url,
+        rate=args.rate,
+        duration=args.duration,
+        ramp=args.ramp,
+        drain=args.drain,
+        processes=args.processes,
+        connect_concurrency=args.connect_concurrency,
+        body_bytes=args.body_bytes,
+        origin=args.origin,
+        history_channels=args.history_channels,
+        label=args.label,
+        shape={"users": len(plan.users), "channels": len(plan.channels), "per_channel": args.per_channel},
+    )
+    summary = Runner(config, plan).run()
+    print(render(summary))
+    if args.json:
+        write_json(summary, args.json)
+    if args.plot:
+        from loadtest.plot import write_png
+
+        write_png(summary, args.plot)
+    return 1 if args.check and failed(summary) else 0

@@ -1,0 +1,89 @@
+"""The load tool against a real daphne node and Celery worker: what it measures adds up.
+
+A few seconds of load on a small shape: the tool must see every acknowledged message
+reach every member exactly once, find each in history, and write its JSON and PNG.
+"""
+
+import json
+import subprocess
+import sys
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+
+from chat.tests.live import ROOT, CeleryWorker, DaphneNode, server_env
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture(scope="module")
+def node_and_worker(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        database_name = connection.settings_dict["NAME"]
+    environment = server_env(database_name, THROTTLE_SIGNUP="1000/min", THROTTLE_SIGNIN="1000/min")
+    node = DaphneNode(environment, "daphne-load")
+    worker = CeleryWorker(environment, "celery-load")
+    yield node
+    node.stop()
+    worker.stop()
+
+
+def _load(node, tmp_path, *options: str) -> tuple[subprocess.CompletedProcess, dict]:
+    summary_path = tmp_path / "run.json"
+    finished = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "loadtest",
+            "--url",
+            node.http_url,
+            "--rate",
+            "20",
+            "--duration",
+            "3",
+            "--ramp",
+            "1",
+            "--drain",
+            "2",
+            "--json",
+            str(summary_path),
+            "--plot",
+            str(tmp_path / "run.png"),
+            "--check",
+            *options,
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
+    assert finished.returncode == 0, finished.stdout + finished.stderr
+    return finished, json.loads(summary_path.read_text())
+
+
+def test_a_provisioned_run_loses_nothing_and_finds_everything_in_history(node_and_worker, tmp_path):
+    plan_path = tmp_path / "plan.json"
+    call_command("loadtest_provision", users=30, channels=3, per_channel=10, output=str(plan_path))
+    finished, summary = _load(node_and_worker, tmp_path, "--plan", str(plan_path))
+
+    assert summary["connections"]["opened"] == 30
+    assert summary["connections"]["disconnects"] == {}
+    assert summary["sent"] == summary["acked"] == 60
+    # Each message reaches the 10 members of its channel, the sender included.
+    assert summary["deliveries"] == {"expected": 600, "delivered": 600, "lost": 0, "duplicates": 0}
+    assert summary["latency"]["delivery"]["samples"] == 600
+    assert summary["history"]["checked_channels"] == 3
+    assert summary["history"]["missing"] == 0
+    assert summary["history"]["store_drained_s"] is not None  # the worker wrote everything to the store
+    assert "lost 0, duplicates 0" in finished.stdout
+    assert (tmp_path / "run.png").read_bytes().startswith(b"\x89PNG")
+
+
+def test_a_run_provisioned_through_the_rest_api(node_and_worker, tmp_path):
+    _, summary = _load(node_and_worker, tmp_path, "--provision", "rest", "--users", "6", "--channels", "2")
+
+    assert summary["connections"]["opened"] == 6
+    assert summary["deliveries"]["expected"] == 3 * 60 > 0
+    assert summary["deliveries"]["lost"] == summary["deliveries"]["duplicates"] == 0
+    assert summary["history"]["missing"] == 0
