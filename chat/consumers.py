@@ -29,6 +29,7 @@ MAX_CLIENT_MSG_ID = 64
 OUTBOUND_QUEUE_FRAMES = 10_000
 REPLAY_PAGE = 500
 RATE_LIMIT_STRIKES_BEFORE_CLOSE = 5
+MEMBERSHIP_RECHECK_SECONDS = 60
 
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_RATE_LIMITED = 4429
@@ -69,6 +70,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
             await self.close(code=CLOSE_UNAUTHENTICATED)
             return
         self.rooms: dict[int, RoomState] = {}
+        self.memberships: dict[int, float] = {}  # channel id -> when membership was last confirmed
         self.outbound: asyncio.Queue[str] = asyncio.Queue(maxsize=OUTBOUND_QUEUE_FRAMES)
         self.bucket = TokenBucket(rate=settings.CHAT_SEND_RATE_PER_SECOND, burst=settings.CHAT_SEND_BURST)
         self.strikes = 0
@@ -122,15 +124,32 @@ class ChatConsumer(AsyncWebsocketConsumer):
         metrics.client_errors.labels(code=error.code).inc()
         self._enqueue(json.dumps(reply))
 
-    async def _is_member(self, channel_id: int) -> bool:
-        return await database_sync_to_async(channel_is_member)(user=self.user, channel_id=channel_id)
+    async def _is_member(self, channel_id: int, *, fresh: bool = False) -> bool:
+        """Membership, remembered per connection: a send must not cost a database query.
+
+        Leaving a channel forgets it at once (membership_left); anything else that removes a
+        member (the admin, a deleted channel) is seen within MEMBERSHIP_RECHECK_SECONDS.
+        """
+        checked_at = self.memberships.get(channel_id)
+        if not fresh and checked_at is not None and time.monotonic() - checked_at < MEMBERSHIP_RECHECK_SECONDS:
+            return True
+        member = await database_sync_to_async(channel_is_member)(user=self.user, channel_id=channel_id)
+        if member:
+            self.memberships[channel_id] = time.monotonic()
+        else:
+            self.memberships.pop(channel_id, None)
+        return member
+
+    async def membership_left(self, event):
+        """The user left a channel (chat.events.publish_membership_left): sends need a new check."""
+        self.memberships.pop(event["channel"], None)
 
     async def handle_subscribe(self, frame):
         channel_id = _channel_id(frame)
         since_seq = frame.get("since_seq")
         if since_seq is not None and (not isinstance(since_seq, int) or isinstance(since_seq, bool) or since_seq < 0):
             raise FrameError("bad_request", "`since_seq` must be a non-negative integer.")
-        if not await self._is_member(channel_id):
+        if not await self._is_member(channel_id, fresh=True):
             raise FrameError("forbidden", "You are not a member of this channel.")
         if channel_id in self.rooms:
             await hub.get_hub().unsubscribe(channel_id, self)

@@ -38,3 +38,10 @@ def publish_channel_event(*, channel_id: int, event: str, data: dict) -> None:
 
     text = json.dumps(event_frame(event, data, channel_id), separators=(",", ":"))
     get_hub().publish_from_thread(channel_id, 0, 0, text)
+
+
+def publish_membership_left(*, user_id: int, channel_id: int) -> None:
+    """Tells the user's connections that they are no longer a member (they remember memberships)."""
+    async_to_sync(get_channel_layer().group_send)(
+        user_group(user_id), {"type": "membership.left", "channel": channel_id}
+    )
