@@ -92,7 +92,6 @@ class RedisHub(LocalHub):
             await self.pubsub.unsubscribe(keys.room_topic(channel_id))
 
     async def _read(self) -> None:
-        prefix = len("chat:room:")
         while True:
             try:
                 if not self.pubsub.subscribed:
@@ -101,7 +100,7 @@ class RedisHub(LocalHub):
                 message = await self.pubsub.get_message(timeout=1.0)
                 if message is None:
                     continue
-                channel_id = int(message["channel"][prefix:])
+                channel_id = keys.channel_of_topic(message["channel"])
                 self.deliver_local(channel_id, message["data"].decode())
             except asyncio.CancelledError:
                 raise
