@@ -2,4 +2,7 @@ from django.urls import path
 
 from accounts import views
 
-urlpatterns = [path("", views.home, name="home")]
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("join/<int:channel_id>", views.join_link, name="join-link"),
+]

@@ -76,3 +76,9 @@ def signout(request):
 def home(request):
     """The messenger: a page shell; its script talks to the REST API and /ws/ with this session."""
     return render(request, "messenger.html", {"me": {"id": request.user.pk, "username": request.user.username}})
+
+
+@login_required
+def join_link(request, channel_id: int):
+    """An invite link that survives signing in (a #fragment would not): the messenger's join page."""
+    return redirect(f"/#/join/{channel_id}")

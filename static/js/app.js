@@ -1,13 +1,30 @@
 // The messenger shell: my channels with unread counts, search and create, the router
-// (#/channel/<id>, #/wallet, #/wallet/<id>) and the one socket every view shares.
+// (#/channel/<id>, #/join/<id>, #/wallet, #/wallet/<id>) and the one socket every view shares.
 
 import { ApiError, get, post } from "./api.js";
-import { ChannelView } from "./chat.js";
-import { formValues, h, money, toast } from "./dom.js";
+import { ChannelView, JoinView } from "./chat.js";
+import { count, formValues, guarded, h, money, toast } from "./dom.js";
 import { actionForm, channelWalletsPanel, GroupWalletView, PersonalWalletView, refreshDues } from "./wallets.js";
 import { Socket } from "./socket.js";
 
 const STATUS_WORDS = { connecting: "Connecting…", online: "Connected", reconnecting: "Reconnecting…", "signed-out": "Signed out" };
+
+// The link that brings someone to the channel's join page (signing them in first if need be).
+function inviteSection(channel) {
+  const link = `${location.origin}/join/${channel.id}`;
+  const input = h("input", { readonly: true, value: link, "aria-label": "Invite link", "data-testid": "invite-link", onfocus: (event) => event.target.select() });
+  const copy = async () => {
+    try {
+      await navigator.clipboard.writeText(link);
+      toast("Invite link copied.");
+    } catch {
+      input.focus(); // no clipboard access (plain http): the link is selected for copying by hand
+    }
+  };
+  return h("section", {}, h("h3", {}, "Invite"),
+    h("div", { class: "invite" }, input, h("button", { type: "button", onclick: copy }, "Copy")),
+    channel.is_private ? h("p", { class: "muted small" }, "Send the channel password separately.") : null);
+}
 
 class App {
   constructor() {
@@ -25,6 +42,8 @@ class App {
     this.setUpSidebar();
     await this.loadChannels();
     window.addEventListener("hashchange", () => this.route());
+    document.addEventListener("keydown", (event) => event.key === "Escape" && this.togglePanel(false));
+    document.getElementById("backdrop").addEventListener("click", () => this.togglePanel(false));
     this.route();
   }
 
@@ -50,17 +69,19 @@ class App {
         h("a", { href: `#/channel/${c.id}`, "data-testid": `channel-${c.name}` }, `# ${c.name}`,
           c.unread_count ? h("span", { class: "badge", "aria-label": `${c.unread_count} unread` }, String(c.unread_count)) : null))));
     if (!this.channels.size) this.channelList.append(h("li", { class: "muted" }, "No channels yet: create one or search."));
+    const unread = [...this.channels.values()].reduce((sum, c) => sum + c.unread_count, 0);
+    document.title = `${unread ? `(${unread}) ` : ""}Messenger · Group wallet messenger`;
   }
 
   setUpSidebar() {
     const results = document.getElementById("search-results");
-    document.getElementById("search-form").addEventListener("submit", async (event) => {
+    document.getElementById("search-form").addEventListener("submit", guarded(async (event) => {
       event.preventDefault();
       const query = formValues(event.target).search;
       const page = await get(`/api/channels?search=${encodeURIComponent(query)}`);
       results.replaceChildren(...page.results.map((c) => this.searchResult(c)));
       if (!page.results.length) results.append(h("li", { class: "muted" }, "No public channel matches."));
-    });
+    }));
     document.getElementById("create-channel").append(actionForm({
       label: "Create channel", testid: "create-channel-form",
       fields: [
@@ -71,6 +92,7 @@ class App {
       submit: async (values) => {
         const channel = await post("/api/channels", values);
         await this.loadChannels();
+        this.closeSidebarForms();
         location.hash = `#/channel/${channel.id}`;
       },
     }));
@@ -78,28 +100,46 @@ class App {
 
   searchResult(channel) {
     const joined = this.channels.has(channel.id);
-    const error = h("p", { class: "form-error", role: "alert", hidden: true });
-    const password = channel.is_private ? h("input", { type: "password", placeholder: "Channel password", "aria-label": `Password for ${channel.name}` }) : null;
-    const join = async () => {
+    return h("li", { class: "search-result" },
+      h("div", {}, h("strong", {}, channel.name), channel.is_private ? " 🔒" : "", h("small", { class: "muted" }, ` ${count(channel.member_count, "member")}`)),
+      joined ? h("a", { href: `#/channel/${channel.id}` }, "Open") : this.joinForm(channel));
+  }
+
+  // Join, with the password field when the channel is private; a wrong password shows its error.
+  joinForm(channel) {
+    const password = channel.is_private
+      ? h("input", { name: "password", type: "password", required: true, autocomplete: "off", placeholder: "Channel password", "aria-label": `Password for ${channel.name}` })
+      : null;
+    const error = h("p", { class: "form-error", role: "alert", hidden: true, "data-testid": `join-${channel.name}-error` });
+    const form = h("form", { class: "join-form" }, password, h("button", { type: "submit", class: "primary", "data-testid": `join-${channel.name}` }, "Join"), error);
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      error.hidden = true;
       try {
         await post(`/api/channels/${channel.id}/join`, password ? { password: password.value } : {});
         await this.loadChannels();
+        this.closeSidebarForms();
         location.hash = `#/channel/${channel.id}`;
       } catch (failure) {
         error.textContent = failure instanceof ApiError ? failure.words : String(failure);
         error.hidden = false;
+        if (password) password.select();
       }
-    };
-    return h("li", { class: "search-result" },
-      h("strong", {}, channel.name), channel.is_private ? " 🔒" : "", h("small", { class: "muted" }, ` ${channel.member_count} members`),
-      joined ? h("a", { href: `#/channel/${channel.id}` }, " Open") : h("span", {}, password, h("button", { type: "button", onclick: join, "data-testid": `join-${channel.name}` }, "Join")),
-      error);
+    });
+    return form;
+  }
+
+  closeSidebarForms() {
+    for (const details of document.querySelectorAll(".sidebar details")) details.open = false;
+    document.getElementById("search-results").replaceChildren();
   }
 
   async route() {
     const [, kind, id] = location.hash.split("/");
     document.body.classList.remove("panel-open");
+    if (kind === "join" && this.channels.has(Number(id))) return location.replace(`#/channel/${id}`);
     if (kind === "channel" && this.channels.has(Number(id))) return this.openChannel(Number(id));
+    if (kind === "channel" || kind === "join") return this.show(new JoinView(this, Number(id)));
     if (kind === "wallet") return this.show(id ? new GroupWalletView(this, Number(id)) : new PersonalWalletView(this));
     this.show(null);
   }
@@ -125,7 +165,14 @@ class App {
     channel.unread_count = 0;
     const view = new ChannelView(this, channel);
     await this.show(view);
-    this.panel.replaceChildren(h("section", {}, h("h3", {}, "Members"), view.members), await channelWalletsPanel(this, channelId));
+    const wallets = await channelWalletsPanel(this, channelId);
+    this.panel.replaceChildren(
+      h("div", { class: "panel-head" }, h("h2", {}, `#${channel.name}`),
+        h("button", { type: "button", class: "panel-close", "aria-label": "Close details", onclick: () => this.togglePanel(false) }, "×")),
+      h("section", {}, h("h3", {}, "Members"), view.members),
+      inviteSection(channel),
+      wallets,
+      h("button", { type: "button", class: "leave", onclick: guarded(() => this.leaveChannel(channelId)), "data-testid": "leave-channel" }, "Leave channel"));
   }
 
   async leaveChannel(channelId) {
@@ -136,8 +183,10 @@ class App {
     location.hash = "#/";
   }
 
-  togglePanel() {
-    document.body.classList.toggle("panel-open");
+  // The channel's details slide over the chat on a phone; Escape or × closes them.
+  togglePanel(open) {
+    document.body.classList.toggle("panel-open", open);
+    if (open) this.panel.querySelector(".panel-close")?.focus();
   }
 
   onFrame(frame) {
@@ -145,11 +194,12 @@ class App {
     switch (frame.type) {
       case "message": {
         const channel = this.channels.get(frame.channel);
-        if (channel) channel.last_seq = Math.max(channel.last_seq, frame.seq);
+        const unseen = channel && frame.seq > channel.last_seq; // a resume may repeat what was counted
+        if (unseen) channel.last_seq = frame.seq;
         if (view) {
           view.append(frame);
           view.markRead();
-        } else if (channel && frame.sender.id !== this.me.id) {
+        } else if (unseen && frame.sender.id !== this.me.id) {
           channel.unread_count += 1;
           this.renderChannelList();
         }
@@ -173,12 +223,12 @@ class App {
 
   onEvent({ event, data }, view) {
     if (event === "member_joined" || event === "member_left") {
-      if (view) {
+      if (view && data.user.id !== this.me.id) {
         view.notice(`${data.user.username} ${event === "member_joined" ? "joined" : "left"} the channel`);
         view.refreshMembers();
       }
     } else if (event === "dues_paid") {
-      refreshDues(data.dues_id);
+      guarded(refreshDues)(data.dues_id);
     } else if (event === "transfer_received") {
       toast(`${data.from.username} sent ${money(data.transfer.amount)}${data.transfer.memo ? ` (${data.transfer.memo})` : ""}.`);
       if (this.view && this.view.showsWallet && this.view.showsWallet(data.wallet)) this.view.start();

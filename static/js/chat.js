@@ -2,7 +2,7 @@
 // confirmed by their ack, typing, members and join/leave notices.
 
 import { get, post } from "./api.js";
-import { h, time } from "./dom.js";
+import { count, h, time } from "./dom.js";
 import { duesCard, isDuesMessage } from "./wallets.js";
 
 const TYPING_SEND_EVERY_MS = 3000;
@@ -15,6 +15,7 @@ export class ChannelView {
     this.bySeq = new Map(); // seq -> element
     this.pending = new Map(); // client_msg_id -> element not yet confirmed
     this.oldestSeq = null;
+    this.newestSeq = 0;
     this.hasMore = false;
     this.loadingOlder = false;
     this.lastTypingSent = 0;
@@ -25,6 +26,8 @@ export class ChannelView {
   render() {
     const c = this.channel;
     this.list = h("ol", { class: "messages", "aria-live": "polite", "data-testid": "messages" });
+    this.historyStart = h("li", { class: "history-start muted", "data-testid": "history-start" });
+    this.list.append(this.historyStart);
     this.list.addEventListener("scroll", () => this.list.scrollTop < 40 && this.loadOlder());
     this.typingLine = h("div", { class: "typing muted", "data-testid": "typing" });
     this.input = h("textarea", { rows: 1, maxlength: 4000, placeholder: `Message #${c.name}`, "aria-label": "Message", "data-testid": "composer" });
@@ -39,9 +42,8 @@ export class ChannelView {
     this.element = h("section", { class: "channel-view", "aria-label": `Channel ${c.name}` },
       h("header", { class: "channel-header" },
         h("a", { href: "#/", class: "back", "aria-label": "Back to channels" }, "‹"),
-        h("div", {}, h("h2", {}, `#${c.name}`), h("p", { class: "muted" }, c.description || (c.is_private ? "Private channel" : "Public channel"))),
-        h("button", { type: "button", class: "panel-toggle", onclick: () => this.app.togglePanel(), "data-testid": "toggle-panel" }, "Members & wallets"),
-        h("button", { type: "button", class: "leave", onclick: () => this.app.leaveChannel(c.id), "data-testid": "leave-channel" }, "Leave"),
+        h("div", { class: "title" }, h("h2", {}, `#${c.name}`), h("p", { class: "muted" }, c.description || (c.is_private ? "Private channel" : "Public channel"))),
+        h("button", { type: "button", class: "panel-toggle", "aria-controls": "panel", onclick: () => this.app.togglePanel(true), "data-testid": "toggle-panel" }, "Details"),
       ),
       this.list,
       this.typingLine,
@@ -54,29 +56,51 @@ export class ChannelView {
     const page = await get(`/api/channels/${this.channel.id}/messages?limit=50`);
     this.hasMore = page.has_more;
     for (const message of page.results) this.append(message);
+    this.showHistoryStart();
     this.scrollToEnd();
     this.refreshMembers();
     this.markRead();
+    await this.fillScreen();
+  }
+
+  // A tall screen may show the whole first page with nothing to scroll: load older ones until it can.
+  async fillScreen() {
+    while (this.hasMore && this.list.scrollHeight <= this.list.clientHeight) {
+      if (!(await this.loadOlder())) return;
+    }
+  }
+
+  showHistoryStart() {
+    this.historyStart.textContent = this.hasMore ? "Loading older messages…" : `This is the start of #${this.channel.name}.`;
   }
 
   async refreshMembers() {
-    const members = await get(`/api/channels/${this.channel.id}/members`);
-    this.members.replaceChildren(...members.map((m) => h("li", {}, m.username)));
+    try {
+      const members = await get(`/api/channels/${this.channel.id}/members`);
+      this.members.replaceChildren(...members.map((m) => h("li", {}, m.username)));
+    } catch {
+      // Offline, or no longer a member: the list shown stays until the next change.
+    }
   }
 
+  // True when a page was loaded.
   async loadOlder() {
-    if (!this.hasMore || this.loadingOlder || this.oldestSeq === null) return;
+    if (!this.hasMore || this.loadingOlder || this.oldestSeq === null) return false;
     this.loadingOlder = true;
-    const before = this.list.scrollHeight;
-    const page = await get(`/api/channels/${this.channel.id}/messages?before_seq=${this.oldestSeq}&limit=50`);
-    this.hasMore = page.has_more;
-    const first = this.list.firstChild;
-    for (const message of page.results) {
-      if (!this.bySeq.has(message.seq)) this.list.insertBefore(this.messageElement(message), first);
+    try {
+      const before = this.list.scrollHeight;
+      const page = await get(`/api/channels/${this.channel.id}/messages?before_seq=${this.oldestSeq}&limit=50`);
+      this.hasMore = page.has_more;
+      for (const message of page.results) this.place(message);
+      this.list.scrollTop += this.list.scrollHeight - before; // keep what the reader was looking at
+      this.showHistoryStart();
+      return true;
+    } catch {
+      this.historyStart.textContent = "Could not load older messages. Scroll up to try again.";
+      return false;
+    } finally {
+      this.loadingOlder = false;
     }
-    this.oldestSeq = page.results.length ? page.results[0].seq : this.oldestSeq;
-    this.list.scrollTop += this.list.scrollHeight - before; // keep what the reader was looking at
-    this.loadingOlder = false;
   }
 
   messageElement(message) {
@@ -86,7 +110,6 @@ export class ChannelView {
       h("div", { class: "meta" }, h("strong", {}, message.sender.username), " ", h("time", { datetime: message.created_at }, time(message.created_at))),
       body,
     );
-    if (message.seq) this.bySeq.set(message.seq, element);
     return element;
   }
 
@@ -99,16 +122,35 @@ export class ChannelView {
       return;
     }
     const nearEnd = this.list.scrollHeight - this.list.scrollTop - this.list.clientHeight < 80;
-    this.list.append(this.messageElement(message));
-    if (this.oldestSeq === null || message.seq < this.oldestSeq) this.oldestSeq = message.seq;
+    this.place(message);
     if (nearEnd || message.sender.id === this.app.me.id) this.scrollToEnd();
+  }
+
+  // Puts a message where its seq belongs, whatever order history pages, live frames and a resume
+  // bring them in.
+  place(message) {
+    if (this.bySeq.has(message.seq)) return;
+    const element = this.messageElement(message);
+    this.list.insertBefore(element, this.elementAfter(message.seq));
+    this.bySeq.set(message.seq, element);
+    this.newestSeq = Math.max(this.newestSeq, message.seq);
+    if (this.oldestSeq === null || message.seq < this.oldestSeq) this.oldestSeq = message.seq;
+  }
+
+  // What a message with this seq goes before: the next shown seq, else my first unconfirmed
+  // message (they stay last until their ack), else nothing (the end).
+  elementAfter(seq) {
+    if (seq < this.newestSeq) return this.bySeq.get(Math.min(...[...this.bySeq.keys()].filter((shown) => shown > seq)));
+    return this.pending.values().next().value ?? null;
   }
 
   confirm(element, { client_msg_id: clientMsgId, seq }) {
     this.pending.delete(clientMsgId);
     element.classList.remove("pending");
     element.dataset.seq = seq;
+    if (seq < this.newestSeq) this.list.insertBefore(element, this.elementAfter(seq)); // later ones came first
     this.bySeq.set(seq, element);
+    this.newestSeq = Math.max(this.newestSeq, seq);
   }
 
   send() {
@@ -165,11 +207,30 @@ export class ChannelView {
   }
 
   markRead() {
-    const seqs = [...this.bySeq.keys()];
-    if (seqs.length) post(`/api/channels/${this.channel.id}/read`, { seq: Math.max(...seqs) }).catch(() => {});
+    if (this.newestSeq) post(`/api/channels/${this.channel.id}/read`, { seq: this.newestSeq }).catch(() => {});
   }
 
   scrollToEnd() {
     this.list.scrollTop = this.list.scrollHeight;
+  }
+}
+
+// An invite link (/join/<id>) or a channel I am not in: what it is, and a join form that asks for
+// the password when it is private.
+export class JoinView {
+  constructor(app, channelId) {
+    this.app = app;
+    this.channelId = channelId;
+    this.element = h("section", { class: "join-view", "aria-label": "Join a channel" });
+  }
+
+  async start() {
+    const channel = await get(`/api/channels/${this.channelId}`);
+    this.element.replaceChildren(h("div", { class: "join-card", "data-testid": "join-card" },
+      h("h2", {}, `#${channel.name}`),
+      channel.description ? h("p", {}, channel.description) : null,
+      h("p", { class: "muted" }, `${channel.is_private ? "Private" : "Public"} channel · ${count(channel.member_count, "member")} · started by ${channel.owner.username}`),
+      channel.is_private ? h("p", {}, "This channel is private: ask a member for its password.") : null,
+      this.app.joinForm(channel)));
   }
 }

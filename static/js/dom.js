@@ -16,6 +16,11 @@ export function money(amount, currency = "KRW") {
   return new Intl.NumberFormat(undefined, { style: "currency", currency }).format(amount);
 }
 
+// "1 member", "3 members".
+export function count(number, noun) {
+  return `${number} ${noun}${number === 1 ? "" : "s"}`;
+}
+
 export function time(iso) {
   return new Date(iso).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
 }
@@ -29,6 +34,17 @@ export function toast(text) {
   const item = h("div", { class: "toast", role: "status" }, text);
   box.append(item);
   setTimeout(() => item.remove(), 6000);
+}
+
+// An event handler whose failure is told to the user (in the API's words) instead of being lost.
+export function guarded(handler) {
+  return async (...args) => {
+    try {
+      await handler(...args);
+    } catch (failure) {
+      toast(failure.words || "Something went wrong. Try again.");
+    }
+  };
 }
 
 // Reads a form's named fields; numbers come back as numbers.

@@ -1,8 +1,12 @@
 // One WebSocket for every channel: reconnects with backoff and jitter, obeys the server's
 // reconnect frame, resubscribes with since_seq, and re-sends unacknowledged messages
-// (the server de-duplicates them by client_msg_id).
+// (the server de-duplicates them by client_msg_id). A link that has gone silent (no frame, not
+// even a pong) is treated as dropped; coming back online or to the tab retries at once.
 
 const PING_EVERY_MS = 25000;
+const SILENT_LIMIT_MS = 2 * PING_EVERY_MS + 5000;
+const FIRST_BACKOFF_MS = 500;
+const MAX_BACKOFF_MS = 30000;
 
 export class Socket {
   constructor({ onFrame, onStatus }) {
@@ -12,22 +16,32 @@ export class Socket {
     this.unacked = new Map(); // client_msg_id -> send frame
     this.attempt = 0;
     this.retryAfterMs = null;
+    this.timer = null;
+    this.waitingForServer = false; // the server asked for a delay before the next try
+    this.signedOut = false;
+    window.addEventListener("online", () => this.reconnectNow());
+    document.addEventListener("visibilitychange", () => document.visibilityState === "visible" && this.reconnectNow());
     this.connect();
   }
 
   connect() {
+    clearTimeout(this.timer);
+    this.timer = null;
     this.onStatus(this.attempt ? "reconnecting" : "connecting");
     const scheme = location.protocol === "https:" ? "wss://" : "ws://";
     const ws = new WebSocket(scheme + location.host + "/ws/");
     this.ws = ws;
     ws.onopen = () => {
       this.attempt = 0;
+      this.lastFrameAt = Date.now();
       this.onStatus("online");
       for (const [channel, seq] of this.subscriptions) this.raw({ type: "subscribe", channel, since_seq: seq });
       for (const frame of this.unacked.values()) this.raw(frame);
-      this.pinger = setInterval(() => this.raw({ type: "ping" }), PING_EVERY_MS);
+      this.pinger = setInterval(() => this.keepAlive(ws), PING_EVERY_MS);
     };
     ws.onmessage = (event) => {
+      if (ws !== this.ws) return;
+      this.lastFrameAt = Date.now();
       const frame = JSON.parse(event.data);
       if (frame.type === "reconnect") {
         this.retryAfterMs = frame.retry_after_ms;
@@ -38,20 +52,43 @@ export class Socket {
       if (frame.type === "message") this.noteSeq(frame.channel, frame.seq);
       this.onFrame(frame);
     };
-    ws.onclose = (event) => {
-      clearInterval(this.pinger);
-      if (event.code === 4401) {
-        this.onStatus("signed-out");
-        return;
-      }
-      this.onStatus("reconnecting");
-      // Exponential backoff with full jitter, capped; the server's retry_after_ms wins.
-      const backoff = Math.min(30000, 500 * 2 ** this.attempt) * (0.5 + Math.random() / 2);
-      const delay = this.retryAfterMs ?? backoff;
-      this.retryAfterMs = null;
-      this.attempt += 1;
-      setTimeout(() => this.connect(), delay);
-    };
+    ws.onclose = (event) => this.closed(ws, event.code);
+  }
+
+  keepAlive(ws) {
+    if (Date.now() - this.lastFrameAt < SILENT_LIMIT_MS) {
+      this.raw({ type: "ping" });
+      return;
+    }
+    ws.close(); // its close event may come much later on a dead link: do not wait for it
+    this.closed(ws, 1006);
+  }
+
+  closed(ws, code) {
+    if (ws !== this.ws) return; // a socket already given up on
+    this.ws = null;
+    clearInterval(this.pinger);
+    if (code === 4401) {
+      this.signedOut = true;
+      this.onStatus("signed-out");
+      return;
+    }
+    this.onStatus("reconnecting");
+    // Exponential backoff, capped, with jitter so a restarted node is not hit by every client at
+    // once; the server's retry_after_ms (already jittered by the server) wins.
+    const backoff = Math.min(MAX_BACKOFF_MS, FIRST_BACKOFF_MS * 2 ** this.attempt) * (0.5 + Math.random() / 2);
+    const delay = this.retryAfterMs ?? backoff;
+    this.waitingForServer = this.retryAfterMs !== null;
+    this.retryAfterMs = null;
+    this.attempt += 1;
+    this.timer = setTimeout(() => this.connect(), delay);
+  }
+
+  // The network or the tab is back: try now instead of waiting out the backoff.
+  reconnectNow() {
+    if (this.ws || this.signedOut || this.waitingForServer) return;
+    this.attempt = 0;
+    this.connect();
   }
 
   get open() {

@@ -1,7 +1,7 @@
 // Wallet screens: my personal wallet, a channel's group wallets, transfers, schedules and dues.
 
 import { del, get, post } from "./api.js";
-import { dateTime, formValues, h, money, toast } from "./dom.js";
+import { count, dateTime, formValues, guarded, h, money, toast } from "./dom.js";
 
 const field = (label, input) => h("label", { class: "field" }, h("span", {}, label), input);
 const pinInput = () => h("input", { name: "pin", type: "password", inputmode: "numeric", pattern: "[0-9]{4,6}", minlength: 4, maxlength: 6, required: true, autocomplete: "off", "aria-label": "PIN" });
@@ -51,8 +51,8 @@ function historyList(walletId) {
     next = page.next;
     more.hidden = !next;
   }
-  more.addEventListener("click", load);
-  load();
+  more.addEventListener("click", guarded(load));
+  guarded(load)();
   return h("section", {}, h("h3", {}, "History"), list, more);
 }
 
@@ -64,10 +64,10 @@ function scheduledList(app, walletId) {
       h("span", {}, `${money(s.amount)} to wallet #${s.to_wallet} · ${s.repeat === "none" ? "once" : s.repeat} · ${s.status}`),
       s.next_run_at ? h("small", { class: "muted" }, ` next ${dateTime(s.next_run_at)}`) : null,
       s.last_error ? h("small", { class: "field-error" }, ` last run failed: ${s.last_error}`) : null,
-      s.status === "active" ? h("button", { type: "button", onclick: async () => { await del(`/api/scheduled-transfers/${s.id}`); load(); } }, "Cancel") : null)));
+      s.status === "active" ? h("button", { type: "button", onclick: guarded(async () => { await del(`/api/scheduled-transfers/${s.id}`); load(); }) }, "Cancel") : null)));
     if (!schedules.length) list.append(h("li", { class: "muted" }, "Nothing scheduled."));
   }
-  load();
+  guarded(load)();
   return Object.assign(h("section", {}, h("h3", {}, "Scheduled transfers"), list), { reload: load });
 }
 
@@ -160,8 +160,8 @@ export class GroupWalletView {
         h("a", { href: `#/channel/${wallet.channel}`, class: "muted" }, "‹ back to the channel"),
         h("h2", {}, wallet.name),
         h("p", { class: "balance", "data-testid": "balance" }, money(wallet.balance, wallet.currency)),
-        h("p", { class: "muted" }, `Treasurer ${wallet.owner.username} · ${members.length} members: ${members.map((m) => m.username).join(", ")}`),
-        isMember ? null : h("button", { type: "button", class: "primary", "data-testid": "join-wallet", onclick: async () => { await post(`/api/wallets/${wallet.id}/join`); reload(); } }, "Join this wallet")),
+        h("p", { class: "muted" }, `Treasurer ${wallet.owner.username} · ${count(members.length, "member")}: ${members.map((m) => m.username).join(", ")}`),
+        isMember ? null : h("button", { type: "button", class: "primary", "data-testid": "join-wallet", onclick: guarded(async () => { await post(`/api/wallets/${wallet.id}/join`); reload(); }) }, "Join this wallet")),
       h("div", { class: "forms" },
         personal ? transferForm(personal.id, { title: "Pay in from my wallet", toWallet: wallet.id, onDone: reload }) : h("p", {}, h("a", { href: "#/wallet" }, "Open your wallet"), " to pay in."),
         isTreasurer ? transferForm(wallet.id, { title: "Send from this wallet (your PIN)", onDone: reload }) : null,
@@ -228,12 +228,12 @@ export async function channelWalletsPanel(app, channelId) {
   async function load() {
     const wallets = await get(`/api/channels/${channelId}/group-wallets`);
     list.replaceChildren(...wallets.map((w) => h("li", {},
-      h("a", { href: `#/wallet/${w.id}` }, w.name), h("span", { class: "muted" }, ` ${money(w.balance, w.currency)} · ${w.member_count} members`))));
+      h("a", { href: `#/wallet/${w.id}` }, w.name), h("span", { class: "muted" }, ` ${money(w.balance, w.currency)} · ${count(w.member_count, "member")}`))));
     if (!wallets.length) list.append(h("li", { class: "muted" }, "No group wallet yet."));
   }
   await load();
   return h("section", {}, h("h3", {}, "Group wallets"), list,
-    actionForm({ label: "Create group wallet", testid: "group-wallet-form",
+    actionForm({ title: "New group wallet", label: "Create group wallet", testid: "group-wallet-form",
       fields: [field("Name", h("input", { name: "name", maxlength: 100, required: true })), field("Description", h("input", { name: "description", maxlength: 1000 }))],
       submit: async (values) => { const wallet = await post(`/api/channels/${channelId}/group-wallets`, values); location.hash = `#/wallet/${wallet.id}`; } }));
 }

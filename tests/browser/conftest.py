@@ -14,16 +14,22 @@ from chat.tests.live import ROOT, CeleryWorker, DaphneNode
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = ROOT / "var" / "test-artifacts"
 PASSWORD = "a-long-browser-password-7"
+PIN = "2468"
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
-def node(server_environment):  # noqa: F811
-    """One web node with a worker; sign-up limits opened up for the many sign-ups here."""
-    environment = {**server_environment, "THROTTLE_SIGNUP": "1000/min", "THROTTLE_SIGNIN": "1000/min"}
-    web = DaphneNode(environment, "daphne-browser")
-    worker = CeleryWorker(environment, "celery-browser")
+def browser_environment(server_environment):  # noqa: F811
+    """The servers' environment, with sign-up limits opened up for the many sign-ups here."""
+    return {**server_environment, "THROTTLE_SIGNUP": "1000/min", "THROTTLE_SIGNIN": "1000/min"}
+
+
+@pytest.fixture(scope="module")
+def node(browser_environment):
+    """One web node with a worker."""
+    web = DaphneNode(browser_environment, "daphne-browser")
+    worker = CeleryWorker(browser_environment, "celery-browser")
     yield web
     web.stop()
     worker.stop()
@@ -56,12 +62,14 @@ def pytest_runtest_makereport(item, call):
 
 @pytest.fixture
 def new_page(chromium, request):
-    """new_page(size=...) -> a page in a fresh browser context (its own cookies)."""
-    pages = []
+    """new_page(size=...) -> a page in a fresh browser context (its own cookies). A script error
+    on any page (an uncaught exception or rejected promise) fails the test."""
+    pages, script_errors = [], []
 
     def open_page(size=(1280, 800)):
         context = chromium.new_context(viewport={"width": size[0], "height": size[1]})
         page = context.new_page()
+        page.on("pageerror", lambda error: script_errors.append(f"{page.url}: {error}"))
         pages.append(page)
         return page
 
@@ -76,6 +84,7 @@ def new_page(chromium, request):
             print(f"kept {stem}.png and {stem}.html")
     for page in pages:
         page.context.close()
+    assert not script_errors, f"script errors in the page: {script_errors}"
 
 
 def sign_up(page, node, name: str) -> None:
@@ -103,6 +112,47 @@ def join_channel(page, name: str) -> None:
     expect(page.get_by_role("heading", name=f"#{name}")).to_be_visible()
 
 
+def messages(page):
+    """The chat messages shown in the open channel (not the notices)."""
+    return page.get_by_test_id("messages").locator(".message")
+
+
+def shown_seqs(page) -> list[int]:
+    """The seq of every message shown in the open channel, top to bottom."""
+    return [int(seq) for seq in messages(page).evaluate_all("items => items.map(item => item.dataset.seq)")]
+
+
 def send_message(page, text: str) -> None:
     page.get_by_test_id("composer").fill(text)
     page.get_by_test_id("send").click()
+
+
+def open_wallet(page, deposit: int = 0) -> int:
+    """Opens the signed-in user's wallet (and tops it up); returns its number."""
+    page.get_by_test_id("my-wallet-link").click()
+    page.get_by_test_id("open-wallet-form").get_by_label("PIN").fill(PIN)
+    page.get_by_role("button", name="Open my wallet").click()
+    expect(page.get_by_test_id("balance")).to_have_text("₩0")
+    if deposit:
+        form = page.get_by_test_id("deposit-form")
+        form.get_by_label("Amount").fill(str(deposit))
+        form.get_by_role("button", name="Deposit").click()
+        expect(page.get_by_test_id("balance")).to_have_text(f"₩{deposit:,}")
+    return int(re.search(r"#(\d+)", page.get_by_test_id("wallet-number").inner_text()).group(1))
+
+
+def group_wallet_with_dues(treasurer, member, *, name: str, title: str, amount: int) -> None:
+    """In the treasurer's open channel: a group wallet that the member joins, then a dues request
+    to both of them. The treasurer is left on the wallet's page."""
+    wallet_form = treasurer.get_by_test_id("group-wallet-form")
+    wallet_form.get_by_label("Name").fill(name)
+    wallet_form.get_by_role("button", name="Create group wallet").click()
+    expect(treasurer.get_by_role("heading", name=name)).to_be_visible()
+    member.goto(treasurer.url)
+    member.get_by_test_id("join-wallet").click()
+    expect(member.get_by_test_id("join-wallet")).to_have_count(0)
+    dues_form = treasurer.get_by_test_id("dues-form")
+    dues_form.get_by_label("Title").fill(title)
+    dues_form.get_by_label("Amount each").fill(str(amount))
+    dues_form.get_by_role("button", name="Request dues").click()
+    expect(treasurer.get_by_test_id("dues-card")).to_contain_text("0 of 2 paid")

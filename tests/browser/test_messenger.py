@@ -1,20 +1,22 @@
 """The product in a real browser: two people chat live, pay dues by clicking, and see errors in words."""
 
-import re
-
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import ARTIFACTS, create_channel, join_channel, send_message, sign_up
+from tests.browser.conftest import (
+    ARTIFACTS,
+    PIN,
+    create_channel,
+    group_wallet_with_dues,
+    join_channel,
+    messages,
+    open_wallet,
+    send_message,
+    sign_up,
+)
 
 # transaction=True: the live server must see committed data, and each test starts from an empty database.
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-PIN = "2468"
-
-
-def _messages(page):
-    return page.get_by_test_id("messages").locator(".message")
 
 
 def test_two_people_chat_live_and_history_survives_a_reload(node, new_page):
@@ -26,11 +28,11 @@ def test_two_people_chat_live_and_history_survives_a_reload(node, new_page):
     expect(ana.get_by_test_id("messages")).to_contain_text("ben joined the channel")
 
     send_message(ana, "Hello Ben, welcome!")
-    expect(_messages(ben).filter(has_text="Hello Ben, welcome!")).to_have_count(1)
+    expect(messages(ben).filter(has_text="Hello Ben, welcome!")).to_have_count(1)
     send_message(ben, "Thanks Ana")
-    expect(_messages(ana).filter(has_text="Thanks Ana")).to_have_count(1)
+    expect(messages(ana).filter(has_text="Thanks Ana")).to_have_count(1)
     # My own message: shown at once, confirmed by its ack, never doubled by the echo.
-    own = _messages(ana).filter(has_text="Hello Ben, welcome!")
+    own = messages(ana).filter(has_text="Hello Ben, welcome!")
     expect(own).to_have_count(1)
     expect(own).not_to_have_class("message mine pending")
 
@@ -39,8 +41,8 @@ def test_two_people_chat_live_and_history_survives_a_reload(node, new_page):
 
     ben.reload()
     expect(ben.get_by_test_id("connection-status")).to_have_text("Connected")
-    expect(_messages(ben).filter(has_text="Hello Ben, welcome!")).to_have_count(1)
-    expect(_messages(ben).filter(has_text="Thanks Ana")).to_have_count(1)
+    expect(messages(ben).filter(has_text="Hello Ben, welcome!")).to_have_count(1)
+    expect(messages(ben).filter(has_text="Thanks Ana")).to_have_count(1)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     ana.screenshot(path=str(ARTIFACTS / "chat-desktop.png"))
 
@@ -55,28 +57,14 @@ def test_dues_paid_by_clicking_show_paid_on_the_treasurers_page(node, new_page):
     ana, ben = new_page(), new_page(size=(390, 844))
     sign_up(ana, node, "treasurer-ana")
     sign_up(ben, node, "member-ben")
-    _open_wallet(ana)
-    _open_wallet(ben, deposit=50_000)
+    open_wallet(ana)
+    open_wallet(ben, deposit=50_000)
 
     ana.goto(f"{node.http_url}/")
     create_channel(ana, "tennis")
     ben.goto(f"{node.http_url}/")
     join_channel(ben, "tennis")
-    wallet_form = ana.get_by_test_id("group-wallet-form")
-    wallet_form.get_by_label("Name").fill("court fund")
-    wallet_form.get_by_role("button", name="Create group wallet").click()
-    expect(ana.get_by_role("heading", name="court fund")).to_be_visible()
-    group_url = ana.url
-
-    ben.goto(group_url)
-    ben.get_by_test_id("join-wallet").click()
-    expect(ben.get_by_test_id("join-wallet")).to_have_count(0)
-
-    dues_form = ana.get_by_test_id("dues-form")
-    dues_form.get_by_label("Title").fill("December court")
-    dues_form.get_by_label("Amount each").fill("15000")
-    dues_form.get_by_role("button", name="Request dues").click()
-    expect(ana.get_by_test_id("dues-card")).to_contain_text("0 of 2 paid")
+    group_wallet_with_dues(ana, ben, name="court fund", title="December court", amount=15_000)
 
     # Ben sees the request as a card in the chat and pays it there.
     ben.goto(f"{node.http_url}/")
@@ -98,26 +86,12 @@ def test_dues_paid_by_clicking_show_paid_on_the_treasurers_page(node, new_page):
     ben.screenshot(path=str(ARTIFACTS / "dues-card-phone.png"))
 
 
-def _open_wallet(page, deposit: int = 0) -> int:
-    """Opens the signed-in user's wallet (and tops it up); returns its number."""
-    page.get_by_test_id("my-wallet-link").click()
-    page.get_by_test_id("open-wallet-form").get_by_label("PIN").fill(PIN)
-    page.get_by_role("button", name="Open my wallet").click()
-    expect(page.get_by_test_id("balance")).to_have_text("₩0")
-    if deposit:
-        form = page.get_by_test_id("deposit-form")
-        form.get_by_label("Amount").fill(str(deposit))
-        form.get_by_role("button", name="Deposit").click()
-        expect(page.get_by_test_id("balance")).to_have_text(f"₩{deposit:,}")
-    return int(re.search(r"#(\d+)", page.get_by_test_id("wallet-number").inner_text()).group(1))
-
-
 def test_a_wrong_pin_and_a_short_balance_show_their_errors_in_words(node, new_page):
     cho, dan = new_page(), new_page()
     sign_up(cho, node, "cho")
     sign_up(dan, node, "dan")
-    _open_wallet(cho, deposit=1_000)
-    dans_wallet = _open_wallet(dan)
+    open_wallet(cho, deposit=1_000)
+    dans_wallet = open_wallet(dan)
 
     transfer = cho.get_by_test_id("transfer-form")
     transfer.get_by_label("To wallet number").fill(str(dans_wallet))
