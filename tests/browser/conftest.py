@@ -18,6 +18,22 @@ PIN = "2468"
 
 pytestmark = pytest.mark.browser
 
+SCREENS = ARTIFACTS / "screens"
+PHONE, DESKTOP = (390, 844), (1280, 800)
+
+
+def shoot(page, name: str) -> None:
+    """Screenshots the page at both sizes; neither may scroll sideways."""
+    SCREENS.mkdir(parents=True, exist_ok=True)
+    for width, height in (PHONE, DESKTOP):
+        page.set_viewport_size({"width": width, "height": height})
+        page.wait_for_timeout(150)  # one layout pass after the resize, so the picture is not half-drawn
+        path = SCREENS / f"{name}-{width}x{height}.png"
+        page.screenshot(path=str(path))
+        print(f"screenshot {path}")
+        overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        assert overflow <= 0, f"{name} scrolls sideways by {overflow}px at {width}x{height}"
+
 
 @pytest.fixture(scope="module")
 def browser_environment(server_environment):  # noqa: F811

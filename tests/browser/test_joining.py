@@ -3,7 +3,7 @@
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import PASSWORD, messages, send_message, sign_up
+from tests.browser.conftest import PASSWORD, messages, send_message, shoot, sign_up
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -40,6 +40,7 @@ def test_an_invite_link_signs_in_and_asks_the_private_channels_password(node, ne
     card.get_by_role("button", name="Join").click()
     expect(card.get_by_role("alert")).to_have_text("That channel password is not right.")
     expect(ben.get_by_test_id("channel-list")).not_to_contain_text("family-budget")
+    shoot(ben, "join-private-channel")
 
     card.get_by_label("Password for family-budget").fill("open sesame")
     card.get_by_role("button", name="Join").click()

@@ -5,33 +5,19 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import (
-    ARTIFACTS,
     PASSWORD,
+    PHONE,
+    SCREENS,
     create_channel,
     group_wallet_with_dues,
     join_channel,
     open_wallet,
     send_message,
+    shoot,
     sign_up,
 )
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-SCREENS = ARTIFACTS / "screens"
-PHONE, DESKTOP = (390, 844), (1280, 800)
-
-
-def shoot(page, name: str) -> None:
-    """Screenshots the page at both sizes; neither may scroll sideways."""
-    SCREENS.mkdir(parents=True, exist_ok=True)
-    for width, height in (PHONE, DESKTOP):
-        page.set_viewport_size({"width": width, "height": height})
-        page.wait_for_timeout(150)  # one layout pass after the resize, so the picture is not half-drawn
-        path = SCREENS / f"{name}-{width}x{height}.png"
-        page.screenshot(path=str(path))
-        print(f"screenshot {path}")
-        overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
-        assert overflow <= 0, f"{name} scrolls sideways by {overflow}px at {width}x{height}"
 
 
 def test_the_main_pages_fit_a_phone_and_a_desktop(node, new_page):
