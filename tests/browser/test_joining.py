@@ -47,5 +47,6 @@ def test_an_invite_link_signs_in_and_asks_the_private_channels_password(node, ne
     expect(ben.get_by_role("heading", name="#family-budget")).to_be_visible()
     expect(messages(ben).filter(has_text="Rent is due on the 25th")).to_have_count(1)
     expect(ana.get_by_test_id("messages")).to_contain_text("ben joined the channel")
-    send_message(ben, "Noted, I will pay my part")
+    ben.get_by_test_id("composer").fill("Noted, I will pay my part")
+    ben.get_by_test_id("composer").press("Enter")  # the keyboard sends, no click needed
     expect(messages(ana).filter(has_text="Noted, I will pay my part")).to_have_count(1)

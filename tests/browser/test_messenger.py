@@ -114,3 +114,38 @@ def test_a_wrong_pin_and_a_short_balance_show_their_errors_in_words(node, new_pa
     expect(cho.get_by_test_id("balance")).to_have_text("₩600")
     expect(dan.get_by_test_id("balance")).to_have_text("₩400")  # transfer_received refreshes Dan's open wallet
     cho.screenshot(path=str(ARTIFACTS / "wallet-desktop.png"), full_page=True)
+
+
+def test_a_scheduled_transfer_runs_reaches_the_recipient_live_and_can_be_cancelled(node, new_page):
+    eve, fay = new_page(), new_page()
+    sign_up(eve, node, "eve")
+    sign_up(fay, node, "fay")
+    open_wallet(eve, deposit=10_000)
+    fays_wallet = open_wallet(fay)
+
+    schedule = eve.get_by_test_id("schedule-form")
+    schedule.get_by_label("To wallet number").fill(str(fays_wallet))
+    schedule.get_by_label("Amount").fill("1500")
+    # The first run this very minute (in the browser's clock): the worker's next tick runs it.
+    this_minute = eve.evaluate(
+        "(() => { const d = new Date(); d.setSeconds(0, 0); "
+        "return new Date(d - d.getTimezoneOffset() * 60000).toISOString().slice(0, 16); })()"
+    )
+    schedule.get_by_label("First run").fill(this_minute)
+    schedule.get_by_label("Repeat").select_option("weekly")
+    schedule.get_by_label("Memo").fill("rent share")
+    schedule.get_by_label("PIN").fill(PIN)
+    schedule.get_by_role("button", name="Schedule").click()
+    scheduled = eve.get_by_test_id("scheduled")
+    expect(scheduled).to_contain_text(f"₩1,500 to wallet #{fays_wallet} · weekly · active")
+
+    # transfer_received reaches Fay's open wallet page when the worker runs the schedule.
+    expect(fay.get_by_test_id("balance")).to_have_text("₩1,500", timeout=60_000)
+    expect(fay.get_by_test_id("history")).to_contain_text("rent share")
+    expect(fay.locator(".toast")).to_contain_text("eve sent ₩1,500 (rent share).")
+
+    eve.reload()
+    expect(eve.get_by_test_id("balance")).to_have_text("₩8,500")
+    eve.get_by_test_id("scheduled").get_by_role("button", name="Cancel").click()
+    expect(eve.get_by_test_id("scheduled")).to_contain_text(f"₩1,500 to wallet #{fays_wallet} · weekly · cancelled")
+    expect(eve.get_by_test_id("scheduled").get_by_role("button", name="Cancel")).to_have_count(0)
