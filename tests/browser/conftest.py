@@ -81,6 +81,9 @@ def new_page(chromium, request):
     """new_page(size=...) -> a page in a fresh browser context (its own cookies). A script error
     on any page (an uncaught exception or rejected promise) fails the test."""
     pages, script_errors = [], []
+    test_name = re.sub(r"[^A-Za-z0-9_.-]", "_", request.node.name)
+    for stale in ARTIFACTS.glob(f"{test_name}-page*"):
+        stale.unlink()  # an earlier failure's pictures would mislead whoever looks after this run
 
     def open_page(size=(1280, 800)):
         context = chromium.new_context(viewport={"width": size[0], "height": size[1]})
@@ -94,7 +97,7 @@ def new_page(chromium, request):
     if report is not None and report.failed:
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         for index, page in enumerate(pages):
-            stem = ARTIFACTS / f"{re.sub(r'[^A-Za-z0-9_.-]', '_', request.node.name)}-page{index}"
+            stem = ARTIFACTS / f"{test_name}-page{index}"
             page.screenshot(path=f"{stem}.png", full_page=True)
             Path(f"{stem}.html").write_text(page.content())
             print(f"kept {stem}.png and {stem}.html")
