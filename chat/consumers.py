@@ -19,7 +19,8 @@ from channels_app.selectors import channel_is_member
 from chat import hub, messaging, metrics
 from chat.events import user_group
 from chat.ratelimit import TokenBucket
-from config import drain, lifecycle
+from config import drain, frame_writer, lifecycle
+from config.frame_writer import text_frame
 
 logger = logging.getLogger(__name__)
 
@@ -60,6 +61,9 @@ def _channel_id(frame: dict) -> int:
 
 
 class ChatConsumer(AsyncWebsocketConsumer):
+    write_frame = None  # the server's direct frame writer, when it offers one (config/frame_writer.py)
+    writing = False
+
     async def connect(self):
         if lifecycle.draining.is_set():
             await self.close()  # refused before accept: the balancer sends the client elsewhere
@@ -72,6 +76,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         self.rooms: dict[int, RoomState] = {}
         self.memberships: dict[int, float] = {}  # channel id -> when membership was last confirmed
         self.outbound: asyncio.Queue[str] = asyncio.Queue(maxsize=OUTBOUND_QUEUE_FRAMES)
+        self.write_frame = self.scope.get("extensions", {}).get(frame_writer.EXTENSION)
         self.bucket = TokenBucket(rate=settings.CHAT_SEND_RATE_PER_SECOND, burst=settings.CHAT_SEND_BURST)
         self.strikes = 0
         self.last_activity = time.monotonic()
@@ -240,25 +245,25 @@ class ChatConsumer(AsyncWebsocketConsumer):
 
     # --- outbound
 
-    def deliver(self, channel_id: int, seq: int, sender_id: int, text: str) -> None:
-        """Called by the hub for every frame of a subscribed room."""
+    def deliver(self, channel_id: int, seq: int, sender_id: int, text: str, frame: bytes | None = None) -> None:
+        """Called by the hub for every frame of a subscribed room (`frame`: text as WebSocket bytes)."""
         state = self.rooms.get(channel_id)
         if state is None:
             return
         if state.replaying:
             state.held.append((seq, sender_id, text))
             return
-        self._deliver_now(state, seq, sender_id, text)
+        self._deliver_now(state, seq, sender_id, text, frame)
 
-    def _deliver_now(self, state: RoomState, seq: int, sender_id: int, text: str) -> None:
+    def _deliver_now(self, state: RoomState, seq: int, sender_id: int, text: str, frame: bytes | None = None) -> None:
         if seq == 0:
             if sender_id != self.user.pk:  # typing from oneself is not echoed
-                self._enqueue(text)
+                self._enqueue(text, frame)
             return
         if seq <= state.last_seq:
             return  # already sent in the replay
         state.last_seq = seq
-        self._enqueue(text)
+        self._enqueue(text, frame)
 
     def request_reconnect(self, retry_after_ms: int) -> None:
         """The node is draining: the client reconnects (to any node) and resumes with since_seq."""
@@ -268,7 +273,12 @@ class ChatConsumer(AsyncWebsocketConsumer):
         """User events from the channel layer (transfer_received and friends)."""
         self._enqueue(json.dumps(event["frame"]))
 
-    def _enqueue(self, text: str) -> None:
+    def _enqueue(self, text: str, frame: bytes | None = None) -> None:
+        if self.write_frame is not None and not self.writing and self.outbound.empty():
+            # Nothing queued ahead of it: straight to the socket, no task switch (config/frame_writer.py).
+            if self.write_frame(frame or text_frame(text)):
+                metrics.frames_out.inc()
+                return
         try:
             self.outbound.put_nowait(text)
         except asyncio.QueueFull:
@@ -279,7 +289,11 @@ class ChatConsumer(AsyncWebsocketConsumer):
     async def _write_outbound(self) -> None:
         while True:
             text = await self.outbound.get()
-            await self.send(text_data=text)
+            self.writing = True  # until it is out, later frames queue behind it
+            try:
+                await self.send(text_data=text)
+            finally:
+                self.writing = False
             metrics.frames_out.inc()
 
     async def _close_when_idle(self) -> None:

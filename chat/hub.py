@@ -15,12 +15,13 @@ from typing import Protocol
 from django.conf import settings
 
 from chat import keys, metrics
+from config.frame_writer import text_frame
 
 logger = logging.getLogger(__name__)
 
 
 class Subscriber(Protocol):
-    def deliver(self, channel_id: int, seq: int, sender_id: int, text: str) -> None: ...
+    def deliver(self, channel_id: int, seq: int, sender_id: int, text: str, frame: bytes) -> None: ...
 
 
 def encode_payload(seq: int, sender_id: int, text: str) -> str:
@@ -53,8 +54,9 @@ class LocalHub:
         seq, sender_id = int(seq), int(sender_id)
         if seq:
             metrics.delivery_latency.observe(max(0.0, time.time() - float(published_at)))
+        frame = text_frame(text)  # the same WebSocket bytes for every local member
         for subscriber in tuple(room):
-            subscriber.deliver(channel_id, seq, sender_id, text)
+            subscriber.deliver(channel_id, seq, sender_id, text, frame)
 
     async def publish(self, channel_id: int, seq: int, sender_id: int, text: str) -> None:
         self.deliver_local(channel_id, encode_payload(seq, sender_id, text))

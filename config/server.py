@@ -20,7 +20,7 @@ from daphne.cli import CommandLineInterface  # installs Twisted's asyncio reacto
 from daphne.server import Server
 from twisted.internet import reactor
 
-from config import drain
+from config import drain, frame_writer
 
 logger = logging.getLogger("config.server")
 
@@ -42,6 +42,10 @@ class DrainingServer(Server):
     def listen_success(self, port):
         self.ports.append(port)
         super().listen_success(port)
+
+    def create_application(self, protocol, scope):
+        frame_writer.add_to_scope(protocol, scope)  # room frames straight to the socket (config/frame_writer.py)
+        return super().create_application(protocol, scope)
 
     def _take_over_signals(self) -> None:
         loop = asyncio.get_event_loop()
