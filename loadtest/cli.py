@@ -45,7 +45,12 @@ def parse(argv: list[str]) -> argparse.Namespace:
         help="seconds of sending (0 with --rate 0 holds the connections; default 20)",
     )
     load.add_argument("--ramp", type=float, default=5, help="seconds over which the connections open (default 5)")
-    load.add_argument("--drain", type=float, default=3, help="seconds to wait for the last deliveries (default 3)")
+    load.add_argument(
+        "--drain",
+        type=float,
+        default=10,
+        help="at most this many seconds for the last acks and deliveries after sending (default 10)",
+    )
     load.add_argument("--body-bytes", type=int, default=64, help="message body size (default 64)")
     load.add_argument("--processes", type=int, default=1, help="load processes; more when one saturates (default 1)")
     load.add_argument("--connect-concurrency", type=int, default=200, help="handshakes in flight per process")
@@ -106,6 +111,7 @@ def failed(summary: dict) -> bool:
         or connections["failed"]
         or connections["disconnects"]
         or summary["history"]["missing"]
+        or summary["history"].get("error")
     )
 
 

@@ -3,23 +3,36 @@
 Frames follow API.md "WebSocket". Each send carries its wall-clock send time in its
 client_msg_id ("<tag>-<n>-<time>"), so whoever receives the message or its ack knows its age
 without asking the sender.
+
+The socket is an asyncio protocol around websockets' Sans-I/O ClientProtocol: frames are
+handled in data_received as they are parsed, with no task switch per frame, so one load
+process keeps up with tens of thousands of frames a second (the tool must not be the
+bottleneck). websockets still does the protocol: handshake, pongs, close, masking.
 """
 
 import asyncio
 import json
+import ssl
 import time
 from array import array
+from urllib.parse import urlparse
 
-import websockets
-from websockets.exceptions import ConnectionClosed, InvalidStatus
+from websockets.client import ClientProtocol
+from websockets.frames import Frame, Opcode
+from websockets.http11 import Response
+from websockets.protocol import State
+from websockets.typing import Origin
+from websockets.uri import parse_uri
 
 from loadtest.stats import Recorder
 
 SUBSCRIBE_TIMEOUT_SECONDS = 60
 HANDSHAKE_TIMEOUT_SECONDS = 60
+CLOSE_TIMEOUT_SECONDS = 5
+MAX_FRAME_BYTES = 2**22
 
 
-def sent_time(client_msg_id: str) -> float | None:
+def sent_time(client_msg_id) -> float | None:
     """The send time a load client wrote into its client_msg_id; None for anyone else's message."""
     try:
         return float(client_msg_id.rsplit("-", 1)[1])
@@ -27,7 +40,11 @@ def sent_time(client_msg_id: str) -> float | None:
         return None
 
 
-class Client:
+class HandshakeFailed(Exception):
+    pass
+
+
+class Client(asyncio.Protocol):
     def __init__(
         self,
         *,
@@ -42,129 +59,241 @@ class Client:
     ):
         self.index, self.token, self.url, self.origin = index, token, url, origin
         self.channels, self.tag, self.body, self.recorder = channels, tag, body, recorder
-        self.connection = None
         self.is_open = False
         self.closing = False
         self.sent = 0
-        self._pending: set[int] = set()
+        self.transport: asyncio.Transport | None = None
+        self.websocket: ClientProtocol | None = None
+        self._handshake: asyncio.Future | None = None
         self._subscribed: asyncio.Future | None = None
-        self._reader: asyncio.Task | None = None
+        self._closed: asyncio.Future | None = None
+        self._pending: set[int] = set()
+        self._fragments: list[bytes] = []
+        self._unparsed = b""
+
+    # --- what the worker calls
 
     async def open(self) -> bool:
         """Handshake, then subscribe to every channel; False (and the reason recorded) on failure."""
         recorder = self.recorder
-        headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
+        loop = asyncio.get_running_loop()
+        self._handshake, self._subscribed, self._closed = (loop.create_future() for _ in range(3))
+        for future in (self._handshake, self._subscribed):
+            future.add_done_callback(lambda f: f.cancelled() or f.exception())  # always retrieved
         started = time.time()
         try:
-            self.connection = await websockets.connect(
-                self.url,
-                additional_headers=headers,
-                origin=self.origin,
-                compression=None,  # the browser UI's frames are small; deflate would cost both sides CPU
-                proxy=None,
-                ping_interval=None,  # the server pings; 10,000 client pings would only add noise
-                open_timeout=HANDSHAKE_TIMEOUT_SECONDS,
-                max_size=2**22,
-                max_queue=None,
-                user_agent_header=None,
-            )
-        except InvalidStatus as error:
-            recorder.connect_failures[f"HTTP {error.response.status_code}"] += 1
+            await asyncio.wait_for(self._connect(loop), HANDSHAKE_TIMEOUT_SECONDS)
+        except HandshakeFailed as error:
+            recorder.connect_failures[str(error)] += 1
+            self._abort()
             return False
-        except (OSError, TimeoutError, websockets.InvalidHandshake) as error:
+        except (OSError, TimeoutError) as error:
             recorder.connect_failures[type(error).__name__] += 1
+            self._abort()
             return False
         connected = time.time()
         recorder.connect.append(connected - started)
         self.is_open = True
         self._pending = set(self.channels)
-        self._subscribed = asyncio.get_running_loop().create_future()
-        self._subscribed.add_done_callback(lambda future: future.cancelled() or future.exception())  # always retrieved
-        self._reader = asyncio.get_running_loop().create_task(self._read())
+        for channel in self.channels:
+            self._send_text(json.dumps({"type": "subscribe", "channel": channel}))
         try:
-            for channel in self.channels:
-                await self.connection.send(json.dumps({"type": "subscribe", "channel": channel}))
             await asyncio.wait_for(asyncio.shield(self._subscribed), SUBSCRIBE_TIMEOUT_SECONDS)
-        except (ConnectionClosed, TimeoutError) as error:
-            recorder.connect_failures[f"subscribe: {error.__class__.__name__}"] += 1
-            return False
-        except SubscribeRefused as error:
-            recorder.connect_failures[f"subscribe: {error}"] += 1
+        except (HandshakeFailed, TimeoutError) as error:
+            recorder.connect_failures[f"subscribe: {error or type(error).__name__}"] += 1
             return False
         recorder.subscribe.append(time.time() - connected)
         return True
 
-    async def send(self, channel: int) -> None:
+    def send(self, channel: int) -> None:
         now = time.time()
         self.sent += 1
-        frame = (
+        self._send_text(
             f'{{"type":"send","channel":{channel},"body":"{self.body}",'
             f'"client_msg_id":"{self.tag}-{self.sent}-{now:.6f}"}}'
         )
-        await self.connection.send(frame)
         self.recorder.sent_at.append(now)
 
     async def close(self) -> None:
         self.closing = True
-        if self.connection is not None:
-            await self.connection.close()
-        if self._reader is not None:
-            await asyncio.gather(self._reader, return_exceptions=True)
-
-    async def _read(self) -> None:
-        recorder, index = self.recorder, self.index
-        received, acked = recorder.received, recorder.acked
+        if self.websocket is None or self.transport is None or self._closed.done():
+            return
+        if self.websocket.state is State.OPEN:
+            self.websocket.send_close(1000)
+            self._flush()
         try:
-            async for raw in self.connection:
-                now = time.time()
-                frame = json.loads(raw)
-                kind = frame.get("type")
-                if kind == "message":
-                    key = (index, frame["channel"])
-                    seqs = received.get(key)
-                    if seqs is None:
-                        seqs = received[key] = array("q")
-                    seqs.append(frame["seq"])
-                    sent = sent_time(frame.get("client_msg_id"))
-                    if sent is not None:
-                        recorder.delivery.append(now - sent)
-                        recorder.delivery_at.append(now)
-                elif kind == "ack":
-                    channel = frame["channel"]
-                    seqs = acked.get(channel)
-                    if seqs is None:
-                        seqs = acked[channel] = array("q")
-                    seqs.append(frame["seq"])
-                    sent = sent_time(frame["client_msg_id"])
-                    if sent is not None:
-                        recorder.ack.append(now - sent)
-                        recorder.ack_at.append(now)
-                elif kind == "subscribed":
-                    self._subscribe_answered(frame["channel"])
-                elif kind == "error":
-                    recorder.errors[frame.get("code", "?")] += 1
-                    if frame.get("channel") in self._pending:
-                        self._subscribe_answered(frame["channel"], refused=frame.get("code", "error"))
-                elif kind == "reconnect":
-                    recorder.errors["reconnect"] += 1
-        except ConnectionClosed:
-            pass
+            await asyncio.wait_for(asyncio.shield(self._closed), CLOSE_TIMEOUT_SECONDS)
+        except TimeoutError:
+            self._abort()
+
+    # --- the socket
+
+    async def _connect(self, loop) -> None:
+        parsed = urlparse(self.url)
+        secure = parsed.scheme == "wss"
+        port = parsed.port or (443 if secure else 80)
+        context = ssl.create_default_context() if secure else None
+        await loop.create_connection(lambda: self, parsed.hostname, port, ssl=context)
+        await self._handshake
+
+    def connection_made(self, transport) -> None:
+        self.transport = transport
+        self.websocket = ClientProtocol(parse_uri(self.url), origin=Origin(self.origin), max_size=MAX_FRAME_BYTES)
+        request = self.websocket.connect()
+        if self.token:
+            request.headers["Authorization"] = f"Bearer {self.token}"
+        self.websocket.send_request(request)
+        self._flush()
+
+    def data_received(self, data: bytes) -> None:
+        if self.is_open:
+            self._read_frames(data)
+            return
+        websocket = self.websocket  # the handshake, and whatever frames came with its response
+        websocket.receive_data(data)
+        for event in websocket.events_received():
+            if isinstance(event, Frame):
+                self._frame(event)
+            elif isinstance(event, Response):
+                self._handshake_done(event)
+        self._flush()
+        if websocket.state is State.CLOSED:
+            self.transport.close()
+
+    def _read_frames(self, data: bytes) -> None:
+        """Server frames, parsed here: a server never masks, and this is the tool's hottest loop."""
+        buffer = self._unparsed + data if self._unparsed else data
+        end, position = len(buffer), 0
+        while end - position >= 2:
+            first, length = buffer[position], buffer[position + 1] & 0x7F
+            header = 2
+            if length == 126:
+                if end - position < 4:
+                    break
+                length, header = int.from_bytes(buffer[position + 2 : position + 4], "big"), 4
+            elif length == 127:
+                if end - position < 10:
+                    break
+                length, header = int.from_bytes(buffer[position + 2 : position + 10], "big"), 10
+            if end - position < header + length:
+                break
+            payload = buffer[position + header : position + header + length]
+            position += header + length
+            opcode = first & 0x0F
+            if opcode == 1 and first & 0x80 and not self._fragments:
+                self._message(payload)
+            elif opcode in (0, 1):
+                self._fragments.append(payload)
+                if first & 0x80:
+                    data, self._fragments = b"".join(self._fragments), []
+                    self._message(data)
+            elif opcode == 9:  # ping
+                self.websocket.send_pong(payload)
+                self._flush()
+            elif opcode == 8:  # close: answer it through the protocol, which records the code
+                self.websocket.receive_data(buffer[position - header - length : position])
+                self.websocket.events_received()
+                self._flush()
+                self.transport.close()
+                return
+        self._unparsed = buffer[position:]
+
+    def eof_received(self) -> None:
+        self.websocket.receive_eof()
+        self._flush()
+
+    def connection_lost(self, exc) -> None:
+        was_open = self.is_open
         self.is_open = False
-        if not self.closing:
-            code = self.connection.close_code
-            self.recorder.disconnects[str(code) if code is not None else "no close frame"] += 1
-        if self._subscribed is not None and not self._subscribed.done():
-            self._subscribed.set_exception(ConnectionClosed(self.connection.close_rcvd, self.connection.close_sent))
+        if self.websocket is not None and self.websocket.state is State.OPEN:
+            self.websocket.receive_eof()  # records that no close frame came
+        if not self._handshake.done():
+            self._handshake.set_exception(HandshakeFailed("connection lost during the handshake"))
+        if not self._subscribed.done():
+            self._subscribed.set_exception(HandshakeFailed(f"closed {self._close_code()}"))
+        if was_open and not self.closing:
+            self.recorder.disconnects[self._close_code()] += 1
+        if not self._closed.done():
+            self._closed.set_result(None)
+
+    def _handshake_done(self, response: Response) -> None:
+        if self.websocket.handshake_exc is not None:
+            reason = f"HTTP {response.status_code}" if response.status_code != 101 else "bad handshake"
+            self._handshake.set_exception(HandshakeFailed(reason))
+        else:
+            self._handshake.set_result(None)
+
+    def _frame(self, frame: Frame) -> None:
+        if frame.opcode is Opcode.TEXT or frame.opcode is Opcode.CONT:
+            if not frame.fin or self._fragments:
+                self._fragments.append(frame.data)
+                if not frame.fin:
+                    return
+                data, self._fragments = b"".join(self._fragments), []
+            else:
+                data = frame.data
+            self._message(data)
+
+    def _message(self, data: bytes) -> None:
+        now = time.time()
+        recorder = self.recorder
+        message = json.loads(data.decode())
+        kind = message.get("type")
+        if kind == "message":
+            key = (self.index, message["channel"])
+            seqs = recorder.received.get(key)
+            if seqs is None:
+                seqs = recorder.received[key] = array("q")
+            seqs.append(message["seq"])
+            sent = sent_time(message.get("client_msg_id"))
+            if sent is not None:
+                recorder.delivery.append(now - sent)
+                recorder.delivery_at.append(now)
+        elif kind == "ack":
+            channel = message["channel"]
+            seqs = recorder.acked.get(channel)
+            if seqs is None:
+                seqs = recorder.acked[channel] = array("q")
+            seqs.append(message["seq"])
+            sent = sent_time(message["client_msg_id"])
+            if sent is not None:
+                recorder.ack.append(now - sent)
+                recorder.ack_at.append(now)
+        elif kind == "subscribed":
+            self._subscribe_answered(message["channel"])
+        elif kind == "error":
+            recorder.errors[message.get("code", "?")] += 1
+            if message.get("channel") in self._pending:
+                self._subscribe_answered(message["channel"], refused=message.get("code", "error"))
+        elif kind == "reconnect":
+            recorder.errors["reconnect"] += 1
 
     def _subscribe_answered(self, channel: int, refused: str | None = None) -> None:
         self._pending.discard(channel)
         if self._subscribed.done():
             return
         if refused is not None:
-            self._subscribed.set_exception(SubscribeRefused(refused))
+            self._subscribed.set_exception(HandshakeFailed(refused))
         elif not self._pending:
             self._subscribed.set_result(None)
 
+    def _send_text(self, text: str) -> None:
+        if self.websocket is None or self.websocket.state is not State.OPEN:
+            return
+        self.websocket.send_text(text.encode())
+        self._flush()
 
-class SubscribeRefused(Exception):
-    pass
+    def _flush(self) -> None:
+        for chunk in self.websocket.data_to_send():
+            if chunk:
+                self.transport.write(chunk)
+            elif self.transport.can_write_eof():
+                self.transport.write_eof()
+
+    def _close_code(self) -> str:
+        code = self.websocket.close_code if self.websocket is not None else None
+        return str(code) if code is not None else "no close frame"
+
+    def _abort(self) -> None:
+        if self.transport is not None:
+            self.transport.abort()

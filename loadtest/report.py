@@ -37,6 +37,8 @@ def verdict_lines(summary: dict) -> list[str]:
         f"dropped {connections['disconnects'] or 0}, {connections['open_at_end']:,} open at the end",
         f"error frames: {summary['errors'] or 'none'}",
     ]
+    if history.get("error"):
+        lines.append(f"history: {history['error']}")
     if history["missing"] is not None:
         drained = history["store_drained_s"]
         store = (

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from multiprocessing.connection import wait
 from urllib.parse import urlparse
 
+import httpx
+
 from loadtest import machine
 from loadtest.history import StoreWatcher, history_missing
 from loadtest.limits import raise_open_file_limit
@@ -33,7 +35,7 @@ class RunConfig:
     rate: float
     duration: float
     ramp: float = 5.0
-    drain: float = 3.0
+    drain: float = 10.0
     processes: int = 1
     connect_concurrency: int = 200
     body_bytes: int = 64
@@ -95,9 +97,7 @@ class Runner:
         send_end = max(time.time(), send_start + config.duration)
         busy = machine.busy_share(cpu_before, machine.cpu_times())
         watcher = StoreWatcher(f"{http_url(config.urls[0])}/metrics", since=send_end, timeout=STORE_WATCH_SECONDS)
-        self._pump(
-            lambda: time.time() >= send_end + config.drain, pipes, phase="drain", total=config.drain, since=send_end
-        )
+        self._pump(lambda: self._drained(send_end), pipes, phase="drain", total=config.drain, since=send_end)
         open_at_end = sum(report["open"] for report in self.latest.values())
         for pipe in pipes:
             pipe.send(("collect",))
@@ -190,6 +190,20 @@ class Runner:
                     self.events.setdefault(id(pipe), []).append(message)
             self._show(phase, max(0.0, time.time() - since), total)
 
+    def _drained(self, send_end: float) -> bool:
+        """After --drain seconds at most, or sooner once every send is acked and deliveries stopped for a second."""
+        now = time.time()
+        if now >= send_end + self.config.drain:
+            return True
+        totals = self._totals()
+        settled = [totals for at, totals in self.window if now - at >= 1.0]
+        return (
+            now >= send_end + 1.0
+            and totals["acked"] >= totals["sent"]
+            and bool(settled)
+            and settled[-1]["delivered"] == totals["delivered"]
+        )
+
     def _progress(self, report: dict) -> None:
         self.latest[report["worker"]] = report
         self.samples.append(report)
@@ -231,9 +245,13 @@ class Runner:
             channel_ids = random.Random(0).sample(channel_ids, config.history_channels)
         result["store_drained_s"] = watcher.result()
         started = time.time()
-        result["missing"] = history_missing(
-            base_url=http_url(config.urls[0]), plan=self.plan, acked=acked, channel_ids=channel_ids
-        )
+        try:
+            result["missing"] = history_missing(
+                base_url=http_url(config.urls[0]), plan=self.plan, acked=acked, channel_ids=channel_ids
+            )
+        except (httpx.HTTPError, KeyError, ValueError) as error:
+            result["error"] = f"history could not be read: {error}"
+            return result
         result["checked_channels"] = len(channel_ids)
         result["check_seconds"] = time.time() - started
         result["store_exported"] = watcher.exported

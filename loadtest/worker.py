@@ -112,7 +112,7 @@ class Worker:
             while sent < due:
                 client = senders[sent % count]
                 if client.is_open:
-                    await client.send(client.channels[(sent // count) % len(client.channels)])
+                    client.send(client.channels[(sent // count) % len(client.channels)])
                 sent += 1
             await asyncio.sleep(max(MIN_SEND_SLEEP_SECONDS, start + sent / rate - time.time()))
 

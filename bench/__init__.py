@@ -1,0 +1,1 @@
+"""The benchmark: the product's stack and two reference servers under the same load (python -m bench)."""

@@ -1,0 +1,127 @@
+"""bin/bench: the product's production stack and the two reference servers, the four scenarios, BENCHMARKS.md."""
+
+import argparse
+import datetime
+import signal
+import sys
+import time
+from pathlib import Path
+
+from bench import report, stack
+from bench.processes import ROOT
+from bench.scenarios import Bench, Sizes
+from loadtest.limits import raise_open_file_limit
+
+SERVERS = ("product", "channels-tutorial", "bare-websockets")
+SEARCH_START_RATE = 50
+
+
+def parse(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="bin/bench", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="small shapes and short runs: a smoke run of the bench")
+    parser.add_argument("--scenarios", default="1,2,3,4", help="which scenarios (default 1,2,3,4)")
+    parser.add_argument("--servers", default=",".join(SERVERS), help=f"which servers (default {','.join(SERVERS)})")
+    parser.add_argument("--nodes", type=int, default=2, help="daphne nodes of the product (default 2)")
+    parser.add_argument("--workers", type=int, default=1, help="Celery workers of the product (default 1)")
+    parser.add_argument("--port", type=int, default=9300, help="first port of the servers (default 9300)")
+    parser.add_argument(
+        "--database-url",
+        default="postgres://postgres@127.0.0.1:5432/messenger_bench_run",
+        help="the bench's own PostgreSQL database; dropped and created again",
+    )
+    parser.add_argument(
+        "--redis-url",
+        default="redis://127.0.0.1:6379/10",
+        help="the bench's own Redis database; emptied before each server starts",
+    )
+    parser.add_argument("--output", type=Path, default=ROOT / "BENCHMARKS.md")
+    parser.add_argument("--var", type=Path, default=ROOT / "var" / "bench", help="logs, plans and plots")
+    return parser.parse_args(argv)
+
+
+def say(text: str) -> None:
+    print(f"{datetime.datetime.now():%H:%M:%S} {text}", flush=True)
+
+
+def build_server(name: str, args: argparse.Namespace):
+    var = args.var
+    if name == "product":
+        return stack.ProductStack(
+            nodes=args.nodes,
+            workers=args.workers,
+            port=args.port,
+            database_url=args.database_url,
+            redis_url=args.redis_url,
+            var=var,
+        )
+    if name == "channels-tutorial":
+        return stack.tutorial_server(port=args.port + 50, redis_url=args.redis_url, var=var)
+    return stack.websockets_server(port=args.port + 60, var=var)
+
+
+def run_server(bench: Bench, server, scenarios: set[str]) -> None:
+    sizes = bench.sizes
+    say(f"{server.name}: starting")
+    server.start()
+    try:
+        if "1" in scenarios:
+            say(f"{server.name}: scenario 1, {sizes.hold_users:,} connections held {sizes.hold_seconds:.0f} s")
+            bench.hold(server)
+        if "2" in scenarios:
+            say(f"{server.name}: scenario 2, {sizes.room_shape.describe()} at 100 msg/s")
+            bench.rooms(server)
+        if "3" in scenarios:
+            say(f"{server.name}: scenario 3, the highest sustained rate in that shape")
+            bench.highest_rate(server, "3", sizes.room_shape, start=SEARCH_START_RATE)
+        if "4" in scenarios and server.name != "channels-tutorial":
+            say(f"{server.name}: scenario 4, {sizes.seed_shape.describe()} at {sizes.seed_rate:,.0f} msg/s")
+            bench.seeds(server)
+            say(f"{server.name}: scenario 4b, the highest sustained rate in the seeds' shape")
+            bench.highest_rate(server, "4b", sizes.seed_shape, start=sizes.seed_rate / 8, processes=2)
+    finally:
+        say(f"{server.name}: stopping")
+        server.stop()
+
+
+NOTES_FILE = Path(__file__).with_name("NOTES.md")
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse(sys.argv[1:] if argv is None else argv)
+    # Stopped from outside: unwind, so every server started so far is stopped too.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    raise_open_file_limit()  # the servers and the load tool inherit it: 10,000 sockets each side
+    sizes = Sizes.quick() if args.quick else Sizes()
+    args.var.mkdir(parents=True, exist_ok=True)
+    plots = args.var / "plots"
+    plots.mkdir(exist_ok=True)
+    scenarios = set(args.scenarios.split(","))
+    bench = Bench(sizes, plots, say=say)
+    started = datetime.datetime.now(datetime.UTC)
+    say("limits: " + ", ".join(f"{k} {v}" for k, v in report.kernel_limits().items()))
+    begun = time.monotonic()
+    product = None
+    for name in args.servers.split(","):
+        server = build_server(name, args)
+        product = server if name == "product" else product
+        run_server(bench, server, scenarios)
+    command = " ".join(["bin/bench", *(sys.argv[1:] if argv is None else argv)])
+    stack_text = (
+        f"{args.nodes} daphne nodes (`python -m config.server`, the load tool spreads clients over them), "
+        f"{args.workers} Celery worker (threads pool) and one beat, PostgreSQL (accounts, SQL message store: no "
+        "MongoDB on this machine) and Redis, all on this machine; DEBUG off, JSON logs; per-connection send limit "
+        "raised to 1,000/s (the runs send at most a few messages per user per second)"
+    )
+    report.write(
+        args.output,
+        figures=bench.figures,
+        sizes=sizes,
+        command=command,
+        stack=stack_text,
+        redis_url=args.redis_url,
+        database_url=args.database_url,
+        notes=NOTES_FILE.read_text() if NOTES_FILE.exists() else "",
+        started=started,
+    )
+    say(f"wrote {args.output} in {(time.monotonic() - begun) / 60:.0f} minutes")
+    return 0

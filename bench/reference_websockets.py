@@ -1,0 +1,68 @@
+"""The ceiling: a bare `websockets` server, one process, fan-out with websockets.broadcast.
+
+    python -m bench.reference_websockets --port 9100
+
+It speaks just enough of API.md "WebSocket" for the load tool (subscribe, send -> ack and a
+`message` to every subscriber of the channel, ping) and nothing else: no accounts, no
+membership checks, no persistence, seq from an in-process counter. It is what Python can
+do here with no framework at all, the ceiling the product is compared with.
+"""
+
+import argparse
+import asyncio
+import json
+from collections import defaultdict
+
+from websockets.asyncio.server import broadcast, serve
+from websockets.exceptions import ConnectionClosed
+
+from bench import frames
+
+rooms: dict[int, set] = defaultdict(set)
+last_seq: dict[int, int] = defaultdict(int)
+
+
+async def handle(connection) -> None:
+    joined: list[int] = []
+    try:
+        async for raw in connection:
+            frame = json.loads(raw)
+            kind = frame.get("type")
+            if kind == "subscribe":
+                channel = frame["channel"]
+                rooms[channel].add(connection)
+                joined.append(channel)
+                await connection.send(frames.subscribed(channel, last_seq[channel]))
+            elif kind == "send":
+                channel = frame["channel"]
+                last_seq[channel] += 1
+                message = frames.new_message(frame, last_seq[channel])
+                broadcast(rooms[channel], frames.message_frame(message))
+                await connection.send(frames.ack_frame(message))
+            elif kind == "ping":
+                await connection.send(frames.PONG)
+    except ConnectionClosed:
+        pass
+    finally:
+        for channel in joined:
+            rooms[channel].discard(connection)
+
+
+async def serve_forever(host: str, port: int) -> None:
+    async with serve(handle, host, port, compression=None, max_size=2**16, max_queue=None):
+        await asyncio.get_running_loop().create_future()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=9100)
+    args = parser.parse_args()
+    from loadtest.limits import raise_open_file_limit
+
+    raise_open_file_limit()
+    asyncio.run(serve_forever(args.host, args.port))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,252 @@
+"""BENCHMARKS.md: the figures of one bench run, the machine, the versions, the command, the ratios."""
+
+import datetime
+import math
+import os
+import platform
+import subprocess
+from importlib import metadata
+from pathlib import Path
+
+from bench.scenarios import Figure, Sizes
+
+PACKAGES = (
+    "Django",
+    "channels",
+    "channels-redis",
+    "daphne",
+    "Twisted",
+    "autobahn",
+    "websockets",
+    "redis",
+    "celery",
+    "psycopg",
+    "uvloop",
+)
+SERVER_TITLES = {
+    "product": "product",
+    "channels-tutorial": "Channels tutorial",
+    "bare-websockets": "bare websockets (ceiling)",
+}
+
+
+def _ms(value) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "-"
+    return f"{value:,.0f}" if value >= 10 else f"{value:.1f}"
+
+
+def _find(figures: list[Figure], scenario: str, server: str) -> Figure | None:
+    return next((f for f in figures if f.scenario == scenario and f.server == server), None)
+
+
+def machine_facts() -> list[str]:
+    model = "unknown CPU"
+    try:
+        with open("/proc/cpuinfo") as handle:
+            model = next(line.split(":", 1)[1].strip() for line in handle if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return [
+        f"{os.cpu_count()} cores ({model}), {memory:.0f} GiB memory, Linux {platform.release()}",
+        "limits for 10,000 sockets: " + ", ".join(f"{name} {value}" for name, value in kernel_limits().items()),
+        "shared with other engineers' test runs: every figure carries the load average before and after it and "
+        "the CPU that went to other processes; a run with more than a quarter of a core for others is run again",
+    ]
+
+
+def kernel_limits() -> dict[str, str]:
+    """What 10,000 connections on loopback need: file descriptors, ephemeral ports, accept backlog."""
+    import resource
+
+    limits = {"open files (bench, raised)": str(resource.getrlimit(resource.RLIMIT_NOFILE)[0])}
+    for name in ("fs/file-max", "fs/nr_open", "net/ipv4/ip_local_port_range", "net/core/somaxconn"):
+        try:
+            limits[name.replace("/", ".")] = Path(f"/proc/sys/{name}").read_text().split("\n")[0].replace("\t", "-")
+        except OSError:
+            continue
+    return limits
+
+
+def versions(redis_url: str, database_url: str) -> str:
+    parts = [f"Python {platform.python_version()}"]
+    for package in PACKAGES:
+        try:
+            parts.append(f"{package} {metadata.version(package)}")
+        except metadata.PackageNotFoundError:
+            continue
+    try:
+        import redis
+
+        parts.append(f"Redis server {redis.Redis.from_url(redis_url).info('server')['redis_version']}")
+    except Exception:  # noqa: BLE001 - a missing version is not worth failing the report
+        pass
+    try:
+        import psycopg
+
+        with psycopg.connect(database_url) as connection:
+            parts.append(f"PostgreSQL {connection.execute('SHOW server_version').fetchone()[0].split()[0]}")
+    except Exception:  # noqa: BLE001
+        pass
+    return ", ".join(parts)
+
+
+def _commit() -> str:
+    finished = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
+    return finished.stdout.strip() or "unknown"
+
+
+def run_row(figure: Figure) -> str:
+    summary, observation = figure.summary, figure.observation
+    latency = summary["latency"]
+    deliveries, connections = summary["deliveries"], summary["connections"]
+    history = summary["history"]
+    store = history.get("store_drained_s")
+    cpu = summary["tool"]["cpu_mean_by_process"]
+    return (
+        f"| {figure.scenario} | {SERVER_TITLES[figure.server]} | {summary['shape']['users']:,}/"
+        f"{summary['shape']['channels']:,}/{summary['shape']['per_channel']} | {summary['rate_target']:,.0f} | "
+        f"{summary['rate_achieved']:,.0f} | {deliveries['expected']:,} | {deliveries['lost']:,} | "
+        f"{deliveries['duplicates']:,} | {_ms(latency['connect']['p99_ms'])} | {_ms(latency['ack']['p99_ms'])} | "
+        f"{_ms(latency['delivery']['p50_ms'])} | {_ms(latency['delivery']['p99_ms'])} | "
+        f"{_ms(latency['delivery']['max_ms'])} | {connections['opened']:,}/{connections['planned']:,} | "
+        f"{sum(connections['disconnects'].values())} | "
+        f"{'-' if store is None else f'{store:.1f} s'} | "
+        f"{'/'.join(f'{c:.0%}' for c in cpu) or '-'}{' saturated' if summary['tool']['saturated'] else ''} | "
+        f"{observation.busy_cores:.2f} | {observation.foreign_cores:.2f} | "
+        f"{observation.load_before[0]} → {observation.load_after[0]} | {observation.attempts} | "
+        f"{'yes' if figure.passed else 'no'} |"
+    )
+
+
+def summary_table(figures: list[Figure], sizes: Sizes) -> list[str]:
+    servers = ("product", "channels-tutorial", "bare-websockets")
+    lines = [
+        "| scenario | " + " | ".join(SERVER_TITLES[s] for s in servers) + " | product / ceiling |",
+        "|---|---|---|---|---|",
+    ]
+
+    def cell(scenario: str, server: str, describe) -> str:
+        figure = _find(figures, scenario, server)
+        return "not run" if figure is None else describe(figure)
+
+    def hold(f: Figure) -> str:
+        c = f.summary["connections"]
+        memory = f.extra.get("memory_per_connection_kib")
+        return (
+            f"{c['open_at_end']:,} of {c['planned']:,} open at the end, {sum(c['disconnects'].values())} dropped, "
+            f"{_ms(memory)} KiB per connection, connect p99 {_ms(f.summary['latency']['connect']['p99_ms'])} ms"
+        )
+
+    def rooms(f: Figure) -> str:
+        d = f.summary["deliveries"]
+        return (
+            f"lost {d['lost']:,} of {d['expected']:,}, delivery p99 "
+            f"{_ms(f.summary['latency']['delivery']['p99_ms'])} ms"
+        )
+
+    def rate(f: Figure) -> str:
+        failed_at = f.extra.get("failed_at")
+        return (
+            f"**{f.summary['rate_achieved']:,.0f} msg/s** ({f.summary['latency']['delivery']['throughput_per_s']:,.0f} "
+            f"deliveries/s, p99 {_ms(f.summary['latency']['delivery']['p99_ms'])} ms)"
+            + (f"; failed at {failed_at:,.0f}" if failed_at else "")
+        )
+
+    def seeds(f: Figure) -> str:
+        d, history = f.summary["deliveries"], f.summary["history"]
+        store = history.get("store_drained_s")
+        return (
+            f"{f.summary['rate_achieved']:,.0f} msg/s: lost {d['lost']:,} of {d['expected']:,}, p99 "
+            f"{_ms(f.summary['latency']['delivery']['p99_ms'])} ms"
+            + (f", in the store {store:.1f} s after the run" if store is not None else "")
+            + (f", {history['missing']} missing from history" if history.get("missing") else "")
+        )
+
+    def ratio(scenario: str) -> str:
+        product, ceiling = _find(figures, scenario, "product"), _find(figures, scenario, "bare-websockets")
+        if product is None or ceiling is None or not ceiling.summary["rate_achieved"]:
+            return "-"
+        return f"**{product.summary['rate_achieved'] / ceiling.summary['rate_achieved']:.0%}**"
+
+    shape, seed = sizes.room_shape, sizes.seed_shape
+    lines.append(
+        f"| 1. {sizes.hold_users:,} connections held {sizes.hold_seconds:.0f} s | "
+        + " | ".join(cell("1", s, hold) for s in servers)
+        + " | |"
+    )
+    lines.append(f"| 2. {shape.describe()}, 100 msg/s | " + " | ".join(cell("2", s, rooms) for s in servers) + " | |")
+    lines.append(
+        "| 3. highest sustained rate, same shape | "
+        + " | ".join(cell("3", s, rate) for s in servers)
+        + f" | {ratio('3')} |"
+    )
+    lines.append(
+        f"| 4. {seed.describe()}, {sizes.seed_rate:,.0f} msg/s | "
+        + " | ".join(cell("4", s, seeds) for s in servers)
+        + " | |"
+    )
+    lines.append(
+        "| 4b. highest sustained rate in the seeds' shape | "
+        + " | ".join(cell("4b", s, rate) for s in servers)
+        + f" | {ratio('4b')} |"
+    )
+    return lines
+
+
+def write(
+    path: Path,
+    *,
+    figures: list[Figure],
+    sizes: Sizes,
+    command: str,
+    stack: str,
+    redis_url: str,
+    database_url: str,
+    notes: str,
+    started: datetime.datetime,
+) -> None:
+    header = (
+        "| scenario | server | users/channels/per channel | target msg/s | sent msg/s | deliveries expected | lost | "
+        "duplicates | connect p99 ms | ack p99 ms | delivery p50 ms | delivery p99 ms | delivery max ms | opened | "
+        "dropped | in store after | load tool CPU | machine cores busy | other processes cores | load average "
+        "(1 min) | attempts | sustained |"
+    )
+    lines = [
+        "# Benchmarks",
+        "",
+        f"Written by `{command}` on {started:%Y-%m-%d %H:%M} UTC (commit {_commit()}). Regenerate with the same "
+        'command; `bin/bench --help` lists the options. The load tool is `python -m loadtest` (README, "Load '
+        'testing"); every figure below is one of its runs.',
+        "",
+        "## Machine and versions",
+        "",
+        *[f"- {fact}" for fact in machine_facts()],
+        f"- {versions(redis_url, database_url)}",
+        f"- product stack: {stack}",
+        "- reference servers, one process each, same frames as the product (bench/): the Channels tutorial "
+        "consumer (`group_send` per message, one channel-layer hop per recipient) on RedisChannelLayer under "
+        "daphne, and a bare `websockets` server with `websockets.broadcast` (no accounts, no database, no "
+        "persistence: the ceiling for Python here)",
+        "- the load tool runs on the same 2 cores as the servers; its own CPU is in every row, and it says when "
+        "it was saturated",
+        "",
+        "## Summary",
+        "",
+        *summary_table(figures, sizes),
+        "",
+        "Sustained = no message lost or duplicated, every send acknowledged, no connection failed or dropped, the "
+        "target rate held, delivery p99 under 1 s. Rates are messages sent per second; each is delivered to every "
+        "member of its channel (the sender too).",
+        "",
+        "## Every kept run",
+        "",
+        header,
+        "|" + "---|" * (header.count("|") - 1),
+        *[run_row(figure) for figure in figures],
+        "",
+        notes.strip(),
+        "",
+    ]
+    path.write_text("\n".join(lines))

@@ -1,0 +1,202 @@
+"""The servers under test: the product's production stack, and the two reference servers.
+
+Each one starts, gives the load tool its node URLs and users, names the processes whose
+memory and CPU count as the server's, and stops. They run one at a time on their own
+PostgreSQL database and Redis database, so they never touch anyone else's data.
+"""
+
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+import redis
+
+from bench.processes import ROOT, Service
+from ops.cluster import ensure_database
+
+PYTHON = sys.executable
+BIN = Path(PYTHON).parent
+
+
+def flush_redis(url: str) -> None:
+    """Empties the bench's own Redis database (never another one: the URL names it)."""
+    redis.Redis.from_url(url).flushdb()
+
+
+class ProductStack:
+    """Production mode: daphne nodes (config.server), Celery worker(s), one beat, PostgreSQL, Redis."""
+
+    name = "product"
+
+    def __init__(self, *, nodes: int, workers: int, port: int, database_url: str, redis_url: str, var: Path):
+        self.var = var
+        self.redis_url, self.database_url = redis_url, database_url
+        self.env = {
+            **_base_env(),
+            "DATABASE_URL": database_url,
+            "REDIS_URL": redis_url,
+            "CELERY_BROKER_URL": redis_url,
+            "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+            "DJANGO_DEBUG": "0",
+            "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
+            "APP_VAR_DIR": str(var / "app"),
+            "LOG_FORMAT": "json",
+            # Per-connection limits for people, not for a load run whose users each send far less
+            # than a person may; the run's own per-connection rate is printed with each figure.
+            "CHAT_SEND_RATE_PER_SECOND": "1000",
+            "CHAT_SEND_BURST": "1000",
+            "CHAT_IDLE_TIMEOUT_SECONDS": "3600",
+            "THROTTLE_SIGNUP": "100000/min",
+            "THROTTLE_SIGNIN": "100000/min",
+            "DRAIN_TIMEOUT_SECONDS": "5",  # stopping between scenarios need not wait for stragglers
+        }
+        self.nodes = [
+            Service(
+                f"web{i + 1}",
+                [PYTHON, "-m", "config.server", "-b", "127.0.0.1", "-p", str(port + i)],
+                {**self.env, "NODE_NAME": f"web{i + 1}"},
+                var / "logs",
+                port=port + i,
+            )
+            for i in range(nodes)
+        ]
+        celery = [PYTHON, "-m", "celery", "-A", "config"]
+        self.workers = [
+            Service(
+                f"worker{i + 1}",
+                [
+                    *celery,
+                    "worker",
+                    "--pool=threads",
+                    "--concurrency=4",
+                    "--loglevel=WARNING",
+                    "-n",
+                    f"bench-worker{i + 1}@%h",
+                ],
+                self.env,
+                var / "logs",
+            )
+            for i in range(workers)
+        ]
+        self.beat = Service(
+            "beat",
+            [*celery, "beat", "--loglevel=WARNING", "--schedule", str(var / "beat-schedule")],
+            self.env,
+            var / "logs",
+        )
+
+    @property
+    def urls(self) -> list[str]:
+        return [f"http://127.0.0.1:{node.port}" for node in self.nodes]
+
+    @property
+    def services(self) -> list[Service]:
+        return [*self.nodes, *self.workers, self.beat]
+
+    @property
+    def connection_holders(self) -> list[Service]:
+        """The processes that hold the WebSockets (memory per connection)."""
+        return self.nodes
+
+    def start(self) -> None:
+        (self.var / "app").mkdir(parents=True, exist_ok=True)
+        for stale in self.var.glob("plan-*.json"):  # users and tokens of an earlier database and secret key
+            stale.unlink()
+        _recreate_database(self.env["DATABASE_URL"])
+        flush_redis(self.redis_url)
+        subprocess.run([PYTHON, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=self.env, check=True)
+        for service in self.services:
+            service.start()
+        for node in self.nodes:
+            node.wait_listening("/readyz")
+
+    def provision(self, *, users: int, channels: int, per_channel: int) -> list[str]:
+        """Load-tool arguments that bring these users: a plan from manage.py loadtest_provision."""
+        plan = self.var / f"plan-{users}-{channels}-{per_channel}.json"
+        if not plan.exists():
+            subprocess.run(
+                [
+                    PYTHON,
+                    "manage.py",
+                    "loadtest_provision",
+                    "--users",
+                    str(users),
+                    "--channels",
+                    str(channels),
+                    "--per-channel",
+                    str(per_channel),
+                    "--output",
+                    str(plan),
+                ],
+                cwd=ROOT,
+                env=self.env,
+                check=True,
+                capture_output=True,
+            )
+        return ["--plan", str(plan)]
+
+    def stop(self) -> None:
+        for service in self.services:
+            service.stop()
+
+
+class ReferenceServer:
+    """A one-process comparison server without accounts: users are ids, nothing to provision."""
+
+    def __init__(self, name: str, args: list[str], env: dict, port: int, var: Path, redis_url: str | None = None):
+        self.name, self.redis_url = name, redis_url
+        self.service = Service(name, args, env, var / "logs", port=port)
+
+    @property
+    def urls(self) -> list[str]:
+        return [f"http://127.0.0.1:{self.service.port}"]
+
+    @property
+    def services(self) -> list[Service]:
+        return [self.service]
+
+    connection_holders = services
+
+    def start(self) -> None:
+        if self.redis_url:
+            flush_redis(self.redis_url)
+        self.service.start()
+        self.service.wait_listening("/")
+
+    def provision(self, *, users: int, channels: int, per_channel: int) -> list[str]:
+        return ["--provision", "none", "--history-channels", "0"]
+
+    def stop(self) -> None:
+        self.service.stop()
+
+
+def tutorial_server(*, port: int, redis_url: str, var: Path) -> ReferenceServer:
+    """The Channels tutorial consumer on RedisChannelLayer, under daphne."""
+    env = {**_base_env(), "DJANGO_SETTINGS_MODULE": "bench.tutorial.settings", "BENCH_REDIS_URL": redis_url}
+    args = [str(BIN / "daphne"), "-b", "127.0.0.1", "-p", str(port), "bench.tutorial.asgi:application"]
+    return ReferenceServer("channels-tutorial", args, env, port, var, redis_url=redis_url)
+
+
+def websockets_server(*, port: int, var: Path) -> ReferenceServer:
+    """A bare `websockets` broadcast server: the ceiling."""
+    args = [PYTHON, "-m", "bench.reference_websockets", "--port", str(port)]
+    return ReferenceServer("bare-websockets", args, _base_env(), port, var)
+
+
+def _base_env() -> dict:
+    import os
+
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("DATABASE_", "REDIS_", "CELERY_"))}
+    env["PYTHONUNBUFFERED"] = "1"
+    return env
+
+
+def _recreate_database(url: str) -> None:
+    """A fresh bench database for each bench run (only the one DATABASE_URL names)."""
+    import psycopg
+
+    name = url.rsplit("/", 1)[1].split("?")[0]
+    with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    ensure_database({"DATABASE_URL": url})

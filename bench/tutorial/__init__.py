@@ -1,0 +1,1 @@
+"""The Channels tutorial chat consumer on RedisChannelLayer, as the comparison server for bench/."""
