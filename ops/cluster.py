@@ -69,6 +69,22 @@ class Child:
             return self.popen.wait()
 
 
+def wait_ready(child: Child, port: int) -> None:
+    """Until /readyz on the port answers 200: a process that was started may not listen yet."""
+    deadline = time.monotonic() + READY_TIMEOUT_SECONDS
+    while time.monotonic() < deadline:
+        if not child.running():
+            raise RuntimeError(f"{child.name} exited while starting")
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, OSError):
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"{child.name} was not ready within {READY_TIMEOUT_SECONDS} s")
+
+
 class WebNode(Child):
     def __init__(self, name: str, port: int, env: dict):
         self.port = port
@@ -76,18 +92,7 @@ class WebNode(Child):
         super().__init__(name, args, {**env, "NODE_NAME": name})
 
     def wait_ready(self) -> None:
-        deadline = time.monotonic() + READY_TIMEOUT_SECONDS
-        while time.monotonic() < deadline:
-            if not self.running():
-                raise RuntimeError(f"{self.name} exited while starting")
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/readyz", timeout=2) as response:
-                    if response.status == 200:
-                        return
-            except (urllib.error.URLError, OSError):
-                pass
-            time.sleep(0.2)
-        raise RuntimeError(f"{self.name} was not ready within {READY_TIMEOUT_SECONDS} s")
+        wait_ready(self, self.port)
 
 
 def cluster_env(var: Path) -> dict:
@@ -157,6 +162,7 @@ class Cluster:
             node.wait_ready()
         for child in (*self.workers, self.beat, self.balancer):
             child.start()
+        wait_ready(self.balancer, self.port)  # "ready" means served through nginx, not just nginx spawned
         self.say(
             f"ready: http://127.0.0.1:{self.port}/ ({len(self.nodes)} web nodes, {len(self.workers)} workers, 1 beat)"
         )
