@@ -30,14 +30,21 @@ def channel_member_ids(*, channel_id: int) -> list[int]:
 
 
 def channel_list_public(*, search: str = ""):
-    channels = Channel.objects.filter(password_hash="").select_related("owner").annotate(member_count=Count("memberships"))
+    channels = (
+        Channel.objects.filter(password_hash="").select_related("owner").annotate(member_count=Count("memberships"))
+    )
     if search:
         channels = channels.filter(Q(name__icontains=search) | Q(description__icontains=search))
     return channels.order_by("-created_at", "-id")
 
 
 def channel_with_member_count(*, channel_id: int) -> Channel:
-    channel = Channel.objects.select_related("owner").annotate(member_count=Count("memberships")).filter(pk=channel_id).first()
+    channel = (
+        Channel.objects.select_related("owner")
+        .annotate(member_count=Count("memberships"))
+        .filter(pk=channel_id)
+        .first()
+    )
     if channel is None:
         raise NotFound("No such channel.")
     return channel

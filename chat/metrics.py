@@ -2,7 +2,9 @@
 
 from prometheus_client import Counter, Gauge, Histogram
 
-connections_open = Gauge("chat_connections_open", "Open WebSocket connections in this process", multiprocess_mode="livesum")
+connections_open = Gauge(
+    "chat_connections_open", "Open WebSocket connections in this process", multiprocess_mode="livesum"
+)
 messages_in = Counter("chat_messages_in_total", "Chat messages accepted from clients (WebSocket and REST)")
 frames_out = Counter("chat_frames_out_total", "Frames written to local WebSocket connections")
 delivery_latency = Histogram(

@@ -29,8 +29,12 @@ def _ensure_group(client) -> None:
 
 def _next_batch(client, batch_size: int) -> list:
     _, reclaimed, _ = client.xautoclaim(
-        keys.PERSIST_STREAM, keys.PERSIST_GROUP, CONSUMER_NAME,
-        min_idle_time=settings.CHAT_PERSIST_RECLAIM_IDLE_MS, start_id="0-0", count=batch_size,
+        keys.PERSIST_STREAM,
+        keys.PERSIST_GROUP,
+        CONSUMER_NAME,
+        min_idle_time=settings.CHAT_PERSIST_RECLAIM_IDLE_MS,
+        start_id="0-0",
+        count=batch_size,
     )
     if reclaimed:
         return reclaimed

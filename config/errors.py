@@ -22,7 +22,14 @@ class DomainError(Exception):
     status_code = status.HTTP_400_BAD_REQUEST
     default_detail = "The request is not valid."
 
-    def __init__(self, detail: str | None = None, *, code: str | None = None, status_code: int | None = None, fields: dict | None = None):
+    def __init__(
+        self,
+        detail: str | None = None,
+        *,
+        code: str | None = None,
+        status_code: int | None = None,
+        fields: dict | None = None,
+    ):
         self.detail = detail or self.default_detail
         if code:
             self.code = code

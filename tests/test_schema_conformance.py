@@ -16,7 +16,9 @@ schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", application)
 @pytest.fixture
 def bearer(db):
     user = UserFactory(email="schema@example.com")
-    response = Client().post("/api/auth/token", {"email": user.email, "password": DEFAULT_PASSWORD}, content_type="application/json")
+    response = Client().post(
+        "/api/auth/token", {"email": user.email, "password": DEFAULT_PASSWORD}, content_type="application/json"
+    )
     return response.json()["access"]
 
 

@@ -9,7 +9,9 @@ class MessageStore(ABC):
         """Stores messages; a message already stored (same id) is skipped, so retries are safe."""
 
     @abstractmethod
-    def range(self, *, channel_id: int, after_seq: int = 0, before_seq: int | None = None, limit: int, newest: bool = False) -> list[dict]:
+    def range(
+        self, *, channel_id: int, after_seq: int = 0, before_seq: int | None = None, limit: int, newest: bool = False
+    ) -> list[dict]:
         """Messages with after_seq < seq < before_seq, ascending; `newest` takes the last `limit`."""
 
     @abstractmethod

@@ -46,6 +46,8 @@ def worker_factory(server_environment):
 @pytest.fixture(scope="module")
 def strict_node(server_environment):
     """A node with tight per-connection send limits, for the flood test."""
-    node = DaphneNode({**server_environment, "CHAT_SEND_RATE_PER_SECOND": "5", "CHAT_SEND_BURST": "10"}, "daphne-strict")
+    node = DaphneNode(
+        {**server_environment, "CHAT_SEND_RATE_PER_SECOND": "5", "CHAT_SEND_BURST": "10"}, "daphne-strict"
+    )
     yield node
     node.stop()

@@ -47,7 +47,9 @@ class Process:
         log_dir.mkdir(parents=True, exist_ok=True)
         self.log_path = log_dir / f"{log_name}.log"
         self.log = open(self.log_path, "w")  # noqa: SIM115 - closed in stop()
-        self.popen = subprocess.Popen(args, cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
+        self.popen = subprocess.Popen(
+            args, cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True
+        )
 
     def kill(self, sig=signal.SIGKILL) -> None:
         if self.popen.poll() is None:
@@ -114,12 +116,20 @@ class DaphneNode(ListeningProcess):
         return DaphneNode(self.env, self.name, port=self.port)
 
 
-
 class CeleryWorker(Process):
     def __init__(self, env: dict, name: str = "celery"):
         super().__init__(
-            [str(BIN / "celery"), "-A", "config", "worker", "--beat", "--pool=solo", "--loglevel=INFO",
-             "--schedule", str(ROOT / "var" / f"{name}-beat-schedule")],
+            [
+                str(BIN / "celery"),
+                "-A",
+                "config",
+                "worker",
+                "--beat",
+                "--pool=solo",
+                "--loglevel=INFO",
+                "--schedule",
+                str(ROOT / "var" / f"{name}-beat-schedule"),
+            ],
             env,
             name,
         )

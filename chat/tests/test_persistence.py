@@ -57,7 +57,11 @@ def test_history_joins_store_and_tail_without_gap():
     persist_pending_messages()
     _send_more = [
         async_to_sync(message_send)(
-            channel_id=channel.pk, sender_id=channel.owner_id, sender_username="o", body="late", client_msg_id=f"late{i}"
+            channel_id=channel.pk,
+            sender_id=channel.owner_id,
+            sender_username="o",
+            body="late",
+            client_msg_id=f"late{i}",
         )
         for i in range(5)
     ]

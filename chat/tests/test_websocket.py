@@ -58,7 +58,11 @@ def _metrics(node) -> dict[str, float]:
 
     with urllib.request.urlopen(f"{node.http_url}/metrics", timeout=5) as response:
         lines = response.read().decode().splitlines()
-    return {line.split(" ")[0]: float(line.split(" ")[1]) for line in lines if line and not line.startswith("#") and "{" not in line}
+    return {
+        line.split(" ")[0]: float(line.split(" ")[1])
+        for line in lines
+        if line and not line.startswith("#") and "{" not in line
+    }
 
 
 async def test_resume_replays_exactly_the_missed_messages(two_nodes):
@@ -70,7 +74,11 @@ async def test_resume_replays_exactly_the_missed_messages(two_nodes):
     a = await Client.connect(node_a.ws_url, alice)
     for i in range(200):
         await a.send(type="send", channel=channel.pk, body=f"n{i}", client_msg_id=f"burst-{i}")
-    acks = [f for f in await a.recv_until(lambda f: f.get("client_msg_id") == "burst-199" and f["type"] == "ack", timeout=30) if f["type"] == "ack"]
+    acks = [
+        f
+        for f in await a.recv_until(lambda f: f.get("client_msg_id") == "burst-199" and f["type"] == "ack", timeout=30)
+        if f["type"] == "ack"
+    ]
     assert len(acks) == 200
     b = await Client.connect(node_b.ws_url, bob)
     subscribed = await b.subscribe(channel.pk, since_seq=0)
