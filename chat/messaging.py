@@ -42,6 +42,17 @@ return {1, encoded}
 """
 
 
+_send_scripts: dict[int, object] = {}  # id(client) -> the send script registered on it
+
+
+def _send_script(client):
+    """The send script for a client: EVALSHA sends its hash, not its 700 bytes, on every send."""
+    script = _send_scripts.get(id(client))
+    if script is None:
+        script = _send_scripts[id(client)] = client.register_script(_SEND_SCRIPT)
+    return script
+
+
 def _new_message(*, channel_id: int, sender_id: int, sender_username: str, body: str, client_msg_id: str) -> dict:
     return {
         "id": uuid.uuid4().hex,
@@ -57,13 +68,19 @@ def message_frame(message: dict) -> str:
     return json.dumps({"type": "message", **message}, separators=(",", ":"))
 
 
-async def message_send(*, channel_id: int, sender_id: int, sender_username: str, body: str, client_msg_id: str) -> tuple[dict, bool]:
+async def message_send(
+    *, channel_id: int, sender_id: int, sender_username: str, body: str, client_msg_id: str
+) -> tuple[dict, bool]:
     """Stores and fans out one message; returns (message, created). The caller has checked membership.
 
     A repeated client_msg_id returns the first message with created=False and delivers nothing.
     """
     draft = _new_message(
-        channel_id=channel_id, sender_id=sender_id, sender_username=sender_username, body=body, client_msg_id=client_msg_id
+        channel_id=channel_id,
+        sender_id=sender_id,
+        sender_username=sender_username,
+        body=body,
+        client_msg_id=client_msg_id,
     )
     if settings.REDIS_URL:
         return await _send_with_redis(draft)
@@ -76,6 +93,7 @@ async def _send_with_redis(draft: dict) -> tuple[dict, bool]:
     from chat.redis_client import async_redis
 
     client = async_redis()
+    send_script = _send_script(client)
     channel_id = draft["channel"]
     script_keys = [
         keys.seq_key(channel_id),
@@ -86,8 +104,8 @@ async def _send_with_redis(draft: dict) -> tuple[dict, bool]:
     ]
     for _ in range(3):
         try:
-            created, encoded = await client.eval(
-                _SEND_SCRIPT, len(script_keys), *script_keys, json.dumps(draft), DEDUP_TTL_SECONDS, f"{time.time():.6f}"
+            created, encoded = await send_script(
+                keys=script_keys, args=[json.dumps(draft), DEDUP_TTL_SECONDS, f"{time.time():.6f}"]
             )
         except ResponseError as error:
             if "NOSEQ" not in str(error):
@@ -143,7 +161,9 @@ async def channel_last_seq(channel_id: int) -> int:
     return await sync_to_async(get_message_store().max_seq)(channel_id=channel_id)
 
 
-async def messages_after(*, channel_id: int, after_seq: int, before_seq: int | None = None, limit: int = 1000, newest: bool = False) -> list[dict]:
+async def messages_after(
+    *, channel_id: int, after_seq: int, before_seq: int | None = None, limit: int = 1000, newest: bool = False
+) -> list[dict]:
     """History from the store plus the not-yet-persisted tail, with no gap between them.
 
     The tail is read before the store: a message leaves the tail only after it is stored,
@@ -172,6 +192,8 @@ def channels_last_seq(channel_ids: list[int]) -> dict[int, int]:
         from chat.redis_client import sync_redis
 
         values = sync_redis().mget([keys.seq_key(channel_id) for channel_id in channel_ids])
-        found = {channel_id: int(value) for channel_id, value in zip(channel_ids, values, strict=True) if value is not None}
+        found = {
+            channel_id: int(value) for channel_id, value in zip(channel_ids, values, strict=True) if value is not None
+        }
     store = get_message_store()
     return {channel_id: found.get(channel_id) or store.max_seq(channel_id=channel_id) for channel_id in channel_ids}

@@ -89,10 +89,17 @@ DATABASES = {
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"]["ENGINE"] = "django_prometheus.db.backends.postgresql"
-    # Persistent connections: a new PostgreSQL connection per query (0) was most of a web
-    # node's CPU under load (bench/, BENCHMARKS.md).
-    DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DATABASE_CONN_MAX_AGE", default=60))
-    DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
+    # A pool of open connections per process, lent out per request or query. A new connection
+    # per query was most of a web node's CPU under load; persistent ones (CONN_MAX_AGE) do not
+    # work under ASGI, where every HTTP request runs on a thread of its own: each request opened
+    # a connection, and a burst of REST calls exhausted max_connections ("too many clients").
+    DATABASES["default"]["CONN_MAX_AGE"] = 0  # the pool keeps them
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": env.int("DATABASE_POOL_MIN_SIZE", default=2),
+        "max_size": env.int("DATABASE_POOL_MAX_SIZE", default=10),
+        "timeout": env.float("DATABASE_POOL_TIMEOUT_SECONDS", default=10.0),  # waiting for a free one
+    }
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True  # each lent connection is checked: a database restart breaks them
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["ENGINE"] = "django_prometheus.db.backends.sqlite3"
     # Concurrent writers (web process + Celery worker) wait instead of failing at once.
@@ -180,13 +187,19 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
     # Drains the chat persistence stream; each run loops until the stream is empty.
-    "chat-persist-messages": {"task": "chat.persist_messages", "schedule": env.float("CHAT_PERSIST_INTERVAL_SECONDS", default=0.5)},
+    "chat-persist-messages": {
+        "task": "chat.persist_messages",
+        "schedule": env.float("CHAT_PERSIST_INTERVAL_SECONDS", default=0.5),
+    },
     # Enqueues every due scheduled-transfer occurrence (each runs exactly once, see wallets.services).
     "wallets-scheduled-transfers": {
         "task": "wallets.enqueue_due_scheduled_transfers",
         "schedule": env.float("WALLET_SCHEDULE_TICK_SECONDS", default=10.0),
     },
-    "wallets-check-ledger": {"task": "wallets.check_ledger", "schedule": env.float("WALLET_LEDGER_CHECK_SECONDS", default=300.0)},
+    "wallets-check-ledger": {
+        "task": "wallets.check_ledger",
+        "schedule": env.float("WALLET_LEDGER_CHECK_SECONDS", default=300.0),
+    },
 }
 
 # --- REST framework.
