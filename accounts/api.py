@@ -9,6 +9,7 @@ from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
 from accounts.services import user_signup
 from accounts.throttles import SignInThrottle, SignUpThrottle
+from config.fields import StrictCharField
 
 
 class UserOutputSerializer(serializers.Serializer):
@@ -24,8 +25,8 @@ class SignupApi(APIView):
 
     class InputSerializer(serializers.Serializer):
         email = serializers.EmailField(max_length=254)
-        username = serializers.CharField(max_length=150)
-        password = serializers.CharField(max_length=128, write_only=True, trim_whitespace=False)
+        username = StrictCharField(max_length=150)
+        password = StrictCharField(max_length=128, write_only=True, trim_whitespace=False)
 
     @extend_schema(request=InputSerializer, responses={201: UserOutputSerializer}, auth=[])
     def post(self, request):

@@ -11,6 +11,7 @@ from rest_framework.views import APIView
 from accounts.serializers import UserRefSerializer
 from channels_app import selectors, services
 from chat import messaging
+from config.fields import StrictCharField
 from config.pagination import ResultsPagination, page_schema
 
 
@@ -45,13 +46,13 @@ def _channel_body(channel_id: int) -> dict:
 
 class ChannelListCreateApi(APIView):
     class InputSerializer(serializers.Serializer):
-        name = serializers.CharField(max_length=100)
-        description = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
-        password = serializers.CharField(max_length=128, required=False, allow_blank=True, trim_whitespace=False)
+        name = StrictCharField(max_length=100)
+        description = StrictCharField(max_length=1000, required=False, allow_blank=True, default="")
+        password = StrictCharField(max_length=128, required=False, allow_blank=True, trim_whitespace=False)
 
     class SearchSerializer(serializers.Serializer):
         # A CharField also refuses NUL characters, which PostgreSQL cannot compare.
-        search = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+        search = StrictCharField(max_length=200, required=False, allow_blank=True, default="")
 
     @extend_schema(
         parameters=[SearchSerializer],
@@ -94,7 +95,7 @@ class ChannelDetailApi(APIView):
 
 class ChannelJoinApi(APIView):
     class InputSerializer(serializers.Serializer):
-        password = serializers.CharField(max_length=128, required=False, allow_blank=True, trim_whitespace=False)
+        password = StrictCharField(max_length=128, required=False, allow_blank=True, trim_whitespace=False)
 
     @extend_schema(request=InputSerializer, responses={200: ChannelOutputSerializer})
     def post(self, request, channel_id: int):
@@ -127,8 +128,8 @@ class ChannelMessagesApi(APIView):
         limit = serializers.IntegerField(required=False, min_value=1, max_value=100, default=50)
 
     class InputSerializer(serializers.Serializer):
-        body = serializers.CharField(min_length=1, max_length=4000, trim_whitespace=False)
-        client_msg_id = serializers.CharField(min_length=1, max_length=64, required=False)
+        body = StrictCharField(min_length=1, max_length=4000, trim_whitespace=False)
+        client_msg_id = StrictCharField(min_length=1, max_length=64, required=False)
 
     class PageOutputSerializer(serializers.Serializer):
         results = MessageOutputSerializer(many=True)

@@ -11,6 +11,7 @@ from rest_framework.views import APIView
 from accounts.serializers import UserRefSerializer
 from channels_app.selectors import channel_for_member
 from config.errors import NotFound
+from config.fields import StrictCharField
 from config.pagination import NewestFirstCursorPagination, page_schema
 from wallets import selectors, services
 from wallets.idempotency import idempotent
@@ -178,8 +179,8 @@ class WalletMembersApi(APIView):
 
 class ChannelGroupWalletsApi(APIView):
     class InputSerializer(serializers.Serializer):
-        name = serializers.CharField(max_length=100)
-        description = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
+        name = StrictCharField(max_length=100)
+        description = StrictCharField(max_length=1000, required=False, allow_blank=True, default="")
 
     @extend_schema(responses={200: WalletOutputSerializer(many=True)})
     def get(self, request, channel_id: int):
@@ -201,7 +202,7 @@ class TransferCreateApi(APIView):
         to_wallet = serializers.IntegerField(min_value=1)
         amount = MoneyField()
         pin = PinField()
-        memo = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+        memo = StrictCharField(max_length=200, required=False, allow_blank=True, default="")
 
     @extend_schema(
         request=InputSerializer, responses={201: TransferOutputSerializer}, parameters=[IDEMPOTENCY_PARAMETER]
@@ -231,7 +232,7 @@ class ScheduledTransferCreateApi(APIView):
         pin = PinField()
         execute_at = serializers.DateTimeField()
         repeat = serializers.ChoiceField(choices=["none", "daily", "weekly", "monthly"], default="none")
-        memo = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+        memo = StrictCharField(max_length=200, required=False, allow_blank=True, default="")
 
     @extend_schema(request=InputSerializer, responses={201: ScheduledTransferOutputSerializer})
     def post(self, request):
@@ -266,7 +267,7 @@ class WalletScheduledTransfersApi(APIView):
 
 class WalletDuesApi(APIView):
     class InputSerializer(serializers.Serializer):
-        title = serializers.CharField(max_length=200)
+        title = StrictCharField(max_length=200)
         amount = MoneyField()
         due_date = serializers.DateField(required=False, allow_null=True, default=None)
 

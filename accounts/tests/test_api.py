@@ -20,7 +20,9 @@ def test_signup_creates_account_and_returns_public_fields(api_client):
 def test_duplicate_email_is_400_invalid_with_field_error(api_client):
     UserFactory(email="ana@example.com")
     response = api_client.post(
-        "/api/auth/signup", {"email": "ANA@example.com", "username": "other", "password": DEFAULT_PASSWORD}, format="json"
+        "/api/auth/signup",
+        {"email": "ANA@example.com", "username": "other", "password": DEFAULT_PASSWORD},
+        format="json",
     )
     assert response.status_code == 400
     assert response.json()["code"] == "invalid"
@@ -29,11 +31,22 @@ def test_duplicate_email_is_400_invalid_with_field_error(api_client):
 
 
 def test_weak_password_is_400_invalid(api_client):
-    response = api_client.post("/api/auth/signup", {"email": "b@example.com", "username": "b", "password": "123"}, format="json")
+    response = api_client.post(
+        "/api/auth/signup", {"email": "b@example.com", "username": "b", "password": "123"}, format="json"
+    )
     assert response.status_code == 400
     assert response.json()["code"] == "invalid"
     assert "password" in response.json()["fields"]
     assert not User.objects.filter(email="b@example.com").exists()
+
+
+def test_numbers_are_not_taken_as_text(api_client):
+    # Found by schemathesis: DRF's CharField used to accept 1e-276 as a username.
+    body = {"email": "num@example.com", "username": 1.5, "password": 12345678901234}
+    response = api_client.post("/api/auth/signup", body, format="json")
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid"
+    assert set(response.json()["fields"]) == {"username", "password"}
 
 
 def test_malformed_json_is_400_invalid(api_client):
@@ -62,7 +75,9 @@ def test_token_then_me_with_bearer(api_client):
 
 def test_refresh_gives_a_working_access_token(api_client):
     user = UserFactory()
-    refresh = api_client.post("/api/auth/token", {"email": user.email, "password": DEFAULT_PASSWORD}, format="json").json()["refresh"]
+    refresh = api_client.post(
+        "/api/auth/token", {"email": user.email, "password": DEFAULT_PASSWORD}, format="json"
+    ).json()["refresh"]
     response = api_client.post("/api/auth/token/refresh", {"refresh": refresh}, format="json")
     assert response.status_code == 200
     api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {response.json()['access']}")
@@ -85,7 +100,9 @@ def test_me_without_credentials_is_401(api_client):
 def test_sign_in_is_throttled_with_429_rate_limited(api_client, settings):
     user = UserFactory()
     statuses = [
-        api_client.post("/api/auth/token", {"email": user.email, "password": "wrong-password-1"}, format="json").status_code
+        api_client.post(
+            "/api/auth/token", {"email": user.email, "password": "wrong-password-1"}, format="json"
+        ).status_code
         for _ in range(21)
     ]
     assert statuses[:20] == [401] * 20

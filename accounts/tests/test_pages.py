@@ -8,14 +8,18 @@ pytestmark = pytest.mark.django_db
 
 
 def test_signup_page_signs_the_user_in(client):
-    response = client.post("/accounts/signup/", {"email": "c@example.com", "username": "cat", "password": DEFAULT_PASSWORD})
+    response = client.post(
+        "/accounts/signup/", {"email": "c@example.com", "username": "cat", "password": DEFAULT_PASSWORD}
+    )
     assert response.status_code == 302
     assert "Signed in as cat" in client.get("/").content.decode()
 
 
 def test_signup_page_shows_error_next_to_the_field(client):
     UserFactory(email="c@example.com")
-    response = client.post("/accounts/signup/", {"email": "c@example.com", "username": "cat", "password": DEFAULT_PASSWORD})
+    response = client.post(
+        "/accounts/signup/", {"email": "c@example.com", "username": "cat", "password": DEFAULT_PASSWORD}
+    )
     assert response.status_code == 400
     assert 'data-field="email"' in response.content.decode()
     assert "already exists" in response.content.decode()
