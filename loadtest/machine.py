@@ -4,14 +4,19 @@ import os
 
 
 def cpu_times() -> tuple[int, int] | None:
-    """(busy, total) jiffies of all cores from /proc/stat; None where there is no /proc."""
+    """(busy, total) jiffies of all cores from /proc/stat; None where there is no /proc.
+
+    Busy leaves out interrupt and softirq time: on loopback that is the kernel carrying the
+    run's own packets, charged to no process, and would read as someone else's load.
+    """
     try:
         with open("/proc/stat") as handle:
             fields = [int(value) for value in handle.readline().split()[1:]]
     except OSError:
         return None
-    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)  # idle + iowait
-    return sum(fields) - idle, sum(fields)
+    # user nice system idle iowait irq softirq steal; guest time is already inside user.
+    user, nice, system, idle, iowait, irq, softirq, steal = (fields + [0] * 8)[:8]
+    return user + nice + system + steal, user + nice + system + idle + iowait + irq + softirq + steal
 
 
 def busy_share(before: tuple[int, int] | None, after: tuple[int, int] | None) -> float | None:

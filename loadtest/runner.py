@@ -9,6 +9,7 @@ computes the summary.
 import multiprocessing
 import random
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from multiprocessing.connection import wait
 from urllib.parse import urlparse
@@ -77,6 +78,8 @@ class Runner:
         self.samples: list[dict] = []  # every progress report, for the plot and the CPU verdict
         self.window: list[tuple[float, dict]] = []  # (time, totals) for the live per-second rates
         self.events: dict[int, list] = {}
+        self.processes: dict[int, multiprocessing.Process] = {}  # id(pipe) -> its worker
+        self.finished: set[int] = set()  # id(pipe) of workers that sent their result and exited
 
     def run(self) -> dict:
         raise_open_file_limit()
@@ -126,6 +129,7 @@ class Runner:
         urls = [ws_url(url) for url in config.urls]
         origins = [config.origin or http_url(url) for url in config.urls]
         count = max(1, min(config.processes, len(self.plan.users)))
+        channel_sizes = Counter(channel for channels in self.subscriptions.values() for channel in channels)
         shares: list[list[ClientSpec]] = [[] for _ in range(count)]
         for index, user in enumerate(self.plan.users):
             node = index % len(urls)
@@ -150,6 +154,7 @@ class Runner:
                 worker=worker,
                 clients=clients,
                 total_clients=len(self.plan.users),
+                channel_sizes=channel_sizes,
                 ramp_seconds=config.ramp,
                 connect_concurrency=config.connect_concurrency,
                 body=body,
@@ -160,6 +165,7 @@ class Runner:
             events_out.close()
             pipes.append(WorkerPipe(commands_out, events_in))
             processes.append(process)
+            self.processes[id(pipes[-1])] = process
         return pipes, processes
 
     def _await_all(self, event: str, pipes, *, phase: str, total: float, since: float | None = None) -> list:
@@ -178,31 +184,42 @@ class Runner:
     def _pump(self, done, pipes, *, phase: str, total: float, since: float | None = None) -> None:
         since = since or time.time()
         while not done():
-            ready = wait([pipe.events for pipe in pipes], timeout=0.1)
-            for pipe in (pipe for pipe in pipes if pipe.events in ready):
+            # A worker that has sent its result exits; its pipe then reads as closed.
+            listening = [pipe for pipe in pipes if id(pipe) not in self.finished]
+            if not listening:
+                raise RuntimeError(f"every load worker has exited, but the {phase} phase is not done")
+            ready = wait([pipe.events for pipe in listening], timeout=0.1)
+            for pipe in (pipe for pipe in listening if pipe.events in ready):
                 try:
                     message = pipe.events.recv()
                 except EOFError as error:
-                    raise RuntimeError("a load worker died; see its traceback above") from error
+                    self._worker_exited(pipe, error)
+                    continue
                 if message[0] == "progress":
                     self._progress(message[1])
                 else:
                     self.events.setdefault(id(pipe), []).append(message)
             self._show(phase, max(0.0, time.time() - since), total)
 
+    def _worker_exited(self, pipe: WorkerPipe, error: EOFError) -> None:
+        process = self.processes[id(pipe)]
+        process.join(5)
+        if process.exitcode != 0 or not self._has(pipe, "result"):  # a negative exit code is the killing signal
+            raise RuntimeError(
+                f"load worker {process.name} died (exit code {process.exitcode}); any traceback is above"
+            ) from error
+        self.finished.add(id(pipe))
+
     def _drained(self, send_end: float) -> bool:
-        """After --drain seconds at most, or sooner once every send is acked and deliveries stopped for a second."""
-        now = time.time()
-        if now >= send_end + self.config.drain:
+        """After --drain seconds at most, or sooner once every send is acked and every delivery is in.
+
+        Each worker counts the deliveries its acked messages owe (channel members) against
+        what its clients received; a pause of the server never ends the wait early.
+        """
+        if time.time() >= send_end + self.config.drain:
             return True
         totals = self._totals()
-        settled = [totals for at, totals in self.window if now - at >= 1.0]
-        return (
-            now >= send_end + 1.0
-            and totals["acked"] >= totals["sent"]
-            and bool(settled)
-            and settled[-1]["delivered"] == totals["delivered"]
-        )
+        return totals["acked"] >= totals["sent"] and totals["delivered"] >= totals["expected"]
 
     def _progress(self, report: dict) -> None:
         self.latest[report["worker"]] = report
@@ -210,7 +227,7 @@ class Runner:
 
     def _totals(self) -> dict:
         reports = list(self.latest.values())
-        keys = ("open", "connected", "failed", "sent", "acked", "delivered", "errors", "disconnects")
+        keys = ("open", "connected", "failed", "sent", "acked", "delivered", "expected", "errors", "disconnects")
         totals = {key: sum(report[key] for report in reports) for key in keys}
         totals["cpu_max"] = max((report["cpu"] for report in reports), default=0.0)
         totals["planned"] = len(self.plan.users)
@@ -271,7 +288,10 @@ class Runner:
         for sample in sending:
             cpu_by_worker.setdefault(sample["worker"], []).append(sample["cpu"])
         cpu_means = [sum(values) / len(values) for values in cpu_by_worker.values()]
-        series = time_series(recorder, start=send_start, end=send_end + config.drain)
+        last_delivery = max(recorder.delivery_at, default=send_end)
+        series = time_series(
+            recorder, start=send_start, end=min(send_end + config.drain, max(send_end, last_delivery) + 1)
+        )
         series["tool_cpu"] = [[round(s["at"] - send_start, 2), s["worker"], round(s["cpu"], 3)] for s in self.samples]
         series["open"] = [[round(s["at"] - send_start, 2), s["worker"], s["open"]] for s in self.samples]
         return {

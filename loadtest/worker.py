@@ -32,6 +32,7 @@ class WorkerSpec:
     worker: int
     clients: list[ClientSpec]
     total_clients: int
+    channel_sizes: dict[int, int]  # channel id -> planned members: the deliveries each acked message owes
     ramp_seconds: float
     connect_concurrency: int
     body: str
@@ -137,6 +138,10 @@ class Worker:
                         "sent": len(recorder.sent_at),
                         "acked": len(recorder.ack),
                         "delivered": seen,
+                        "expected": sum(
+                            len(seqs) * self.spec.channel_sizes.get(channel, 0)
+                            for channel, seqs in recorder.acked.items()
+                        ),
                         "errors": sum(recorder.errors.values()),
                         "disconnects": sum(recorder.disconnects.values()),
                         "cpu": (cpu - last_cpu) / (wall - last_wall),

@@ -81,7 +81,9 @@ def test_a_provisioned_run_loses_nothing_and_finds_everything_in_history(node_an
 
 
 def test_a_run_provisioned_through_the_rest_api(node_and_worker, tmp_path):
-    _, summary = _load(node_and_worker, tmp_path, "--provision", "rest", "--users", "6", "--channels", "2")
+    _, summary = _load(
+        node_and_worker, tmp_path, "--provision", "rest", "--users", "6", "--channels", "2", "--processes", "2"
+    )
 
     assert summary["connections"]["opened"] == 6
     assert summary["deliveries"]["expected"] == 3 * 60 > 0
