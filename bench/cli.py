@@ -35,7 +35,7 @@ def parse(argv: list[str]) -> argparse.Namespace:
         help="the bench's own Redis database; emptied before each server starts",
     )
     parser.add_argument("--output", type=Path, default=ROOT / "BENCHMARKS.md")
-    parser.add_argument("--var", type=Path, default=ROOT / "var" / "bench", help="logs, plans and plots")
+    parser.add_argument("--var", type=Path, default=ROOT / "var" / "bench", help="logs and plans")
     return parser.parse_args(argv)
 
 
@@ -62,8 +62,10 @@ def build_server(name: str, args: argparse.Namespace):
 def run_server(bench: Bench, server, scenarios: set[str]) -> None:
     sizes = bench.sizes
     say(f"{server.name}: starting")
-    server.start()
     try:
+        server.start()  # inside: what started before a failure is stopped too
+        say(f"{server.name}: warm-up run (not kept)")
+        bench.warm_up(server)
         if "1" in scenarios:
             say(f"{server.name}: scenario 1, {sizes.hold_users:,} connections held {sizes.hold_seconds:.0f} s")
             bench.hold(server)
@@ -72,7 +74,7 @@ def run_server(bench: Bench, server, scenarios: set[str]) -> None:
             bench.rooms(server)
         if "3" in scenarios:
             say(f"{server.name}: scenario 3, the highest sustained rate in that shape")
-            bench.highest_rate(server, "3", sizes.room_shape, start=SEARCH_START_RATE)
+            bench.highest_rate(server, "3", sizes.room_shape, start=SEARCH_START_RATE, processes=2)
         if "4" in scenarios and server.name != "channels-tutorial":
             say(f"{server.name}: scenario 4, {sizes.seed_shape.describe()} at {sizes.seed_rate:,.0f} msg/s")
             bench.seeds(server)
@@ -93,8 +95,10 @@ def main(argv: list[str] | None = None) -> int:
     raise_open_file_limit()  # the servers and the load tool inherit it: 10,000 sockets each side
     sizes = Sizes.quick() if args.quick else Sizes()
     args.var.mkdir(parents=True, exist_ok=True)
-    plots = args.var / "plots"
-    plots.mkdir(exist_ok=True)
+    plots = args.output.parent / "benchmarks"  # next to BENCHMARKS.md, which links them
+    plots.mkdir(parents=True, exist_ok=True)
+    for stale in plots.glob("*.png"):  # of an earlier run: BENCHMARKS.md is written anew
+        stale.unlink()
     scenarios = set(args.scenarios.split(","))
     bench = Bench(sizes, plots, say=say)
     started = datetime.datetime.now(datetime.UTC)
@@ -114,6 +118,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     report.write(
         args.output,
+        plots=plots,
         figures=bench.figures,
         sizes=sizes,
         command=command,

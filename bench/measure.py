@@ -22,6 +22,12 @@ DISTURBED_FOREIGN_CORES = 0.25  # a quarter of a core for others, on average, sp
 CORES = os.cpu_count() or 1
 
 
+class LoadToolFailed(RuntimeError):
+    def __init__(self, log_path):
+        super().__init__(f"the load tool failed; its output is in {log_path}")
+        self.log_path = log_path
+
+
 @dataclass
 class Observation:
     load_before: list
@@ -118,7 +124,10 @@ def run_load(server, arguments: list[str], label: str, plot: str | None = None) 
         processes_after = {service.name: cpu_seconds(service.pid) for service in server.services}
         peak = memory.stop()
         if finished.returncode not in (0, 1) or not os.path.exists(summary_path):
-            raise RuntimeError(f"the load tool failed ({finished.returncode}):\n{finished.stderr[-3000:]}")
+            log_path = ROOT / "var" / "bench" / f"failed-load-{int(started)}.log"
+            log_path.parent.mkdir(parents=True, exist_ok=True)
+            log_path.write_text(finished.stdout + finished.stderr)
+            raise LoadToolFailed(log_path)
         with open(summary_path) as handle:
             summary = json.load(handle)
     seconds = ended - started

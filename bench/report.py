@@ -195,6 +195,15 @@ def summary_table(figures: list[Figure], sizes: Sizes) -> list[str]:
     return lines
 
 
+def plot_links(plots: Path, base: Path) -> list[str]:
+    """Latency and throughput over time of the runs that drew one (scenarios 2 and 4)."""
+    lines = []
+    for image in sorted(plots.glob("*.png")):
+        title = image.stem.replace("-", ", ", 1)
+        lines += [f"![{title}]({image.relative_to(base)})", ""]
+    return ["## Latency and throughput over time", "", *lines] if lines else []
+
+
 def write(
     path: Path,
     *,
@@ -206,6 +215,7 @@ def write(
     database_url: str,
     notes: str,
     started: datetime.datetime,
+    plots: Path,
 ) -> None:
     header = (
         "| scenario | server | users/channels/per channel | target msg/s | sent msg/s | deliveries expected | lost | "
@@ -231,6 +241,10 @@ def write(
         "persistence: the ceiling for Python here)",
         "- the load tool runs on the same 2 cores as the servers; its own CPU is in every row, and it says when "
         "it was saturated",
+        "- each server first gets a 5-second warm-up run at 20 msg/s that is not kept (a fresh process pays "
+        "once for connection pools and caches); a run with more than a quarter of a core going to other "
+        "processes is run again (at most three times, the least disturbed one is kept); the rate searches "
+        "(3, 4b) double the rate until a run is not sustained, then bisect",
         "",
         "## Summary",
         "",
@@ -240,6 +254,7 @@ def write(
         "target rate held, delivery p99 under 1 s. Rates are messages sent per second; each is delivered to every "
         "member of its channel (the sender too).",
         "",
+        *plot_links(plots, path.parent),
         "## Every kept run",
         "",
         header,

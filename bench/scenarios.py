@@ -12,7 +12,7 @@ import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bench.measure import Observation, run_load
+from bench.measure import LoadToolFailed, Observation, run_load
 
 MAX_ATTEMPTS = 3  # a disturbed run is run again, at most this often
 SUSTAINED_P99_MS = 1000.0
@@ -132,7 +132,13 @@ class Bench:
         plot_path = str(self.plots / f"scenario{scenario}-{server.name}.png") if plot else None
         best: tuple[dict, Observation] | None = None
         for attempt in range(1, MAX_ATTEMPTS + 1):
-            summary, observation = run_load(server, arguments, label, plot_path)
+            try:
+                summary, observation = run_load(server, arguments, label, plot_path)
+            except LoadToolFailed as failure:
+                if attempt == MAX_ATTEMPTS and best is None:
+                    raise
+                self.say(f"  {label}: the load tool failed, running it again; its output is in {failure.log_path}")
+                continue
             observation.attempts = attempt
             if best is None or observation.foreign_cores < best[1].foreign_cores:
                 best = (summary, observation)
@@ -181,6 +187,12 @@ class Bench:
         )
         figure.passed = figure.summary["connections"]["open_at_end"] == shape.users and figure.passed
         return figure
+
+    def warm_up(self, server) -> None:
+        """A few seconds of sending on fresh processes, not kept: their first messages pay for
+        connection pools, imports and caches once (a second or more of delay on a new node)."""
+        sizes = self.sizes
+        self.measure(server, "warm-up", sizes.room_shape, rate=20, duration=5, ramp=sizes.ramp, keep=False)
 
     def rooms(self, server) -> Figure:
         sizes = self.sizes
