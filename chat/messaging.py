@@ -18,7 +18,9 @@ from asgiref.sync import sync_to_async
 from django.conf import settings
 
 from chat import hub, keys
+from chat.script_batch import ScriptBatcher
 from chat.stores import get_message_store
+from chat.turn_batch import TurnBatch
 
 DEDUP_TTL_SECONDS = 7 * 24 * 3600
 
@@ -42,15 +44,30 @@ return {1, encoded}
 """
 
 
-_send_scripts: dict[int, object] = {}  # id(client) -> the send script registered on it
+async def _stored_tops(channel_ids: list[int]) -> list[int]:
+    tops = await sync_to_async(get_message_store().max_seqs)(list(set(channel_ids)))
+    return [tops[channel_id] for channel_id in channel_ids]
 
 
-def _send_script(client):
-    """The send script for a client: EVALSHA sends its hash, not its 700 bytes, on every send."""
-    script = _send_scripts.get(id(client))
-    if script is None:
-        script = _send_scripts[id(client)] = client.register_script(_SEND_SCRIPT)
-    return script
+class _LoopBatches:
+    """The round trips of the send path, batched per event-loop turn (the Redis client is per loop too)."""
+
+    def __init__(self, client):
+        # EVALSHA sends the script's hash, not its 700 bytes.
+        self.send_script = ScriptBatcher(client.register_script(_SEND_SCRIPT))
+        # Every new channel, and every channel after Redis lost its counters, needs its stored top
+        # once: the first seconds of a busy node would otherwise queue a query per channel.
+        self.stored_top = TurnBatch(_stored_tops)
+
+
+_loop_batches: dict[int, _LoopBatches] = {}  # id(client) -> its batches
+
+
+def _batches(client) -> _LoopBatches:
+    batches = _loop_batches.get(id(client))
+    if batches is None:
+        batches = _loop_batches[id(client)] = _LoopBatches(client)
+    return batches
 
 
 def _new_message(*, channel_id: int, sender_id: int, sender_username: str, body: str, client_msg_id: str) -> dict:
@@ -93,7 +110,7 @@ async def _send_with_redis(draft: dict) -> tuple[dict, bool]:
     from chat.redis_client import async_redis
 
     client = async_redis()
-    send_script = _send_script(client)
+    batches = _batches(client)
     channel_id = draft["channel"]
     script_keys = [
         keys.seq_key(channel_id),
@@ -104,16 +121,18 @@ async def _send_with_redis(draft: dict) -> tuple[dict, bool]:
     ]
     for _ in range(3):
         try:
-            created, encoded = await send_script(
+            created, encoded = await batches.send_script(
                 keys=script_keys, args=[json.dumps(draft), DEDUP_TTL_SECONDS, f"{time.time():.6f}"]
             )
         except ResponseError as error:
             if "NOSEQ" not in str(error):
                 raise
-            stored = await sync_to_async(_stored_duplicate)(draft)
-            if stored is not None:
-                return stored, False
-            await _seed_seq(client, channel_id)
+            stored_top = await batches.stored_top(channel_id)
+            if stored_top:  # Redis lost the counter and the dedup keys: this send may be stored already
+                stored = await sync_to_async(_stored_duplicate)(draft)
+                if stored is not None:
+                    return stored, False
+            await _seed_seq(client, channel_id, stored_top)
             continue
         return json.loads(encoded), bool(created)
     raise RuntimeError(f"could not seed the seq counter of channel {channel_id}")
@@ -123,9 +142,8 @@ def _stored_duplicate(draft: dict) -> dict | None:
     return get_message_store().find_by_client_msg_id(channel_id=draft["channel"], client_msg_id=draft["client_msg_id"])
 
 
-async def _seed_seq(client, channel_id: int) -> None:
+async def _seed_seq(client, channel_id: int, stored_top: int) -> None:
     """After a Redis restart the counter starts again above everything already sent."""
-    stored_top = await sync_to_async(get_message_store().max_seq)(channel_id=channel_id)
     tail_top = await client.zrange(keys.tail_key(channel_id), -1, -1, withscores=True)
     floor = max(stored_top, int(tail_top[0][1]) if tail_top else 0)
     await client.set(keys.seq_key(channel_id), floor, nx=True)
@@ -195,5 +213,5 @@ def channels_last_seq(channel_ids: list[int]) -> dict[int, int]:
         found = {
             channel_id: int(value) for channel_id, value in zip(channel_ids, values, strict=True) if value is not None
         }
-    store = get_message_store()
-    return {channel_id: found.get(channel_id) or store.max_seq(channel_id=channel_id) for channel_id in channel_ids}
+    missing = [channel_id for channel_id in channel_ids if not found.get(channel_id)]
+    return {**found, **get_message_store().max_seqs(missing)}

@@ -15,8 +15,11 @@ class MessageStore(ABC):
         """Messages with after_seq < seq < before_seq, ascending; `newest` takes the last `limit`."""
 
     @abstractmethod
+    def max_seqs(self, channel_ids: list[int]) -> dict[int, int]:
+        """The highest stored seq of each channel, 0 for one with none; one query for them all."""
+
     def max_seq(self, *, channel_id: int) -> int:
-        """The highest stored seq of the channel, 0 when it has none."""
+        return self.max_seqs([channel_id])[channel_id]
 
     @abstractmethod
     def find_by_client_msg_id(self, *, channel_id: int, client_msg_id: str) -> dict | None:

@@ -44,9 +44,15 @@ class MongoMessageStore(MessageStore):
         messages = [_to_message(document) for document in cursor]
         return sorted(messages, key=lambda message: message["seq"]) if newest else messages
 
-    def max_seq(self, *, channel_id):
-        top = self.messages.find_one({"channel": channel_id}, sort=[("seq", pymongo.DESCENDING)])
-        return top["seq"] if top else 0
+    def max_seqs(self, channel_ids):
+        tops = self.messages.aggregate(
+            [
+                {"$match": {"channel": {"$in": list(channel_ids)}}},
+                {"$group": {"_id": "$channel", "top": {"$max": "$seq"}}},
+            ]
+        )
+        found = {row["_id"]: row["top"] for row in tops}
+        return {channel_id: found.get(channel_id, 0) for channel_id in channel_ids}
 
     def find_by_client_msg_id(self, *, channel_id, client_msg_id):
         document = self.messages.find_one({"channel": channel_id, "client_msg_id": client_msg_id})

@@ -44,8 +44,10 @@ class SqlMessageStore(MessageStore):
         messages = [_to_message(row) for row in rows]
         return sorted(messages, key=lambda message: message["seq"]) if newest else messages
 
-    def max_seq(self, *, channel_id):
-        return Message.objects.filter(channel_id=channel_id).aggregate(top=Max("seq"))["top"] or 0
+    def max_seqs(self, channel_ids):
+        tops = Message.objects.filter(channel_id__in=channel_ids).values("channel_id").annotate(top=Max("seq"))
+        found = {row["channel_id"]: row["top"] for row in tops}
+        return {channel_id: found.get(channel_id, 0) for channel_id in channel_ids}
 
     def find_by_client_msg_id(self, *, channel_id, client_msg_id):
         row = Message.objects.filter(channel_id=channel_id, client_msg_id=client_msg_id).first()

@@ -74,3 +74,11 @@ def test_max_seq_and_lookup_by_client_msg_id(store, channel):
     assert store.max_seq(channel_id=channel.pk) == 2
     assert store.find_by_client_msg_id(channel_id=channel.pk, client_msg_id="def")["seq"] == 2
     assert store.find_by_client_msg_id(channel_id=channel.pk, client_msg_id="zzz") is None
+
+
+def test_max_seqs_of_several_channels_at_once(store, channel):
+    other = channel_create(owner=UserFactory(), name="other")
+    empty = channel_create(owner=UserFactory(), name="empty")
+    store.insert_many([_message(channel, seq) for seq in (1, 2, 3)] + [_message(other, 1)])
+    assert store.max_seqs([channel.pk, other.pk, empty.pk]) == {channel.pk: 3, other.pk: 1, empty.pk: 0}
+    assert store.max_seqs([]) == {}

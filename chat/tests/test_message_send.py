@@ -1,0 +1,81 @@
+"""The Redis send path: sends made together each get their own answer; the counter survives losing Redis."""
+
+import asyncio
+
+import pytest
+from asgiref.sync import async_to_sync
+
+from accounts.tests.factories import UserFactory
+from channels_app.services import channel_create
+from chat import keys
+from chat.messaging import message_send
+from chat.persistence import persist_pending_messages
+from chat.redis_client import sync_redis
+from conftest import EMBEDDED
+
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.skipif(EMBEDDED, reason="the Redis send script exists only in production mode"),
+]
+
+
+async def _send(channel, client_msg_id: str, body: str = "hi") -> tuple[dict, bool]:
+    return await message_send(
+        channel_id=channel.pk,
+        sender_id=channel.owner_id,
+        sender_username="owner",
+        body=body,
+        client_msg_id=client_msg_id,
+    )
+
+
+def _forget_the_counter(channel) -> None:
+    """What a Redis restart without persistence does to a channel whose messages are stored."""
+    client = sync_redis()
+    client.delete(keys.seq_key(channel.pk), keys.tail_key(channel.pk))
+
+
+def test_sends_made_together_each_get_their_own_answer():
+    busy = channel_create(owner=UserFactory(), name="busy")
+    restarted = channel_create(owner=UserFactory(), name="restarted")
+    fresh = [channel_create(owner=UserFactory(), name=f"fresh{i}") for i in range(5)]
+    first = async_to_sync(_send)(busy, "first")[0]
+    for i in range(3):
+        async_to_sync(_send)(restarted, f"old{i}")
+    persist_pending_messages()
+    _forget_the_counter(restarted)
+
+    async def together():
+        # One loop turn: new messages, a repeat of an earlier one, a channel that lost its counter,
+        # and the first messages of new channels (two in one of them).
+        return await asyncio.gather(
+            *[_send(busy, f"new{i}", body=f"n{i}") for i in range(20)],
+            _send(busy, "first", body="a retry with another body"),
+            _send(restarted, "after-restart"),
+            *[_send(channel, "hello") for channel in fresh],
+            _send(fresh[0], "again"),
+        )
+
+    results = async_to_sync(together)()
+    new, (repeat, repeat_created), (after_restart, after_restart_created) = results[:20], results[20], results[21]
+    firsts, second = results[22:27], results[27]
+    assert all(created for _, created in new)
+    assert sorted(message["seq"] for message, _ in new) == list(range(2, 22))
+    assert [message["body"] for message, _ in sorted(new, key=lambda pair: pair[0]["seq"])] == [
+        f"n{i}" for i in range(20)
+    ]
+    assert (repeat, repeat_created) == (first, False)
+    assert after_restart_created and after_restart["seq"] == 4  # above the three already stored
+    assert all(created for _, created in [*firsts, second])
+    assert [message["seq"] for message, _ in firsts[1:]] == [1, 1, 1, 1]
+    assert sorted([firsts[0][0]["seq"], second[0]["seq"]]) == [1, 2]  # two sends of one turn in a new channel
+
+
+def test_a_repeat_after_redis_lost_the_counter_is_found_in_the_store():
+    channel = channel_create(owner=UserFactory(), name="restarted")
+    original = async_to_sync(_send)(channel, "once")[0]
+    persist_pending_messages()
+    _forget_the_counter(channel)
+    sync_redis().delete(keys.dedup_key(channel.pk, "once"))
+    repeat, created = async_to_sync(_send)(channel, "once")
+    assert not created and repeat["id"] == original["id"] and repeat["seq"] == original["seq"]
