@@ -15,6 +15,7 @@ class TurnBatch:
         outcome that is an exception goes to its own caller only."""
         self.run = run
         self.pending: list[tuple[object, asyncio.Future]] = []
+        self.settling: set[asyncio.Task] = set()  # the loop keeps only weak references to tasks
 
     def __call__(self, item) -> asyncio.Future:
         loop = asyncio.get_running_loop()
@@ -26,7 +27,9 @@ class TurnBatch:
 
     def _flush(self) -> None:
         batch, self.pending = self.pending, []
-        asyncio.get_running_loop().create_task(self._settle(batch))
+        task = asyncio.get_running_loop().create_task(self._settle(batch))
+        self.settling.add(task)
+        task.add_done_callback(self.settling.discard)
 
     async def _settle(self, batch: list) -> None:
         try:
