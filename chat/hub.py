@@ -99,7 +99,10 @@ class RedisHub(LocalHub):
                 if not self.pubsub.subscribed:
                     await asyncio.sleep(0.01)
                     continue
-                message = await self.pubsub.get_message(timeout=1.0)
+                # Blocking: a read with a timeout sets up and cancels a timer per message (7 % of a
+                # loaded node in the profile). Subscribing and unsubscribing go out on the same
+                # connection from other tasks; their replies come back here and are skipped.
+                message = await self.pubsub.get_message(ignore_subscribe_messages=True, timeout=None)
                 if message is None:
                     continue
                 channel_id = keys.channel_of_topic(message["channel"])
