@@ -17,6 +17,17 @@ def channel_is_member(*, user, channel_id: int) -> bool:
     return Membership.objects.filter(channel_id=channel_id, user=user).exists()
 
 
+def channel_memberships_among(*, pairs: list[tuple[int, int]]) -> set[tuple[int, int]]:
+    """Which of these (user id, channel id) pairs are memberships, in one query."""
+    if not pairs:
+        return set()
+    user_ids, channel_ids = {user_id for user_id, _ in pairs}, {channel_id for _, channel_id in pairs}
+    found = Membership.objects.filter(user_id__in=user_ids, channel_id__in=channel_ids).values_list(
+        "user_id", "channel_id"
+    )
+    return set(found) & set(pairs)
+
+
 def channel_for_member(*, user, channel_id: int) -> Channel:
     """The channel, if it exists and the user is a member; NotFound or Forbidden otherwise."""
     channel = channel_get(channel_id=channel_id)

@@ -1,12 +1,15 @@
 """WebSocket authentication: the browser session cookie, or a Bearer JWT on the handshake."""
 
-from channels.auth import AuthMiddlewareStack
+from channels.auth import get_user
 from channels.db import database_sync_to_async
-from django.contrib.auth import get_user_model
+from channels.sessions import SessionMiddlewareStack
 from django.contrib.auth.models import AnonymousUser
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.settings import api_settings as jwt_settings
 from rest_framework_simplejwt.tokens import AccessToken
+
+from accounts.selectors import users_active_by_id
+from chat.turn_batch import TurnBatch
 
 
 def _bearer_token(scope) -> str | None:
@@ -18,20 +21,35 @@ def _bearer_token(scope) -> str | None:
     return None
 
 
-@database_sync_to_async
-def user_for_access_token(raw_token: str):
+async def _active_users(user_ids: list) -> list:
+    found = await database_sync_to_async(users_active_by_id)(user_ids=user_ids)
+    return [found.get(user_id) for user_id in user_ids]
+
+
+# A node's handshakes of one event-loop turn share one query: after a drain or a restart
+# thousands of clients reconnect at once, and a query each queued them for seconds.
+_active_user = TurnBatch(_active_users, one_at_a_time=True)
+
+
+async def user_for_access_token(raw_token: str):
     """The active user a valid access token names, or AnonymousUser."""
     try:
-        token = AccessToken(raw_token)
+        token = AccessToken(raw_token)  # signature and expiry: no database
     except TokenError:
         return AnonymousUser()
-    user_id = token.get(jwt_settings.USER_ID_CLAIM)
-    user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
-    return user or AnonymousUser()
+    try:
+        user_id = int(token.get(jwt_settings.USER_ID_CLAIM))
+    except (TypeError, ValueError):
+        return AnonymousUser()
+    return await _active_user(user_id) or AnonymousUser()
 
 
-class BearerTokenMiddleware:
-    """Sets scope["user"] from a Bearer JWT when the handshake carries one."""
+class UserMiddleware:
+    """Sets scope["user"]: a Bearer JWT when the handshake carries one, else the session's user.
+
+    Only a handshake with a session cookie pays for a session lookup (a hop to asgiref's one
+    database thread, where a reconnecting crowd's hops queued behind each other).
+    """
 
     def __init__(self, inner):
         self.inner = inner
@@ -39,10 +57,13 @@ class BearerTokenMiddleware:
     async def __call__(self, scope, receive, send):
         token = _bearer_token(scope)
         if token is not None:
-            scope = dict(scope, user=await user_for_access_token(token))
-        return await self.inner(scope, receive, send)
+            user = await user_for_access_token(token)
+        elif scope["session"].session_key:
+            user = await get_user(scope)
+        else:
+            user = AnonymousUser()
+        return await self.inner(dict(scope, user=user), receive, send)
 
 
 def WebSocketAuthMiddleware(inner):  # noqa: N802 - reads like the middleware class it builds
-    # The session stack runs first; a Bearer header, when present, decides the user.
-    return AuthMiddlewareStack(BearerTokenMiddleware(inner))
+    return SessionMiddlewareStack(UserMiddleware(inner))

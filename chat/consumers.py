@@ -16,10 +16,11 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
-from channels_app.selectors import channel_is_member
+from channels_app.selectors import channel_memberships_among
 from chat import hub, messaging, metrics
 from chat.events import user_group
 from chat.ratelimit import TokenBucket
+from chat.turn_batch import TurnBatch
 from config import drain, frame_writer, lifecycle
 from config.frame_writer import text_frame
 
@@ -52,6 +53,16 @@ class FrameError(Exception):
     def __init__(self, code: str, detail: str, **extra):
         super().__init__(detail)
         self.code, self.detail, self.extra = code, detail, extra
+
+
+async def _memberships(pairs: list) -> list[bool]:
+    found = await database_sync_to_async(channel_memberships_among)(pairs=pairs)
+    return [pair in found for pair in pairs]
+
+
+# Subscribes and membership re-checks of one event-loop turn share one query: a node's
+# clients reconnect together after a drain, and their re-checks fall due together.
+_membership_check = TurnBatch(_memberships, one_at_a_time=True)
 
 
 def _channel_id(frame: dict) -> int:
@@ -149,7 +160,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         checked_at = self.memberships.get(channel_id)
         if not fresh and checked_at is not None and time.monotonic() - checked_at < MEMBERSHIP_RECHECK_SECONDS:
             return True
-        member = await database_sync_to_async(channel_is_member)(user=self.user, channel_id=channel_id)
+        member = await _membership_check((self.user.pk, channel_id))
         if member:
             self.memberships[channel_id] = time.monotonic()
         else:

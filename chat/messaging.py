@@ -57,7 +57,7 @@ class _LoopBatches:
         self.send_script = ScriptBatcher(client.register_script(_SEND_SCRIPT))
         # Every new channel, and every channel after Redis lost its counters, needs its stored top
         # once: the first seconds of a busy node would otherwise queue a query per channel.
-        self.stored_top = TurnBatch(_stored_tops)
+        self.stored_top = TurnBatch(_stored_tops, one_at_a_time=True)
 
 
 _loop_batches: dict[int, _LoopBatches] = {}  # id(client) -> its batches
@@ -173,9 +173,11 @@ async def channel_last_seq(channel_id: int) -> int:
     if settings.REDIS_URL:
         from chat.redis_client import async_redis
 
-        value = await async_redis().get(keys.seq_key(channel_id))
+        client = async_redis()
+        value = await client.get(keys.seq_key(channel_id))
         if value is not None:
             return int(value)
+        return await _batches(client).stored_top(channel_id)  # a channel nobody has written to since
     return await sync_to_async(get_message_store().max_seq)(channel_id=channel_id)
 
 

@@ -7,6 +7,8 @@ import redis
 import redis.asyncio as aioredis
 from django.conf import settings
 
+from chat.redis_pool import pool_from_url
+
 _async_clients: dict[int, aioredis.Redis] = {}
 
 
@@ -15,7 +17,7 @@ def async_redis() -> aioredis.Redis:
     loop_id = id(asyncio.get_running_loop())
     client = _async_clients.get(loop_id)
     if client is None:
-        client = aioredis.from_url(settings.REDIS_URL, max_connections=200)
+        client = aioredis.Redis(connection_pool=pool_from_url(settings.REDIS_URL))
         _async_clients[loop_id] = client
     return client
 

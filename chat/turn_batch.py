@@ -10,32 +10,49 @@ from collections.abc import Awaitable, Callable
 
 
 class TurnBatch:
-    def __init__(self, run: Callable[[list], Awaitable[list]]):
+    def __init__(self, run: Callable[[list], Awaitable[list]], *, one_at_a_time: bool = False):
         """`run` takes the items of one turn and returns one outcome per item, in order; an
-        outcome that is an exception goes to its own caller only."""
-        self.run = run
-        self.pending: list[tuple[object, asyncio.Future]] = []
+        outcome that is an exception goes to its own caller only.
+
+        one_at_a_time: while a batch runs, calls wait and go together in the next one. For
+        database reads, which all queue on asgiref's one thread anyway: a burst of handshakes
+        then costs a few large queries instead of one small query per loop turn.
+        """
+        self.run, self.one_at_a_time = run, one_at_a_time
+        # Per event loop: a module-level batch may serve several loops (a test's and the server's).
+        self.pending: dict[asyncio.AbstractEventLoop, list[tuple[object, asyncio.Future]]] = {}
+        self.running: set[asyncio.AbstractEventLoop] = set()  # loops with a one_at_a_time batch out
         self.settling: set[asyncio.Task] = set()  # the loop keeps only weak references to tasks
 
     def __call__(self, item) -> asyncio.Future:
         loop = asyncio.get_running_loop()
         result = loop.create_future()
-        if not self.pending:
-            loop.call_soon(self._flush)  # after every callback that is ready in this turn
-        self.pending.append((item, result))
+        pending = self.pending.get(loop)
+        if pending is None:
+            pending = self.pending[loop] = []
+            if loop not in self.running:
+                loop.call_soon(self._flush, loop)  # after every callback that is ready in this turn
+        pending.append((item, result))
         return result
 
-    def _flush(self) -> None:
-        batch, self.pending = self.pending, []
-        task = asyncio.get_running_loop().create_task(self._settle(batch))
+    def _flush(self, loop: asyncio.AbstractEventLoop) -> None:
+        batch = self.pending.pop(loop)
+        if self.one_at_a_time:
+            self.running.add(loop)
+        task = loop.create_task(self._settle(loop, batch))
         self.settling.add(task)
         task.add_done_callback(self.settling.discard)
 
-    async def _settle(self, batch: list) -> None:
+    async def _settle(self, loop: asyncio.AbstractEventLoop, batch: list) -> None:
         try:
             outcomes = await self.run([item for item, _ in batch])
         except Exception as error:  # the round trip itself failed: every caller hears it
             outcomes = [error] * len(batch)
+        finally:
+            if self.one_at_a_time:
+                self.running.discard(loop)
+                if loop in self.pending:  # what came in meanwhile goes next
+                    loop.call_soon(self._flush, loop)
         for (_, result), outcome in zip(batch, outcomes, strict=True):
             if result.done():
                 continue  # the caller gave up (its connection closed)
