@@ -14,7 +14,8 @@ from django.conf import settings
 from django.test import Client as HttpClient
 
 from accounts.tests.factories import UserFactory
-from channels_app.services import channel_create, channel_join
+from channels_app.services import channel_create
+from channels_app.tests.factories import channel_with_members
 from chat.tests.live import Client
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
@@ -26,14 +27,12 @@ CROWD_PER_CHANNEL = 15
 @sync_to_async
 def _crowd():
     """Channels of users; each user a member of their own channel only."""
-    rooms = []
-    for number in range(CROWD_CHANNELS):
-        users = [UserFactory(username=f"c{number}u{index}") for index in range(CROWD_PER_CHANNEL)]
-        channel = channel_create(owner=users[0], name=f"crowd {number}")
-        for user in users[1:]:
-            channel_join(user=user, channel=channel)
-        rooms.append((channel, users))
-    return rooms
+    return [
+        channel_with_members(
+            name=f"crowd {number}", usernames=[f"c{number}u{index}" for index in range(CROWD_PER_CHANNEL)]
+        )
+        for number in range(CROWD_CHANNELS)
+    ]
 
 
 async def _messages(client: Client, count: int) -> list[dict]:

@@ -7,7 +7,7 @@ import websockets
 from asgiref.sync import sync_to_async
 
 from accounts.tests.factories import UserFactory
-from channels_app.services import channel_create, channel_join
+from channels_app.tests.factories import channel_with_members
 from chat.tests.live import Client, post_json
 from conftest import EMBEDDED
 
@@ -16,11 +16,7 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
 
 @sync_to_async
 def _room(*usernames):
-    users = [UserFactory(username=name) for name in usernames]
-    channel = channel_create(owner=users[0], name="room")
-    for user in users[1:]:
-        channel_join(user=user, channel=channel)
-    return channel, users
+    return channel_with_members(name="room", usernames=list(usernames))
 
 
 async def test_users_on_different_processes_chat(two_nodes):

@@ -11,7 +11,8 @@ import pytest
 from asgiref.sync import sync_to_async
 
 from accounts.tests.factories import UserFactory
-from channels_app.services import channel_create, channel_join
+from channels_app.services import channel_join
+from channels_app.tests.factories import channel_with_members
 from chat.tests.live import CeleryWorker, Client, DaphneNode
 from ops.tests.balancer import Balancer
 from ops.tests.resuming import ResumingClient
@@ -27,10 +28,7 @@ SEND_INTERVAL_SECONDS = 0.3
 def _rooms():
     rooms = []
     for r in range(ROOMS):
-        users = [UserFactory(username=f"r{r}m{m}") for m in range(MEMBERS)]
-        channel = channel_create(owner=users[0], name=f"room {r}")
-        for user in users[1:]:
-            channel_join(user=user, channel=channel)
+        channel, users = channel_with_members(name=f"room {r}", usernames=[f"r{r}m{m}" for m in range(MEMBERS)])
         rooms.append((channel.pk, users))
     observer = UserFactory(username="observer")
     channel_join(user=observer, channel=channel)
