@@ -43,6 +43,16 @@ redis.call('PUBLISH', KEYS[5], seq .. ' ' .. message['sender']['id'] .. ' ' .. A
 return {1, encoded}
 """
 
+# KEYS: seq, tail. ARGV: the channel's top seq in the store. After a Redis restart the counter
+# starts again above everything already sent: stored, or still in the tail.
+_SEED_SCRIPT = """
+local top = tonumber(ARGV[1])
+local tail = redis.call('ZRANGE', KEYS[2], -1, -1, 'WITHSCORES')
+if tail[2] and tonumber(tail[2]) > top then top = tonumber(tail[2]) end
+redis.call('SET', KEYS[1], top, 'NX')
+return top
+"""
+
 
 async def _stored_tops(channel_ids: list[int]) -> list[int]:
     tops = await sync_to_async(get_message_store().max_seqs)(list(set(channel_ids)))
@@ -55,6 +65,7 @@ class _LoopBatches:
     def __init__(self, client):
         # EVALSHA sends the script's hash, not its 700 bytes.
         self.send_script = ScriptBatcher(client.register_script(_SEND_SCRIPT))
+        self.seed_script = ScriptBatcher(client.register_script(_SEED_SCRIPT))
         # Every new channel, and every channel after Redis lost its counters, needs its stored top
         # once: the first seconds of a busy node would otherwise queue a query per channel.
         self.stored_top = TurnBatch(_stored_tops, one_at_a_time=True)
@@ -132,7 +143,7 @@ async def _send_with_redis(draft: dict) -> tuple[dict, bool]:
                 stored = await sync_to_async(_stored_duplicate)(draft)
                 if stored is not None:
                     return stored, False
-            await _seed_seq(client, channel_id, stored_top)
+            await batches.seed_script(keys=[keys.seq_key(channel_id), keys.tail_key(channel_id)], args=[stored_top])
             continue
         return json.loads(encoded), bool(created)
     raise RuntimeError(f"could not seed the seq counter of channel {channel_id}")
@@ -140,13 +151,6 @@ async def _send_with_redis(draft: dict) -> tuple[dict, bool]:
 
 def _stored_duplicate(draft: dict) -> dict | None:
     return get_message_store().find_by_client_msg_id(channel_id=draft["channel"], client_msg_id=draft["client_msg_id"])
-
-
-async def _seed_seq(client, channel_id: int, stored_top: int) -> None:
-    """After a Redis restart the counter starts again above everything already sent."""
-    tail_top = await client.zrange(keys.tail_key(channel_id), -1, -1, withscores=True)
-    floor = max(stored_top, int(tail_top[0][1]) if tail_top else 0)
-    await client.set(keys.seq_key(channel_id), floor, nx=True)
 
 
 _embedded_lock = asyncio.Lock()

@@ -14,9 +14,10 @@ class TurnBatch:
         """`run` takes the items of one turn and returns one outcome per item, in order; an
         outcome that is an exception goes to its own caller only.
 
-        one_at_a_time: while a batch runs, calls wait and go together in the next one. For
-        database reads, which all queue on asgiref's one thread anyway: a burst of handshakes
-        then costs a few large queries instead of one small query per loop turn.
+        one_at_a_time: while a batch runs, calls wait and go together in the next one, so the
+        batches grow with the load instead of the round trips in flight. Database reads all
+        queue on asgiref's one thread anyway: a burst of handshakes then costs a few large
+        queries instead of one small query per loop turn.
         """
         self.run, self.one_at_a_time = run, one_at_a_time
         # Per event loop: a module-level batch may serve several loops (a test's and the server's).
