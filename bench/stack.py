@@ -13,6 +13,7 @@ from pathlib import Path
 import redis
 
 from bench.processes import ROOT, Service
+from config.celery import WORKER_OPTIONS
 from ops.cluster import ensure_database
 
 PYTHON = sys.executable
@@ -70,6 +71,7 @@ class ProductStack:
                     "worker",
                     "--pool=threads",
                     "--concurrency=4",
+                    *WORKER_OPTIONS,
                     "--loglevel=WARNING",
                     "-n",
                     f"bench-worker{i + 1}@%h",

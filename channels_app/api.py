@@ -1,7 +1,5 @@
 """Chat channels REST API (API.md "Chat channels")."""
 
-import uuid
-
 from asgiref.sync import async_to_sync
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
@@ -10,7 +8,8 @@ from rest_framework.views import APIView
 
 from accounts.serializers import UserRefSerializer
 from channels_app import selectors, services
-from chat import messaging
+from chat import selectors as chat_selectors
+from chat import services as chat_services
 from config.fields import StrictCharField
 from config.pagination import ResultsPagination, page_schema
 
@@ -78,7 +77,7 @@ class ChannelMineApi(APIView):
     @extend_schema(responses={200: MyChannelOutputSerializer(many=True)})
     def get(self, request):
         rows = selectors.channel_list_for_user(user=request.user)
-        last_seqs = messaging.channels_last_seq([channel.pk for channel, _ in rows])
+        last_seqs = chat_selectors.channels_last_seq([channel.pk for channel, _ in rows])
         body = []
         for channel, last_read in rows:
             channel.last_seq = last_seqs[channel.pk]
@@ -128,8 +127,9 @@ class ChannelMessagesApi(APIView):
         limit = serializers.IntegerField(required=False, min_value=1, max_value=100, default=50)
 
     class InputSerializer(serializers.Serializer):
-        body = StrictCharField(min_length=1, max_length=4000, trim_whitespace=False)
-        client_msg_id = StrictCharField(min_length=1, max_length=64, required=False)
+        # The shape only: chat.services.message_validate applies the rules, the same for the WebSocket.
+        body = StrictCharField(min_length=1, max_length=chat_services.MAX_BODY_CHARS, trim_whitespace=False)
+        client_msg_id = StrictCharField(min_length=1, max_length=chat_services.MAX_CLIENT_MSG_ID_CHARS, required=False)
 
     class PageOutputSerializer(serializers.Serializer):
         results = MessageOutputSerializer(many=True)
@@ -145,7 +145,7 @@ class ChannelMessagesApi(APIView):
         after_seq = page.get("after_seq")
         # Newest page by default (or before a seq); oldest-first when reading forward.
         newest = after_seq is None
-        messages = async_to_sync(messaging.messages_after)(
+        messages = async_to_sync(chat_selectors.messages_after)(
             channel_id=channel_id,
             after_seq=after_seq or 0,
             before_seq=page.get("before_seq"),
@@ -161,14 +161,12 @@ class ChannelMessagesApi(APIView):
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         selectors.channel_for_member(user=request.user, channel_id=channel_id)
-        # Without a client_msg_id every POST is a new message.
-        client_msg_id = serializer.validated_data.get("client_msg_id") or f"rest-{uuid.uuid4().hex}"
-        message, _ = async_to_sync(messaging.message_send)(
+        message, _ = async_to_sync(chat_services.message_send)(
             channel_id=channel_id,
             sender_id=request.user.pk,
             sender_username=request.user.username,
             body=serializer.validated_data["body"],
-            client_msg_id=client_msg_id,
+            client_msg_id=serializer.validated_data.get("client_msg_id"),  # none: every POST is a new message
         )
         return Response(MessageOutputSerializer(message).data, status=status.HTTP_201_CREATED)
 

@@ -4,7 +4,7 @@ from django.contrib.auth.hashers import check_password, make_password
 from django.db import IntegrityError, transaction
 
 from channels_app.models import Channel, Membership
-from chat.events import publish_channel_event, publish_membership_left
+from chat.events import publish_channel_event, publish_membership_ended
 from config.errors import DomainError, Forbidden
 
 
@@ -49,7 +49,7 @@ def channel_leave(*, user, channel: Channel) -> None:
     deleted, _ = Membership.objects.filter(channel=channel, user=user).delete()
     if deleted:
         _member_event(channel_id=channel.pk, user=user, event="member_left")
-        transaction.on_commit(lambda: publish_membership_left(user_id=user.pk, channel_id=channel.pk))
+        transaction.on_commit(lambda: publish_membership_ended(user_id=user.pk, channel_id=channel.pk))
 
 
 def channel_mark_read(*, user, channel: Channel, seq: int) -> None:

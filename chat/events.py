@@ -10,6 +10,8 @@ import json
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 
+from chat.realtime.hub import ephemeral_payload, get_hub, left_payload
+
 
 def user_group(user_id: int) -> str:
     return f"user.{user_id}"
@@ -34,14 +36,17 @@ def publish_user_event(*, user_id: int, event: str, data: dict, channel_id: int 
 
 def publish_channel_event(*, channel_id: int, event: str, data: dict) -> None:
     """Goes out through the room fan-out, like messages (seq 0: not part of history)."""
-    from chat.hub import get_hub
-
     text = json.dumps(event_frame(event, data, channel_id), separators=(",", ":"))
-    get_hub().publish_from_thread(channel_id, 0, 0, text)
+    get_hub().publish_from_thread(channel_id, ephemeral_payload(0, text))
 
 
-def publish_membership_left(*, user_id: int, channel_id: int) -> None:
-    """Tells the user's connections that they are no longer a member (they remember memberships)."""
+def publish_membership_ended(*, user_id: int, channel_id: int) -> None:
+    """The user is no longer a member: every node drops their subscriptions to the channel.
+
+    Through the room's own topic, so every message published after this returns comes after
+    it on every node; and to the user's connections, which remember memberships for sending.
+    """
+    get_hub().publish_from_thread(channel_id, left_payload(user_id))
     async_to_sync(get_channel_layer().group_send)(
         user_group(user_id), {"type": "membership.left", "channel": channel_id}
     )

@@ -17,3 +17,11 @@ messages_persisted = Counter("chat_messages_persisted_total", "Messages written 
 persist_backlog = Gauge(
     "chat_persist_backlog", "Messages buffered in Redis and not yet in the message store", multiprocess_mode="max"
 )
+seqs_skipped = Counter(
+    "chat_seqs_skipped_total", "Seqs a room found in neither the tail nor the store when filling a gap (lost)"
+)
+room_resyncs = Counter("chat_room_resyncs_total", "Rooms that told their subscribers to resync")
+hub_reconnects = Counter("chat_hub_reconnects_total", "Times a node's room subscription connection was made anew")
+gaps_filled = Counter("chat_gaps_filled_total", "Gaps in a room's live stream filled from the tail or the store")
+outbound_closed = Counter("chat_slow_clients_closed_total", "Connections closed (4503) because the client did not read")
+dead_letters = Counter("chat_messages_dead_lettered_total", "Messages the store refused, kept as dead letters")

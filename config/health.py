@@ -10,10 +10,12 @@ from django.db import connection
 from django.http import JsonResponse
 
 from config import lifecycle
+from config.celery import background_heartbeat_age
 
 logger = logging.getLogger(__name__)
 
 CHECK_TIMEOUT_SECONDS = 2.0
+BACKGROUND_STALE_HEARTBEATS = 6  # heartbeats missed before background work counts as stopped
 
 
 async def healthz(request):
@@ -44,13 +46,21 @@ async def _check(name: str, coroutine) -> tuple[str, bool]:
         return name, False
 
 
+def _background_runs() -> bool:
+    age = background_heartbeat_age()
+    return age is not None and age <= BACKGROUND_STALE_HEARTBEATS * settings.BACKGROUND_HEARTBEAT_SECONDS
+
+
 async def readyz(request):
     results = dict(
         await asyncio.gather(
             _check("database", sync_to_async(_database_answers)()),
             _check("channel_layer", _redis_answers()),
+            _check("background", sync_to_async(_background_runs)()),
         )
     )
     results["draining"] = lifecycle.draining.is_set()
+    # Background work (persistence, schedules) is reported, not required: a node without it still
+    # serves chat, and taking every node out of the balancer for a dead worker would be an outage.
     ready = results["database"] and results["channel_layer"] and not results["draining"]
     return JsonResponse({"ready": ready, "checks": results}, status=200 if ready else 503)

@@ -74,8 +74,31 @@ class RedisBacklogCollector:
         return length, head[0][0] if head else None
 
 
+class BackgroundHeartbeatCollector:
+    """background_heartbeat_age_seconds: how long ago beat and a worker last ran a task."""
+
+    def describe(self):
+        return []
+
+    def collect(self):
+        from config.celery import background_heartbeat_age
+
+        try:
+            age = background_heartbeat_age()
+        except Exception:
+            logger.warning("could not read the background heartbeat for /metrics", exc_info=True)
+            return
+        if age is not None:
+            yield GaugeMetricFamily(
+                "background_heartbeat_age_seconds",
+                "Seconds since background work (beat and a worker) last ran",
+                value=age,
+            )
+
+
 def register_web_collectors() -> None:
     """Called once by config.asgi: only web nodes read the shared queues at scrape time."""
+    REGISTRY.register(BackgroundHeartbeatCollector())
     if settings.REDIS_URL:
         REGISTRY.register(RedisBacklogCollector())
 

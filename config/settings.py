@@ -1,7 +1,7 @@
 """One settings module for every mode, read from environment variables.
 
 Unset variables give the embedded defaults: SQLite, the in-memory channel layer,
-the SQL message store and a Celery broker on the local filesystem. Production sets
+the SQL message store and background work inside the web process. Production sets
 DATABASE_URL, REDIS_URL, MONGO_URL and CELERY_BROKER_URL.
 """
 
@@ -15,7 +15,7 @@ from config.logs import logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
-# Runtime files of the embedded mode: SQLite database, filesystem Celery broker.
+# Runtime files of the embedded mode: the SQLite database.
 VAR_DIR = Path(env.str("APP_VAR_DIR", default=str(BASE_DIR / "var")))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
@@ -159,38 +159,50 @@ else:
 CHAT_SEND_RATE_PER_SECOND = env.float("CHAT_SEND_RATE_PER_SECOND", default=20.0)
 CHAT_SEND_BURST = env.int("CHAT_SEND_BURST", default=50)
 CHAT_IDLE_TIMEOUT_SECONDS = env.float("CHAT_IDLE_TIMEOUT_SECONDS", default=300.0)
+# Typing reaches every member; subscribing costs a query and a room: both are limited like sends.
+CHAT_TYPING_RATE_PER_SECOND = env.float("CHAT_TYPING_RATE_PER_SECOND", default=2.0)
+CHAT_TYPING_BURST = env.int("CHAT_TYPING_BURST", default=5)
+CHAT_SUBSCRIBE_RATE_PER_SECOND = env.float("CHAT_SUBSCRIBE_RATE_PER_SECOND", default=20.0)
+CHAT_SUBSCRIBE_BURST = env.int("CHAT_SUBSCRIBE_BURST", default=200)
+# Frames a connection has not yet written to its socket; past this the client is closed (4503).
+CHAT_OUTBOUND_LIMIT_BYTES = env.int("CHAT_OUTBOUND_LIMIT_BYTES", default=1024 * 1024)
 
 CHAT_PERSIST_RECLAIM_IDLE_MS = env.int("CHAT_PERSIST_RECLAIM_IDLE_MS", default=30_000)
+# The least a web node accepts of Redis's persistence before it serves: fsync, aof or none
+# (chat/durability.py says what each one keeps).
+CHAT_REDIS_DURABILITY = env.str("CHAT_REDIS_DURABILITY", default="aof")
 
 # --- Message store: MongoDB when MONGO_URL is set, the SQL model otherwise.
 MONGO_URL = env.str("MONGO_URL", default="")
 MONGO_DB_NAME = env.str("MONGO_DB_NAME", default="messenger")
 
-# --- Celery. Unset broker: the filesystem transport, which needs no server, so the
-# embedded run still has a real worker and beat for background work.
-CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="") or "filesystem://"
-if CELERY_BROKER_URL == "filesystem://":
-    _broker_dir = VAR_DIR / "celery-broker"
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "data_folder_in": str(_broker_dir),
-        "data_folder_out": str(_broker_dir),
-        "processed_folder": str(_broker_dir / "processed"),
-        "store_processed": False,
-    }
-CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
+# --- Celery. With a broker (production): workers and one beat. Without one (the embedded mode)
+# there is no worker to die: the web process runs beat's schedule in a thread and every task
+# eagerly in process (config/celery.py), so what background work announces reaches open pages.
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="") or REDIS_URL
+BACKGROUND_IN_PROCESS = not CELERY_BROKER_URL
+if BACKGROUND_IN_PROCESS:
+    CELERY_BROKER_URL = "memory://"
+CELERY_TASK_ALWAYS_EAGER = BACKGROUND_IN_PROCESS or env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_EAGER_PROPAGATES = True
+# A worker rides out broker restarts: it retries the connection for ever, at start-up too, and
+# takes no part in the broker-wide chatter (gossip, mingle, remote control) that failed to come
+# back on Redis reconnects (celery/celery#8030 and friends); `celery inspect` is not used here.
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
+CELERY_WORKER_ENABLE_REMOTE_CONTROL = False
+CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_keepalive": True, "health_check_interval": 10}
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 4
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
+BACKGROUND_HEARTBEAT_SECONDS = env.float("BACKGROUND_HEARTBEAT_SECONDS", default=5.0)
 CELERY_BEAT_SCHEDULE = {
-    # Drains the chat persistence stream; each run loops until the stream is empty.
-    "chat-persist-messages": {
-        "task": "chat.persist_messages",
-        "schedule": env.float("CHAT_PERSIST_INTERVAL_SECONDS", default=0.5),
-    },
+    # Proof that beat and a worker run (config/celery.py): /readyz and an alert read it.
+    "background-heartbeat": {"task": "background.heartbeat", "schedule": BACKGROUND_HEARTBEAT_SECONDS},
     # Enqueues every due scheduled-transfer occurrence (each runs exactly once, see wallets.services).
     "wallets-scheduled-transfers": {
         "task": "wallets.enqueue_due_scheduled_transfers",
@@ -201,6 +213,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": env.float("WALLET_LEDGER_CHECK_SECONDS", default=300.0),
     },
 }
+if REDIS_URL:  # the embedded mode stores each message as it is sent: nothing to drain
+    # Drains the chat persistence stream; each run loops until the stream is empty.
+    CELERY_BEAT_SCHEDULE["chat-persist-messages"] = {
+        "task": "chat.persist_messages",
+        "schedule": env.float("CHAT_PERSIST_INTERVAL_SECONDS", default=0.5),
+    }
 
 # --- REST framework.
 REST_FRAMEWORK = {

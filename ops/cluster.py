@@ -22,6 +22,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+from config.celery import WORKER_OPTIONS
 from ops import nginx
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -131,7 +132,16 @@ class Cluster:
         self.workers = [
             Child(
                 f"worker{i + 1}",
-                [*celery, "worker", "--pool=threads", "--concurrency=4", "--loglevel=INFO", "-n", f"worker{i + 1}@%h"],
+                [
+                    *celery,
+                    "worker",
+                    "--pool=threads",
+                    "--concurrency=4",
+                    *WORKER_OPTIONS,
+                    "--loglevel=INFO",
+                    "-n",
+                    f"worker{i + 1}@%h",
+                ],
                 {
                     **self.env,
                     "NODE_NAME": f"worker{i + 1}",

@@ -3,8 +3,8 @@
 from asgiref.sync import async_to_sync
 
 from accounts.serializers import UserRefSerializer
-from chat import messaging
 from chat.events import publish_channel_event, publish_user_event
+from chat.services import message_send
 from wallets import selectors
 from wallets.models import Dues, Transfer, Wallet
 from wallets.serializers import DuesOutputSerializer, TransferOutputSerializer
@@ -34,7 +34,7 @@ def notify_dues_requested(*, dues_id: int, treasurer) -> None:
     dues = selectors.dues_get(dues_id=dues_id)
     channel_id = dues.wallet.channel_id
     publish_channel_event(channel_id=channel_id, event="dues_requested", data={"dues": DuesOutputSerializer(dues).data})
-    async_to_sync(messaging.message_send)(
+    async_to_sync(message_send)(
         channel_id=channel_id,
         sender_id=treasurer.pk,
         sender_username=treasurer.username,

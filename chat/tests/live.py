@@ -1,4 +1,4 @@
-"""Real server processes for socket tests: daphne nodes and a Celery worker.
+"""Real server processes for socket tests: web nodes (config.server) and a Celery worker.
 
 They share the test database (pytest-django's) and the test Redis with the test process,
 so data a test commits is what the servers see.
@@ -19,6 +19,8 @@ from pathlib import Path
 import websockets
 from rest_framework_simplejwt.tokens import RefreshToken
 
+from config.celery import WORKER_OPTIONS
+
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 
@@ -35,7 +37,14 @@ def server_env(database_name: str, **extra: str) -> dict:
         database_url = env["DATABASE_URL"].rsplit("/", 1)[0] + f"/{database_name}"
     else:
         database_url = f"sqlite:///{database_name}"  # the embedded mode: a SQLite file
-    env.update(DATABASE_URL=database_url, CELERY_TASK_ALWAYS_EAGER="0", PYTHONUNBUFFERED="1", **extra)
+    # The shared test Redis keeps no append-only file; the fault tests start one that does.
+    env.update(
+        DATABASE_URL=database_url,
+        CELERY_TASK_ALWAYS_EAGER="0",
+        PYTHONUNBUFFERED="1",
+        CHAT_REDIS_DURABILITY="none",
+        **extra,
+    )
     if env.get("REDIS_URL"):
         env.setdefault("CELERY_BROKER_URL", env["REDIS_URL"])
     return env
@@ -92,8 +101,8 @@ class ListeningProcess(Process):
         raise RuntimeError(f"{self.health_path} on port {self.port} did not answer 200; see {self.log_path}")
 
 
-class DaphneNode(ListeningProcess):
-    """A web node as production runs it: daphne under config.server (drains on SIGTERM)."""
+class WebNode(ListeningProcess):
+    """A web node as production runs it: config.server (granian; drains on SIGTERM)."""
 
     def __init__(self, env: dict, name: str, port: int | None = None):
         self.port = port or free_port()
@@ -111,9 +120,9 @@ class DaphneNode(ListeningProcess):
         self.log.close()
         return code
 
-    def restarted(self) -> "DaphneNode":
+    def restarted(self) -> "WebNode":
         """A new process on the same port (the balancer's upstream address)."""
-        return DaphneNode(self.env, self.name, port=self.port)
+        return WebNode(self.env, self.name, port=self.port)
 
 
 class CeleryWorker(Process):
@@ -126,6 +135,7 @@ class CeleryWorker(Process):
                 "worker",
                 "--beat",
                 "--pool=solo",
+                *WORKER_OPTIONS,
                 "--loglevel=INFO",
                 "--schedule",
                 str(ROOT / "var" / f"{name}-beat-schedule"),
@@ -135,7 +145,7 @@ class CeleryWorker(Process):
         )
 
 
-def post_json(node: "DaphneNode", path: str, user, body: dict) -> dict:
+def post_json(node: "WebNode", path: str, user, body: dict) -> dict:
     request = urllib.request.Request(
         f"{node.http_url}{path}",
         data=json.dumps(body).encode(),

@@ -183,7 +183,7 @@ async def test_typing_reaches_others_and_member_events_reach_subscribers(two_nod
 
 @pytest.mark.skipif(EMBEDDED, reason="the embedded mode writes to the store on send: no buffer, no worker")
 async def test_acknowledged_messages_survive_a_killed_worker(two_nodes, worker_factory):
-    from chat.messaging import messages_after
+    from chat.selectors import messages_after
     from chat.stores import get_message_store
 
     channel, (alice,) = await _room("alice")

@@ -12,7 +12,7 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 
-from chat.tests.live import ROOT, CeleryWorker, DaphneNode, server_env
+from chat.tests.live import ROOT, CeleryWorker, WebNode, server_env
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -22,7 +22,7 @@ def node_and_worker(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         database_name = connection.settings_dict["NAME"]
     environment = server_env(database_name, THROTTLE_SIGNUP="1000/min", THROTTLE_SIGNIN="1000/min")
-    node = DaphneNode(environment, "daphne-load")
+    node = WebNode(environment, "daphne-load")
     worker = CeleryWorker(environment, "celery-load")
     yield node
     node.stop()

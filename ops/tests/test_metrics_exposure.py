@@ -12,7 +12,7 @@ import pytest
 from asgiref.sync import sync_to_async
 
 from accounts.tests.factories import UserFactory
-from chat.tests.live import CeleryWorker, Client, DaphneNode, free_port, post_json
+from chat.tests.live import CeleryWorker, Client, WebNode, free_port, post_json
 from ops.tests.deployment_files import metric_names_by_job, used_metric_names
 from ops.tests.scrape import samples, wait_until
 
@@ -58,7 +58,7 @@ async def test_dashboard_and_alert_metrics_are_exposed_by_the_processes_they_are
     alice, bob = await sync_to_async(lambda: (UserFactory(username="alice"), UserFactory(username="bob")))()
     metrics_port = free_port()
     env = {**server_environment, "WALLET_SCHEDULE_TICK_SECONDS": "1", "WALLET_LEDGER_CHECK_SECONDS": "1"}
-    node = await sync_to_async(DaphneNode)(env, "metrics-web")
+    node = await sync_to_async(WebNode)(env, "metrics-web")
     worker = await sync_to_async(CeleryWorker)({**env, "CELERY_METRICS_PORT": str(metrics_port)}, "metrics-celery")
     worker_url = f"http://127.0.0.1:{metrics_port}/metrics"
     try:

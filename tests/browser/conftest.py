@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import expect, sync_playwright
 
 from chat.tests.conftest import server_environment  # noqa: F401 - the live-server fixture
-from chat.tests.live import ROOT, CeleryWorker, DaphneNode
+from chat.tests.live import ROOT, CeleryWorker, WebNode
 
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = ROOT / "var" / "test-artifacts"
@@ -44,7 +44,7 @@ def browser_environment(server_environment):  # noqa: F811
 @pytest.fixture(scope="module")
 def node(browser_environment):
     """One web node with a worker."""
-    web = DaphneNode(browser_environment, "daphne-browser")
+    web = WebNode(browser_environment, "daphne-browser")
     worker = CeleryWorker(browser_environment, "celery-browser")
     yield web
     web.stop()
