@@ -7,18 +7,7 @@ channel events reach the channel's subscribers.
 
 import json
 
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
-
 from chat.realtime.hub import ephemeral_payload, get_hub, left_payload
-
-
-def user_group(user_id: int) -> str:
-    return f"user.{user_id}"
-
-
-def channel_group(channel_id: int) -> str:
-    return f"channel.{channel_id}"
 
 
 def event_frame(event: str, data: dict, channel_id: int | None = None) -> dict:
@@ -29,9 +18,8 @@ def event_frame(event: str, data: dict, channel_id: int | None = None) -> dict:
 
 
 def publish_user_event(*, user_id: int, event: str, data: dict, channel_id: int | None = None) -> None:
-    async_to_sync(get_channel_layer().group_send)(
-        user_group(user_id), {"type": "client.frame", "frame": event_frame(event, data, channel_id)}
-    )
+    text = json.dumps(event_frame(event, data, channel_id), separators=(",", ":"))
+    get_hub().publish_to_user_from_thread(user_id, ephemeral_payload(0, text))
 
 
 def publish_channel_event(*, channel_id: int, event: str, data: dict) -> None:
@@ -47,6 +35,4 @@ def publish_membership_ended(*, user_id: int, channel_id: int) -> None:
     it on every node; and to the user's connections, which remember memberships for sending.
     """
     get_hub().publish_from_thread(channel_id, left_payload(user_id))
-    async_to_sync(get_channel_layer().group_send)(
-        user_group(user_id), {"type": "membership.left", "channel": channel_id}
-    )
+    get_hub().publish_to_user_from_thread(user_id, left_payload(channel_id))

@@ -38,10 +38,17 @@ def room_topic(channel_id: int) -> str:
     return f"chat:{_database(settings.REDIS_URL)}:{{{channel_id}}}:room"
 
 
-def channel_of_topic(topic: bytes | str) -> int:
+def user_topic(user_id: int) -> str:
+    """A user's feed: events for every connection of theirs, on whichever node."""
+    return f"chat:{_database(settings.REDIS_URL)}:{{u{user_id}}}:user"
+
+
+def parse_topic(topic: bytes | str) -> tuple[str, int]:
+    """("room", channel id) or ("user", user id) of a room topic or a user feed."""
     if isinstance(topic, bytes):
         topic = topic.decode()
-    return int(topic[topic.index("{") + 1 : topic.index("}")])
+    tag = topic[topic.index("{") + 1 : topic.index("}")]
+    return ("user", int(tag[1:])) if tag.startswith("u") else ("room", int(tag))
 
 
 def node_topic(node: str) -> str:

@@ -63,3 +63,24 @@ async def message_send(
         "created_at": datetime.now(UTC).isoformat(),
     }
     return await message_log.append(draft)
+
+
+def dead_letters_store_again(*, dead_letters) -> tuple[int, int]:
+    """Offers dead letters to the store once more (after the cause was fixed); (stored, refused).
+
+    A stored one leaves the dead letters; one refused again stays, with the new reason.
+    """
+    import json
+
+    from chat.stores import get_message_store
+
+    letters = list(dead_letters)
+    messages = [json.loads(letter.payload) for letter in letters]
+    refused = {message.get("id"): reason for message, reason in get_message_store().insert_many(messages)}
+    for letter in letters:
+        if letter.message_id in refused:
+            letter.error = refused[letter.message_id][:2000]
+            letter.save(update_fields=["error"])
+        else:
+            letter.delete()
+    return len(letters) - len(refused), len(refused)

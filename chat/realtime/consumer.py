@@ -7,8 +7,8 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
 from chat import metrics
-from chat.events import user_group
 from chat.realtime import protocol
+from chat.realtime.hub import get_hub
 from chat.realtime.protocol import FrameError
 from chat.realtime.session import Session
 from config import drain, lifecycle
@@ -19,6 +19,9 @@ CLOSE_WAIT_SECONDS = 5.0  # a close frame stuck behind a client that does not re
 
 
 class ChatConsumer(AsyncWebsocketConsumer):
+    # User events come through the hub's per-user feeds (chat/realtime/hub.py), which a node
+    # subscribes again after any Redis fault; no channel-layer receive per connection to fail.
+    channel_layer_alias = None
     session: Session | None = None
 
     async def dispatch(self, message):
@@ -40,7 +43,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
             await self.close(code=protocol.CLOSE_UNAUTHENTICATED)
             return
         self.session = Session(user=user, send=self.base_send, close=self._close_now)
-        await self.channel_layer.group_add(user_group(user.pk), self.channel_name)
+        get_hub().attach(self.session)
         self.watchdog = asyncio.get_running_loop().create_task(self._close_when_idle())
         drain.connections.add(self.session)
         metrics.connections_open.inc()
@@ -51,8 +54,8 @@ class ChatConsumer(AsyncWebsocketConsumer):
         drain.connections.discard(self.session)
         metrics.connections_open.dec()
         self.watchdog.cancel()
+        get_hub().detach(self.session)
         await self.session.end()
-        await self.channel_layer.group_discard(user_group(self.session.user_id), self.channel_name)
 
     async def receive(self, text_data=None, bytes_data=None):
         if self.session is None:
@@ -65,14 +68,6 @@ class ChatConsumer(AsyncWebsocketConsumer):
         except Exception:
             logger.exception("a frame could not be handled")
             self.session.refuse(FrameError(protocol.INTERNAL_ERROR, "The server could not handle this frame."))
-
-    async def client_frame(self, event):
-        """User events from the channel layer (transfer_received and friends)."""
-        self.session.push(event["frame"])
-
-    async def membership_left(self, event):
-        """The user left a channel (chat.events.publish_membership_left): sends need a new check."""
-        self.session.forget_membership(event["channel"])
 
     async def _close_now(self, code: int) -> None:
         try:

@@ -1,34 +1,34 @@
-"""Rooms of this node: one subscription per channel, and every message delivered in seq order.
+"""What a node hears: its rooms (one per channel with local subscribers) and its users' feeds.
 
 A room's frames are published once (Redis PUBLISH from the send script, or an in-process
 call in the embedded mode). Each node subscribes once per room that has local subscribers and
-hands the already-encoded frame to each of them, so fan-out never hops per recipient.
+hands the already-encoded frame to each of them, so fan-out never hops per recipient. A user's
+feed carries that user's events (transfer_received, ...) to each of their local connections.
 
 Pub/sub is at most once, so live delivery is checked, not trusted (Centrifugo's offsets): a
 room knows the next seq it must deliver; a message further ahead waits while the gap is
-filled from the unpersisted tail and the store. A room is ready only once Redis confirmed its
-subscription, and every time the subscription connection comes back, every room is filled up
-to the channel's counter and its members are checked again.
+filled from the unpersisted tail and the store. This module is the whole hub of the embedded
+mode; chat/realtime/redis_hub.py feeds it from Redis in production.
 
 Payloads on a room's topic:
     "m <seq> <published_at> <frame json>"   a message of the channel's history
     "e <sender_id> <frame json>"            typing and channel events, not kept (seq 0)
     "x left <user_id>"                      that user's subscriptions end on every node
+Payloads on a user's feed:
+    "e 0 <frame json>"                      an event for every connection of the user
+    "x left <channel_id>"                   the user left that channel (their sends are checked again)
 """
 
 import asyncio
-import itertools
 import logging
-import os
-import socket
 import time
-from collections import defaultdict, deque
+from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from typing import Protocol
 
 from django.conf import settings
 
-from chat import keys, metrics
+from chat import metrics
 from chat.realtime.outbox import Outbound
 
 logger = logging.getLogger(__name__)
@@ -36,9 +36,6 @@ logger = logging.getLogger(__name__)
 FILL_PAGE = 500
 MAX_PENDING = 20_000  # frames held behind a gap; past this the room starts over (its members resync)
 JOIN_TIMEOUT_SECONDS = 10.0
-HEARTBEAT_SECONDS = 2.0
-SILENT_LIMIT_SECONDS = 10.0  # no heartbeat back for this long: the subscription connection is dead
-RECONNECT_DELAYS = (0.05, 0.2, 0.5, 1.0, 2.0)
 
 
 class Subscriber(Protocol):
@@ -51,6 +48,12 @@ class Subscriber(Protocol):
 
     def resync(self, channel_id: int) -> None:
         """The node cannot vouch for what it delivered: the client resumes with since_seq."""
+
+    def deliver_event(self, frame: Outbound) -> None:
+        """A frame of the user's feed."""
+
+    def forget_membership(self, channel_id: int) -> None:
+        """The user left the channel: the next send there checks membership again."""
 
 
 class Unavailable(Exception):
@@ -70,8 +73,9 @@ def ephemeral_payload(sender_id: int, frame_text: str) -> str:
     return f"e {sender_id} {frame_text}"
 
 
-def left_payload(user_id: int) -> str:
-    return f"x left {user_id}"
+def left_payload(user_or_channel_id: int) -> str:
+    """On a room's topic: that user left; on a user's feed: they left that channel."""
+    return f"x left {user_or_channel_id}"
 
 
 class Room:
@@ -94,6 +98,7 @@ class Hub:
     def __init__(self, *, history: History, last_seqs: LastSeqs, members: Members):
         self.history, self.last_seqs, self.members = history, last_seqs, members
         self.rooms: dict[int, Room] = {}
+        self.feeds: dict[int, set[Subscriber]] = defaultdict(set)  # user id -> their local connections
         self.loop: asyncio.AbstractEventLoop | None = None
         self.tasks: set[asyncio.Task] = set()  # the loop keeps only weak references to tasks
 
@@ -146,6 +151,41 @@ class Hub:
 
     async def _close(self, room: Room) -> None:
         pass
+
+    def attach(self, subscriber: Subscriber) -> None:
+        """The connection hears its user's feed from now on (best effort: events are not kept)."""
+        self.loop = asyncio.get_running_loop()
+        feed = self.feeds[subscriber.user_id]
+        feed.add(subscriber)
+        if len(feed) == 1:
+            self._feed_opened(subscriber.user_id)
+
+    def detach(self, subscriber: Subscriber) -> None:
+        feed = self.feeds.get(subscriber.user_id)
+        if feed is None:
+            return
+        feed.discard(subscriber)
+        if not feed:
+            del self.feeds[subscriber.user_id]
+            self._feed_closed(subscriber.user_id)
+
+    def _feed_opened(self, user_id: int) -> None:
+        pass
+
+    def _feed_closed(self, user_id: int) -> None:
+        pass
+
+    def on_user_payload(self, user_id: int, payload: str) -> None:
+        subscribers = tuple(self.feeds.get(user_id, ()))
+        if payload.startswith("e "):
+            frame = Outbound(payload.split(" ", 2)[2])
+            for subscriber in subscribers:
+                subscriber.deliver_event(frame)
+            metrics.frames_out.inc(len(subscribers))
+        elif payload.startswith("x left "):
+            channel_id = int(payload.rsplit(" ", 1)[1])
+            for subscriber in subscribers:
+                subscriber.forget_membership(channel_id)
 
     # --- what arrives on a room's topic
 
@@ -278,186 +318,15 @@ class Hub:
         if self.loop is not None and not self.loop.is_closed():
             self.loop.call_soon_threadsafe(self.on_payload, channel_id, payload)
 
+    def publish_to_user_from_thread(self, user_id: int, payload: str) -> None:
+        if self.loop is not None and not self.loop.is_closed():
+            self.loop.call_soon_threadsafe(self.on_user_payload, user_id, payload)
+
     def _spawn(self, coroutine) -> asyncio.Task:
         task = asyncio.get_running_loop().create_task(coroutine)
         self.tasks.add(task)
         task.add_done_callback(self.tasks.discard)
         return task
-
-
-class RedisHub(Hub):
-    """Rooms fed by one Redis pub/sub connection per process, which only this hub drives."""
-
-    def __init__(self, *, redis_url: str, **kwargs):
-        super().__init__(**kwargs)
-        self.redis_url = redis_url
-        self.pubsub = None
-        self.commands = asyncio.Lock()  # SUBSCRIBE and UNSUBSCRIBE go out one at a time, in order
-        self.confirmations: dict[bytes, deque[asyncio.Future]] = defaultdict(deque)
-        self.connected: asyncio.Event | None = None
-        self.runner: asyncio.Task | None = None
-        self.node_topic = keys.node_topic(f"{socket.gethostname()}:{os.getpid()}:{id(self)}")
-        self.heard_at = time.monotonic()
-        self.connections = itertools.count()
-
-    async def _open(self, room: Room) -> None:
-        self._ensure_running()
-        while True:
-            await self.connected.wait()
-            try:
-                await self._subscribe([keys.room_topic(room.channel_id)])
-                break
-            except ConnectionError:
-                continue  # the connection dropped meanwhile: try on the next one
-        if self.rooms.get(room.channel_id) is not room:  # discarded while it subscribed
-            self._spawn(self._close(room))
-            return
-        await super()._open(room)
-
-    async def _close(self, room: Room) -> None:
-        if self.pubsub is None or room.channel_id in self.rooms:
-            return
-        try:
-            async with self.commands:
-                await self.pubsub.unsubscribe(keys.room_topic(room.channel_id))
-        except Exception:  # noqa: BLE001 - a dead connection: the next one does not subscribe it
-            logger.info("could not unsubscribe channel %s", room.channel_id)
-
-    async def _subscribe(self, topics: list[str]) -> None:
-        """SUBSCRIBE, and wait until Redis confirms every topic on this connection."""
-        loop = asyncio.get_running_loop()
-        waiting = []
-        for topic in topics:
-            future = loop.create_future()
-            self.confirmations[topic.encode()].append(future)
-            waiting.append(future)
-        async with self.commands:
-            for start in range(0, len(topics), 1000):
-                await self.pubsub.subscribe(*topics[start : start + 1000])
-        await asyncio.gather(*waiting)
-
-    def _ensure_running(self) -> None:
-        if self.runner is None or self.runner.done():
-            self.connected = asyncio.Event()
-            self.runner = asyncio.get_running_loop().create_task(self._run())
-
-    async def _run(self) -> None:
-        import redis.asyncio as aioredis
-        from redis.asyncio.retry import Retry
-        from redis.backoff import NoBackoff
-
-        # No silent retries: a dropped connection must surface here, because what was published
-        # while it was down has to be filled in.
-        pool = aioredis.ConnectionPool.from_url(self.redis_url, retry=Retry(NoBackoff(), 0), socket_keepalive=True)
-        client = aioredis.Redis(connection_pool=pool)
-        failures = 0
-        while True:
-            pubsub = client.pubsub()
-            try:
-                await pubsub.connect()
-                self.pubsub = pubsub
-                reader = asyncio.get_running_loop().create_task(self._read(pubsub))
-                heartbeat = asyncio.get_running_loop().create_task(self._heartbeat(client))
-                try:
-                    await self._subscribe([self.node_topic])
-                    number = next(self.connections)
-                    if number:
-                        metrics.hub_reconnects.inc()
-                        await self._resubscribe_and_fill()
-                    self.connected.set()
-                    failures = 0
-                    await asyncio.wait([reader, heartbeat], return_when=asyncio.FIRST_COMPLETED)
-                    for task in (reader, heartbeat):
-                        if task.done() and task.exception() is not None:
-                            raise task.exception()
-                finally:
-                    reader.cancel()
-                    heartbeat.cancel()
-            except asyncio.CancelledError:
-                raise
-            except Exception as error:  # noqa: BLE001 - any failure means: start a new connection
-                logger.warning("room subscription connection lost (%s); reconnecting", error)
-            self.connected.clear()
-            self.pubsub = None
-            for waiting in self.confirmations.values():
-                for future in waiting:
-                    if not future.done():
-                        future.set_exception(ConnectionError("subscription connection lost"))
-            self.confirmations.clear()
-            try:
-                await pubsub.aclose()
-            except Exception:  # noqa: BLE001
-                pass
-            await asyncio.sleep(RECONNECT_DELAYS[min(failures, len(RECONNECT_DELAYS) - 1)])
-            failures += 1
-
-    async def _read(self, pubsub) -> None:
-        node_topic = self.node_topic.encode()
-        while True:
-            message = await pubsub.get_message(timeout=None)  # blocks: no timer per message
-            if message is None:
-                continue
-            kind, topic = message["type"], message["channel"]
-            if kind == "message":
-                if topic == node_topic:
-                    self.heard_at = time.monotonic()
-                else:
-                    self.on_payload(keys.channel_of_topic(topic), message["data"].decode())
-            elif kind == "subscribe":
-                waiting = self.confirmations.get(topic)
-                if waiting:
-                    future = waiting.popleft()
-                    if not future.done():
-                        future.set_result(None)
-                    if not waiting:
-                        del self.confirmations[topic]
-
-    async def _heartbeat(self, client) -> None:
-        """Publishes to this node's own topic: hearing nothing back means the connection is dead."""
-        self.heard_at = time.monotonic()
-        while True:
-            await client.publish(self.node_topic, "hb")
-            await asyncio.sleep(HEARTBEAT_SECONDS)
-            if time.monotonic() - self.heard_at > SILENT_LIMIT_SECONDS:
-                raise ConnectionError("the subscription connection hears nothing")
-
-    async def _resubscribe_and_fill(self) -> None:
-        """After a new connection: every room subscribed again, its members checked, its gap filled."""
-        rooms = [room for room in self.rooms.values() if room.ready.done()]
-        await self._subscribe([keys.room_topic(room.channel_id) for room in rooms])
-        gone = await self._departed_members(rooms)
-        tops = await self.last_seqs([room.channel_id for room in rooms])
-        for room in rooms:
-            if self.rooms.get(room.channel_id) is not room:
-                continue
-            if gone[room.channel_id]:
-                self._revoke(room, gone[room.channel_id])
-            room.fill_to = max(room.fill_to, tops[room.channel_id])
-            if room.filling is None and room.fill_to >= room.next_seq:
-                room.filling = self._spawn(self._fill(room))
-
-    async def _departed_members(self, rooms: list[Room]) -> dict[int, set[int]]:
-        """Subscribers who stopped being members while the connection was down (a leave it missed)."""
-        pairs = {(subscriber.user_id, room.channel_id) for room in rooms for subscriber in room.subscribers}
-        gone: dict[int, set[int]] = defaultdict(set)
-        try:
-            members = await self.members(list(pairs))
-        except Exception:
-            logger.exception("could not check the members of this node's rooms after a reconnect")
-            return gone
-        for user_id, channel_id in pairs - members:
-            gone[channel_id].add(user_id)
-        return gone
-
-    async def publish_ephemeral(self, channel_id: int, sender_id: int, frame_text: str) -> None:
-        from chat.redis_client import async_redis
-
-        await async_redis().publish(keys.room_topic(channel_id), ephemeral_payload(sender_id, frame_text))
-
-    def publish_from_thread(self, channel_id: int, payload: str) -> None:
-        from chat.redis_client import sync_redis
-
-        sync_redis().publish(keys.room_topic(channel_id), payload)
 
 
 _hub: Hub | None = None
@@ -473,5 +342,10 @@ def get_hub() -> Hub:
             "last_seqs": selectors.channels_last_seq_async,
             "members": selectors.memberships_among_async,
         }
-        _hub = RedisHub(redis_url=settings.REDIS_URL, **dependencies) if settings.REDIS_URL else Hub(**dependencies)
+        if settings.REDIS_URL:
+            from chat.realtime.redis_hub import RedisHub
+
+            _hub = RedisHub(redis_url=settings.REDIS_URL, **dependencies)
+        else:
+            _hub = Hub(**dependencies)
     return _hub

@@ -245,6 +245,9 @@ class Session:
             state.last_seq = seq
         self.outbox.put(frame)
 
+    def deliver_event(self, frame: Outbound) -> None:
+        self.outbox.put(frame)
+
     def revoke(self, channel_id: int) -> None:
         self.rooms.pop(channel_id, None)
         self.memberships.pop(channel_id, None)

@@ -203,3 +203,45 @@ class Client:
 
     async def close(self) -> None:
         await self.connection.close()
+
+
+class RedisServer(Process):
+    """A private Redis with production persistence (append-only file, fsync on every write),
+    for tests that kill it: the shared test Redis keeps nothing on disk."""
+
+    def __init__(self, name: str, data_dir: Path, port: int | None = None, appendfsync: str = "always"):
+        self.port = port or free_port()
+        self.name, self.data_dir, self.appendfsync = name, data_dir, appendfsync
+        data_dir.mkdir(parents=True, exist_ok=True)
+        args = [
+            "redis-server",
+            "--port", str(self.port),
+            "--bind", "127.0.0.1",
+            "--dir", str(data_dir),
+            "--appendonly", "yes",
+            "--appendfsync", appendfsync,
+            "--save", "",
+            "--maxmemory-policy", "noeviction",
+        ]  # fmt: skip
+        super().__init__(args, {**os.environ}, name)
+        self._wait_answering()
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def _wait_answering(self, timeout: float = 15) -> None:
+        import redis
+
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                if redis.Redis.from_url(self.url, socket_timeout=1).ping():
+                    return
+            except redis.RedisError:
+                time.sleep(0.1)
+        raise RuntimeError(f"Redis on {self.port} did not answer; see {self.log_path}")
+
+    def restarted(self) -> "RedisServer":
+        """A new process on the same port and data: what it acknowledged before must be there."""
+        return RedisServer(self.name, self.data_dir, port=self.port, appendfsync=self.appendfsync)

@@ -11,7 +11,7 @@ from asgiref.sync import sync_to_async
 from accounts.tests.factories import UserFactory
 from channels_app.services import channel_create
 from chat.tests.live import ROOT, free_port
-from ops.tests.resuming import ResumingClient
+from chat.tests.resuming import ResumingClient
 from ops.tests.scrape import readyz, wait_until
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio, pytest.mark.slow]
