@@ -3,7 +3,9 @@ from django.urls import include, path
 from django_prometheus.exports import ExportToDjangoView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from config import health, ops_api
+from config import converters, health, ops_api
+
+converters.register()  # <id:...> in the apps' URLs: ids the database can hold
 
 handler404 = "config.errors.json_not_found"
 handler500 = "config.errors.json_server_error"

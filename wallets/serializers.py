@@ -36,8 +36,9 @@ class WalletOutputSerializer(serializers.Serializer):
     balance = serializers.IntegerField()
     currency = serializers.CharField()
     owner = UserRefSerializer()
-    channel = serializers.IntegerField(source="channel_id", allow_null=True)
-    member_count = serializers.IntegerField(allow_null=True, required=False)
+    # Group wallets only: a personal wallet's body has neither.
+    channel = serializers.IntegerField(source="channel_id", required=False)
+    member_count = serializers.IntegerField(required=False)
     created_at = serializers.DateTimeField()
 
     def to_representation(self, instance):
