@@ -85,6 +85,9 @@ class EntryOutputSerializer(serializers.Serializer):
 
 class ScheduledTransferOutputSerializer(serializers.Serializer):
     id = serializers.IntegerField()
+    # Seen from the wallet whose list it is in; a schedule just created is seen from its source.
+    direction = serializers.ChoiceField(choices=["outgoing", "incoming"], default="outgoing")
+    sender = UserRefSerializer(source="created_by")
     from_wallet = serializers.IntegerField(source="from_wallet_id")
     to_wallet = serializers.IntegerField(source="to_wallet_id")
     amount = serializers.IntegerField()
