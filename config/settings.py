@@ -5,6 +5,7 @@ the SQL message store and a Celery broker on the local filesystem. Production se
 DATABASE_URL, REDIS_URL, MONGO_URL and CELERY_BROKER_URL.
 """
 
+import ipaddress
 from datetime import timedelta
 from pathlib import Path
 
@@ -32,6 +33,22 @@ if not DEBUG and SECRET_KEY == INSECURE_DEFAULT_SECRET_KEY and not env.bool("DJA
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
+
+# The reverse proxies in front of the web nodes (networks, e.g. "127.0.0.1/32"): only their
+# X-Forwarded-For / X-Forwarded-Proto are believed (config/proxies.py). Empty: nobody's.
+def _networks(variable: str, default: list[str]) -> list[str]:
+    """A list of networks from the environment, refused at start-up when one is not a network."""
+    networks = env.list(variable, default=default)
+    for network in networks:
+        try:
+            ipaddress.ip_network(network, strict=False)
+        except ValueError as error:
+            raise ImproperlyConfigured(f"{variable}: {error}") from None
+    return networks
+
+
+TRUSTED_PROXIES = _networks("TRUSTED_PROXIES", [])
+
 INSTALLED_APPS = [
     "daphne",
     "django_prometheus",
@@ -43,6 +60,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "rest_framework_simplejwt",
+    "rest_framework_simplejwt.token_blacklist",
+    "axes",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "channels",
@@ -53,6 +72,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "config.proxies.TrustedProxyMiddleware",  # first: everything after sees the client's address
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -63,6 +83,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as django-axes asks: turns a locked-out sign-in into its page
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -111,6 +132,18 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
+# django-axes first: a locked-out sign-in stops before any password is checked.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+# Password guessing (REST /api/auth/token, the sign-in page, the admin): SIGNIN_LOCKOUT_FAILURES wrong
+# passwords for one email from one address lock that pair out for SIGNIN_LOCKOUT_MINUTES (429);
+# the same limits as channel passwords and wallet PINs. THROTTLE_SIGNIN caps attempts per address.
+AXES_FAILURE_LIMIT = env.int("SIGNIN_LOCKOUT_FAILURES", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("SIGNIN_LOCKOUT_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "config.proxies.request_client_address"
+AXES_USERNAME_CALLABLE = "accounts.lockout.signin_email"
+AXES_LOCKOUT_CALLABLE = "accounts.lockout.locked_out_response"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -201,6 +234,7 @@ CELERY_BEAT_SCHEDULE = {
         "task": "wallets.check_ledger",
         "schedule": env.float("WALLET_LEDGER_CHECK_SECONDS", default=300.0),
     },
+    "accounts-flush-expired-tokens": {"task": "accounts.flush_expired_tokens", "schedule": 3600.0},
 }
 
 # --- REST framework.
@@ -223,12 +257,19 @@ REST_FRAMEWORK = {
         "signup": env.str("THROTTLE_SIGNUP", default="10/min"),
     },
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    # Throttles key on REMOTE_ADDR, which TrustedProxyMiddleware has made the client's address
+    # (DRF's default would read X-Forwarded-For from anyone: a client varying it was never throttled).
+    "NUM_PROXIES": 0,
 }
 SIMPLE_JWT = {
     "ACCESS_TOKEN_LIFETIME": timedelta(minutes=env.int("JWT_ACCESS_MINUTES", default=15)),
     "REFRESH_TOKEN_LIFETIME": timedelta(days=env.int("JWT_REFRESH_DAYS", default=7)),
     "AUTH_HEADER_TYPES": ("Bearer",),
     "SIGNING_KEY": SECRET_KEY,
+    # A refresh answers a new refresh token and the old one is blacklisted: a stolen refresh
+    # token stops working at its owner's next refresh, and a reused one is refused.
+    "ROTATE_REFRESH_TOKENS": True,
+    "BLACKLIST_AFTER_ROTATION": True,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Group wallet messenger API",
@@ -250,6 +291,9 @@ SPECTACULAR_SETTINGS = {
 # --- Prometheus: several daphne processes each export their own port range, or the
 # multiprocess directory when PROMETHEUS_MULTIPROC_DIR is set (see config/metrics.py).
 PROMETHEUS_EXPORT_MIGRATIONS = False
+# Who may read /metrics (config/metrics_view.py): these networks, or anyone with the token.
+METRICS_ALLOWED_NETWORKS = _networks("METRICS_ALLOWED_NETWORKS", ["127.0.0.1/32", "::1/128"])
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
 
 # LOG_FORMAT=json: one JSON object per line with the request id; secrets are scrubbed either way.
 LOG_FORMAT = env.str("LOG_FORMAT", default="plain")

@@ -1,9 +1,8 @@
 from django.contrib import admin
 from django.urls import include, path
-from django_prometheus.exports import ExportToDjangoView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from config import converters, health, ops_api
+from config import converters, health, metrics_view, ops_api
 
 converters.register()  # <id:...> in the apps' URLs: ids the database can hold
 
@@ -13,7 +12,7 @@ handler500 = "config.errors.json_server_error"
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
-    path("metrics", ExportToDjangoView, name="metrics"),
+    path("metrics", metrics_view.metrics, name="metrics"),
     path("ops/drain", ops_api.DrainView.as_view(), name="ops-drain"),
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
