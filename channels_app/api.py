@@ -10,6 +10,7 @@ from rest_framework.views import APIView
 
 from accounts.serializers import UserRefSerializer
 from channels_app import selectors, services
+from channels_app.throttles import ChannelPasswordThrottle
 from chat import messaging
 from config.fields import SeqField, StrictCharField
 from config.limits import DB_INTEGER_MAX
@@ -98,6 +99,8 @@ class ChannelDetailApi(APIView):
 
 
 class ChannelJoinApi(APIView):
+    throttle_classes = [ChannelPasswordThrottle]
+
     class InputSerializer(serializers.Serializer):
         password = StrictCharField(max_length=128, required=False, allow_blank=True, trim_whitespace=False)
 
