@@ -13,8 +13,9 @@ sign-in lockout (django-axes), /metrics' network check and the logs.
 import ipaddress
 from functools import lru_cache
 
-from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.conf import settings
+
+from config.middleware import RequestResponseMiddleware
 
 FORWARDED_FOR = "HTTP_X_FORWARDED_FOR"
 FORWARDED_PROTO = "HTTP_X_FORWARDED_PROTO"
@@ -58,32 +59,14 @@ def request_client_address(request) -> str:
     return request.META.get("REMOTE_ADDR", "")
 
 
-class TrustedProxyMiddleware:
+class TrustedProxyMiddleware(RequestResponseMiddleware):
     """REMOTE_ADDR becomes the client's address; proxy headers from anyone else are dropped."""
 
-    sync_capable = True
-    async_capable = True
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-        if iscoroutinefunction(get_response):
-            markcoroutinefunction(self)
-
-    def __call__(self, request):
-        if iscoroutinefunction(self):
-            return self._acall(request)
-        _settle(request.META)
-        return self.get_response(request)
-
-    async def _acall(self, request):
-        _settle(request.META)
-        return await self.get_response(request)
-
-
-def _settle(meta: dict) -> None:
-    if settings.TRUSTED_PROXIES and address_in(meta.get("REMOTE_ADDR", ""), settings.TRUSTED_PROXIES):
-        meta["REMOTE_ADDR"] = client_address(meta)
-    else:
-        # Not from our proxy: a forged X-Forwarded-Proto must not make a request look like HTTPS.
-        meta.pop(FORWARDED_FOR, None)
-        meta.pop(FORWARDED_PROTO, None)
+    def on_request(self, request) -> None:
+        meta = request.META
+        if settings.TRUSTED_PROXIES and address_in(meta.get("REMOTE_ADDR", ""), settings.TRUSTED_PROXIES):
+            meta["REMOTE_ADDR"] = client_address(meta)
+        else:
+            # Not from our proxy: a forged X-Forwarded-Proto must not make a request look like HTTPS.
+            meta.pop(FORWARDED_FOR, None)
+            meta.pop(FORWARDED_PROTO, None)
