@@ -7,6 +7,7 @@ from rest_framework.exceptions import AuthenticationFailed, Throttled
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
+from rest_framework_simplejwt.serializers import TokenRefreshSerializer
 from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
 from accounts.lockout import API_LOCKOUT_DETAIL, signin_succeeded
@@ -59,7 +60,14 @@ class TokenApi(TokenObtainPairView):
 
 
 class TokenRefreshApi(TokenRefreshView):
+    """Exchange a refresh JWT for a new access JWT and a new refresh JWT (the old one stops working)."""
+
     authentication_classes = []
+
+    class InputSerializer(TokenRefreshSerializer):
+        refresh = StrictCharField()  # the OpenAPI document then says a blank token is no token
+
+    serializer_class = InputSerializer
 
 
 class MeApi(APIView):

@@ -1,5 +1,6 @@
 """Serializer fields shared by the apps' input serializers."""
 
+from django.core.validators import RegexValidator
 from rest_framework import serializers
 
 from config.limits import DB_INTEGER_MAX
@@ -7,6 +8,13 @@ from config.limits import DB_INTEGER_MAX
 
 class StrictCharField(serializers.CharField):
     """Text that must arrive as a JSON string: DRF's CharField turns numbers and booleans into text."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        if self.trim_whitespace and not self.allow_blank:
+            # Only spaces are blank once trimmed; the pattern says so in the OpenAPI document (it
+            # never refuses anything here itself: blank text is refused before validators run).
+            self.validators.append(RegexValidator(r"\S"))
 
     def to_internal_value(self, data):
         if not isinstance(data, str):

@@ -247,10 +247,9 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PARSER_CLASSES": [
-        "config.parsers.LimitedJSONParser",
-        "rest_framework.parsers.FormParser",
-    ],
+    # JSON only (API.md): a form body cannot carry the numbers money fields need, so the schema
+    # advertised form bodies the API then refused.
+    "DEFAULT_PARSER_CLASSES": ["config.parsers.LimitedJSONParser"],
     "DEFAULT_PAGINATION_CLASS": "config.pagination.ResultsPagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "config.errors.api_exception_handler",

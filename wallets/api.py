@@ -14,7 +14,7 @@ from config.errors import NotFound
 from config.fields import IdField, StrictCharField
 from config.pagination import NewestFirstCursorPagination, page_schema
 from wallets import selectors, services
-from wallets.idempotency import idempotent
+from wallets.idempotency import MAX_KEY_LENGTH, idempotent
 from wallets.serializers import (
     DuesOutputSerializer,
     EntryOutputSerializer,
@@ -27,7 +27,7 @@ from wallets.serializers import (
 
 IDEMPOTENCY_PARAMETER = OpenApiParameter(
     "Idempotency-Key",
-    str,
+    {"type": "string", "minLength": 1, "maxLength": MAX_KEY_LENGTH},
     OpenApiParameter.HEADER,
     required=False,
     description="Replays the first response for the same key and body; 409 idempotency_conflict for another body.",
