@@ -35,8 +35,6 @@ ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhos
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
 
-# The reverse proxies in front of the web nodes (networks, e.g. "127.0.0.1/32"): only their
-# X-Forwarded-For / X-Forwarded-Proto are believed (config/proxies.py). Empty: nobody's.
 def _networks(variable: str, default: list[str]) -> list[str]:
     """A list of networks from the environment, refused at start-up when one is not a network."""
     networks = env.list(variable, default=default)
@@ -48,6 +46,8 @@ def _networks(variable: str, default: list[str]) -> list[str]:
     return networks
 
 
+# The reverse proxies in front of the web nodes (networks, e.g. "127.0.0.1/32"): only their
+# X-Forwarded-For / X-Forwarded-Proto are believed (config/proxies.py). Empty: nobody's.
 TRUSTED_PROXIES = _networks("TRUSTED_PROXIES", [])
 
 INSTALLED_APPS = [
