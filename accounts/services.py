@@ -5,7 +5,11 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 
 from accounts.models import User
+from accounts.selectors import user_display_name_taken
 from config.errors import DomainError
+
+EMAIL_TAKEN = "An account with this email already exists."
+NAME_TAKEN = "This display name is taken."
 
 
 def _normalized_email(email: str) -> str:
@@ -19,9 +23,11 @@ def user_signup(*, email: str, username: str, password: str) -> User:
     username = username.strip()
     fields: dict[str, list[str]] = {}
     if User.objects.filter(email__iexact=email).exists():
-        fields["email"] = ["An account with this email already exists."]
+        fields["email"] = [EMAIL_TAKEN]
     if not username:
         fields["username"] = ["Choose a name other people will see."]
+    elif user_display_name_taken(username=username):
+        fields["username"] = [NAME_TAKEN]
     try:
         password_validation.validate_password(password, User(email=email, username=username))
     except DjangoValidationError as error:
@@ -32,8 +38,7 @@ def user_signup(*, email: str, username: str, password: str) -> User:
         with transaction.atomic():
             return User.objects.create_user(email=email, username=username, password=password)
     except IntegrityError:
-        # Two sign-ups with one email raced past the check above.
-        raise DomainError(
-            "An account with this email already exists.",
-            fields={"email": ["An account with this email already exists."]},
-        ) from None
+        # Two sign-ups with one email or one display name raced past the checks above.
+        if user_display_name_taken(username=username):
+            raise DomainError(NAME_TAKEN, fields={"username": [NAME_TAKEN]}) from None
+        raise DomainError(EMAIL_TAKEN, fields={"email": [EMAIL_TAKEN]}) from None

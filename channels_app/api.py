@@ -8,9 +8,11 @@ from rest_framework.views import APIView
 
 from accounts.serializers import UserRefSerializer
 from channels_app import selectors, services
+from channels_app.throttles import ChannelPasswordThrottle
 from chat import selectors as chat_selectors
 from chat import services as chat_services
-from config.fields import StrictCharField
+from config.fields import SeqField, StrictCharField
+from config.limits import DB_INTEGER_MAX
 from config.pagination import ResultsPagination, page_schema
 
 
@@ -52,6 +54,9 @@ class ChannelListCreateApi(APIView):
     class SearchSerializer(serializers.Serializer):
         # A CharField also refuses NUL characters, which PostgreSQL cannot compare.
         search = StrictCharField(max_length=200, required=False, allow_blank=True, default="")
+        # Read by ResultsPagination; declared here so they are bounded and documented.
+        page = serializers.IntegerField(required=False, min_value=1, max_value=DB_INTEGER_MAX)
+        limit = serializers.IntegerField(required=False, min_value=1, max_value=ResultsPagination.max_page_size)
 
     @extend_schema(
         parameters=[SearchSerializer],
@@ -93,6 +98,8 @@ class ChannelDetailApi(APIView):
 
 
 class ChannelJoinApi(APIView):
+    throttle_classes = [ChannelPasswordThrottle]
+
     class InputSerializer(serializers.Serializer):
         password = StrictCharField(max_length=128, required=False, allow_blank=True, trim_whitespace=False)
 
@@ -122,8 +129,8 @@ class ChannelMembersApi(APIView):
 
 class ChannelMessagesApi(APIView):
     class PageSerializer(serializers.Serializer):
-        before_seq = serializers.IntegerField(required=False, min_value=1)
-        after_seq = serializers.IntegerField(required=False, min_value=0)
+        before_seq = SeqField(required=False, min_value=1)
+        after_seq = SeqField(required=False)
         limit = serializers.IntegerField(required=False, min_value=1, max_value=100, default=50)
 
     class InputSerializer(serializers.Serializer):
@@ -173,7 +180,7 @@ class ChannelMessagesApi(APIView):
 
 class ChannelReadApi(APIView):
     class InputSerializer(serializers.Serializer):
-        seq = serializers.IntegerField(min_value=0)
+        seq = SeqField()
 
     @extend_schema(request=InputSerializer, responses={204: None})
     def post(self, request, channel_id: int):

@@ -1,11 +1,11 @@
 """Channel writes. Events go out on commit, so nobody hears of a write that rolled back."""
 
-from django.contrib.auth.hashers import check_password, make_password
 from django.db import IntegrityError, transaction
 
 from channels_app.models import Channel, Membership
+from channels_app.passwords import channel_password_check, password_hash
 from chat.events import publish_channel_event, publish_membership_ended
-from config.errors import DomainError, Forbidden
+from config.errors import DomainError
 
 
 def _member_event(*, channel_id: int, user, event: str) -> None:
@@ -22,25 +22,27 @@ def channel_create(*, owner, name: str, description: str = "", password: str | N
         owner=owner,
         name=name,
         description=description.strip(),
-        password_hash=make_password(password) if password else "",
+        password_hash=password_hash(password) if password else "",
     )
     Membership.objects.create(channel=channel, user=owner)
     return channel
 
 
-@transaction.atomic
 def channel_join(*, user, channel: Channel, password: str | None = None) -> Channel:
-    """Joins the channel; joining twice is fine. Private channels need their password."""
+    """Joins the channel; joining twice is fine. Private channels need their password.
+
+    Not one transaction: a wrong password's count is committed before its refusal is raised."""
     if Membership.objects.filter(channel=channel, user=user).exists():
         return channel
-    if channel.is_private and not check_password(password or "", channel.password_hash):
-        raise Forbidden("The channel password is not right.", code="wrong_password")
-    try:
-        with transaction.atomic():
-            Membership.objects.create(channel=channel, user=user)
-    except IntegrityError:
-        return channel  # a parallel join of the same user won the race
-    _member_event(channel_id=channel.pk, user=user, event="member_joined")
+    if channel.is_private:
+        channel_password_check(user=user, channel=channel, password=password or "")
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                Membership.objects.create(channel=channel, user=user)
+        except IntegrityError:
+            return channel  # a parallel join of the same user won the race
+        _member_event(channel_id=channel.pk, user=user, event="member_joined")
     return channel
 
 

@@ -1,6 +1,6 @@
 """The web node: granian serving config.asgi:application, with a graceful drain on SIGTERM.
 
-    python -m config.server -b 0.0.0.0 -p 8000 [--proxy-headers]
+    python -m config.server -b 0.0.0.0 -p 8000
 
 Granian runs embedded in this process's event loop (its documented embedding API), so the
 signals are ours: SIGTERM or SIGINT starts the drain (config/drain.py), and once every socket
@@ -32,11 +32,6 @@ def _arguments(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m config.server", description=__doc__.splitlines()[0])
     parser.add_argument("-b", "--bind", default="127.0.0.1", help="address to listen on")
     parser.add_argument("-p", "--port", type=int, default=8000)
-    parser.add_argument(
-        "--proxy-headers",
-        action="store_true",
-        help="take the client address and scheme from X-Forwarded-For/-Proto (behind the documented nginx only)",
-    )
     return parser.parse_args(argv)
 
 
@@ -49,10 +44,7 @@ async def serve(arguments: argparse.Namespace) -> None:
     from config.asgi import application
 
     check_redis_durability()
-    if arguments.proxy_headers:
-        from granian.utils.proxies import wrap_asgi_with_proxy_headers
-
-        application = wrap_asgi_with_proxy_headers(application, trusted_hosts="*")
+    # Client addresses behind a proxy come from TRUSTED_PROXIES (config/proxies.py), not from here.
     server = Server(
         application, address=arguments.bind, port=arguments.port, interface=Interfaces.ASGINL, log_enabled=False
     )

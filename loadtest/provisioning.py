@@ -117,7 +117,7 @@ async def _plan_with_rest(base_url: str, users: int, channels: int, per_channel:
         async def sign_up(index: int) -> dict:
             email = f"load-{run}-{index}@loadtest.invalid"
             account = await call(
-                "POST", "/api/auth/signup", {"email": email, "username": f"load{index}", "password": password}
+                "POST", "/api/auth/signup", {"email": email, "username": f"load-{run}-{index}", "password": password}
             )
             tokens = await call("POST", "/api/auth/token", {"email": email, "password": password})
             return {"id": account["id"], "access": tokens["access"]}

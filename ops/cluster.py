@@ -89,7 +89,8 @@ def wait_ready(child: Child, port: int) -> None:
 class WebNode(Child):
     def __init__(self, name: str, port: int, env: dict):
         self.port = port
-        args = [PYTHON, "-m", "config.server", "-b", "127.0.0.1", "-p", str(port), "--proxy-headers"]
+        # Client addresses: the app believes nginx only (TRUSTED_PROXIES, config/proxies.py).
+        args = [PYTHON, "-m", "config.server", "-b", "127.0.0.1", "-p", str(port)]
         super().__init__(name, args, {**env, "NODE_NAME": name})
 
     def wait_ready(self) -> None:
@@ -108,6 +109,7 @@ def cluster_env(var: Path) -> dict:
     env.setdefault("DJANGO_SECRET_KEY", key_file.read_text())
     env.setdefault("APP_VAR_DIR", str(var / "app"))
     env.setdefault("LOG_FORMAT", "json")
+    env.setdefault("TRUSTED_PROXIES", "127.0.0.1/32")  # nginx, on this machine
     env.update(PYTHONUNBUFFERED="1")
     return env
 

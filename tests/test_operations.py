@@ -45,3 +45,24 @@ def test_swagger_ui_loads_its_assets_locally(client):
     assert "cdn" not in page.lower()
     assert "/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js" in page
     assert client.get("/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js").status_code == 200
+
+
+def test_metrics_refuse_a_client_outside_the_allowed_networks(client):
+    response = client.get("/metrics", REMOTE_ADDR="203.0.113.9")
+    assert response.status_code == 403
+    assert response.json()["code"] == "forbidden"
+    assert "django_http" not in response.content.decode()
+
+
+def test_metrics_answer_the_scraper_with_the_token_from_anywhere(client, settings):
+    settings.METRICS_TOKEN = "scrape-me-0123456789"
+    assert client.get("/metrics", REMOTE_ADDR="203.0.113.9", HTTP_AUTHORIZATION="Bearer wrong").status_code == 403
+    response = client.get("/metrics", REMOTE_ADDR="203.0.113.9", HTTP_AUTHORIZATION="Bearer scrape-me-0123456789")
+    assert response.status_code == 200
+    assert "django_http_requests_total_by_view_transport_method_total" in response.content.decode()
+
+
+def test_metrics_answer_an_allowed_network(client, settings):
+    settings.METRICS_ALLOWED_NETWORKS = ["203.0.113.0/24"]
+    assert client.get("/metrics", REMOTE_ADDR="203.0.113.9").status_code == 200
+    assert client.get("/metrics", REMOTE_ADDR="127.0.0.1").status_code == 403

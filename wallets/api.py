@@ -11,10 +11,10 @@ from rest_framework.views import APIView
 from accounts.serializers import UserRefSerializer
 from channels_app.selectors import channel_for_member
 from config.errors import NotFound
-from config.fields import StrictCharField
+from config.fields import IdField, StrictCharField
 from config.pagination import NewestFirstCursorPagination, page_schema
 from wallets import selectors, services
-from wallets.idempotency import idempotent
+from wallets.idempotency import MAX_KEY_LENGTH, idempotent
 from wallets.serializers import (
     DuesOutputSerializer,
     EntryOutputSerializer,
@@ -27,7 +27,7 @@ from wallets.serializers import (
 
 IDEMPOTENCY_PARAMETER = OpenApiParameter(
     "Idempotency-Key",
-    str,
+    {"type": "string", "minLength": 1, "maxLength": MAX_KEY_LENGTH},
     OpenApiParameter.HEADER,
     required=False,
     description="Replays the first response for the same key and body; 409 idempotency_conflict for another body.",
@@ -198,8 +198,8 @@ class ChannelGroupWalletsApi(APIView):
 
 class TransferCreateApi(APIView):
     class InputSerializer(serializers.Serializer):
-        from_wallet = serializers.IntegerField(min_value=1)
-        to_wallet = serializers.IntegerField(min_value=1)
+        from_wallet = IdField()
+        to_wallet = IdField()
         amount = MoneyField()
         pin = PinField()
         memo = StrictCharField(max_length=200, required=False, allow_blank=True, default="")
@@ -226,8 +226,8 @@ class TransferCreateApi(APIView):
 
 class ScheduledTransferCreateApi(APIView):
     class InputSerializer(serializers.Serializer):
-        from_wallet = serializers.IntegerField(min_value=1)
-        to_wallet = serializers.IntegerField(min_value=1)
+        from_wallet = IdField()
+        to_wallet = IdField()
         amount = MoneyField()
         pin = PinField()
         execute_at = serializers.DateTimeField()

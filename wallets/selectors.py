@@ -4,7 +4,7 @@ A personal wallet is seen only by its owner. A group wallet is seen by the membe
 channel (they may join it); people who left the channel no longer see it.
 """
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Case, Count, Prefetch, Q, QuerySet, Value, When
 
 from channels_app.selectors import channel_is_member
 from config.errors import Forbidden, NotFound
@@ -79,9 +79,11 @@ def wallet_entries(*, wallet: Wallet) -> QuerySet:
 
 
 def scheduled_transfer_list(*, wallet: Wallet) -> QuerySet:
+    """Schedules out of and into the wallet; `direction` says which, seen from this wallet."""
     return (
         ScheduledTransfer.objects.filter(Q(from_wallet=wallet) | Q(to_wallet=wallet))
-        .select_related("from_wallet", "to_wallet")
+        .annotate(direction=Case(When(from_wallet=wallet, then=Value("outgoing")), default=Value("incoming")))
+        .select_related("from_wallet", "to_wallet", "created_by")
         .order_by("-pk")
     )
 

@@ -37,3 +37,10 @@ def test_provisions_the_shape_and_writes_tokens_that_sign_in(tmp_path, api_clien
 def test_refuses_a_channel_larger_than_the_users(tmp_path):
     with pytest.raises(Exception, match="per_channel"):
         call_command("loadtest_provision", users=2, channels=1, per_channel=3, output=str(tmp_path / "plan.json"))
+
+
+def test_a_second_run_on_the_same_database_gets_names_of_its_own(tmp_path):
+    # Display names are unique whatever their case: each run names its users after the run.
+    for run in ("first", "second"):
+        call_command("loadtest_provision", users=3, channels=1, per_channel=2, output=str(tmp_path / f"{run}.json"))
+    assert User.objects.count() == 6

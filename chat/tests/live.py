@@ -17,7 +17,7 @@ from contextlib import closing
 from pathlib import Path
 
 import websockets
-from rest_framework_simplejwt.tokens import RefreshToken
+from rest_framework_simplejwt.tokens import AccessToken
 
 from config.celery import WORKER_OPTIONS
 
@@ -157,7 +157,7 @@ def post_json(node: "WebNode", path: str, user, body: dict) -> dict:
 
 
 def access_token(user) -> str:
-    return str(RefreshToken.for_user(user).access_token)
+    return str(AccessToken.for_user(user))  # no refresh token: that would be a database row (the blacklist)
 
 
 class Client:

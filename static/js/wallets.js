@@ -60,11 +60,14 @@ function scheduledList(app, walletId) {
   const list = h("ul", { class: "scheduled", "data-testid": "scheduled" });
   async function load() {
     const schedules = await get(`/api/wallets/${walletId}/scheduled-transfers`);
-    list.replaceChildren(...schedules.map((s) => h("li", {},
-      h("span", {}, `${money(s.amount)} to wallet #${s.to_wallet} · ${s.repeat === "none" ? "once" : s.repeat} · ${s.status}`),
+    // A schedule into this wallet is someone else's: it names them and only they can cancel it.
+    list.replaceChildren(...schedules.map((s) => h("li", { class: s.direction, "data-testid": `scheduled-${s.direction}` },
+      h("span", {}, s.direction === "incoming"
+        ? `${money(s.amount)} from ${s.sender.username} (wallet #${s.from_wallet})`
+        : `${money(s.amount)} to wallet #${s.to_wallet}`, ` · ${s.repeat === "none" ? "once" : s.repeat} · ${s.status}`),
       s.next_run_at ? h("small", { class: "muted" }, ` next ${dateTime(s.next_run_at)}`) : null,
       s.last_error ? h("small", { class: "field-error" }, ` last run failed: ${s.last_error}`) : null,
-      s.status === "active" ? h("button", { type: "button", onclick: guarded(async () => { await del(`/api/scheduled-transfers/${s.id}`); load(); }) }, "Cancel") : null)));
+      s.status === "active" && s.direction === "outgoing" ? h("button", { type: "button", onclick: guarded(async () => { await del(`/api/scheduled-transfers/${s.id}`); load(); }) }, "Cancel") : null)));
     if (!schedules.length) list.append(h("li", { class: "muted" }, "Nothing scheduled."));
   }
   guarded(load)();

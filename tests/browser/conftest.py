@@ -76,10 +76,17 @@ def pytest_runtest_makereport(item, call):
     return report
 
 
+# Every Content-Security-Policy violation of a page, told to the test through the console.
+CSP_LISTENER = """document.addEventListener("securitypolicyviolation", (event) => console.error(
+  `CSP violation: ${event.effectiveDirective} blocked ${event.blockedURI || "inline code"} in ${event.sourceFile || event.documentURI}:${event.lineNumber}`
+));"""
+
+
 @pytest.fixture
 def new_page(chromium, request):
     """new_page(size=...) -> a page in a fresh browser context (its own cookies). A script error
-    on any page (an uncaught exception or rejected promise) fails the test."""
+    on any page (an uncaught exception or rejected promise) fails the test, and so does any
+    Content-Security-Policy violation (page.csp_violations lists them)."""
     pages, script_errors = [], []
     test_name = re.sub(r"[^A-Za-z0-9_.-]", "_", request.node.name)
     for stale in ARTIFACTS.glob(f"{test_name}-page*"):
@@ -87,8 +94,14 @@ def new_page(chromium, request):
 
     def open_page(size=(1280, 800)):
         context = chromium.new_context(viewport={"width": size[0], "height": size[1]})
+        context.add_init_script(CSP_LISTENER)
         page = context.new_page()
         page.on("pageerror", lambda error: script_errors.append(f"{page.url}: {error}"))
+        page.csp_violations = []
+        page.on(
+            "console",
+            lambda message: message.text.startswith("CSP violation") and page.csp_violations.append(message.text),
+        )
         pages.append(page)
         return page
 
@@ -101,9 +114,11 @@ def new_page(chromium, request):
             page.screenshot(path=f"{stem}.png", full_page=True)
             Path(f"{stem}.html").write_text(page.content())
             print(f"kept {stem}.png and {stem}.html")
+    violations = [violation for page in pages for violation in page.csp_violations]
     for page in pages:
         page.context.close()
     assert not script_errors, f"script errors in the page: {script_errors}"
+    assert not violations, f"Content-Security-Policy violations: {violations}"
 
 
 def sign_up(page, node, name: str) -> None:

@@ -60,7 +60,7 @@ def _create(*, members: list[list[int]], user_count: int, password: str) -> tupl
     password_hash = make_password(password)  # once: hashing per user is what makes sign-ups slow
     people = User.objects.bulk_create(
         [
-            User(email=f"load-{run}-{index}@loadtest.invalid", username=f"load{index}", password=password_hash)
+            User(email=f"load-{run}-{index}@loadtest.invalid", username=f"load-{run}-{index}", password=password_hash)
             for index in range(user_count)
         ],
         batch_size=BATCH,
