@@ -14,8 +14,8 @@ from accounts.tests.factories import UserFactory
 from channels_app.services import channel_join
 from channels_app.tests.factories import channel_with_members
 from chat.tests.live import CeleryWorker, Client, WebNode
-from ops.tests.balancer import Balancer
 from chat.tests.resuming import ResumingClient
+from ops.tests.balancer import Balancer
 from ops.tests.scrape import readyz, value, wait_until
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio, pytest.mark.slow]
