@@ -50,6 +50,7 @@ def start_in_process_beat() -> None:
     """Beat's schedule in a daemon thread of this process (the embedded mode); started once."""
     global _beat_thread
     if _beat_thread is None:
+        app.autodiscover_tasks(force=True)  # a worker imports the tasks at start; this process must too
         _beat_thread = threading.Thread(target=_run_beat_forever, name="in-process-beat", daemon=True)
         _beat_thread.start()
 

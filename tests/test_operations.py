@@ -3,6 +3,7 @@
 import pytest
 
 from config import lifecycle
+from config.celery import background_heartbeat
 
 pytestmark = pytest.mark.django_db
 
@@ -14,7 +15,18 @@ def test_healthz_answers_200(client):
 def test_readyz_is_200_while_database_and_layer_answer(client):
     response = client.get("/readyz")
     assert response.status_code == 200
-    assert response.json()["checks"] == {"database": True, "channel_layer": True, "draining": False}
+    # No beat or worker runs here: that is reported, and not a reason to take the node out.
+    assert response.json()["checks"] == {
+        "database": True,
+        "channel_layer": True,
+        "background": False,
+        "draining": False,
+    }
+
+
+def test_readyz_reports_background_work_that_ran_lately(client):
+    background_heartbeat()  # what beat and a worker do every BACKGROUND_HEARTBEAT_SECONDS
+    assert client.get("/readyz").json()["checks"]["background"] is True
 
 
 def test_readyz_is_503_while_draining(client):

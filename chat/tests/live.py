@@ -107,9 +107,12 @@ class WebNode(ListeningProcess):
     def __init__(self, env: dict, name: str, port: int | None = None):
         self.port = port or free_port()
         self.env, self.name = env, name
-        args = [sys.executable, "-m", "config.server", "-b", "127.0.0.1", "-p", str(self.port)]
-        super().__init__(args, {**env, "NODE_NAME": name}, name)
+        super().__init__(self.command(self.port), {**env, "NODE_NAME": name}, name)
         self.wait_healthy()
+
+    @staticmethod
+    def command(port: int) -> list[str]:
+        return [sys.executable, "-m", "config.server", "-b", "127.0.0.1", "-p", str(port)]
 
     def drain(self) -> None:
         """SIGTERM: the node drains its sockets and exits; wait_exit() waits for that."""
@@ -206,19 +209,21 @@ class Client:
 
 
 class RedisServer(Process):
-    """A private Redis with production persistence (append-only file, fsync on every write),
-    for tests that kill it: the shared test Redis keeps nothing on disk."""
+    """A private Redis for tests that kill it, by default with production persistence
+    (append-only file, fsync on every write): the shared test Redis keeps nothing on disk."""
 
-    def __init__(self, name: str, data_dir: Path, port: int | None = None, appendfsync: str = "always"):
+    def __init__(
+        self, name: str, data_dir: Path, port: int | None = None, appendfsync: str = "always", appendonly: bool = True
+    ):
         self.port = port or free_port()
-        self.name, self.data_dir, self.appendfsync = name, data_dir, appendfsync
+        self.name, self.data_dir, self.appendfsync, self.appendonly = name, data_dir, appendfsync, appendonly
         data_dir.mkdir(parents=True, exist_ok=True)
         args = [
             "redis-server",
             "--port", str(self.port),
             "--bind", "127.0.0.1",
             "--dir", str(data_dir),
-            "--appendonly", "yes",
+            "--appendonly", "yes" if appendonly else "no",
             "--appendfsync", appendfsync,
             "--save", "",
             "--maxmemory-policy", "noeviction",
@@ -244,4 +249,6 @@ class RedisServer(Process):
 
     def restarted(self) -> "RedisServer":
         """A new process on the same port and data: what it acknowledged before must be there."""
-        return RedisServer(self.name, self.data_dir, port=self.port, appendfsync=self.appendfsync)
+        return RedisServer(
+            self.name, self.data_dir, port=self.port, appendfsync=self.appendfsync, appendonly=self.appendonly
+        )
