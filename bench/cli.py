@@ -34,6 +34,13 @@ def parse(argv: list[str]) -> argparse.Namespace:
         default="redis://127.0.0.1:6379/10",
         help="the bench's own Redis database; emptied before each server starts",
     )
+    parser.add_argument(
+        "--redis-persistence",
+        choices=sorted(stack.REDIS_PERSISTENCE),
+        default="none",
+        help="the product's Redis: none (the --redis-url database, no append-only file), aof (a Redis of its "
+        "own with appendfsync everysec) or fsync (appendfsync always); default none",
+    )
     parser.add_argument("--output", type=Path, default=ROOT / "BENCHMARKS.md")
     parser.add_argument("--var", type=Path, default=ROOT / "var" / "bench", help="logs and plans")
     return parser.parse_args(argv)
@@ -53,6 +60,7 @@ def build_server(name: str, args: argparse.Namespace):
             database_url=args.database_url,
             redis_url=args.redis_url,
             var=var,
+            redis_persistence=args.redis_persistence,
         )
     if name == "channels-tutorial":
         return stack.tutorial_server(port=args.port + 50, redis_url=args.redis_url, var=var)

@@ -6,8 +6,10 @@ PostgreSQL database and Redis database, so they never touch anyone else's data.
 """
 
 import secrets
+import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import redis
@@ -25,13 +27,42 @@ def flush_redis(url: str) -> None:
     redis.Redis.from_url(url).flushdb()
 
 
+# Redis's persistence for the product (chat/durability.py): "none" is the bench's Redis database
+# on the machine's Redis (no append-only file); "aof" and "fsync" start a Redis of the stack's own.
+REDIS_PERSISTENCE = {"none": None, "aof": "everysec", "fsync": "always"}
+
+
+def private_redis(*, port: int, appendfsync: str, var: Path) -> Service:
+    data = var / "redis"
+    if data.exists():
+        shutil.rmtree(data)
+    data.mkdir(parents=True)
+    args = ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--dir", str(data), "--save", "",
+            "--appendonly", "yes", "--appendfsync", appendfsync, "--maxmemory-policy", "noeviction"]  # fmt: skip
+    return Service("redis", args, _base_env(), var / "logs", port=port)
+
+
 class ProductStack:
-    """Production mode: daphne nodes (config.server), Celery worker(s), one beat, PostgreSQL, Redis."""
+    """Production mode: web nodes (config.server), Celery worker(s), one beat, PostgreSQL, Redis."""
 
     name = "product"
 
-    def __init__(self, *, nodes: int, workers: int, port: int, database_url: str, redis_url: str, var: Path):
+    def __init__(
+        self,
+        *,
+        nodes: int,
+        workers: int,
+        port: int,
+        database_url: str,
+        redis_url: str,
+        var: Path,
+        redis_persistence: str = "none",
+    ):
         self.var = var
+        self.redis = None
+        if REDIS_PERSISTENCE[redis_persistence]:
+            self.redis = private_redis(port=port + 90, appendfsync=REDIS_PERSISTENCE[redis_persistence], var=var)
+            redis_url = f"redis://127.0.0.1:{port + 90}/0"
         self.redis_url, self.database_url = redis_url, database_url
         self.env = {
             **_base_env(),
@@ -51,6 +82,7 @@ class ProductStack:
             "THROTTLE_SIGNUP": "100000/min",
             "THROTTLE_SIGNIN": "100000/min",
             "DRAIN_TIMEOUT_SECONDS": "5",  # stopping between scenarios need not wait for stragglers
+            "CHAT_REDIS_DURABILITY": redis_persistence,
         }
         self.nodes = [
             Service(
@@ -94,7 +126,8 @@ class ProductStack:
 
     @property
     def services(self) -> list[Service]:
-        return [*self.nodes, *self.workers, self.beat]
+        """Everything the server's CPU and memory are counted over (its own Redis included)."""
+        return [*([self.redis] if self.redis else []), *self.nodes, *self.workers, self.beat]
 
     @property
     def connection_holders(self) -> list[Service]:
@@ -106,6 +139,9 @@ class ProductStack:
         for stale in self.var.glob("plan-*.json"):  # users and tokens of an earlier database and secret key
             stale.unlink()
         _recreate_database(self.env["DATABASE_URL"])
+        if self.redis is not None:
+            self.redis.start()
+            _wait_for_redis(self.redis_url)
         flush_redis(self.redis_url)
         subprocess.run([PYTHON, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=self.env, check=True)
         for service in self.services:
@@ -139,7 +175,7 @@ class ProductStack:
         return ["--plan", str(plan)]
 
     def stop(self) -> None:
-        for service in self.services:
+        for service in reversed(self.services):  # its Redis last
             service.stop()
 
 
@@ -184,6 +220,18 @@ def websockets_server(*, port: int, var: Path) -> ReferenceServer:
     """A bare `websockets` broadcast server: the ceiling."""
     args = [PYTHON, "-m", "bench.reference_websockets", "--port", str(port)]
     return ReferenceServer("bare-websockets", args, _base_env(), port, var)
+
+
+def _wait_for_redis(url: str, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            redis.Redis.from_url(url, socket_timeout=1).ping()
+            return
+        except redis.RedisError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
 
 
 def _base_env() -> dict:
