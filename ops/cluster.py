@@ -110,6 +110,8 @@ def cluster_env(var: Path) -> dict:
     env.setdefault("APP_VAR_DIR", str(var / "app"))
     env.setdefault("LOG_FORMAT", "json")
     env.setdefault("TRUSTED_PROXIES", "127.0.0.1/32")  # nginx, on this machine
+    # This machine's Redis keeps nothing on disk; production's must (docker/compose.yaml does).
+    env.setdefault("CHAT_REDIS_DURABILITY", "none")
     env.update(PYTHONUNBUFFERED="1")
     return env
 
