@@ -32,7 +32,8 @@ One connection carries every channel. Credentials: the session cookie, or
 - Server to client: `subscribed`, `unsubscribed`, `ack`, `message`, `typing`, `pong`,
   `event` (member_joined, member_left, dues_requested, transfer_received, ...),
   `reconnect` {reason, retry_after_ms}, `resync` {channel}, and `error`
-  {code: bad_request / forbidden / not_found / too_large / rate_limited}.
+  {code: bad_request / forbidden / not_found / too_large / rate_limited / unavailable /
+  internal_error}.
 - Limits: bodies of 1 to 4,000 characters, frames up to 64 KiB; sends, typing and subscribe
   churn are rate limited per connection. Send a `ping` at least every 60 s.
 
@@ -44,14 +45,24 @@ Close codes:
 | 4408 | idle: no frame from the client within the idle timeout (300 s by default) |
 | 4429 | rate limited, after `rate_limited` errors |
 | 4503 | the client does not read fast enough; reconnect and resume with `since_seq` |
+| 4012 | the node drained and the client had not left after its `reconnect` frame |
 
 After any close or `reconnect` frame, reconnect (to any node) and `subscribe` again with
 `since_seq`: nothing is missed and nothing arrives twice.
+
+The whole protocol with an example session: [/docs/websocket.md](/docs/websocket.md); the
+delivery guarantee and what it needs from Redis: [/docs/delivery.md](/docs/delivery.md); the
+architecture: [/docs/architecture.md](/docs/architecture.md); operating it:
+[/docs/operations.md](/docs/operations.md).
 """.strip()
 
 TAGS = [
     {"name": "accounts", "description": "Sign up, JWTs, who I am."},
-    {"name": "channels", "description": "Chat channels, membership, history, sending and read markers."},
+    {"name": "channels", "description": "Chat channels, membership and read markers."},
+    {
+        "name": "chat",
+        "description": "Messages: history and sending (delivered live like a WebSocket send); my channels with unread counts.",
+    },
     {"name": "wallets", "description": "Personal and group wallets, transfers, scheduled transfers and dues."},
 ]
 

@@ -2,7 +2,8 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from config import converters, health, metrics_view, ops_api
+from chat.realtime import health, ops_api
+from config import converters, docs_view, metrics_view
 
 converters.register()  # <id:...> in the apps' URLs: ids the database can hold
 
@@ -20,6 +21,7 @@ urlpatterns = [
     path(
         "api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema", template_name="api_docs.html"), name="docs"
     ),
+    path("docs/<slug:name>.md", docs_view.doc, name="docs-page"),
     path("api/auth/", include("accounts.urls")),
     path("accounts/", include("accounts.page_urls")),
     path("", include("channels_app.urls")),
