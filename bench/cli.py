@@ -21,7 +21,7 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--quick", action="store_true", help="small shapes and short runs: a smoke run of the bench")
     parser.add_argument("--scenarios", default="1,2,3,4", help="which scenarios (default 1,2,3,4)")
     parser.add_argument("--servers", default=",".join(SERVERS), help=f"which servers (default {','.join(SERVERS)})")
-    parser.add_argument("--nodes", type=int, default=2, help="daphne nodes of the product (default 2)")
+    parser.add_argument("--nodes", type=int, default=2, help="web nodes of the product (default 2)")
     parser.add_argument("--workers", type=int, default=1, help="Celery workers of the product (default 1)")
     parser.add_argument("--port", type=int, default=9300, help="first port of the servers (default 9300)")
     parser.add_argument(
@@ -119,7 +119,7 @@ def main(argv: list[str] | None = None) -> int:
         run_server(bench, server, scenarios)
     command = " ".join(["bin/bench", *(sys.argv[1:] if argv is None else argv)])
     stack_text = (
-        f"{args.nodes} daphne nodes (`python -m config.server`, the load tool spreads clients over them), "
+        f"{args.nodes} web nodes (`python -m chat.realtime.server`, the load tool spreads clients over them), "
         f"{args.workers} Celery worker (threads pool) and one beat, PostgreSQL (accounts, SQL message store: no "
         "MongoDB on this machine) and Redis, all on this machine; DEBUG off, JSON logs; per-connection send limit "
         "raised to 1,000/s (the runs send at most a few messages per user per second)"

@@ -43,7 +43,7 @@ def private_redis(*, port: int, appendfsync: str, var: Path) -> Service:
 
 
 class ProductStack:
-    """Production mode: web nodes (config.server), Celery worker(s), one beat, PostgreSQL, Redis."""
+    """Production mode: web nodes (chat.realtime.server), Celery worker(s), one beat, PostgreSQL, Redis."""
 
     name = "product"
 
@@ -87,7 +87,7 @@ class ProductStack:
         self.nodes = [
             Service(
                 f"web{i + 1}",
-                [PYTHON, "-m", "config.server", "-b", "127.0.0.1", "-p", str(port + i)],
+                [PYTHON, "-m", "chat.realtime.server", "-b", "127.0.0.1", "-p", str(port + i)],
                 {**self.env, "NODE_NAME": f"web{i + 1}"},
                 var / "logs",
                 port=port + i,
@@ -150,14 +150,14 @@ class ProductStack:
             node.wait_listening("/readyz")
 
     def provision(self, *, users: int, channels: int, per_channel: int) -> list[str]:
-        """Load-tool arguments that bring these users: a plan from manage.py loadtest_provision."""
+        """Load-tool arguments that bring these users: a plan from python -m loadtest.database."""
         plan = self.var / f"plan-{users}-{channels}-{per_channel}.json"
         if not plan.exists():
             subprocess.run(
                 [
                     PYTHON,
-                    "manage.py",
-                    "loadtest_provision",
+                    "-m",
+                    "loadtest.database",
                     "--users",
                     str(users),
                     "--channels",

@@ -4,13 +4,12 @@ from django.db import IntegrityError, transaction
 
 from channels_app.models import Channel, Membership
 from channels_app.passwords import channel_password_check, password_hash
-from chat.events import publish_channel_event, publish_membership_ended
+from channels_app.signals import member_joined, member_left
 from config.errors import DomainError
 
 
-def _member_event(*, channel_id: int, user, event: str) -> None:
-    data = {"user": {"id": user.pk, "username": user.username}}
-    transaction.on_commit(lambda: publish_channel_event(channel_id=channel_id, event=event, data=data))
+def _on_commit_send(signal, *, channel_id: int, user) -> None:
+    transaction.on_commit(lambda: signal.send(sender=Channel, channel_id=channel_id, user=user))
 
 
 @transaction.atomic
@@ -42,7 +41,7 @@ def channel_join(*, user, channel: Channel, password: str | None = None) -> Chan
                 Membership.objects.create(channel=channel, user=user)
         except IntegrityError:
             return channel  # a parallel join of the same user won the race
-        _member_event(channel_id=channel.pk, user=user, event="member_joined")
+        _on_commit_send(member_joined, channel_id=channel.pk, user=user)
     return channel
 
 
@@ -50,8 +49,7 @@ def channel_join(*, user, channel: Channel, password: str | None = None) -> Chan
 def channel_leave(*, user, channel: Channel) -> None:
     deleted, _ = Membership.objects.filter(channel=channel, user=user).delete()
     if deleted:
-        _member_event(channel_id=channel.pk, user=user, event="member_left")
-        transaction.on_commit(lambda: publish_membership_ended(user_id=user.pk, channel_id=channel.pk))
+        _on_commit_send(member_left, channel_id=channel.pk, user=user)
 
 
 def channel_mark_read(*, user, channel: Channel, seq: int) -> None:

@@ -7,7 +7,8 @@ channel events reach the channel's subscribers.
 
 import json
 
-from chat.realtime.hub import ephemeral_payload, get_hub, left_payload
+from chat.realtime.hub import ephemeral_payload, left_payload
+from chat.realtime.hubs import get_hub
 
 
 def event_frame(event: str, data: dict, channel_id: int | None = None) -> dict:
@@ -36,3 +37,16 @@ def publish_membership_ended(*, user_id: int, channel_id: int) -> None:
     """
     get_hub().publish_from_thread(channel_id, left_payload(user_id))
     get_hub().publish_to_user_from_thread(user_id, left_payload(channel_id))
+
+
+def _member(user) -> dict:
+    return {"user": {"id": user.pk, "username": user.username}}
+
+
+def on_member_joined(*, channel_id: int, user, **kwargs) -> None:
+    publish_channel_event(channel_id=channel_id, event="member_joined", data=_member(user))
+
+
+def on_member_left(*, channel_id: int, user, **kwargs) -> None:
+    publish_channel_event(channel_id=channel_id, event="member_left", data=_member(user))
+    publish_membership_ended(user_id=user.pk, channel_id=channel_id)

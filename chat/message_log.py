@@ -19,7 +19,8 @@ from django.conf import settings
 from redis.exceptions import ResponseError
 
 from chat import keys, sequence
-from chat.realtime.hub import get_hub, message_payload
+from chat.realtime.hub import message_payload
+from chat.realtime.hubs import get_hub
 from chat.redis_scripts import BatchedScript
 from chat.selectors import message_frame
 from chat.stores import get_message_store

@@ -24,23 +24,14 @@ logger = logging.getLogger(__name__)
 # the broker-wide chatter between workers is what failed to come back after Redis restarts.
 WORKER_OPTIONS = ("--without-gossip", "--without-mingle", "--without-heartbeat")
 RESTART_DELAY_SECONDS = 1.0
-HEARTBEAT_KEY = "background:heartbeat"
 
 
 @app.task(name="background.heartbeat", ignore_result=True)
 def background_heartbeat() -> None:
     """Beat and a worker are alive: /readyz, the page and the BackgroundWorkStopped alert read this."""
-    from django.core.cache import cache
+    from config.heartbeat import heartbeat_write
 
-    cache.set(HEARTBEAT_KEY, time.time(), timeout=None)
-
-
-def background_heartbeat_age() -> float | None:
-    """Seconds since background work last ran; None if it never has."""
-    from django.core.cache import cache
-
-    beat = cache.get(HEARTBEAT_KEY)
-    return None if beat is None else max(0.0, time.time() - beat)
+    heartbeat_write()
 
 
 _beat_thread: threading.Thread | None = None

@@ -37,7 +37,7 @@ ERROR_STATUSES = {
 }
 
 # The Django app a view lives in -> its tag (described in config/api_description.py).
-APP_TAGS = {"accounts": "accounts", "channels_app": "channels", "wallets": "wallets"}
+APP_TAGS = {"accounts": "accounts", "channels_app": "channels", "chat": "chat", "wallets": "wallets"}
 
 
 def _snake(name: str) -> str:

@@ -320,7 +320,7 @@ METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
 LOG_FORMAT = env.str("LOG_FORMAT", default="plain")
 LOGGING = logging_config(log_format=LOG_FORMAT, level=env.str("LOG_LEVEL", default="INFO"))
 
-# --- Graceful drain (config/drain.py): how long a draining node waits for its sockets to
+# --- Graceful drain (chat/realtime/drain.py): how long a draining node waits for its sockets to
 # leave, and the window over which their reconnects are spread.
 DRAIN_TIMEOUT_SECONDS = env.float("DRAIN_TIMEOUT_SECONDS", default=30.0)
 DRAIN_RECONNECT_MIN_MS = env.int("DRAIN_RECONNECT_MIN_MS", default=250)

@@ -1,6 +1,6 @@
 """The production topology on one machine, without Docker: `bin/cluster`.
 
-    nginx (docker/nginx.conf) on --port  ->  --web daphne nodes (config.server) on the next ports
+    nginx (docker/nginx.conf) on --port  ->  --web nodes (chat.realtime.server) on the next ports
     Celery worker(s) (threads pool, /metrics on --port + 100), exactly one Celery beat,
     all against the local PostgreSQL and Redis.
 
@@ -90,7 +90,7 @@ class WebNode(Child):
     def __init__(self, name: str, port: int, env: dict):
         self.port = port
         # Client addresses: the app believes nginx only (TRUSTED_PROXIES, config/proxies.py).
-        args = [PYTHON, "-m", "config.server", "-b", "127.0.0.1", "-p", str(port)]
+        args = [PYTHON, "-m", "chat.realtime.server", "-b", "127.0.0.1", "-p", str(port)]
         super().__init__(name, args, {**env, "NODE_NAME": name})
 
     def wait_ready(self) -> None:

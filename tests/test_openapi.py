@@ -52,9 +52,10 @@ def test_operation_ids_are_unique_and_operations_are_tagged_by_app(schema):
     assert [name for name, count in ids.items() if count > 1] == []
     tags = {path: op["tags"] for path, op in operations}
     assert tags["/api/auth/signup"] == ["accounts"]
-    assert tags["/api/channels/{channel_id}/messages"] == ["channels"]
+    assert tags["/api/channels/{channel_id}/join"] == ["channels"]
+    assert tags["/api/channels/{channel_id}/messages"] == ["chat"]
     assert tags["/api/transfers"] == ["wallets"]
-    assert {tag["name"] for tag in schema["tags"]} == {"accounts", "channels", "wallets"}
+    assert {tag["name"] for tag in schema["tags"]} == {"accounts", "channels", "chat", "wallets"}
 
 
 def test_a_personal_wallet_body_is_valid_against_the_wallet_schema(schema, api_client):

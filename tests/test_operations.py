@@ -2,8 +2,8 @@
 
 import pytest
 
-from config import lifecycle
-from config.celery import background_heartbeat
+from chat.realtime.drain import draining
+from config.heartbeat import heartbeat_write
 
 pytestmark = pytest.mark.django_db
 
@@ -25,16 +25,16 @@ def test_readyz_is_200_while_database_and_layer_answer(client):
 
 
 def test_readyz_reports_background_work_that_ran_lately(client):
-    background_heartbeat()  # what beat and a worker do every BACKGROUND_HEARTBEAT_SECONDS
+    heartbeat_write()  # what beat and a worker do every BACKGROUND_HEARTBEAT_SECONDS
     assert client.get("/readyz").json()["checks"]["background"] is True
 
 
 def test_readyz_is_503_while_draining(client):
-    lifecycle.draining.set()
+    draining.set()
     try:
         response = client.get("/readyz")
     finally:
-        lifecycle.draining.clear()
+        draining.clear()
     assert response.status_code == 503
     assert response.json()["checks"]["draining"] is True
 

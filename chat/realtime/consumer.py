@@ -7,11 +7,10 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
 from chat import metrics
-from chat.realtime import protocol
-from chat.realtime.hub import get_hub
+from chat.realtime import drain, protocol
+from chat.realtime.hubs import get_hub
 from chat.realtime.protocol import FrameError
 from chat.realtime.session import Session
-from config import drain, lifecycle
 
 logger = logging.getLogger(__name__)
 
@@ -34,7 +33,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
             await super().dispatch(message)
 
     async def connect(self):
-        if lifecycle.draining.is_set():
+        if drain.draining.is_set():
             await self.close()  # refused before accept: the balancer sends the client elsewhere
             return
         user = self.scope.get("user")

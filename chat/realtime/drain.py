@@ -1,12 +1,12 @@
 """Graceful drain of one web node before it stops.
 
-1. `lifecycle.draining` is set: /readyz answers 503 and new WebSocket handshakes are refused,
+1. `draining` is set: /readyz answers 503 and new WebSocket handshakes are refused,
    so health checks and the balancer send new clients to other nodes.
 2. Every local connection gets {type: "reconnect", reason: "server_draining", retry_after_ms}
    with a jittered delay, so the clients do not all land on the other nodes at once; they
    reconnect through the balancer and resume with since_seq.
 3. The node waits (at most DRAIN_TIMEOUT_SECONDS) for them to leave, closes the rest with
-   4012, then calls the exit hook: the launcher (config/server.py) stops
+   4012, then calls the exit hook: the launcher (chat/realtime/server.py) stops
    listening, lets in-flight HTTP requests finish and stops the reactor.
 
 Triggers: SIGTERM under the launcher, POST /ops/drain (admin), `manage.py drain_node`.
@@ -18,14 +18,13 @@ import logging
 import os
 import random
 import signal
+import threading
 import time
 from collections.abc import Callable
 from typing import Protocol
 
 from django.conf import settings
 from prometheus_client import Counter, Gauge
-
-from config import lifecycle
 
 logger = logging.getLogger(__name__)
 
@@ -44,6 +43,8 @@ class Drainable(Protocol):
     async def close(self, code: int | None = None) -> None: ...
 
 
+# Set while the node drains before it stops (read by /readyz and the WebSocket handshake).
+draining = threading.Event()
 connections: set[Drainable] = set()
 _task: asyncio.Task | None = None
 
@@ -70,7 +71,7 @@ def start() -> bool:
 
 
 async def _drain() -> None:
-    lifecycle.draining.set()
+    draining.set()
     draining_gauge.set(1)
     started = time.monotonic()
     deadline = started + settings.DRAIN_TIMEOUT_SECONDS

@@ -1,4 +1,4 @@
-"""Liveness and readiness endpoints for load balancers and orchestrators."""
+"""The web node's liveness and readiness endpoints, for load balancers and orchestrators."""
 
 import asyncio
 import logging
@@ -9,8 +9,8 @@ from django.conf import settings
 from django.db import connection
 from django.http import JsonResponse
 
-from config import lifecycle
-from config.celery import background_heartbeat_age
+from chat.realtime import drain
+from config.heartbeat import heartbeat_age
 
 logger = logging.getLogger(__name__)
 
@@ -47,7 +47,7 @@ async def _check(name: str, coroutine) -> tuple[str, bool]:
 
 
 def _background_runs() -> bool:
-    age = background_heartbeat_age()
+    age = heartbeat_age()
     return age is not None and age <= BACKGROUND_STALE_HEARTBEATS * settings.BACKGROUND_HEARTBEAT_SECONDS
 
 
@@ -59,7 +59,7 @@ async def readyz(request):
             _check("background", sync_to_async(_background_runs)()),
         )
     )
-    results["draining"] = lifecycle.draining.is_set()
+    results["draining"] = drain.draining.is_set()
     # Background work (persistence, schedules) is reported, not required: a node without it still
     # serves chat, and taking every node out of the balancer for a dead worker would be an outage.
     ready = results["database"] and results["channel_layer"] and not results["draining"]

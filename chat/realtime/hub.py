@@ -26,8 +26,6 @@ from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from typing import Protocol
 
-from django.conf import settings
-
 from chat import metrics
 from chat.realtime.outbox import Outbound
 
@@ -327,25 +325,3 @@ class Hub:
         self.tasks.add(task)
         task.add_done_callback(self.tasks.discard)
         return task
-
-
-_hub: Hub | None = None
-
-
-def get_hub() -> Hub:
-    global _hub
-    if _hub is None:
-        from chat import selectors
-
-        dependencies = {
-            "history": selectors.messages_after,
-            "last_seqs": selectors.channels_last_seq_async,
-            "members": selectors.memberships_among_async,
-        }
-        if settings.REDIS_URL:
-            from chat.realtime.redis_hub import RedisHub
-
-            _hub = RedisHub(redis_url=settings.REDIS_URL, **dependencies)
-        else:
-            _hub = Hub(**dependencies)
-    return _hub

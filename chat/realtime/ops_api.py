@@ -7,7 +7,7 @@ from rest_framework.permissions import IsAdminUser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config import drain
+from chat.realtime import drain
 
 
 async def _start_drain() -> bool:

@@ -1,9 +1,9 @@
-"""The web node: granian serving config.asgi:application, with a graceful drain on SIGTERM.
+"""The web node: granian serving the whole application (REST and /ws/), with a graceful drain.
 
-    python -m config.server -b 0.0.0.0 -p 8000
+    python -m chat.realtime.server -b 0.0.0.0 -p 8000
 
 Granian runs embedded in this process's event loop (its documented embedding API), so the
-signals are ours: SIGTERM or SIGINT starts the drain (config/drain.py), and once every socket
+signals are ours: SIGTERM or SIGINT starts the drain (chat/realtime/drain.py), and once every socket
 has left (or the drain timed out) the server stops. A second signal stops the node at once.
 Before it serves, the node checks that Redis keeps what it acknowledges (chat/durability.py).
 """
@@ -20,7 +20,7 @@ import uvloop
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
-logger = logging.getLogger("config.server")
+logger = logging.getLogger(__name__)
 
 # A node holds thousands of connections of a few hundred objects each; with Python's default
 # thresholds (700, 10, 10) full collections of all of them came every few seconds under load
@@ -29,7 +29,7 @@ GC_THRESHOLDS = tuple(int(value) for value in os.environ.get("NODE_GC_THRESHOLDS
 
 
 def _arguments(argv: list[str]) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m config.server", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m chat.realtime.server", description=__doc__.splitlines()[0])
     parser.add_argument("-b", "--bind", default="127.0.0.1", help="address to listen on")
     parser.add_argument("-p", "--port", type=int, default=8000)
     return parser.parse_args(argv)
@@ -40,7 +40,7 @@ async def serve(arguments: argparse.Namespace) -> None:
     from granian.server.embed import Server
 
     from chat.durability import check_redis_durability
-    from config import drain
+    from chat.realtime import drain
     from config.asgi import application
 
     check_redis_durability()

@@ -18,7 +18,8 @@ from redis.exceptions import RedisError
 from chat import metrics, services
 from chat.ratelimit import TokenBucket
 from chat.realtime import protocol
-from chat.realtime.hub import Unavailable, get_hub
+from chat.realtime.hub import Unavailable
+from chat.realtime.hubs import get_hub
 from chat.realtime.outbox import Outbound, Outbox, SlowClient
 from chat.realtime.protocol import FrameError
 from chat.selectors import memberships_among_async, message_frame, messages_after

@@ -1,4 +1,4 @@
-"""Real server processes for socket tests: web nodes (config.server) and a Celery worker.
+"""Real server processes for socket tests: web nodes (chat.realtime.server) and a Celery worker.
 
 They share the test database (pytest-django's) and the test Redis with the test process,
 so data a test commits is what the servers see.
@@ -102,7 +102,7 @@ class ListeningProcess(Process):
 
 
 class WebNode(ListeningProcess):
-    """A web node as production runs it: config.server (granian; drains on SIGTERM)."""
+    """A web node as production runs it: chat.realtime.server (granian; drains on SIGTERM)."""
 
     def __init__(self, env: dict, name: str, port: int | None = None):
         self.port = port or free_port()
@@ -112,7 +112,7 @@ class WebNode(ListeningProcess):
 
     @staticmethod
     def command(port: int) -> list[str]:
-        return [sys.executable, "-m", "config.server", "-b", "127.0.0.1", "-p", str(port)]
+        return [sys.executable, "-m", "chat.realtime.server", "-b", "127.0.0.1", "-p", str(port)]
 
     def drain(self) -> None:
         """SIGTERM: the node drains its sockets and exits; wait_exit() waits for that."""

@@ -15,11 +15,11 @@ import sys
 
 import pytest
 from asgiref.sync import sync_to_async
-from django.core.management import call_command
 
 from channels_app.tests.factories import channel_with_members
 from chat.tests.live import ROOT, CeleryWorker, Client, WebNode
 from conftest import EMBEDDED
+from loadtest.database import write_plan
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -72,7 +72,7 @@ async def test_sockets_subscribing_in_one_instant_on_cold_nodes_all_hear_their_r
 
 def test_thousands_subscribing_at_once_on_cold_nodes_get_every_message(cold_nodes, tmp_path):
     plan = tmp_path / "plan.json"
-    call_command("loadtest_provision", users=USERS, channels=CHANNELS, per_channel=USERS // CHANNELS, output=str(plan))
+    write_plan(users=USERS, channels=CHANNELS, per_channel=USERS // CHANNELS, output=str(plan))
     summary_path = tmp_path / "storm.json"
     urls = [argument for node in cold_nodes for argument in ("--url", node.http_url)]
     finished = subprocess.run(

@@ -1,6 +1,6 @@
 """The issue's "done when": a rolling restart of two nodes behind the balancer loses no one.
 
-Two web nodes (config.server) and a Celery worker share PostgreSQL and Redis; nginx runs
+Two web nodes (chat.realtime.server) and a Celery worker share PostgreSQL and Redis; nginx runs
 docker/nginx.conf in front of them. Twelve clients in three rooms talk through the balancer
 the whole time, while each node in turn is drained (SIGTERM) and started again on its port.
 """
