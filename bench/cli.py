@@ -12,7 +12,8 @@ from bench.processes import ROOT
 from bench.scenarios import Bench, Sizes
 from loadtest.limits import raise_open_file_limit
 
-SERVERS = ("product", "channels-tutorial", "bare-websockets")
+SERVERS = ("product", "product-daphne", "product-uvicorn", "channels-tutorial", "bare-websockets")
+DEFAULT_SERVERS = ("product", "channels-tutorial", "bare-websockets")
 SEARCH_START_RATE = 50
 
 
@@ -20,7 +21,12 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="bin/bench", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="small shapes and short runs: a smoke run of the bench")
     parser.add_argument("--scenarios", default="1,2,3,4", help="which scenarios (default 1,2,3,4)")
-    parser.add_argument("--servers", default=",".join(SERVERS), help=f"which servers (default {','.join(SERVERS)})")
+    parser.add_argument(
+        "--servers",
+        default=",".join(DEFAULT_SERVERS),
+        help=f"which of {', '.join(SERVERS)} (default {','.join(DEFAULT_SERVERS)}); product-daphne and "
+        "product-uvicorn are the product on those servers instead of granian",
+    )
     parser.add_argument("--nodes", type=int, default=2, help="web nodes of the product (default 2)")
     parser.add_argument("--workers", type=int, default=1, help="Celery workers of the product (default 1)")
     parser.add_argument("--port", type=int, default=9300, help="first port of the servers (default 9300)")
@@ -52,8 +58,9 @@ def say(text: str) -> None:
 
 def build_server(name: str, args: argparse.Namespace):
     var = args.var
-    if name == "product":
+    if name in stack.WEB_SERVERS:
         return stack.ProductStack(
+            name=name,
             nodes=args.nodes,
             workers=args.workers,
             port=args.port,
@@ -115,7 +122,7 @@ def main(argv: list[str] | None = None) -> int:
     product = None
     for name in args.servers.split(","):
         server = build_server(name, args)
-        product = server if name == "product" else product
+        product = server if name in stack.WEB_SERVERS else product
         run_server(bench, server, scenarios)
     command = " ".join(["bin/bench", *(sys.argv[1:] if argv is None else argv)])
     stack_text = (

@@ -42,10 +42,23 @@ def private_redis(*, port: int, appendfsync: str, var: Path) -> Service:
     return Service("redis", args, _base_env(), var / "logs", port=port)
 
 
+def web_node_command(web_server: str, port: int) -> list[str]:
+    """A web node of the product on the given server: the production launcher (granian), or daphne and
+    uvicorn serving the same application, for the comparison that chose granian."""
+    if web_server == "granian":
+        return [PYTHON, "-m", "chat.realtime.server", "-b", "127.0.0.1", "-p", str(port)]
+    if web_server == "daphne":
+        return [str(BIN / "daphne"), "-b", "127.0.0.1", "-p", str(port), "config.asgi:application"]
+    return [str(BIN / "uvicorn"), "config.asgi:application", "--host", "127.0.0.1", "--port", str(port),
+            "--loop", "uvloop", "--http", "httptools", "--ws", "websockets-sansio", "--no-access-log",
+            "--lifespan", "off"]  # fmt: skip
+
+
+WEB_SERVERS = {"product": "granian", "product-daphne": "daphne", "product-uvicorn": "uvicorn"}
+
+
 class ProductStack:
     """Production mode: web nodes (chat.realtime.server), Celery worker(s), one beat, PostgreSQL, Redis."""
-
-    name = "product"
 
     def __init__(
         self,
@@ -57,8 +70,9 @@ class ProductStack:
         redis_url: str,
         var: Path,
         redis_persistence: str = "none",
+        name: str = "product",
     ):
-        self.var = var
+        self.name, self.var = name, var
         self.redis = None
         if REDIS_PERSISTENCE[redis_persistence]:
             self.redis = private_redis(port=port + 90, appendfsync=REDIS_PERSISTENCE[redis_persistence], var=var)
@@ -87,7 +101,7 @@ class ProductStack:
         self.nodes = [
             Service(
                 f"web{i + 1}",
-                [PYTHON, "-m", "chat.realtime.server", "-b", "127.0.0.1", "-p", str(port + i)],
+                web_node_command(WEB_SERVERS[name], port + i),
                 {**self.env, "NODE_NAME": f"web{i + 1}"},
                 var / "logs",
                 port=port + i,
