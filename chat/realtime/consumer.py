@@ -4,10 +4,9 @@ import asyncio
 import logging
 
 from channels.generic.websocket import AsyncWebsocketConsumer
-from django.conf import settings
 
 from chat import metrics
-from chat.realtime import drain, protocol
+from chat.realtime import drain, idle, protocol
 from chat.realtime.hubs import get_hub
 from chat.realtime.protocol import FrameError
 from chat.realtime.session import Session
@@ -43,8 +42,8 @@ class ChatConsumer(AsyncWebsocketConsumer):
             return
         self.session = Session(user=user, send=self.base_send, close=self._close_now)
         get_hub().attach(self.session)
-        self.watchdog = asyncio.get_running_loop().create_task(self._close_when_idle())
         drain.connections.add(self.session)
+        idle.ensure_sweeping(drain.connections)
         metrics.connections_open.inc()
 
     async def disconnect(self, code):
@@ -52,14 +51,13 @@ class ChatConsumer(AsyncWebsocketConsumer):
             return  # never signed in
         drain.connections.discard(self.session)
         metrics.connections_open.dec()
-        self.watchdog.cancel()
         get_hub().detach(self.session)
         await self.session.end()
 
     async def receive(self, text_data=None, bytes_data=None):
         if self.session is None:
             return  # not signed in: its 4401 close is on the way, nothing is answered
-        self.last_frame_at = asyncio.get_running_loop().time()
+        self.session.last_heard = asyncio.get_running_loop().time()
         try:
             await self.session.handle(protocol.parse_frame(text_data, bytes_data))
         except FrameError as error:
@@ -73,13 +71,3 @@ class ChatConsumer(AsyncWebsocketConsumer):
             await asyncio.wait_for(self.base_send({"type": "websocket.close", "code": code}), CLOSE_WAIT_SECONDS)
         except Exception:  # noqa: BLE001 - a socket that cannot take its close frame is dropped by the server
             logger.info("a close frame (%s) could not be sent", code)
-
-    async def _close_when_idle(self) -> None:
-        timeout = settings.CHAT_IDLE_TIMEOUT_SECONDS
-        loop = asyncio.get_running_loop()
-        self.last_frame_at = loop.time()
-        while True:
-            await asyncio.sleep(timeout / 4)
-            if loop.time() - self.last_frame_at > timeout:
-                await self._close_now(protocol.CLOSE_IDLE)
-                return

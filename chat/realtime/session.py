@@ -66,6 +66,7 @@ class Session:
         self.typings = TokenBucket(rate=settings.CHAT_TYPING_RATE_PER_SECOND, burst=settings.CHAT_TYPING_BURST)
         self.subscribes = TokenBucket(rate=settings.CHAT_SUBSCRIBE_RATE_PER_SECOND, burst=settings.CHAT_SUBSCRIBE_BURST)
         self.strikes = 0
+        self.last_heard = asyncio.get_running_loop().time()  # the last frame from the client (idle.py)
         self.tasks: set[asyncio.Task] = set()
 
     # --- client frames
