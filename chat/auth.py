@@ -1,9 +1,11 @@
 """WebSocket authentication: the browser session cookie, or a Bearer JWT on the handshake."""
 
+from importlib import import_module
+
 from channels.auth import get_user
 from channels.db import database_sync_to_async
 from channels.security.websocket import OriginValidator
-from channels.sessions import SessionMiddlewareStack
+from channels.sessions import CookieMiddleware
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from rest_framework_simplejwt.exceptions import TokenError
@@ -12,6 +14,8 @@ from rest_framework_simplejwt.tokens import AccessToken
 
 from accounts.selectors import users_active_by_id
 from chat.turn_batch import TurnBatch
+
+_session_store = import_module(settings.SESSION_ENGINE).SessionStore
 
 
 def _bearer_token(scope) -> str | None:
@@ -58,9 +62,13 @@ class UserMiddleware:
 
     async def __call__(self, scope, receive, send):
         token = _bearer_token(scope)
+        session_key = scope["cookies"].get(settings.SESSION_COOKIE_NAME)
         if token is not None:
             user = await user_for_access_token(token)
-        elif scope["session"].session_key:
+        elif session_key:
+            # The session is only read, once: channels' SessionMiddleware would wrap the socket's
+            # send to save it, a coroutine on every frame out (a tenth of a loaded node).
+            scope = dict(scope, session=_session_store(session_key))
             user = await get_user(scope)
         else:
             user = AnonymousUser()
@@ -81,4 +89,4 @@ def origin_checked(inner):
 
 
 def WebSocketAuthMiddleware(inner):  # noqa: N802 - reads like the middleware class it builds
-    return SessionMiddlewareStack(UserMiddleware(inner))
+    return CookieMiddleware(UserMiddleware(inner))
