@@ -228,7 +228,9 @@ def test_csv_export_is_the_whole_history_for_members(club, person):
     club["member"].transfer(group, 700, memo="dues, march")
     response = treasurer.get(f"/api/wallets/{group}/export.csv")
     assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
-    lines = b"".join(response.streaming_content).decode().splitlines()
+    text = b"".join(response.streaming_content).decode()
+    assert text.startswith("\ufeff")  # so spreadsheet programs read Korean names and memos as UTF-8
+    lines = text.removeprefix("\ufeff").splitlines()
     assert lines[0].startswith("entry_id,transfer_id,created_at,kind,amount,balance_after,counterparty,memo")
     assert lines[1].endswith(',transfer,700,700,member\'s wallet,"dues, march"')
     assert person("stranger").get(f"/api/wallets/{group}/export.csv").status_code == 403

@@ -15,8 +15,10 @@ from rest_framework.test import APIClient
 
 from accounts.tests.factories import UserFactory
 from channels_app.services import channel_create, channel_join
-from wallets import ledger, services
-from wallets.models import ScheduledTransferRun, Transfer, Wallet
+from wallets import ledger, tasks
+from wallets.models import ScheduledTransfer, ScheduledTransferRun, Transfer, Wallet
+from wallets.services import schedules, transfers
+from wallets.services import wallets as wallet_services
 from wallets.tests.conftest import PIN
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -54,12 +56,12 @@ def _money_world(people: int, groups: int, deposit: int):
     wallets = []
     for user in users:
         channel_join(user=user, channel=channel)
-        wallet = services.personal_wallet_open(owner=user, pin=PIN)
-        services.wallet_deposit(actor=user, wallet_id=wallet.pk, amount=deposit)
+        wallet = wallet_services.personal_wallet_open(owner=user, pin=PIN)
+        transfers.wallet_deposit(actor=user, wallet_id=wallet.pk, amount=deposit)
         wallets.append((wallet.pk, user))
     for index in range(groups):
         treasurer = users[index]
-        group = services.group_wallet_create(owner=treasurer, channel_id=channel.pk, name=f"fund {index}")
+        group = wallet_services.group_wallet_create(owner=treasurer, channel_id=channel.pk, name=f"fund {index}")
         wallets.append((group.pk, treasurer))
     return wallets
 
@@ -143,41 +145,81 @@ def test_one_idempotency_key_sent_ten_times_at_once_makes_one_transfer():
 
 
 def test_two_executors_pay_each_scheduled_occurrence_exactly_once():
+    """Two workers run the beat's tick at the same time, round after round, as two beats (or a tick
+    delivered twice) would: every occurrence is paid once, missed ones are caught up one per tick."""
     wallets = _money_world(people=4, groups=0, deposit=1_000_000)
-    first_run = timezone.now() + timedelta(seconds=30)
-    schedules = []
+    created = []
     for index, ((source, owner), (target, _)) in enumerate(zip(wallets, wallets[1:] + wallets[:1], strict=True)):
-        schedules.append(
-            services.scheduled_transfer_create(
+        created.append(
+            schedules.scheduled_transfer_create(
                 actor=owner,
                 source_id=source,
                 target_id=target,
                 amount=100 + index,
                 pin=PIN,
-                execute_at=first_run,
+                execute_at=timezone.now() + timedelta(seconds=30),
                 repeat="daily" if index % 2 else "none",
             )
         )
-    # Three days later: daily schedules owe four occurrences each (catch-up), one-offs one.
-    later = first_run + timedelta(days=3)
-    barrier = threading.Barrier(2)
+    # As if made three days ago: daily schedules owe four occurrences each, one-offs one.
+    first_run = timezone.now() - timedelta(days=3, seconds=30)
+    ScheduledTransfer.objects.update(execute_at=first_run, next_run_at=first_run)
+    rounds = 6
+    barrier = threading.Barrier(2, timeout=60)
+    # get(disable_sync_subtasks=False): an eager .delay() (the tick's) flips a process-wide Celery flag
+    # while it runs, which another thread's get() would take for a task waiting on a task.
 
     @_in_thread
-    def executor(_):
-        barrier.wait()
-        return services.scheduled_transfers_run_due(now=later)
+    def worker(_):
+        enqueued = 0
+        for _ in range(rounds):
+            barrier.wait()
+            enqueued += tasks.enqueue_due_scheduled_transfers.apply().get(disable_sync_subtasks=False)
+        return enqueued
 
     with ThreadPoolExecutor(max_workers=2) as pool:
-        ran = list(pool.map(executor, range(2)))
+        enqueued = list(pool.map(worker, range(2)))
 
-    expected_runs = sum(4 if schedule.repeat == "daily" else 1 for schedule in schedules)
-    assert sum(ran) == expected_runs
+    expected_runs = sum(4 if schedule.repeat == "daily" else 1 for schedule in created)
+    assert sum(enqueued) >= expected_runs  # many occurrences were handed to both workers
     assert ScheduledTransferRun.objects.filter(status="ok").count() == expected_runs
     assert Transfer.objects.filter(kind="scheduled").count() == expected_runs
-    for schedule in schedules:
+    for schedule in created:
         occurrences = list(
             ScheduledTransferRun.objects.filter(schedule=schedule).order_by("run_at").values_list("run_at", flat=True)
         )
         expected = [first_run + timedelta(days=day) for day in range(4 if schedule.repeat == "daily" else 1)]
         assert occurrences == expected
+    assert ledger.ledger_violations() == []
+    print(f"\nschedules: {expected_runs} occurrences paid once, {sum(enqueued)} enqueued by two racing ticks")
+
+
+def test_one_occurrence_delivered_twice_at_once_pays_once():
+    (source, owner), (target, _) = _money_world(people=2, groups=0, deposit=10_000)
+    schedule = schedules.scheduled_transfer_create(
+        actor=owner,
+        source_id=source,
+        target_id=target,
+        amount=700,
+        pin=PIN,
+        execute_at=timezone.now() + timedelta(seconds=30),
+        repeat="weekly",
+    )
+    run_at = timezone.now() - timedelta(seconds=1)
+    ScheduledTransfer.objects.filter(pk=schedule.pk).update(execute_at=run_at, next_run_at=run_at)
+    barrier = threading.Barrier(8, timeout=60)
+
+    @_in_thread
+    def deliver(_):
+        barrier.wait()
+        return tasks.run_scheduled_transfer.apply(args=(schedule.pk, run_at.isoformat())).get(
+            disable_sync_subtasks=False
+        )
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        outcomes = sorted(pool.map(deliver, range(8)))
+
+    assert outcomes == ["ok"] + ["skipped"] * 7
+    assert Wallet.objects.get(pk=target).balance == 10_000 + 700
+    assert ScheduledTransfer.objects.get(pk=schedule.pk).next_run_at == run_at + timedelta(weeks=1)
     assert ledger.ledger_violations() == []

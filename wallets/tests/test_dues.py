@@ -38,7 +38,7 @@ def test_the_channel_gets_a_chat_message_announcing_the_dues(club, django_captur
     history = club["member"].get(f"/api/channels/{club['channel']}/messages").json()["results"]
     announcement = next(m for m in history if m["client_msg_id"] == f"dues:{dues['id']}")
     assert announcement["sender"]["username"] == "treasurer"
-    assert "3,000 KRW" in announcement["body"] and "March dues" in announcement["body"]
+    assert announcement["body"] == "treasurer asks the members of club fund to pay ₩3,000 for \u201cMarch dues\u201d."
 
 
 def test_only_the_treasurer_requests_dues(club):

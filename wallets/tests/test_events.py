@@ -6,7 +6,8 @@ from asgiref.sync import sync_to_async
 from accounts.tests.factories import UserFactory
 from channels_app.services import channel_create, channel_join
 from chat.tests.live import Client, post_json
-from wallets import services
+from wallets.services import transfers
+from wallets.services import wallets as wallet_services
 from wallets.tests.conftest import PIN
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
@@ -19,11 +20,11 @@ def _club():
     channel_join(user=member, channel=channel)
     wallets = {}
     for user in (treasurer, member):
-        wallet = services.personal_wallet_open(owner=user, pin=PIN)
-        services.wallet_deposit(actor=user, wallet_id=wallet.pk, amount=10_000)
+        wallet = wallet_services.personal_wallet_open(owner=user, pin=PIN)
+        transfers.wallet_deposit(actor=user, wallet_id=wallet.pk, amount=10_000)
         wallets[user.username] = wallet.pk
-    group = services.group_wallet_create(owner=treasurer, channel_id=channel.pk, name="club fund")
-    services.group_wallet_join(user=member, wallet=group)
+    group = wallet_services.group_wallet_create(owner=treasurer, channel_id=channel.pk, name="club fund")
+    wallet_services.group_wallet_join(user=member, wallet=group)
     return treasurer, member, channel.pk, wallets, group.pk
 
 

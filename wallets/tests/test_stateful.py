@@ -10,7 +10,8 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule, run_state_machine_as_test
 
-from wallets import ledger, services
+from wallets import ledger, tasks
+from wallets.models import ScheduledTransfer
 from wallets.tests.conftest import PIN, Person
 
 pytestmark = pytest.mark.django_db
@@ -145,7 +146,11 @@ class WalletModel(RuleBasedStateMachine):
 
     @rule()
     def run_due_schedules(self):
-        services.scheduled_transfers_run_due(now=timezone.now() + timedelta(minutes=2))
+        # Their time comes, and the beat's tick runs them (the task production runs).
+        ScheduledTransfer.objects.filter(status=ScheduledTransfer.Status.ACTIVE).update(
+            execute_at=timezone.now() - timedelta(seconds=1), next_run_at=timezone.now() - timedelta(seconds=1)
+        )
+        tasks.enqueue_due_scheduled_transfers.apply().get()
         for _, source, target, amount in self.schedules:
             self._move(source, target, amount)
         self.schedules = []
