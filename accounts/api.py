@@ -7,7 +7,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
-from accounts.services import user_signup
+from accounts.services import user_preferences_update, user_signup
 from accounts.throttles import SignInThrottle, SignUpThrottle
 from config.fields import StrictCharField
 
@@ -16,6 +16,11 @@ class UserOutputSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     email = serializers.EmailField()
     username = serializers.CharField()
+
+
+class MeOutputSerializer(UserOutputSerializer):
+    language = serializers.CharField()  # "en", "ko", or "" (Accept-Language decides)
+    time_zone = serializers.CharField()  # an IANA name, or "" (the browser's)
 
 
 class SignupApi(APIView):
@@ -48,6 +53,17 @@ class TokenRefreshApi(TokenRefreshView):
 
 
 class MeApi(APIView):
-    @extend_schema(responses={200: UserOutputSerializer})
+    class InputSerializer(serializers.Serializer):
+        language = serializers.ChoiceField(choices=["", "en", "ko"], required=False)
+        time_zone = StrictCharField(max_length=64, required=False, allow_blank=True)
+
+    @extend_schema(responses={200: MeOutputSerializer})
     def get(self, request):
-        return Response(UserOutputSerializer(request.user).data)
+        return Response(MeOutputSerializer(request.user).data)
+
+    @extend_schema(request=InputSerializer, responses={200: MeOutputSerializer})
+    def patch(self, request):
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = user_preferences_update(user=request.user, **serializer.validated_data)
+        return Response(MeOutputSerializer(user).data)

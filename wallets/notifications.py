@@ -51,7 +51,7 @@ def notify_transfer_received(*, transfer: Transfer, target: Wallet, sender) -> N
 
 
 def dues_announcement(*, dues: Dues, treasurer) -> str:
-    return _("%(treasurer)s asks the members of %(wallet)s to pay %(amount)s for \u201c%(title)s\u201d.") % {
+    return _("%(treasurer)s asks the members of %(wallet)s to pay %(amount)s for “%(title)s”.") % {
         "treasurer": treasurer.username,
         "wallet": dues.wallet.name,
         "amount": money(dues.amount, dues.wallet.currency),
@@ -95,7 +95,7 @@ def notify_dues_reminder(*, dues_id: int, user_ids: list[int], reminded_hour: in
     for user in unpaid:
         publish_user_event(user_id=user.pk, event="dues_reminder", data=data, channel_id=dues.wallet.channel_id)
     with translation.override(user_language(treasurer)):
-        body = _("%(mentions)s a reminder: \u201c%(title)s\u201d, %(amount)s, is not paid yet.") % {
+        body = _("%(mentions)s a reminder: “%(title)s”, %(amount)s, is not paid yet.") % {
             "mentions": " ".join(f"@{user.username}" for user in unpaid),
             "title": dues.title,
             "amount": money(dues.amount, dues.wallet.currency),

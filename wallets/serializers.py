@@ -26,8 +26,9 @@ class MoneyField(serializers.IntegerField):
 
 class PinField(serializers.RegexField):
     def __init__(self, **kwargs):
+        # Given before the field builds its pattern's validator, which takes this message.
+        kwargs.setdefault("error_messages", {"invalid": _("A PIN is 4 to 6 digits.")})
         super().__init__(r"^[0-9]{4,6}$", max_length=6, trim_whitespace=False, **kwargs)
-        self.error_messages["invalid"] = _("A PIN is 4 to 6 digits.")
 
 
 class WalletOutputSerializer(serializers.Serializer):

@@ -44,7 +44,7 @@ def test_the_channel_gets_a_chat_message_announcing_the_dues(club, django_captur
     history = club["member"].get(f"/api/channels/{club['channel']}/messages").json()["results"]
     announcement = next(m for m in history if m["client_msg_id"] == f"dues:{dues['id']}")
     assert announcement["sender"]["username"] == "treasurer"
-    assert announcement["body"] == "treasurer asks the members of club fund to pay ₩3,000 for \u201cMarch dues\u201d."
+    assert announcement["body"] == "treasurer asks the members of club fund to pay ₩3,000 for “March dues”."
 
 
 def test_only_the_treasurer_requests_dues(club):
@@ -100,7 +100,7 @@ def test_the_treasurer_reminds_unpaid_members_at_most_once_an_hour(club, person,
     assert reminded.status_code == 200 and reminded.json() == {"reminded": 1}  # ana; not the payer, not oneself
     history = ana.get(f"/api/channels/{club['channel']}/messages").json()["results"]
     reminder = next(m for m in history if m["client_msg_id"].startswith(f"dues-remind:{dues['id']}:"))
-    assert reminder["body"] == "@ana a reminder: \u201cMarch dues\u201d, ₩3,000, is not paid yet."
+    assert reminder["body"] == "@ana a reminder: “March dues”, ₩3,000, is not paid yet."
     assert reminder["sender"]["username"] == "treasurer"
     again = club["treasurer"].post(f"/api/dues/{dues['id']}/remind")
     assert again.status_code == 429 and again.json()["code"] == "rate_limited"
