@@ -82,7 +82,7 @@ def notify_dues_paid(*, dues: Dues, payer, transfer: Transfer) -> None:
     )
 
 
-def notify_dues_reminder(*, dues_id: int, user_ids: list[int], reminded_hour: int) -> None:
+def notify_dues_reminder(*, dues_id: int, user_ids: list[int], reminded_hour: int, language: str = "") -> None:
     """A dues_reminder event to each member who has not paid, and one chat message mentioning them.
 
     The message's client_msg_id names the dues and the hour of the reminder, so a retried
@@ -94,7 +94,7 @@ def notify_dues_reminder(*, dues_id: int, user_ids: list[int], reminded_hour: in
     data = {"dues": DuesOutputSerializer(dues).data, "from": UserRefSerializer(treasurer).data}
     for user in unpaid:
         publish_user_event(user_id=user.pk, event="dues_reminder", data=data, channel_id=dues.wallet.channel_id)
-    with translation.override(user_language(treasurer)):
+    with translation.override(language or user_language(treasurer)):
         body = _("%(mentions)s a reminder: “%(title)s”, %(amount)s, is not paid yet.") % {
             "mentions": " ".join(f"@{user.username}" for user in unpaid),
             "title": dues.title,

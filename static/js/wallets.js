@@ -61,12 +61,14 @@ function describeWallet(wallet) {
 // fixedTarget: a wallet already known (paying into a group wallet); otherwise the sender picks a
 // person from their channels or types a wallet number, and sees whose it is before confirming.
 function sendMoneyForm({ fromWallet, title, fixedTarget = null, preselect = null, onDone }) {
-  const error = h("p", { class: "form-error", role: "alert", hidden: true, "data-testid": "send-error" });
-  const person = h("select", { name: "recipient", "aria-label": gettext("Person"), "data-testid": "send-person" }, h("option", { value: "" }, gettext("Choose a person")));
-  const number = h("input", { name: "number", type: "number", min: 1, step: 1, inputmode: "numeric", "aria-label": gettext("Wallet number"), "data-testid": "send-number" });
+  const error = h("p", { class: "form-error", role: "alert", hidden: true, "data-testid": "transfer-form-error" });
+  const person = h("select", { name: "recipient", "data-testid": "send-person" }, h("option", { value: "" }, gettext("Choose a person")));
+  const number = h("input", { name: "number", type: "number", min: 1, step: 1, inputmode: "numeric", "data-testid": "send-number" });
   const amount = amountInput();
-  const memo = h("input", { name: "memo", maxlength: 200, "aria-label": gettext("Memo") });
+  const memo = h("input", { name: "memo", maxlength: 200 });
   const pin = pinInput();
+  // Required only on the confirmation step: a hidden required field would block the first step's submit.
+  pin.required = false;
   const summary = h("p", { class: "confirm-summary", "data-testid": "send-summary" });
   const who = h("p", { class: "muted", "data-testid": "send-who" });
   const next = h("button", { type: "submit", class: "primary", "data-testid": "send-next" }, gettext("Next"));
@@ -76,7 +78,7 @@ function sendMoneyForm({ fromWallet, title, fixedTarget = null, preselect = null
     h("h4", {}, gettext("Check before you send")), summary, field(gettext("PIN"), pin), h("div", { class: "row" }, back, confirmButton));
   const chooser = fixedTarget ? [] : [
     field(gettext("To a person in my channels"), person),
-    field(gettext("or to a wallet number"), number),
+    field(gettext("To wallet number"), number),
     who,
   ];
   const choose = h("div", { class: "choose-step" }, ...chooser, field(gettext("Amount"), amount), field(gettext("Memo"), memo), next);
@@ -116,12 +118,14 @@ function sendMoneyForm({ fromWallet, title, fixedTarget = null, preselect = null
       summary.textContent = interpolate(gettext("Send %(amount)s to %(who)s?%(memo)s"), { amount: money(Number(amount.value)), who: describeWallet(target), memo: memoText });
       choose.hidden = true;
       confirmStep.hidden = false;
+      pin.required = true;
       pin.focus();
     } catch (failure) {
       showError(failure);
     }
   });
-  back.addEventListener("click", () => { confirmStep.hidden = true; choose.hidden = false; });
+  const backToChoose = () => { confirmStep.hidden = true; choose.hidden = false; pin.required = false; };
+  back.addEventListener("click", backToChoose);
   confirmButton.addEventListener("click", async () => {
     if (!pin.reportValidity()) return;
     error.hidden = true;
@@ -130,11 +134,11 @@ function sendMoneyForm({ fromWallet, title, fixedTarget = null, preselect = null
       const body = { from_wallet: fromWallet, to_wallet: target.id, amount: Number(amount.value), memo: memo.value, pin: pin.value };
       const result = await post("/api/transfers", body, { idempotencyKey });
       idempotencyKey = crypto.randomUUID();
-      toldOutcome(result, interpolate(gettext("Sent %(amount)s to %(name)s."), { amount: money(body.amount), name: target.owner.username }));
+      const name = target.kind === "group" ? target.name : target.owner.username;
+      toldOutcome(result, interpolate(gettext("Sent %(amount)s to %(name)s."), { amount: money(body.amount), name }));
       form.reset();
       who.textContent = "";
-      confirmStep.hidden = true;
-      choose.hidden = false;
+      backToChoose();
       onDone();
     } catch (failure) {
       if (failure.status !== 0) idempotencyKey = crypto.randomUUID();

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from config.errors import DomainError, Forbidden, NotFound, RateLimited
-from config.locale import user_time_zone
+from config.locale import user_language, user_time_zone
 from wallets import notifications, selectors
 from wallets.errors import AlreadyPaid
 from wallets.locks import lock_dues, lock_dues_payment, lock_recurring_dues
@@ -147,15 +147,25 @@ def dues_remind(*, actor, dues_id: int) -> int:
             return 0
         locked.last_reminded_at = now
         locked.save(update_fields=["last_reminded_at"])
-        transaction.on_commit(partial(_send_reminder_later, dues_id=dues_id, user_ids=unpaid, reminded_at=now))
+        # The chat post goes out from a worker, which has no request: it is written in the treasurer's
+        # language as this request has it (their setting, else their browser's).
+        transaction.on_commit(
+            partial(
+                _send_reminder_later,
+                dues_id=dues_id,
+                user_ids=unpaid,
+                reminded_at=now,
+                language=user_language(actor),
+            )
+        )
     return len(unpaid)
 
 
-def _send_reminder_later(*, dues_id: int, user_ids: list[int], reminded_at: datetime) -> None:
+def _send_reminder_later(*, dues_id: int, user_ids: list[int], reminded_at: datetime, language: str) -> None:
     # Imported here: the tasks module imports these services.
     from wallets.tasks import send_dues_reminder
 
-    send_dues_reminder.delay(dues_id, user_ids, reminded_at.isoformat())
+    send_dues_reminder.delay(dues_id, user_ids, reminded_at.isoformat(), language)
 
 
 # --- recurring dues ------------------------------------------------------------------------
