@@ -7,7 +7,7 @@ import csv
 
 from django.http import StreamingHttpResponse
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, OpenApiTypes, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiTypes, extend_schema, extend_schema_serializer
 from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
@@ -389,6 +389,7 @@ class WalletTreasurerApi(APIView):
 
 
 class DuesRemindApi(APIView):
+    @extend_schema_serializer(component_name="DuesReminded")
     class OutputSerializer(serializers.Serializer):
         reminded = serializers.IntegerField()
 
@@ -440,6 +441,7 @@ class WalletApprovalPolicyApi(APIView):
         )
         required = serializers.IntegerField(min_value=0, max_value=50)
 
+    @extend_schema_serializer(component_name="ApprovalPolicyState")
     class OutputSerializer(serializers.Serializer):
         """The policy; with no policy, threshold null, required 0 and no approvers."""
 

@@ -39,7 +39,8 @@ class WalletOutputSerializer(serializers.Serializer):
     balance = serializers.IntegerField()
     currency = serializers.CharField()
     owner = UserRefSerializer()
-    channel = serializers.IntegerField(source="channel_id", allow_null=True)
+    # Group wallets only (a personal wallet's body has neither): not required in the schema.
+    channel = serializers.IntegerField(source="channel_id", allow_null=True, required=False)
     member_count = serializers.IntegerField(allow_null=True, required=False)
     created_at = serializers.DateTimeField()
 
