@@ -40,5 +40,7 @@ export function date(isoDate) {
 
 // Every time zone the browser knows, for the settings control.
 export function timeZones() {
-  return typeof Intl.supportedValuesOf === "function" ? Intl.supportedValuesOf("timeZone") : ["Asia/Seoul", "UTC"];
+  // The browser's list leaves UTC out; people set their clocks to it too.
+  const known = typeof Intl.supportedValuesOf === "function" ? Intl.supportedValuesOf("timeZone") : ["Asia/Seoul"];
+  return [...new Set(["UTC", ...known])];
 }

@@ -2,6 +2,7 @@
 that chase themselves, an approval that releases a transfer, and a treasurer handover."""
 
 import datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -142,6 +143,40 @@ def test_sending_to_a_member_with_a_confirmation(node, new_page, language):
     expect(form.get_by_test_id("send-summary")).to_contain_text("ben")
     form.get_by_test_id("send-back").click()
     expect(ana.get_by_test_id("balance")).to_have_text(won(38_000, language))
+
+    # Money out to the outside, and the statement to keep.
+    withdraw = ana.get_by_test_id("withdraw-form")
+    withdraw.locator("input[name=amount]").fill("8000")
+    withdraw.locator("input[name=pin]").fill(PIN)
+    withdraw.locator("button[type=submit]").click()
+    expect(ana.get_by_test_id("balance")).to_have_text(won(30_000, language))
+    with ana.expect_download() as download:
+        ana.get_by_test_id("download-statement").click()
+    statement = Path(download.value.path()).read_text(encoding="utf-8-sig").splitlines()
+    assert statement[0].startswith("entry_id,transfer_id,created_at,kind,amount")
+    assert [line.split(",")[3:5] for line in statement[1:]] == [
+        ["deposit", "50000"],
+        ["transfer", "-12000"],
+        ["withdraw", "-8000"],
+    ]
+
+
+def test_the_settings_choose_the_language_and_the_time_zone(node, new_page):
+    """An English browser in Seoul; the user chooses Korean and UTC: the page and its times follow."""
+    page = person(new_page, node, "eun", "en")
+    create_channel(page, "settings")
+    page.get_by_test_id("composer").fill("hello")
+    page.get_by_test_id("send").click()
+    shown = page.get_by_test_id("messages").locator(".message time").first
+    sent_at = datetime.datetime.fromisoformat(shown.get_attribute("datetime").replace("Z", "+00:00"))
+    expect(shown).to_have_text(sent_at.astimezone(ZoneInfo("Asia/Seoul")).strftime("%I:%M %p"))
+    page.get_by_test_id("preferences").locator("summary").click()
+    page.get_by_test_id("language-select").select_option("ko")
+    page.get_by_test_id("time-zone-select").select_option("UTC")
+    page.locator("#preferences-form button[type=submit]").click()
+    expect(page.get_by_test_id("my-wallet-link")).to_have_text("내 지갑")
+    page.get_by_test_id("channel-settings").click()
+    expect(page.get_by_test_id("messages").locator(".message time").first).to_have_text(sent_at.strftime("%H:%M"))
 
 
 @pytest.mark.parametrize("language", ["ko", "en"])
