@@ -177,7 +177,6 @@ class App {
     const view = new ChannelView(this, channel);
     await this.show(view);
     const wallets = await channelWalletsPanel(this, channelId);
-    this.walletsPanel = wallets;
     this.panel.replaceChildren(
       h("div", { class: "panel-head" }, h("h2", {}, `#${channel.name}`),
         h("button", { type: "button", class: "panel-close", "aria-label": gettext("Close details"), onclick: () => this.togglePanel(false) }, "×")),
@@ -219,6 +218,10 @@ class App {
       }
       case "ack":
         if (view) view.onAck(frame);
+        break;
+      case "subscribed":
+        // Events sent before this (re)subscription took hold never reached us: read the wallets again.
+        if (this.walletsPanel?.channelId === frame.channel) guarded(() => this.walletsPanel.reload())();
         break;
       case "typing":
         if (view && frame.user.id !== this.me.id) view.onTyping(frame.user);

@@ -581,10 +581,13 @@ export async function channelWalletsPanel(app, channelId) {
       h("a", { href: `#/wallet/${w.id}` }, w.name), h("span", { class: "muted" }, ` ${money(w.balance, w.currency)} · ${memberCount(w.member_count)}`))));
     if (!wallets.length) list.append(h("li", { class: "muted" }, gettext("No group wallet yet.")));
   }
-  await reload();
   const section = h("section", {}, h("h3", {}, gettext("Group wallets")), list,
     actionForm({ title: gettext("New group wallet"), label: gettext("Create group wallet"), testid: "group-wallet-form",
       fields: [field(gettext("Name"), h("input", { name: "name", maxlength: 100, required: true })), field(gettext("Description"), h("input", { name: "description", maxlength: 1000 }))],
       submit: async (values) => { const wallet = await post(`/api/channels/${channelId}/group-wallets`, values); location.hash = `#/wallet/${wallet.id}`; } }));
-  return Object.assign(section, { reload, channelId });
+  Object.assign(section, { reload, channelId });
+  // Known to the app before the first load: a wallet created meanwhile (its event) loads the list again.
+  app.walletsPanel = section;
+  await reload();
+  return section;
 }
