@@ -1,12 +1,16 @@
 """Accounts REST API: signup, JWT token and refresh, me."""
 
+from django.conf import settings
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
+from rest_framework.exceptions import AuthenticationFailed, Throttled
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
+from rest_framework_simplejwt.serializers import TokenRefreshSerializer
 from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
+from accounts.lockout import API_LOCKOUT_DETAIL, signin_succeeded
 from accounts.services import user_preferences_update, user_signup
 from accounts.throttles import SignInThrottle, SignUpThrottle
 from config.fields import StrictCharField
@@ -47,15 +51,36 @@ class TokenApi(TokenObtainPairView):
     throttle_classes = [SignInThrottle]
     authentication_classes = []
 
+    def post(self, request, *args, **kwargs):
+        try:
+            response = super().post(request, *args, **kwargs)
+        except AuthenticationFailed:
+            # django-axes refused before any password check: too many wrong ones (accounts.lockout).
+            if getattr(request, "axes_locked_out", False):
+                raise Throttled(
+                    wait=settings.AXES_COOLOFF_TIME.total_seconds(), detail=str(API_LOCKOUT_DETAIL)
+                ) from None
+            raise
+        # The pages reset the count through django's user_logged_in; a token is no session login.
+        signin_succeeded(request)
+        return response
+
 
 class TokenRefreshApi(TokenRefreshView):
+    """Exchange a refresh JWT for a new access JWT and a new refresh JWT (the old one stops working)."""
+
     authentication_classes = []
+
+    class InputSerializer(TokenRefreshSerializer):
+        refresh = StrictCharField()  # the OpenAPI document then says a blank token is no token
+
+    serializer_class = InputSerializer
 
 
 class MeApi(APIView):
     class InputSerializer(serializers.Serializer):
         language = serializers.ChoiceField(choices=["", "en", "ko"], required=False)
-        time_zone = StrictCharField(max_length=64, required=False, allow_blank=True)
+        time_zone = StrictCharField(max_length=64, required=False, allow_blank=True)  # an IANA name, or ""
 
     @extend_schema(responses={200: MeOutputSerializer})
     def get(self, request):

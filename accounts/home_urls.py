@@ -4,5 +4,5 @@ from accounts import views
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("join/<int:channel_id>", views.join_link, name="join-link"),
+    path("join/<id:channel_id>", views.join_link, name="join-link"),
 ]

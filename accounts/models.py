@@ -44,7 +44,15 @@ class User(AbstractBaseUser, PermissionsMixin):
     REQUIRED_FIELDS = ["username"]
 
     class Meta:
-        constraints = [models.UniqueConstraint(Lower("email"), name="accounts_user_email_ci_unique")]
+        constraints = [
+            models.UniqueConstraint(Lower("email"), name="accounts_user_email_ci_unique"),
+            # Display names are unique whatever their case: in a money app "Alice" must not pass for "alice".
+            models.UniqueConstraint(
+                Lower("username"),
+                name="accounts_user_username_ci_unique",
+                violation_error_message="This display name is taken.",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.username} <{self.email}>"

@@ -7,9 +7,14 @@ from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import User
+from accounts.selectors import user_display_name_taken
 from config.errors import DomainError
+
+EMAIL_TAKEN = gettext_lazy("An account with this email already exists.")
+NAME_TAKEN = gettext_lazy("This display name is taken.")
 
 
 def _normalized_email(email: str) -> str:
@@ -23,9 +28,11 @@ def user_signup(*, email: str, username: str, password: str) -> User:
     username = username.strip()
     fields: dict[str, list[str]] = {}
     if User.objects.filter(email__iexact=email).exists():
-        fields["email"] = [_("An account with this email already exists.")]
+        fields["email"] = [str(EMAIL_TAKEN)]
     if not username:
         fields["username"] = [_("Choose a name other people will see.")]
+    elif user_display_name_taken(username=username):
+        fields["username"] = [str(NAME_TAKEN)]
     try:
         password_validation.validate_password(password, User(email=email, username=username))
     except DjangoValidationError as error:
@@ -36,9 +43,10 @@ def user_signup(*, email: str, username: str, password: str) -> User:
         with transaction.atomic():
             return User.objects.create_user(email=email, username=username, password=password)
     except IntegrityError:
-        # Two sign-ups with one email raced past the check above.
-        message = _("An account with this email already exists.")
-        raise DomainError(message, fields={"email": [message]}) from None
+        # Two sign-ups with one email or one display name raced past the checks above.
+        if user_display_name_taken(username=username):
+            raise DomainError(NAME_TAKEN, fields={"username": [str(NAME_TAKEN)]}) from None
+        raise DomainError(EMAIL_TAKEN, fields={"email": [str(EMAIL_TAKEN)]}) from None
 
 
 def user_preferences_update(*, user: User, language: str | None = None, time_zone: str | None = None) -> User:

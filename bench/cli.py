@@ -12,7 +12,8 @@ from bench.processes import ROOT
 from bench.scenarios import Bench, Sizes
 from loadtest.limits import raise_open_file_limit
 
-SERVERS = ("product", "channels-tutorial", "bare-websockets")
+SERVERS = ("product", "product-daphne", "product-uvicorn", "channels-tutorial", "bare-websockets")
+DEFAULT_SERVERS = ("product", "channels-tutorial", "bare-websockets")
 SEARCH_START_RATE = 50
 
 
@@ -20,8 +21,13 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="bin/bench", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="small shapes and short runs: a smoke run of the bench")
     parser.add_argument("--scenarios", default="1,2,3,4", help="which scenarios (default 1,2,3,4)")
-    parser.add_argument("--servers", default=",".join(SERVERS), help=f"which servers (default {','.join(SERVERS)})")
-    parser.add_argument("--nodes", type=int, default=2, help="daphne nodes of the product (default 2)")
+    parser.add_argument(
+        "--servers",
+        default=",".join(DEFAULT_SERVERS),
+        help=f"which of {', '.join(SERVERS)} (default {','.join(DEFAULT_SERVERS)}); product-daphne and "
+        "product-uvicorn are the product on those servers instead of granian",
+    )
+    parser.add_argument("--nodes", type=int, default=2, help="web nodes of the product (default 2)")
     parser.add_argument("--workers", type=int, default=1, help="Celery workers of the product (default 1)")
     parser.add_argument("--port", type=int, default=9300, help="first port of the servers (default 9300)")
     parser.add_argument(
@@ -34,6 +40,13 @@ def parse(argv: list[str]) -> argparse.Namespace:
         default="redis://127.0.0.1:6379/10",
         help="the bench's own Redis database; emptied before each server starts",
     )
+    parser.add_argument(
+        "--redis-persistence",
+        choices=sorted(stack.REDIS_PERSISTENCE),
+        default="none",
+        help="the product's Redis: none (the --redis-url database, no append-only file), aof (a Redis of its "
+        "own with appendfsync everysec) or fsync (appendfsync always); default none",
+    )
     parser.add_argument("--output", type=Path, default=ROOT / "BENCHMARKS.md")
     parser.add_argument("--var", type=Path, default=ROOT / "var" / "bench", help="logs and plans")
     return parser.parse_args(argv)
@@ -45,14 +58,16 @@ def say(text: str) -> None:
 
 def build_server(name: str, args: argparse.Namespace):
     var = args.var
-    if name == "product":
+    if name in stack.WEB_SERVERS:
         return stack.ProductStack(
+            name=name,
             nodes=args.nodes,
             workers=args.workers,
             port=args.port,
             database_url=args.database_url,
             redis_url=args.redis_url,
             var=var,
+            redis_persistence=args.redis_persistence,
         )
     if name == "channels-tutorial":
         return stack.tutorial_server(port=args.port + 50, redis_url=args.redis_url, var=var)
@@ -107,11 +122,11 @@ def main(argv: list[str] | None = None) -> int:
     product = None
     for name in args.servers.split(","):
         server = build_server(name, args)
-        product = server if name == "product" else product
+        product = server if name in stack.WEB_SERVERS else product
         run_server(bench, server, scenarios)
     command = " ".join(["bin/bench", *(sys.argv[1:] if argv is None else argv)])
     stack_text = (
-        f"{args.nodes} daphne nodes (`python -m config.server`, the load tool spreads clients over them), "
+        f"{args.nodes} web nodes (`python -m chat.realtime.server`, the load tool spreads clients over them), "
         f"{args.workers} Celery worker (threads pool) and one beat, PostgreSQL (accounts, SQL message store: no "
         "MongoDB on this machine) and Redis, all on this machine; DEBUG off, JSON logs; per-connection send limit "
         "raised to 1,000/s (the runs send at most a few messages per user per second)"

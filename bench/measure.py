@@ -69,14 +69,20 @@ class MemorySampler:
         return self.peak
 
 
-def shared_service_cpu(database_url: str | None) -> dict[int, float]:
+def shared_service_cpu(database_url: str | None, own: set[int] = frozenset()) -> dict[int, float]:
     """CPU seconds so far of the service processes working for the server under test.
 
     PostgreSQL serves each connection from its own backend process, and those are not our
     children: count the backends connected to the bench's database. Redis is one process
     shared with everyone on the machine; during a run nearly all its work is ours, so it counts.
     """
-    pids = [int(entry) for entry in os.listdir("/proc") if entry.isdigit() and _command(entry) == "redis-server"]
+    pids = [
+        int(entry)
+        for entry in os.listdir("/proc")
+        if entry.isdigit()
+        and _command(entry) == "redis-server"
+        and int(entry) not in own  # a stack's own: counted as ours
+    ]
     if database_url:
         import psycopg
 
@@ -115,12 +121,13 @@ def run_load(server, arguments: list[str], label: str, plot: str | None = None) 
         memory = MemorySampler(holders)
         rss_before = memory.peak
         database_url = getattr(server, "database_url", None)
-        services_before = shared_service_cpu(database_url)
+        own = {service.pid for service in server.services}
+        services_before = shared_service_cpu(database_url, own)
         processes_before = {service.name: cpu_seconds(service.pid) for service in server.services}
         ours_before, machine_before, started = tree_cpu_seconds(os.getpid()), cpu_times(), time.time()
         finished = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
         ours_after, machine_after, ended = tree_cpu_seconds(os.getpid()), cpu_times(), time.time()
-        services_after = shared_service_cpu(database_url)
+        services_after = shared_service_cpu(database_url, own)
         processes_after = {service.name: cpu_seconds(service.pid) for service in server.services}
         peak = memory.stop()
         if finished.returncode not in (0, 1) or not os.path.exists(summary_path):

@@ -22,9 +22,14 @@ PACKAGES = (
     "celery",
     "psycopg",
     "uvloop",
+    "granian",
+    "uvicorn",
+    "msgspec",
 )
 SERVER_TITLES = {
-    "product": "product",
+    "product": "product (granian)",
+    "product-daphne": "product on daphne",
+    "product-uvicorn": "product on uvicorn",
     "channels-tutorial": "Channels tutorial",
     "bare-websockets": "bare websockets (ceiling)",
 }
@@ -120,11 +125,68 @@ def run_row(figure: Figure) -> str:
     )
 
 
+def _servers(figures: list[Figure]) -> list[str]:
+    return [server for server in SERVER_TITLES if any(f.server == server for f in figures)]
+
+
+def node_ms_per_message(figure: Figure) -> float | None:
+    """CPU of the web nodes (or the one server process) per message sent, in milliseconds."""
+    cores = figure.observation.extra.get("cores_by_process", {})
+    node_cores = sum(value for name, value in cores.items() if name.startswith("web")) or sum(
+        value for name, value in cores.items() if name == figure.server
+    )
+    rate = figure.summary["rate_achieved"]
+    return node_cores / rate * 1000 if rate and node_cores else None
+
+
+def web_server_table(figures: list[Figure]) -> list[str]:
+    """The product's consumer on each web server tried, against the bare websockets ceiling."""
+    servers = [server for server in _servers(figures) if server.startswith("product")]
+    if len(servers) < 2:
+        return []
+    lines = [
+        "## Web servers, with the product's consumer",
+        "",
+        "| server | 2. lost / p99 | 3. highest sustained | 3. node CPU per message | 3. / ceiling | "
+        "4b. highest sustained | 4b. node CPU per message | 4b. / ceiling |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for server in servers:
+        cells = []
+        rooms = _find(figures, "2", server)
+        cells.append(
+            "-"
+            if rooms is None
+            else f"{rooms.summary['deliveries']['lost']:,} / {_ms(rooms.summary['latency']['delivery']['p99_ms'])} ms"
+        )
+        for scenario in ("3", "4b"):
+            figure, ceiling = _find(figures, scenario, server), _find(figures, scenario, "bare-websockets")
+            if figure is None:
+                cells += ["-", "-", "-"]
+                continue
+            per_message = node_ms_per_message(figure)
+            cells.append(f"{figure.summary['rate_achieved']:,.0f} msg/s")
+            cells.append("-" if per_message is None else f"{per_message:.2f} ms")
+            cells.append(
+                f"{figure.summary['rate_achieved'] / ceiling.summary['rate_achieved']:.0%}"
+                if ceiling and ceiling.summary["rate_achieved"]
+                else "-"
+            )
+        lines.append(f"| {SERVER_TITLES[server]} | " + " | ".join(cells) + " |")
+    lines += [
+        "",
+        "Node CPU per message: the web nodes' CPU during the kept run of the rate search divided by the "
+        "messages sent (the bare server: its one process).",
+        "",
+    ]
+    return lines
+
+
 def summary_table(figures: list[Figure], sizes: Sizes) -> list[str]:
-    servers = ("product", "channels-tutorial", "bare-websockets")
+    servers = [server for server in _servers(figures) if server in ("product", "channels-tutorial", "bare-websockets")]
     lines = [
         "| scenario | " + " | ".join(SERVER_TITLES[s] for s in servers) + " | product / ceiling |",
-        "|---|---|---|---|---|",
+        "|---" * (len(servers) + 2) + "|",
     ]
 
     def cell(scenario: str, server: str, describe) -> str:
@@ -250,6 +312,7 @@ def write(
         "",
         *summary_table(figures, sizes),
         "",
+        *web_server_table(figures),
         "Sustained = no message lost or duplicated, every send acknowledged, no connection failed or dropped, the "
         "target rate held, delivery p99 under 1 s. Rates are messages sent per second; each is delivered to every "
         "member of its channel (the sender too).",

@@ -6,13 +6,16 @@ PostgreSQL database and Redis database, so they never touch anyone else's data.
 """
 
 import secrets
+import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import redis
 
 from bench.processes import ROOT, Service
+from config.celery import WORKER_OPTIONS
 from ops.cluster import ensure_database
 
 PYTHON = sys.executable
@@ -24,13 +27,56 @@ def flush_redis(url: str) -> None:
     redis.Redis.from_url(url).flushdb()
 
 
+# Redis's persistence for the product (chat/durability.py): "none" is the bench's Redis database
+# on the machine's Redis (no append-only file); "aof" and "fsync" start a Redis of the stack's own.
+REDIS_PERSISTENCE = {"none": None, "aof": "everysec", "fsync": "always"}
+
+
+def private_redis(*, port: int, appendfsync: str, var: Path) -> Service:
+    data = var / "redis"
+    if data.exists():
+        shutil.rmtree(data)
+    data.mkdir(parents=True)
+    args = ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--dir", str(data), "--save", "",
+            "--appendonly", "yes", "--appendfsync", appendfsync, "--maxmemory-policy", "noeviction"]  # fmt: skip
+    return Service("redis", args, _base_env(), var / "logs", port=port)
+
+
+def web_node_command(web_server: str, port: int) -> list[str]:
+    """A web node of the product on the given server: the production launcher (granian), or daphne and
+    uvicorn serving the same application, for the comparison that chose granian."""
+    if web_server == "granian":
+        return [PYTHON, "-m", "chat.realtime.server", "-b", "127.0.0.1", "-p", str(port)]
+    if web_server == "daphne":
+        return [str(BIN / "daphne"), "-b", "127.0.0.1", "-p", str(port), "config.asgi:application"]
+    return [str(BIN / "uvicorn"), "config.asgi:application", "--host", "127.0.0.1", "--port", str(port),
+            "--loop", "uvloop", "--http", "httptools", "--ws", "websockets-sansio", "--no-access-log",
+            "--lifespan", "off"]  # fmt: skip
+
+
+WEB_SERVERS = {"product": "granian", "product-daphne": "daphne", "product-uvicorn": "uvicorn"}
+
+
 class ProductStack:
-    """Production mode: daphne nodes (config.server), Celery worker(s), one beat, PostgreSQL, Redis."""
+    """Production mode: web nodes (chat.realtime.server), Celery worker(s), one beat, PostgreSQL, Redis."""
 
-    name = "product"
-
-    def __init__(self, *, nodes: int, workers: int, port: int, database_url: str, redis_url: str, var: Path):
-        self.var = var
+    def __init__(
+        self,
+        *,
+        nodes: int,
+        workers: int,
+        port: int,
+        database_url: str,
+        redis_url: str,
+        var: Path,
+        redis_persistence: str = "none",
+        name: str = "product",
+    ):
+        self.name, self.var = name, var
+        self.redis = None
+        if REDIS_PERSISTENCE[redis_persistence]:
+            self.redis = private_redis(port=port + 90, appendfsync=REDIS_PERSISTENCE[redis_persistence], var=var)
+            redis_url = f"redis://127.0.0.1:{port + 90}/0"
         self.redis_url, self.database_url = redis_url, database_url
         self.env = {
             **_base_env(),
@@ -50,11 +96,12 @@ class ProductStack:
             "THROTTLE_SIGNUP": "100000/min",
             "THROTTLE_SIGNIN": "100000/min",
             "DRAIN_TIMEOUT_SECONDS": "5",  # stopping between scenarios need not wait for stragglers
+            "CHAT_REDIS_DURABILITY": redis_persistence,
         }
         self.nodes = [
             Service(
                 f"web{i + 1}",
-                [PYTHON, "-m", "config.server", "-b", "127.0.0.1", "-p", str(port + i)],
+                web_node_command(WEB_SERVERS[name], port + i),
                 {**self.env, "NODE_NAME": f"web{i + 1}"},
                 var / "logs",
                 port=port + i,
@@ -70,6 +117,7 @@ class ProductStack:
                     "worker",
                     "--pool=threads",
                     "--concurrency=4",
+                    *WORKER_OPTIONS,
                     "--loglevel=WARNING",
                     "-n",
                     f"bench-worker{i + 1}@%h",
@@ -92,7 +140,8 @@ class ProductStack:
 
     @property
     def services(self) -> list[Service]:
-        return [*self.nodes, *self.workers, self.beat]
+        """Everything the server's CPU and memory are counted over (its own Redis included)."""
+        return [*([self.redis] if self.redis else []), *self.nodes, *self.workers, self.beat]
 
     @property
     def connection_holders(self) -> list[Service]:
@@ -104,6 +153,9 @@ class ProductStack:
         for stale in self.var.glob("plan-*.json"):  # users and tokens of an earlier database and secret key
             stale.unlink()
         _recreate_database(self.env["DATABASE_URL"])
+        if self.redis is not None:
+            self.redis.start()
+            _wait_for_redis(self.redis_url)
         flush_redis(self.redis_url)
         subprocess.run([PYTHON, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=self.env, check=True)
         for service in self.services:
@@ -112,14 +164,14 @@ class ProductStack:
             node.wait_listening("/readyz")
 
     def provision(self, *, users: int, channels: int, per_channel: int) -> list[str]:
-        """Load-tool arguments that bring these users: a plan from manage.py loadtest_provision."""
+        """Load-tool arguments that bring these users: a plan from python -m loadtest.database."""
         plan = self.var / f"plan-{users}-{channels}-{per_channel}.json"
         if not plan.exists():
             subprocess.run(
                 [
                     PYTHON,
-                    "manage.py",
-                    "loadtest_provision",
+                    "-m",
+                    "loadtest.database",
                     "--users",
                     str(users),
                     "--channels",
@@ -137,7 +189,7 @@ class ProductStack:
         return ["--plan", str(plan)]
 
     def stop(self) -> None:
-        for service in self.services:
+        for service in reversed(self.services):  # its Redis last
             service.stop()
 
 
@@ -182,6 +234,18 @@ def websockets_server(*, port: int, var: Path) -> ReferenceServer:
     """A bare `websockets` broadcast server: the ceiling."""
     args = [PYTHON, "-m", "bench.reference_websockets", "--port", str(port)]
     return ReferenceServer("bare-websockets", args, _base_env(), port, var)
+
+
+def _wait_for_redis(url: str, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            redis.Redis.from_url(url, socket_timeout=1).ping()
+            return
+        except redis.RedisError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
 
 
 def _base_env() -> dict:

@@ -1,8 +1,5 @@
 """Chat channels REST API (API.md "Chat channels")."""
 
-import uuid
-
-from asgiref.sync import async_to_sync
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
@@ -10,8 +7,9 @@ from rest_framework.views import APIView
 
 from accounts.serializers import UserRefSerializer
 from channels_app import selectors, services
-from chat import messaging
-from config.fields import StrictCharField
+from channels_app.throttles import ChannelPasswordThrottle
+from config.fields import SeqField, StrictCharField
+from config.limits import DB_INTEGER_MAX
 from config.pagination import ResultsPagination, page_schema
 
 
@@ -22,21 +20,6 @@ class ChannelOutputSerializer(serializers.Serializer):
     is_private = serializers.BooleanField()
     owner = UserRefSerializer()
     member_count = serializers.IntegerField()
-    created_at = serializers.DateTimeField()
-
-
-class MyChannelOutputSerializer(ChannelOutputSerializer):
-    last_seq = serializers.IntegerField()
-    unread_count = serializers.IntegerField()
-
-
-class MessageOutputSerializer(serializers.Serializer):
-    id = serializers.CharField()
-    channel = serializers.IntegerField()
-    seq = serializers.IntegerField()
-    sender = UserRefSerializer()
-    body = serializers.CharField()
-    client_msg_id = serializers.CharField()
     created_at = serializers.DateTimeField()
 
 
@@ -53,6 +36,9 @@ class ChannelListCreateApi(APIView):
     class SearchSerializer(serializers.Serializer):
         # A CharField also refuses NUL characters, which PostgreSQL cannot compare.
         search = StrictCharField(max_length=200, required=False, allow_blank=True, default="")
+        # Read by ResultsPagination; declared here so they are bounded and documented.
+        page = serializers.IntegerField(required=False, min_value=1, max_value=DB_INTEGER_MAX)
+        limit = serializers.IntegerField(required=False, min_value=1, max_value=ResultsPagination.max_page_size)
 
     @extend_schema(
         parameters=[SearchSerializer],
@@ -74,19 +60,6 @@ class ChannelListCreateApi(APIView):
         return Response(_channel_body(channel.pk), status=status.HTTP_201_CREATED)
 
 
-class ChannelMineApi(APIView):
-    @extend_schema(responses={200: MyChannelOutputSerializer(many=True)})
-    def get(self, request):
-        rows = selectors.channel_list_for_user(user=request.user)
-        last_seqs = messaging.channels_last_seq([channel.pk for channel, _ in rows])
-        body = []
-        for channel, last_read in rows:
-            channel.last_seq = last_seqs[channel.pk]
-            channel.unread_count = max(0, channel.last_seq - last_read)
-            body.append(MyChannelOutputSerializer(channel).data)
-        return Response(body)
-
-
 class ChannelDetailApi(APIView):
     @extend_schema(responses={200: ChannelOutputSerializer})
     def get(self, request, channel_id: int):
@@ -94,6 +67,8 @@ class ChannelDetailApi(APIView):
 
 
 class ChannelJoinApi(APIView):
+    throttle_classes = [ChannelPasswordThrottle]
+
     class InputSerializer(serializers.Serializer):
         password = StrictCharField(max_length=128, required=False, allow_blank=True, trim_whitespace=False)
 
@@ -121,61 +96,9 @@ class ChannelMembersApi(APIView):
         return Response([{"id": m.user_id, "username": m.user.username} for m in members])
 
 
-class ChannelMessagesApi(APIView):
-    class PageSerializer(serializers.Serializer):
-        before_seq = serializers.IntegerField(required=False, min_value=1)
-        after_seq = serializers.IntegerField(required=False, min_value=0)
-        limit = serializers.IntegerField(required=False, min_value=1, max_value=100, default=50)
-
-    class InputSerializer(serializers.Serializer):
-        body = StrictCharField(min_length=1, max_length=4000, trim_whitespace=False)
-        client_msg_id = StrictCharField(min_length=1, max_length=64, required=False)
-
-    class PageOutputSerializer(serializers.Serializer):
-        results = MessageOutputSerializer(many=True)
-        has_more = serializers.BooleanField()
-
-    @extend_schema(parameters=[PageSerializer], responses={200: PageOutputSerializer})
-    def get(self, request, channel_id: int):
-        query = self.PageSerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        selectors.channel_for_member(user=request.user, channel_id=channel_id)
-        page = query.validated_data
-        limit = page["limit"]
-        after_seq = page.get("after_seq")
-        # Newest page by default (or before a seq); oldest-first when reading forward.
-        newest = after_seq is None
-        messages = async_to_sync(messaging.messages_after)(
-            channel_id=channel_id,
-            after_seq=after_seq or 0,
-            before_seq=page.get("before_seq"),
-            limit=limit + 1,
-            newest=newest,
-        )
-        has_more = len(messages) > limit
-        messages = messages[1:] if newest and has_more else messages[:limit]
-        return Response({"results": MessageOutputSerializer(messages, many=True).data, "has_more": has_more})
-
-    @extend_schema(request=InputSerializer, responses={201: MessageOutputSerializer})
-    def post(self, request, channel_id: int):
-        serializer = self.InputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        selectors.channel_for_member(user=request.user, channel_id=channel_id)
-        # Without a client_msg_id every POST is a new message.
-        client_msg_id = serializer.validated_data.get("client_msg_id") or f"rest-{uuid.uuid4().hex}"
-        message, _ = async_to_sync(messaging.message_send)(
-            channel_id=channel_id,
-            sender_id=request.user.pk,
-            sender_username=request.user.username,
-            body=serializer.validated_data["body"],
-            client_msg_id=client_msg_id,
-        )
-        return Response(MessageOutputSerializer(message).data, status=status.HTTP_201_CREATED)
-
-
 class ChannelReadApi(APIView):
     class InputSerializer(serializers.Serializer):
-        seq = serializers.IntegerField(min_value=0)
+        seq = SeqField()
 
     @extend_schema(request=InputSerializer, responses={204: None})
     def post(self, request, channel_id: int):

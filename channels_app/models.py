@@ -35,3 +35,18 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} in {self.channel_id}"
+
+
+class ChannelPasswordAttempts(models.Model):
+    """Wrong passwords a person gave for a private channel (channels_app.passwords); a row only while it matters."""
+
+    channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    failures = models.PositiveIntegerField(default=0)
+    locked_until = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["channel", "user"], name="channels_password_attempts_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.failures} wrong passwords of {self.user_id} for {self.channel_id}"

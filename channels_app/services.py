@@ -1,19 +1,18 @@
 """Channel writes. Events go out on commit, so nobody hears of a write that rolled back."""
 
-from django.contrib.auth.hashers import check_password, make_password
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from channels_app.models import Channel, Membership
+from channels_app.passwords import channel_password_check, password_hash
 from channels_app.selectors import channel_membership_for_update
-from chat.events import publish_channel_event, publish_membership_left
-from config.errors import Conflict, DomainError, Forbidden
+from channels_app.signals import member_joined, member_left
+from config.errors import Conflict, DomainError
 from wallets.selectors import wallet_keeps_group_wallet_in
 
 
-def _member_event(*, channel_id: int, user, event: str) -> None:
-    data = {"user": {"id": user.pk, "username": user.username}}
-    transaction.on_commit(lambda: publish_channel_event(channel_id=channel_id, event=event, data=data))
+def _on_commit_send(signal, *, channel_id: int, user) -> None:
+    transaction.on_commit(lambda: signal.send(sender=Channel, channel_id=channel_id, user=user))
 
 
 @transaction.atomic
@@ -25,25 +24,27 @@ def channel_create(*, owner, name: str, description: str = "", password: str | N
         owner=owner,
         name=name,
         description=description.strip(),
-        password_hash=make_password(password) if password else "",
+        password_hash=password_hash(password) if password else "",
     )
     Membership.objects.create(channel=channel, user=owner)
     return channel
 
 
-@transaction.atomic
 def channel_join(*, user, channel: Channel, password: str | None = None) -> Channel:
-    """Joins the channel; joining twice is fine. Private channels need their password."""
+    """Joins the channel; joining twice is fine. Private channels need their password.
+
+    Not one transaction: a wrong password's count is committed before its refusal is raised."""
     if Membership.objects.filter(channel=channel, user=user).exists():
         return channel
-    if channel.is_private and not check_password(password or "", channel.password_hash):
-        raise Forbidden(_("The channel password is not right."), code="wrong_password")
-    try:
-        with transaction.atomic():
-            Membership.objects.create(channel=channel, user=user)
-    except IntegrityError:
-        return channel  # a parallel join of the same user won the race
-    _member_event(channel_id=channel.pk, user=user, event="member_joined")
+    if channel.is_private:
+        channel_password_check(user=user, channel=channel, password=password or "")
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                Membership.objects.create(channel=channel, user=user)
+        except IntegrityError:
+            return channel  # a parallel join of the same user won the race
+        _on_commit_send(member_joined, channel_id=channel.pk, user=user)
     return channel
 
 
@@ -61,8 +62,7 @@ def channel_leave(*, user, channel: Channel) -> None:
     if wallet_keeps_group_wallet_in(user=user, channel_id=channel.pk):
         raise Conflict(_("You keep a group wallet of this channel: hand it to another member before you leave."))
     membership.delete()
-    _member_event(channel_id=channel.pk, user=user, event="member_left")
-    transaction.on_commit(lambda: publish_membership_left(user_id=user.pk, channel_id=channel.pk))
+    _on_commit_send(member_left, channel_id=channel.pk, user=user)
 
 
 def channel_mark_read(*, user, channel: Channel, seq: int) -> None:

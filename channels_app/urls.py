@@ -4,11 +4,9 @@ from channels_app import api
 
 urlpatterns = [
     path("api/channels", api.ChannelListCreateApi.as_view(), name="api-channels"),
-    path("api/channels/mine", api.ChannelMineApi.as_view(), name="api-channels-mine"),
-    path("api/channels/<int:channel_id>", api.ChannelDetailApi.as_view(), name="api-channel"),
-    path("api/channels/<int:channel_id>/join", api.ChannelJoinApi.as_view(), name="api-channel-join"),
-    path("api/channels/<int:channel_id>/leave", api.ChannelLeaveApi.as_view(), name="api-channel-leave"),
-    path("api/channels/<int:channel_id>/members", api.ChannelMembersApi.as_view(), name="api-channel-members"),
-    path("api/channels/<int:channel_id>/messages", api.ChannelMessagesApi.as_view(), name="api-channel-messages"),
-    path("api/channels/<int:channel_id>/read", api.ChannelReadApi.as_view(), name="api-channel-read"),
+    path("api/channels/<id:channel_id>", api.ChannelDetailApi.as_view(), name="api-channel"),
+    path("api/channels/<id:channel_id>/join", api.ChannelJoinApi.as_view(), name="api-channel-join"),
+    path("api/channels/<id:channel_id>/leave", api.ChannelLeaveApi.as_view(), name="api-channel-leave"),
+    path("api/channels/<id:channel_id>/members", api.ChannelMembersApi.as_view(), name="api-channel-members"),
+    path("api/channels/<id:channel_id>/read", api.ChannelReadApi.as_view(), name="api-channel-read"),
 ]

@@ -4,3 +4,11 @@ from django.apps import AppConfig
 class ChatConfig(AppConfig):
     name = "chat"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from channels_app import signals
+        from chat import events
+
+        # Membership changes reach the live clients (channels_app/signals.py says why this way).
+        signals.member_joined.connect(events.on_member_joined, dispatch_uid="chat.member_joined")
+        signals.member_left.connect(events.on_member_left, dispatch_uid="chat.member_left")

@@ -2,7 +2,9 @@
 
 from channels.auth import get_user
 from channels.db import database_sync_to_async
+from channels.security.websocket import OriginValidator
 from channels.sessions import SessionMiddlewareStack
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.settings import api_settings as jwt_settings
@@ -63,6 +65,19 @@ class UserMiddleware:
         else:
             user = AnonymousUser()
         return await self.inner(dict(scope, user=user), receive, send)
+
+
+class BrowserOriginValidator(OriginValidator):
+    """A handshake whose Origin is not an allowed host is refused (403): a page of another site
+    must not open a socket with the user's cookies. Browsers always send Origin; programs (the
+    load tool, a bot with a Bearer token) send none, and there is no page to protect them from."""
+
+    def valid_origin(self, parsed_origin):
+        return parsed_origin is None or super().valid_origin(parsed_origin)
+
+
+def origin_checked(inner):
+    return BrowserOriginValidator(inner, settings.ALLOWED_HOSTS)
 
 
 def WebSocketAuthMiddleware(inner):  # noqa: N802 - reads like the middleware class it builds

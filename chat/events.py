@@ -7,16 +7,8 @@ channel events reach the channel's subscribers.
 
 import json
 
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
-
-
-def user_group(user_id: int) -> str:
-    return f"user.{user_id}"
-
-
-def channel_group(channel_id: int) -> str:
-    return f"channel.{channel_id}"
+from chat.realtime.hub import ephemeral_payload, left_payload
+from chat.realtime.hubs import get_hub
 
 
 def event_frame(event: str, data: dict, channel_id: int | None = None) -> dict:
@@ -27,21 +19,34 @@ def event_frame(event: str, data: dict, channel_id: int | None = None) -> dict:
 
 
 def publish_user_event(*, user_id: int, event: str, data: dict, channel_id: int | None = None) -> None:
-    async_to_sync(get_channel_layer().group_send)(
-        user_group(user_id), {"type": "client.frame", "frame": event_frame(event, data, channel_id)}
-    )
+    text = json.dumps(event_frame(event, data, channel_id), separators=(",", ":"))
+    get_hub().publish_to_user_from_thread(user_id, ephemeral_payload(0, text))
 
 
 def publish_channel_event(*, channel_id: int, event: str, data: dict) -> None:
     """Goes out through the room fan-out, like messages (seq 0: not part of history)."""
-    from chat.hub import get_hub
-
     text = json.dumps(event_frame(event, data, channel_id), separators=(",", ":"))
-    get_hub().publish_from_thread(channel_id, 0, 0, text)
+    get_hub().publish_from_thread(channel_id, ephemeral_payload(0, text))
 
 
-def publish_membership_left(*, user_id: int, channel_id: int) -> None:
-    """Tells the user's connections that they are no longer a member (they remember memberships)."""
-    async_to_sync(get_channel_layer().group_send)(
-        user_group(user_id), {"type": "membership.left", "channel": channel_id}
-    )
+def publish_membership_ended(*, user_id: int, channel_id: int) -> None:
+    """The user is no longer a member: every node drops their subscriptions to the channel.
+
+    Through the room's own topic, so every message published after this returns comes after
+    it on every node; and to the user's connections, which remember memberships for sending.
+    """
+    get_hub().publish_from_thread(channel_id, left_payload(user_id))
+    get_hub().publish_to_user_from_thread(user_id, left_payload(channel_id))
+
+
+def _member(user) -> dict:
+    return {"user": {"id": user.pk, "username": user.username}}
+
+
+def on_member_joined(*, channel_id: int, user, **kwargs) -> None:
+    publish_channel_event(channel_id=channel_id, event="member_joined", data=_member(user))
+
+
+def on_member_left(*, channel_id: int, user, **kwargs) -> None:
+    publish_channel_event(channel_id=channel_id, event="member_left", data=_member(user))
+    publish_membership_ended(user_id=user.pk, channel_id=channel_id)

@@ -1,6 +1,16 @@
 """Chat metrics on /metrics."""
 
-from prometheus_client import Counter, Gauge, Histogram
+import logging
+import time
+
+from django.conf import settings
+from prometheus_client import REGISTRY, Counter, Gauge, Histogram
+from prometheus_client.core import GaugeMetricFamily
+
+from chat import keys
+
+logger = logging.getLogger(__name__)
+REDIS_TIMEOUT_SECONDS = 1.0
 
 connections_open = Gauge(
     "chat_connections_open", "Open WebSocket connections in this process", multiprocess_mode="livesum"
@@ -17,3 +27,48 @@ messages_persisted = Counter("chat_messages_persisted_total", "Messages written 
 persist_backlog = Gauge(
     "chat_persist_backlog", "Messages buffered in Redis and not yet in the message store", multiprocess_mode="max"
 )
+seqs_skipped = Counter(
+    "chat_seqs_skipped_total", "Seqs a room found in neither the tail nor the store when filling a gap (lost)"
+)
+room_resyncs = Counter("chat_room_resyncs_total", "Rooms that told their subscribers to resync")
+hub_reconnects = Counter("chat_hub_reconnects_total", "Times a node's room subscription connection was made anew")
+gaps_filled = Counter("chat_gaps_filled_total", "Gaps in a room's live stream filled from the tail or the store")
+outbound_closed = Counter("chat_slow_clients_closed_total", "Connections closed (4503) because the client did not read")
+dead_letters = Counter("chat_messages_dead_lettered_total", "Messages the store refused, kept as dead letters")
+
+
+class PersistenceBacklogCollector:
+    """chat_persist_stream_length and chat_persist_oldest_age_seconds, read from Redis at scrape time:
+    every web node reports them, so the backlog alerts fire even when every worker is dead."""
+
+    def __init__(self, redis_url: str):
+        import redis
+
+        self.redis = redis.Redis.from_url(redis_url, socket_timeout=REDIS_TIMEOUT_SECONDS)
+
+    def describe(self):
+        return []
+
+    def collect(self):
+        try:
+            with self.redis.pipeline(transaction=False) as pipe:
+                pipe.xlen(keys.PERSIST_STREAM)
+                pipe.xrange(keys.PERSIST_STREAM, count=1)
+                length, head = pipe.execute()
+        except Exception:  # an unreachable Redis shows as missing series (and /readyz says why)
+            logger.warning("could not read the persistence stream for /metrics", exc_info=True)
+            return
+        yield GaugeMetricFamily(
+            "chat_persist_stream_length", "Messages in Redis not yet written to the message store", value=length
+        )
+        # A stream id starts with the milliseconds at which the entry was added.
+        age = max(0.0, time.time() - int(head[0][0].split(b"-")[0]) / 1000) if head else 0.0
+        yield GaugeMetricFamily(
+            "chat_persist_oldest_age_seconds", "Age of the oldest message waiting for the message store", value=age
+        )
+
+
+def register_web_collectors() -> None:
+    """Called once by config.asgi, in web nodes only."""
+    if settings.REDIS_URL:
+        REGISTRY.register(PersistenceBacklogCollector(settings.REDIS_URL))

@@ -22,3 +22,35 @@ class Message(models.Model):
 
     def __str__(self) -> str:
         return f"{self.channel_id}#{self.seq}"
+
+
+class SeqReservation(models.Model):
+    """How far a channel's Redis seq counter may go: reserved here in blocks before it is handed out.
+
+    If Redis loses its data, the counter starts again at this ceiling, so a seq number may be
+    skipped but is never given to two messages (chat/sequence.py).
+    """
+
+    channel = models.OneToOneField("channels_app.Channel", primary_key=True, on_delete=models.CASCADE, related_name="+")
+    reserved = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.channel_id} up to {self.reserved}"
+
+
+class DeadLetter(models.Model):
+    """An acknowledged message the store refused, kept whole so the stream moves on without it."""
+
+    message_id = models.CharField(max_length=64)
+    channel_id = models.BigIntegerField()  # not a foreign key: the channel may be what is gone
+    seq = models.BigIntegerField()
+    payload = models.TextField(help_text="The message as acknowledged, JSON with non-ASCII escaped.")
+    error = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["message_id"], name="chat_deadletter_message_unique")]
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.channel_id}#{self.seq}"

@@ -3,9 +3,12 @@
 Entries are acknowledged only after the store has them; the store skips messages it
 already holds, so a batch retried after a worker died is harmless. Entries a dead worker
 left pending are reclaimed once they have been idle for CHAT_PERSIST_RECLAIM_IDLE_MS.
+A message the store refuses becomes a dead letter (chat.models.DeadLetter: admin, metric,
+alert) and the rest of its batch is stored: one bad message never blocks the stream.
 """
 
 import json
+import logging
 import os
 import socket
 
@@ -13,8 +16,11 @@ from django.conf import settings
 from redis.exceptions import ResponseError
 
 from chat import keys, metrics
+from chat.models import DeadLetter
 from chat.redis_client import sync_redis
 from chat.stores import get_message_store
+
+logger = logging.getLogger(__name__)
 
 CONSUMER_NAME = f"{socket.gethostname()}-{os.getpid()}"
 
@@ -55,8 +61,9 @@ def persist_pending_messages(*, batch_size: int = 500, max_batches: int = 100) -
         entries = [(entry_id, fields) for entry_id, fields in entries if fields]  # deleted entries come back empty
         if not entries:
             break
-        messages = [json.loads(fields[b"m"]) for _, fields in entries]
-        store.insert_many(messages)
+        messages, unreadable = _decode(entries)
+        refused = unreadable + store.insert_many(messages)
+        _keep_dead_letters(refused)
         entry_ids = [entry_id for entry_id, _ in entries]
         with client.pipeline(transaction=False) as pipe:
             pipe.xack(keys.PERSIST_STREAM, keys.PERSIST_GROUP, *entry_ids)
@@ -64,7 +71,43 @@ def persist_pending_messages(*, batch_size: int = 500, max_batches: int = 100) -
             for message in messages:
                 pipe.zremrangebyscore(keys.tail_key(message["channel"]), message["seq"], message["seq"])
             pipe.execute()
-        written += len(messages)
+        written += len(entries) - len(refused)
     metrics.messages_persisted.inc(written)
     metrics.persist_backlog.set(client.xlen(keys.PERSIST_STREAM))
     return written
+
+
+def _decode(entries: list) -> tuple[list[dict], list[tuple[dict, str]]]:
+    """The stream's messages, and the entries that are not a message at all (refused as such)."""
+    messages, unreadable = [], []
+    for entry_id, fields in entries:
+        raw = fields.get(b"m", b"")
+        try:
+            message = json.loads(raw)
+            int(message["channel"]), int(message["seq"])
+        except (ValueError, TypeError, KeyError) as error:
+            entry = {"id": f"stream:{entry_id.decode()}", "raw": raw.decode("utf-8", "replace")}
+            unreadable.append((entry, f"unreadable stream entry: {error!r}"))
+            continue
+        messages.append(message)
+    return messages, unreadable
+
+
+def _keep_dead_letters(refused: list[tuple[dict, str]]) -> None:
+    if not refused:
+        return
+    DeadLetter.objects.bulk_create(
+        [
+            DeadLetter(
+                message_id=str(message.get("id", "")),
+                channel_id=message.get("channel") or 0,
+                seq=message.get("seq") or 0,
+                payload=json.dumps(message),  # ASCII: whatever the store refused, this column takes
+                error=reason[:2000],
+            )
+            for message, reason in refused
+        ],
+        ignore_conflicts=True,  # a batch retried after a crash refuses the same messages again
+    )
+    metrics.dead_letters.inc(len(refused))
+    logger.error("the message store refused %d messages; kept as dead letters", len(refused))

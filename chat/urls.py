@@ -1,1 +1,8 @@
-urlpatterns: list = []
+from django.urls import path
+
+from chat import api
+
+urlpatterns = [
+    path("api/channels/mine", api.ChannelMineApi.as_view(), name="api-channels-mine"),
+    path("api/channels/<id:channel_id>/messages", api.ChannelMessagesApi.as_view(), name="api-channel-messages"),
+]

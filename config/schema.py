@@ -1,20 +1,32 @@
-"""OpenAPI generation: every operation documents the contract's error body."""
+"""OpenAPI generation through drf-spectacular's public hooks.
+
+- Component names: every view nests its own `InputSerializer`/`OutputSerializer`, so a nested
+  serializer is named after its view (`ChannelJoinApi.InputSerializer` -> `ChannelJoinInput`);
+  with the bare class name they all became one `InputRequest` and the first one won.
+- operationIds: the view and the method (`channel_join_post`), unique by construction.
+- Tags: the app a view lives in.
+- Errors: every operation documents the contract's error body (a postprocessing hook).
+"""
+
+import re
 
 from drf_spectacular.openapi import AutoSchema
-from drf_spectacular.utils import OpenApiResponse
-from rest_framework import serializers
 
-
-class ErrorSerializer(serializers.Serializer):
-    code = serializers.CharField()
-    detail = serializers.CharField()
-    fields = serializers.DictField(required=False, child=serializers.ListField(child=serializers.CharField()))
-
+# The body of every error response (config/errors.py builds it).
+ERROR_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "code": {"type": "string"},
+        "detail": {"type": "string"},
+        "fields": {"type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}}},
+    },
+    "required": ["code", "detail"],
+}
 
 ERROR_STATUSES = {
     "400": "invalid",
     "401": "not_authenticated",
-    "403": "forbidden / wrong_password / wrong_pin",
+    "403": "forbidden / wrong_password / wrong_pin / pin_locked",
     "404": "not_found",
     "405": "method_not_allowed",
     "409": "conflict / idempotency_conflict / already_paid",
@@ -24,11 +36,35 @@ ERROR_STATUSES = {
     "429": "rate_limited",
 }
 
+# The Django app a view lives in -> its tag (described in config/api_description.py).
+APP_TAGS = {"accounts": "accounts", "channels_app": "channels", "chat": "chat", "wallets": "wallets"}
+
+
+def _snake(name: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+
 
 class ContractAutoSchema(AutoSchema):
-    def _get_response_bodies(self, direction="response"):
-        responses = super()._get_response_bodies(direction)
-        error = self._get_response_for_code(OpenApiResponse(ErrorSerializer), "400", direction=direction)
-        for status_code, codes in ERROR_STATUSES.items():
-            responses.setdefault(status_code, {**error, "description": codes})
-        return responses
+    def get_serializer_name(self, serializer, direction):
+        outer, _, inner = type(serializer).__qualname__.rpartition(".")
+        if outer:
+            return outer.removesuffix("Api") + inner.removesuffix("Serializer")
+        return super().get_serializer_name(serializer, direction)
+
+    def get_operation_id(self):
+        return f"{_snake(type(self.view).__name__.removesuffix('Api'))}_{self.method.lower()}"
+
+    def get_tags(self):
+        app = type(self.view).__module__.split(".")[0]
+        return [APP_TAGS.get(app, app)]
+
+
+def document_error_responses(result, generator, request, public):
+    """Postprocessing hook (SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"]): the error statuses of every operation."""
+    result.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
+    body = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+    for operations in result["paths"].values():
+        for operation in operations.values():
+            for status, codes in ERROR_STATUSES.items():
+                operation["responses"].setdefault(status, {"description": codes, "content": body})
+    return result

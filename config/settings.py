@@ -1,21 +1,24 @@
 """One settings module for every mode, read from environment variables.
 
 Unset variables give the embedded defaults: SQLite, the in-memory channel layer,
-the SQL message store and a Celery broker on the local filesystem. Production sets
+the SQL message store and background work inside the web process. Production sets
 DATABASE_URL, REDIS_URL, MONGO_URL and CELERY_BROKER_URL.
 """
 
+import ipaddress
 from datetime import timedelta
 from pathlib import Path
 
 import environ
+from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
+from config.api_description import API_DESCRIPTION, ID_SCHEMA, TAGS
 from config.logs import logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
-# Runtime files of the embedded mode: SQLite database, filesystem Celery broker.
+# Runtime files of the embedded mode: the SQLite database.
 VAR_DIR = Path(env.str("APP_VAR_DIR", default=str(BASE_DIR / "var")))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
@@ -31,6 +34,22 @@ if not DEBUG and SECRET_KEY == INSECURE_DEFAULT_SECRET_KEY and not env.bool("DJA
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
+
+def _networks(variable: str, default: list[str]) -> list[str]:
+    """A list of networks from the environment, refused at start-up when one is not a network."""
+    networks = env.list(variable, default=default)
+    for network in networks:
+        try:
+            ipaddress.ip_network(network, strict=False)
+        except ValueError as error:
+            raise ImproperlyConfigured(f"{variable}: {error}") from None
+    return networks
+
+
+# The reverse proxies in front of the web nodes (networks, e.g. "127.0.0.1/32"): only their
+# X-Forwarded-For / X-Forwarded-Proto are believed (config/proxies.py). Empty: nobody's.
+TRUSTED_PROXIES = _networks("TRUSTED_PROXIES", [])
+
 INSTALLED_APPS = [
     "daphne",
     "django_prometheus",
@@ -42,6 +61,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "rest_framework_simplejwt",
+    "rest_framework_simplejwt.token_blacklist",
+    "axes",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "channels",
@@ -52,11 +73,14 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "config.proxies.TrustedProxyMiddleware",  # first: everything after sees the client's address
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "config.headers.ApiNoStoreMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # After the session and the user: a signed-in user's language setting wins over Accept-Language.
@@ -64,6 +88,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as django-axes asks: turns a locked-out sign-in into its page
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -113,6 +138,18 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
+# django-axes first: a locked-out sign-in stops before any password is checked.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+# Password guessing (REST /api/auth/token, the sign-in page, the admin): SIGNIN_LOCKOUT_FAILURES wrong
+# passwords for one email from one address lock that pair out for SIGNIN_LOCKOUT_MINUTES (429);
+# the same limits as channel passwords and wallet PINs. THROTTLE_SIGNIN caps attempts per address.
+AXES_FAILURE_LIMIT = env.int("SIGNIN_LOCKOUT_FAILURES", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("SIGNIN_LOCKOUT_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "config.proxies.request_client_address"
+AXES_USERNAME_CALLABLE = "accounts.lockout.signin_email"
+AXES_LOCKOUT_CALLABLE = "accounts.lockout.locked_out_response"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -169,38 +206,50 @@ else:
 CHAT_SEND_RATE_PER_SECOND = env.float("CHAT_SEND_RATE_PER_SECOND", default=20.0)
 CHAT_SEND_BURST = env.int("CHAT_SEND_BURST", default=50)
 CHAT_IDLE_TIMEOUT_SECONDS = env.float("CHAT_IDLE_TIMEOUT_SECONDS", default=300.0)
+# Typing reaches every member; subscribing costs a query and a room: both are limited like sends.
+CHAT_TYPING_RATE_PER_SECOND = env.float("CHAT_TYPING_RATE_PER_SECOND", default=2.0)
+CHAT_TYPING_BURST = env.int("CHAT_TYPING_BURST", default=5)
+CHAT_SUBSCRIBE_RATE_PER_SECOND = env.float("CHAT_SUBSCRIBE_RATE_PER_SECOND", default=20.0)
+CHAT_SUBSCRIBE_BURST = env.int("CHAT_SUBSCRIBE_BURST", default=200)
+# Frames a connection has not yet written to its socket; past this the client is closed (4503).
+CHAT_OUTBOUND_LIMIT_BYTES = env.int("CHAT_OUTBOUND_LIMIT_BYTES", default=1024 * 1024)
 
 CHAT_PERSIST_RECLAIM_IDLE_MS = env.int("CHAT_PERSIST_RECLAIM_IDLE_MS", default=30_000)
+# The least a web node accepts of Redis's persistence before it serves: fsync, aof or none
+# (chat/durability.py says what each one keeps).
+CHAT_REDIS_DURABILITY = env.str("CHAT_REDIS_DURABILITY", default="aof")
 
 # --- Message store: MongoDB when MONGO_URL is set, the SQL model otherwise.
 MONGO_URL = env.str("MONGO_URL", default="")
 MONGO_DB_NAME = env.str("MONGO_DB_NAME", default="messenger")
 
-# --- Celery. Unset broker: the filesystem transport, which needs no server, so the
-# embedded run still has a real worker and beat for background work.
-CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="") or "filesystem://"
-if CELERY_BROKER_URL == "filesystem://":
-    _broker_dir = VAR_DIR / "celery-broker"
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "data_folder_in": str(_broker_dir),
-        "data_folder_out": str(_broker_dir),
-        "processed_folder": str(_broker_dir / "processed"),
-        "store_processed": False,
-    }
-CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
+# --- Celery. With a broker (production): workers and one beat. Without one (the embedded mode)
+# there is no worker to die: the web process runs beat's schedule in a thread and every task
+# eagerly in process (config/celery.py), so what background work announces reaches open pages.
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="") or REDIS_URL
+BACKGROUND_IN_PROCESS = not CELERY_BROKER_URL
+if BACKGROUND_IN_PROCESS:
+    CELERY_BROKER_URL = "memory://"
+CELERY_TASK_ALWAYS_EAGER = BACKGROUND_IN_PROCESS or env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_EAGER_PROPAGATES = True
+# A worker rides out broker restarts: it retries the connection for ever, at start-up too, and
+# takes no part in the broker-wide chatter (gossip, mingle, remote control) that failed to come
+# back on Redis reconnects (celery/celery#8030 and friends); `celery inspect` is not used here.
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
+CELERY_WORKER_ENABLE_REMOTE_CONTROL = False
+CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_keepalive": True, "health_check_interval": 10}
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 4
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
+BACKGROUND_HEARTBEAT_SECONDS = env.float("BACKGROUND_HEARTBEAT_SECONDS", default=5.0)
 CELERY_BEAT_SCHEDULE = {
-    # Drains the chat persistence stream; each run loops until the stream is empty.
-    "chat-persist-messages": {
-        "task": "chat.persist_messages",
-        "schedule": env.float("CHAT_PERSIST_INTERVAL_SECONDS", default=0.5),
-    },
+    # Proof that beat and a worker run (config/celery.py): /readyz and an alert read it.
+    "background-heartbeat": {"task": "background.heartbeat", "schedule": BACKGROUND_HEARTBEAT_SECONDS},
     # Enqueues every due scheduled-transfer occurrence (each runs exactly once, see wallets.services).
     "wallets-scheduled-transfers": {
         "task": "wallets.enqueue_due_scheduled_transfers",
@@ -215,7 +264,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "wallets.check_ledger",
         "schedule": env.float("WALLET_LEDGER_CHECK_SECONDS", default=300.0),
     },
+    "accounts-flush-expired-tokens": {"task": "accounts.flush_expired_tokens", "schedule": 3600.0},
 }
+if REDIS_URL:  # the embedded mode stores each message as it is sent: nothing to drain
+    # Drains the chat persistence stream; each run loops until the stream is empty.
+    CELERY_BEAT_SCHEDULE["chat-persist-messages"] = {
+        "task": "chat.persist_messages",
+        "schedule": env.float("CHAT_PERSIST_INTERVAL_SECONDS", default=0.5),
+    }
 
 # --- REST framework.
 REST_FRAMEWORK = {
@@ -224,10 +280,9 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PARSER_CLASSES": [
-        "config.parsers.LimitedJSONParser",
-        "rest_framework.parsers.FormParser",
-    ],
+    # JSON only (API.md): a form body cannot carry the numbers money fields need, so the schema
+    # advertised form bodies the API then refused.
+    "DEFAULT_PARSER_CLASSES": ["config.parsers.LimitedJSONParser"],
     "DEFAULT_PAGINATION_CLASS": "config.pagination.ResultsPagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "config.errors.api_exception_handler",
@@ -235,37 +290,54 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "signin": env.str("THROTTLE_SIGNIN", default="20/min"),
         "signup": env.str("THROTTLE_SIGNUP", default="10/min"),
+        "channel_password": env.str("THROTTLE_CHANNEL_PASSWORD", default="10/min"),
         # Wallet numbers are sequential: the lookup names their owners, so it is kept to a human pace.
         "wallet_lookup": env.str("THROTTLE_WALLET_LOOKUP", default="30/min"),
     },
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    # Throttles key on REMOTE_ADDR, which TrustedProxyMiddleware has made the client's address
+    # (DRF's default would read X-Forwarded-For from anyone: a client varying it was never throttled).
+    "NUM_PROXIES": 0,
 }
 SIMPLE_JWT = {
     "ACCESS_TOKEN_LIFETIME": timedelta(minutes=env.int("JWT_ACCESS_MINUTES", default=15)),
     "REFRESH_TOKEN_LIFETIME": timedelta(days=env.int("JWT_REFRESH_DAYS", default=7)),
     "AUTH_HEADER_TYPES": ("Bearer",),
     "SIGNING_KEY": SECRET_KEY,
+    # A refresh answers a new refresh token and the old one is blacklisted: a stolen refresh
+    # token stops working at its owner's next refresh, and a reused one is refused.
+    "ROTATE_REFRESH_TOKENS": True,
+    "BLACKLIST_AFTER_ROTATION": True,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Group wallet messenger API",
-    "DESCRIPTION": "Chat channels, wallets, transfers and dues. See shared/API.md for the contract.",
+    "DESCRIPTION": API_DESCRIPTION,
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "TAGS": TAGS,
+    "PATH_CONVERTER_OVERRIDES": {"id": ID_SCHEMA},
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "config.schema.document_error_responses",
+    ],
 }
 
 # --- Prometheus: several daphne processes each export their own port range, or the
 # multiprocess directory when PROMETHEUS_MULTIPROC_DIR is set (see config/metrics.py).
 PROMETHEUS_EXPORT_MIGRATIONS = False
+# Who may read /metrics (config/metrics_view.py): these networks, or anyone with the token.
+METRICS_ALLOWED_NETWORKS = _networks("METRICS_ALLOWED_NETWORKS", ["127.0.0.1/32", "::1/128"])
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
 
 # LOG_FORMAT=json: one JSON object per line with the request id; secrets are scrubbed either way.
 LOG_FORMAT = env.str("LOG_FORMAT", default="plain")
 LOGGING = logging_config(log_format=LOG_FORMAT, level=env.str("LOG_LEVEL", default="INFO"))
 
-# --- Graceful drain (config/drain.py): how long a draining node waits for its sockets to
+# --- Graceful drain (chat/realtime/drain.py): how long a draining node waits for its sockets to
 # leave, and the window over which their reconnects are spread.
 DRAIN_TIMEOUT_SECONDS = env.float("DRAIN_TIMEOUT_SECONDS", default=30.0)
 DRAIN_RECONNECT_MIN_MS = env.int("DRAIN_RECONNECT_MIN_MS", default=250)
@@ -276,3 +348,35 @@ SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+
+# --- HTTPS (production: DJANGO_HTTPS=1, TLS ending at the proxy). Plain HTTP otherwise: the
+# embedded run, the tests and bin/cluster serve http://127.0.0.1.
+HTTPS = env.bool("DJANGO_HTTPS", default=False)
+if TRUSTED_PROXIES:
+    # Only a trusted proxy's X-Forwarded-Proto reaches here (config/proxies.py drops anyone else's).
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = HTTPS
+# Health checks, the scraper and operators talk to a node directly over plain HTTP.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$", r"^ops/"]
+SESSION_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_SECURE = HTTPS
+SECURE_HSTS_SECONDS = env.int("DJANGO_HSTS_SECONDS", default=365 * 24 * 3600 if HTTPS else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", default=HTTPS)
+SECURE_HSTS_PRELOAD = env.bool("DJANGO_HSTS_PRELOAD", default=HTTPS)
+
+# --- Content-Security-Policy (django-csp): scripts and styles from this origin only, inline
+# ones only with the response's nonce. The WebSocket is same-origin ('self' covers ws/wss).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}

@@ -59,11 +59,11 @@ def parse(argv: list[str]) -> argparse.Namespace:
         "--provision",
         choices=["auto", "command", "rest", "none"],
         default="auto",
-        help="command: manage.py loadtest_provision here (needs the deployment's DATABASE_URL and "
+        help="command: python -m loadtest.database here (needs the deployment's DATABASE_URL and "
         "DJANGO_SECRET_KEY); rest: sign up through the API; none: ids only, for servers without "
         "accounts; auto: command when manage.py is here and the target is this machine, else rest",
     )
-    users.add_argument("--plan", help="use a plan written by manage.py loadtest_provision instead of provisioning")
+    users.add_argument("--plan", help="use a plan written by python -m loadtest.database instead of provisioning")
     users.add_argument("--token-hours", type=float, default=12, help="access token lifetime for --provision command")
     output = parser.add_argument_group("output")
     output.add_argument(

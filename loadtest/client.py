@@ -267,6 +267,12 @@ class Client(asyncio.Protocol):
                 self._subscribe_answered(message["channel"], refused=message.get("code", "error"))
         elif kind == "reconnect":
             recorder.errors["reconnect"] += 1
+        elif kind == "resync":
+            # The node cannot vouch for what it sent of this channel: resume after the last seq seen.
+            recorder.errors["resync"] += 1
+            seqs = recorder.received.get((self.index, message["channel"]))
+            since_seq = max(seqs) if seqs else 0
+            self._send_text(json.dumps({"type": "subscribe", "channel": message["channel"], "since_seq": since_seq}))
 
     def _subscribe_answered(self, channel: int, refused: str | None = None) -> None:
         self._pending.discard(channel)

@@ -1,7 +1,7 @@
 """Users and channels for a run: a plan file, the bulk command, the REST API, or none at all.
 
 A plan is what the run needs: every user's id and access token, and every channel's id
-and members (indexes into the users). `manage.py loadtest_provision` writes one in
+and members (indexes into the users). `python -m loadtest.database` writes one in
 seconds where the tool runs beside the product's code and database; the REST API works
 against any deployment but signs users up one by one (password hashing, throttles).
 Servers without accounts (the reference servers in bench/) take a synthetic plan.
@@ -65,13 +65,13 @@ def command_available(base_url: str) -> bool:
 
 
 def plan_with_command(*, users: int, channels: int, per_channel: int, token_hours: float) -> Plan:
-    """Runs `manage.py loadtest_provision` with this environment (DATABASE_URL, DJANGO_SECRET_KEY)."""
+    """Runs `python -m loadtest.database` with this environment (DATABASE_URL, DJANGO_SECRET_KEY)."""
     with tempfile.TemporaryDirectory() as folder:
         output = os.path.join(folder, "plan.json")
         command = [
             sys.executable,
-            "manage.py",
-            "loadtest_provision",
+            "-m",
+            "loadtest.database",
             "--users",
             str(users),
             "--channels",
@@ -85,7 +85,7 @@ def plan_with_command(*, users: int, channels: int, per_channel: int, token_hour
         ]
         finished = subprocess.run(command, capture_output=True, text=True)
         if finished.returncode != 0:
-            raise ProvisioningError(f"manage.py loadtest_provision failed:\n{finished.stderr[-2000:]}")
+            raise ProvisioningError(f"python -m loadtest.database failed:\n{finished.stderr[-2000:]}")
         return load_plan(output)
 
 
@@ -108,7 +108,7 @@ async def _plan_with_rest(base_url: str, users: int, channels: int, per_channel:
             if response.status_code == 429:
                 raise ProvisioningError(
                     f"{path} answered 429: the deployment throttles sign-up/sign-in (THROTTLE_SIGNUP, "
-                    "THROTTLE_SIGNIN); raise them for the run, or provision with manage.py loadtest_provision"
+                    "THROTTLE_SIGNIN); raise them for the run, or provision with python -m loadtest.database"
                 )
             if response.status_code >= 400:
                 raise ProvisioningError(f"{method} {path} answered {response.status_code}: {response.text[:300]}")
@@ -117,7 +117,7 @@ async def _plan_with_rest(base_url: str, users: int, channels: int, per_channel:
         async def sign_up(index: int) -> dict:
             email = f"load-{run}-{index}@loadtest.invalid"
             account = await call(
-                "POST", "/api/auth/signup", {"email": email, "username": f"load{index}", "password": password}
+                "POST", "/api/auth/signup", {"email": email, "username": f"load-{run}-{index}", "password": password}
             )
             tokens = await call("POST", "/api/auth/token", {"email": email, "password": password})
             return {"id": account["id"], "access": tokens["access"]}

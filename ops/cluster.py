@@ -1,6 +1,6 @@
 """The production topology on one machine, without Docker: `bin/cluster`.
 
-    nginx (docker/nginx.conf) on --port  ->  --web daphne nodes (config.server) on the next ports
+    nginx (docker/nginx.conf) on --port  ->  --web nodes (chat.realtime.server) on the next ports
     Celery worker(s) (threads pool, /metrics on --port + 100), exactly one Celery beat,
     all against the local PostgreSQL and Redis.
 
@@ -22,6 +22,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+from config.celery import WORKER_OPTIONS
 from ops import nginx
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -88,7 +89,8 @@ def wait_ready(child: Child, port: int) -> None:
 class WebNode(Child):
     def __init__(self, name: str, port: int, env: dict):
         self.port = port
-        args = [PYTHON, "-m", "config.server", "-b", "127.0.0.1", "-p", str(port), "--proxy-headers"]
+        # Client addresses: the app believes nginx only (TRUSTED_PROXIES, config/proxies.py).
+        args = [PYTHON, "-m", "chat.realtime.server", "-b", "127.0.0.1", "-p", str(port)]
         super().__init__(name, args, {**env, "NODE_NAME": name})
 
     def wait_ready(self) -> None:
@@ -107,6 +109,9 @@ def cluster_env(var: Path) -> dict:
     env.setdefault("DJANGO_SECRET_KEY", key_file.read_text())
     env.setdefault("APP_VAR_DIR", str(var / "app"))
     env.setdefault("LOG_FORMAT", "json")
+    env.setdefault("TRUSTED_PROXIES", "127.0.0.1/32")  # nginx, on this machine
+    # This machine's Redis keeps nothing on disk; production's must (docker/compose.yaml does).
+    env.setdefault("CHAT_REDIS_DURABILITY", "none")
     env.update(PYTHONUNBUFFERED="1")
     return env
 
@@ -131,7 +136,16 @@ class Cluster:
         self.workers = [
             Child(
                 f"worker{i + 1}",
-                [*celery, "worker", "--pool=threads", "--concurrency=4", "--loglevel=INFO", "-n", f"worker{i + 1}@%h"],
+                [
+                    *celery,
+                    "worker",
+                    "--pool=threads",
+                    "--concurrency=4",
+                    *WORKER_OPTIONS,
+                    "--loglevel=INFO",
+                    "-n",
+                    f"worker{i + 1}@%h",
+                ],
                 {
                     **self.env,
                     "NODE_NAME": f"worker{i + 1}",

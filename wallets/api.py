@@ -16,10 +16,10 @@ from rest_framework.views import APIView
 from accounts.serializers import UserRefSerializer
 from channels_app.selectors import channel_for_member
 from config.errors import NotFound
-from config.fields import StrictCharField
+from config.fields import IdField, StrictCharField
 from config.pagination import NewestFirstCursorPagination, page_schema
 from wallets import selectors
-from wallets.idempotency import idempotent
+from wallets.idempotency import MAX_KEY_LENGTH, idempotent
 from wallets.models import ApprovalRequest
 from wallets.serializers import (
     ApprovalPolicyOutputSerializer,
@@ -41,7 +41,7 @@ from wallets.services import wallets as wallet_services
 
 IDEMPOTENCY_PARAMETER = OpenApiParameter(
     "Idempotency-Key",
-    str,
+    {"type": "string", "minLength": 1, "maxLength": MAX_KEY_LENGTH},
     OpenApiParameter.HEADER,
     required=False,
     description="Replays the first response for the same key and body; 409 idempotency_conflict for another body.",
@@ -227,8 +227,8 @@ class ChannelGroupWalletsApi(APIView):
 
 class TransferCreateApi(APIView):
     class InputSerializer(serializers.Serializer):
-        from_wallet = serializers.IntegerField(min_value=1)
-        to_wallet = serializers.IntegerField(min_value=1)
+        from_wallet = IdField()
+        to_wallet = IdField()
         amount = MoneyField()
         pin = PinField()
         memo = StrictCharField(max_length=200, required=False, allow_blank=True, default="")
@@ -259,8 +259,8 @@ class TransferCreateApi(APIView):
 
 class ScheduledTransferCreateApi(APIView):
     class InputSerializer(serializers.Serializer):
-        from_wallet = serializers.IntegerField(min_value=1)
-        to_wallet = serializers.IntegerField(min_value=1)
+        from_wallet = IdField()
+        to_wallet = IdField()
         amount = MoneyField()
         pin = PinField()
         execute_at = serializers.DateTimeField()
@@ -348,7 +348,7 @@ class WalletLookupApi(APIView):
     throttle_scope = "wallet_lookup"
 
     class QuerySerializer(serializers.Serializer):
-        number = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
+        number = IdField()
 
     @extend_schema(parameters=[QuerySerializer], responses={200: WalletLookupOutputSerializer})
     def get(self, request):
@@ -375,7 +375,7 @@ class WalletRecipientsApi(APIView):
 
 class WalletTreasurerApi(APIView):
     class InputSerializer(serializers.Serializer):
-        user_id = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
+        user_id = IdField()
         pin = PinField()
 
     @extend_schema(request=InputSerializer, responses={200: WalletOutputSerializer})
@@ -436,9 +436,7 @@ class RecurringDuesDetailApi(APIView):
 class WalletApprovalPolicyApi(APIView):
     class InputSerializer(serializers.Serializer):
         threshold = serializers.IntegerField(min_value=0, max_value=10**15)
-        approvers = serializers.ListField(
-            child=serializers.IntegerField(min_value=1, max_value=2**63 - 1), max_length=50, allow_empty=True
-        )
+        approvers = serializers.ListField(child=IdField(), max_length=50, allow_empty=True)
         required = serializers.IntegerField(min_value=0, max_value=50)
 
     @extend_schema_serializer(component_name="ApprovalPolicyState")

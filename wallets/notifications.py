@@ -12,8 +12,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from accounts.serializers import UserRefSerializer
-from chat import messaging
 from chat.events import publish_channel_event, publish_user_event
+from chat.services import message_send
 from config.formats import money
 from config.locale import user_language
 from wallets import selectors
@@ -29,7 +29,7 @@ from wallets.serializers import (
 
 def _post(*, channel_id: int, sender, body: str, client_msg_id: str) -> None:
     """A chat message in the sender's name; a repeated client_msg_id is not posted twice."""
-    async_to_sync(messaging.message_send)(
+    async_to_sync(message_send)(
         channel_id=channel_id,
         sender_id=sender.pk,
         sender_username=sender.username,

@@ -6,7 +6,7 @@ channel (they may join it); people who left the channel no longer see it.
 
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Case, Count, Exists, OuterRef, Prefetch, Q, QuerySet, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -99,9 +99,11 @@ def wallet_entries(*, wallet: Wallet) -> QuerySet:
 
 
 def scheduled_transfer_list(*, wallet: Wallet) -> QuerySet:
+    """Schedules out of and into the wallet; `direction` says which, seen from this wallet."""
     return (
         ScheduledTransfer.objects.filter(Q(from_wallet=wallet) | Q(to_wallet=wallet))
-        .select_related("from_wallet", "to_wallet")
+        .annotate(direction=Case(When(from_wallet=wallet, then=Value("outgoing")), default=Value("incoming")))
+        .select_related("from_wallet", "to_wallet", "created_by")
         .order_by("-pk")
     )
 

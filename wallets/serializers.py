@@ -39,9 +39,9 @@ class WalletOutputSerializer(serializers.Serializer):
     balance = serializers.IntegerField()
     currency = serializers.CharField()
     owner = UserRefSerializer()
-    # Group wallets only (a personal wallet's body has neither): not required in the schema.
-    channel = serializers.IntegerField(source="channel_id", allow_null=True, required=False)
-    member_count = serializers.IntegerField(allow_null=True, required=False)
+    # Group wallets only: a personal wallet's body has neither.
+    channel = serializers.IntegerField(source="channel_id", required=False)
+    member_count = serializers.IntegerField(required=False)
     created_at = serializers.DateTimeField()
 
     def to_representation(self, instance):
@@ -88,6 +88,9 @@ class EntryOutputSerializer(serializers.Serializer):
 
 class ScheduledTransferOutputSerializer(serializers.Serializer):
     id = serializers.IntegerField()
+    # Seen from the wallet whose list it is in; a schedule just created is seen from its source.
+    direction = serializers.ChoiceField(choices=["outgoing", "incoming"], default="outgoing")
+    sender = UserRefSerializer(source="created_by")
     from_wallet = serializers.IntegerField(source="from_wallet_id")
     to_wallet = serializers.IntegerField(source="to_wallet_id")
     amount = serializers.IntegerField()

@@ -4,9 +4,30 @@ from abc import ABC, abstractmethod
 
 
 class MessageStore(ABC):
+    # Errors that say a message is unfit for the store (not that the store is unreachable).
+    refusals: tuple[type[Exception], ...] = ()
+
+    def insert_many(self, messages: list[dict]) -> list[tuple[dict, str]]:
+        """Stores messages; one already stored (same id) is skipped, so retries are safe.
+
+        Returns the messages the store refuses, each with the reason, after storing all the
+        others. A store that cannot be reached raises instead: nothing is refused for that.
+        """
+        try:
+            return self._insert(messages)
+        except self.refusals:
+            pass
+        refused = []
+        for message in messages:  # one message spoils the batch: find it, store the others
+            try:
+                refused += self._insert([message])
+            except self.refusals as error:
+                refused.append((message, f"{type(error).__name__}: {error}"))
+        return refused
+
     @abstractmethod
-    def insert_many(self, messages: list[dict]) -> None:
-        """Stores messages; a message already stored (same id) is skipped, so retries are safe."""
+    def _insert(self, messages: list[dict]) -> list[tuple[dict, str]]:
+        """One write of the batch; refused messages returned, or raised as one of `refusals`."""
 
     @abstractmethod
     def range(

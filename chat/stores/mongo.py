@@ -1,7 +1,8 @@
 """The MongoDB message store (pymongo), selected by MONGO_URL."""
 
 import pymongo
-from pymongo.errors import BulkWriteError
+from bson.errors import InvalidDocument
+from pymongo.errors import BulkWriteError, DocumentTooLarge
 
 from chat.stores.base import MessageStore
 
@@ -25,15 +26,22 @@ class MongoMessageStore(MessageStore):
         self.messages.create_index([("channel", pymongo.ASCENDING), ("seq", pymongo.ASCENDING)], unique=True)
         self.messages.create_index([("channel", pymongo.ASCENDING), ("client_msg_id", pymongo.ASCENDING)], unique=True)
 
-    def insert_many(self, messages):
+    # Documents the client cannot encode (bad text, too large) or that lack a field: the data's fault.
+    refusals = (InvalidDocument, DocumentTooLarge, UnicodeEncodeError, OverflowError, KeyError, TypeError)
+
+    def _insert(self, messages):
         if not messages:
-            return
+            return []
         try:
             self.messages.insert_many([_to_document(message) for message in messages], ordered=False)
         except BulkWriteError as error:
             # Already-stored messages are the expected result of an at-least-once retry.
-            if any(item["code"] != DUPLICATE_KEY for item in error.details.get("writeErrors", [])):
-                raise
+            return [
+                (messages[item["index"]], item.get("errmsg", str(item["code"])))
+                for item in error.details.get("writeErrors", [])
+                if item["code"] != DUPLICATE_KEY
+            ]
+        return []
 
     def range(self, *, channel_id, after_seq=0, before_seq=None, limit, newest=False):
         seq_filter = {"$gt": after_seq}

@@ -1,5 +1,6 @@
 """The SQL message store (Django model); the embedded default."""
 
+from django.db import DataError, IntegrityError, transaction
 from django.db.models import Max
 from django.utils.dateparse import parse_datetime
 
@@ -33,8 +34,13 @@ def _to_message(row: Message) -> dict:
 
 
 class SqlMessageStore(MessageStore):
-    def insert_many(self, messages: list[dict]) -> None:
-        Message.objects.bulk_create([_to_row(message) for message in messages], ignore_conflicts=True)
+    refusals = (DataError, IntegrityError, ValueError, KeyError, TypeError)
+
+    def _insert(self, messages):
+        # Its own transaction: foreign keys are checked at commit (a channel deleted meanwhile).
+        with transaction.atomic():
+            Message.objects.bulk_create([_to_row(message) for message in messages], ignore_conflicts=True)
+        return []
 
     def range(self, *, channel_id, after_seq=0, before_seq=None, limit, newest=False):
         rows = Message.objects.filter(channel_id=channel_id, seq__gt=after_seq)

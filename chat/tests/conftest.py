@@ -1,7 +1,7 @@
 import pytest
 from django.db import connection
 
-from chat.tests.live import CeleryWorker, DaphneNode, server_env
+from chat.tests.live import CeleryWorker, WebNode, server_env
 from conftest import EMBEDDED
 
 
@@ -19,11 +19,11 @@ def server_environment(django_db_setup, django_db_blocker):
 def two_nodes(server_environment):
     """Two processes sharing Redis; in the embedded mode one process plays both parts."""
     if EMBEDDED:
-        node = DaphneNode(server_environment, "daphne-embedded")
+        node = WebNode(server_environment, "node-embedded")
         yield [node, node]
         node.stop()
         return
-    nodes = [DaphneNode(server_environment, "daphne-a"), DaphneNode(server_environment, "daphne-b")]
+    nodes = [WebNode(server_environment, "node-a"), WebNode(server_environment, "node-b")]
     yield nodes
     for node in nodes:
         node.stop()
@@ -46,8 +46,6 @@ def worker_factory(server_environment):
 @pytest.fixture(scope="module")
 def strict_node(server_environment):
     """A node with tight per-connection send limits, for the flood test."""
-    node = DaphneNode(
-        {**server_environment, "CHAT_SEND_RATE_PER_SECOND": "5", "CHAT_SEND_BURST": "10"}, "daphne-strict"
-    )
+    node = WebNode({**server_environment, "CHAT_SEND_RATE_PER_SECOND": "5", "CHAT_SEND_BURST": "10"}, "node-strict")
     yield node
     node.stop()

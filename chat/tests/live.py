@@ -1,4 +1,4 @@
-"""Real server processes for socket tests: daphne nodes and a Celery worker.
+"""Real server processes for socket tests: web nodes (chat.realtime.server) and a Celery worker.
 
 They share the test database (pytest-django's) and the test Redis with the test process,
 so data a test commits is what the servers see.
@@ -17,7 +17,9 @@ from contextlib import closing
 from pathlib import Path
 
 import websockets
-from rest_framework_simplejwt.tokens import RefreshToken
+from rest_framework_simplejwt.tokens import AccessToken
+
+from config.celery import WORKER_OPTIONS
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -35,7 +37,14 @@ def server_env(database_name: str, **extra: str) -> dict:
         database_url = env["DATABASE_URL"].rsplit("/", 1)[0] + f"/{database_name}"
     else:
         database_url = f"sqlite:///{database_name}"  # the embedded mode: a SQLite file
-    env.update(DATABASE_URL=database_url, CELERY_TASK_ALWAYS_EAGER="0", PYTHONUNBUFFERED="1", **extra)
+    # The shared test Redis keeps no append-only file; the fault tests start one that does.
+    env.update(
+        DATABASE_URL=database_url,
+        CELERY_TASK_ALWAYS_EAGER="0",
+        PYTHONUNBUFFERED="1",
+        CHAT_REDIS_DURABILITY="none",
+        **extra,
+    )
     if env.get("REDIS_URL"):
         env.setdefault("CELERY_BROKER_URL", env["REDIS_URL"])
     return env
@@ -92,15 +101,18 @@ class ListeningProcess(Process):
         raise RuntimeError(f"{self.health_path} on port {self.port} did not answer 200; see {self.log_path}")
 
 
-class DaphneNode(ListeningProcess):
-    """A web node as production runs it: daphne under config.server (drains on SIGTERM)."""
+class WebNode(ListeningProcess):
+    """A web node as production runs it: chat.realtime.server (granian; drains on SIGTERM)."""
 
     def __init__(self, env: dict, name: str, port: int | None = None):
         self.port = port or free_port()
         self.env, self.name = env, name
-        args = [sys.executable, "-m", "config.server", "-b", "127.0.0.1", "-p", str(self.port)]
-        super().__init__(args, {**env, "NODE_NAME": name}, name)
+        super().__init__(self.command(self.port), {**env, "NODE_NAME": name}, name)
         self.wait_healthy()
+
+    @staticmethod
+    def command(port: int) -> list[str]:
+        return [sys.executable, "-m", "chat.realtime.server", "-b", "127.0.0.1", "-p", str(port)]
 
     def drain(self) -> None:
         """SIGTERM: the node drains its sockets and exits; wait_exit() waits for that."""
@@ -111,9 +123,9 @@ class DaphneNode(ListeningProcess):
         self.log.close()
         return code
 
-    def restarted(self) -> "DaphneNode":
+    def restarted(self) -> "WebNode":
         """A new process on the same port (the balancer's upstream address)."""
-        return DaphneNode(self.env, self.name, port=self.port)
+        return WebNode(self.env, self.name, port=self.port)
 
 
 class CeleryWorker(Process):
@@ -126,6 +138,7 @@ class CeleryWorker(Process):
                 "worker",
                 "--beat",
                 "--pool=solo",
+                *WORKER_OPTIONS,
                 "--loglevel=INFO",
                 "--schedule",
                 str(ROOT / "var" / f"{name}-beat-schedule"),
@@ -135,7 +148,7 @@ class CeleryWorker(Process):
         )
 
 
-def post_json(node: "DaphneNode", path: str, user, body: dict) -> dict:
+def post_json(node: "WebNode", path: str, user, body: dict) -> dict:
     request = urllib.request.Request(
         f"{node.http_url}{path}",
         data=json.dumps(body).encode(),
@@ -147,7 +160,7 @@ def post_json(node: "DaphneNode", path: str, user, body: dict) -> dict:
 
 
 def access_token(user) -> str:
-    return str(RefreshToken.for_user(user).access_token)
+    return str(AccessToken.for_user(user))  # no refresh token: that would be a database row (the blacklist)
 
 
 class Client:
@@ -193,3 +206,49 @@ class Client:
 
     async def close(self) -> None:
         await self.connection.close()
+
+
+class RedisServer(Process):
+    """A private Redis for tests that kill it, by default with production persistence
+    (append-only file, fsync on every write): the shared test Redis keeps nothing on disk."""
+
+    def __init__(
+        self, name: str, data_dir: Path, port: int | None = None, appendfsync: str = "always", appendonly: bool = True
+    ):
+        self.port = port or free_port()
+        self.name, self.data_dir, self.appendfsync, self.appendonly = name, data_dir, appendfsync, appendonly
+        data_dir.mkdir(parents=True, exist_ok=True)
+        args = [
+            "redis-server",
+            "--port", str(self.port),
+            "--bind", "127.0.0.1",
+            "--dir", str(data_dir),
+            "--appendonly", "yes" if appendonly else "no",
+            "--appendfsync", appendfsync,
+            "--save", "",
+            "--maxmemory-policy", "noeviction",
+        ]  # fmt: skip
+        super().__init__(args, {**os.environ}, name)
+        self._wait_answering()
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def _wait_answering(self, timeout: float = 15) -> None:
+        import redis
+
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                if redis.Redis.from_url(self.url, socket_timeout=1).ping():
+                    return
+            except redis.RedisError:
+                time.sleep(0.1)
+        raise RuntimeError(f"Redis on {self.port} did not answer; see {self.log_path}")
+
+    def restarted(self) -> "RedisServer":
+        """A new process on the same port and data: what it acknowledged before must be there."""
+        return RedisServer(
+            self.name, self.data_dir, port=self.port, appendfsync=self.appendfsync, appendonly=self.appendonly
+        )

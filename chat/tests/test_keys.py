@@ -10,5 +10,6 @@ def test_rooms_of_two_redis_databases_on_one_server_are_different_topics():
     with override_settings(REDIS_URL="redis://127.0.0.1:6379/13"):
         topic_in_13 = keys.room_topic(7)
     assert topic_in_10 != topic_in_13
-    assert keys.channel_of_topic(topic_in_13) == 7
-    assert keys.channel_of_topic(topic_in_13.encode()) == 7
+    assert keys.parse_topic(topic_in_13) == ("room", 7)
+    assert keys.parse_topic(topic_in_13.encode()) == ("room", 7)
+    assert keys.parse_topic(keys.user_topic(7)) == ("user", 7)

@@ -163,6 +163,69 @@ async def test_flooding_is_rate_limited_then_closed_4429(strict_node):
     assert a.connection.close_code == 4429
 
 
+async def test_typing_and_subscribe_churn_are_limited_like_sends(strict_node):
+    channel, (alice, bob) = await _room("alice", "bob")
+    a = await Client.connect(strict_node.ws_url, alice)
+    b = await Client.connect(strict_node.ws_url, bob)
+    await a.subscribe(channel.pk)
+    await b.subscribe(channel.pk)
+    for _ in range(200):  # one socket typing as fast as it can
+        try:
+            await a.send(type="typing", channel=channel.pk)
+        except websockets.ConnectionClosed:
+            break
+    codes = []
+    with pytest.raises(websockets.ConnectionClosed):
+        while True:
+            codes.append((await a.recv()).get("code"))
+    assert a.connection.close_code == 4429 and codes.count("rate_limited") > 0
+    typing_heard = [f for f in await b.flush() if f["type"] == "typing"]
+    assert 1 <= len(typing_heard) <= 10  # the burst, not 200 (settings.CHAT_TYPING_BURST)
+
+    churner = await Client.connect(strict_node.ws_url, bob)
+    for _ in range(300):
+        try:
+            await churner.send(type="subscribe", channel=channel.pk)
+            await churner.send(type="unsubscribe", channel=channel.pk)
+        except websockets.ConnectionClosed:
+            break
+    with pytest.raises(websockets.ConnectionClosed):
+        while True:
+            await churner.recv()
+    assert churner.connection.close_code == 4429
+    await b.close()
+
+
+async def test_the_frame_limit_counts_bytes_not_characters(two_nodes):
+    channel, (alice,) = await _room("alice")
+    a = await Client.connect(two_nodes[0].ws_url, alice)
+    korean = '{"type":"ping","pad":"' + "가" * 22_000 + '"}'  # 22,000 characters, 66,000 bytes
+    assert len(korean) < 64 * 1024 < len(korean.encode())
+    await a.connection.send(korean)
+    assert (await a.recv())["code"] == "too_large"
+    await a.connection.send('{"type":"ping","pad":"' + "가" * 21_000 + '"}')  # 63,000 bytes: fine
+    assert await a.recv() == {"type": "pong"}
+    await a.close()
+
+
+async def test_frames_before_the_4401_close_are_not_handled(two_nodes):
+    node = two_nodes[0]
+    anonymous = await websockets.connect(node.ws_url, origin="http://127.0.0.1")
+    for frame in ('{"type":"ping"}', '{"type":"send","channel":1,"body":"x","client_msg_id":"a"}', "{bad"):
+        try:
+            await anonymous.send(frame)
+        except websockets.ConnectionClosed:
+            break
+    with pytest.raises(websockets.ConnectionClosed):
+        while True:
+            assert "pong" not in await asyncio.wait_for(anonymous.recv(), 10)
+    # 4401, unless the frames reached a socket the server had already closed: then the client's
+    # kernel drops the close frame on the server's reset (granian does not linger after a close).
+    assert anonymous.close_code in (4401, 1006)
+    await asyncio.sleep(0.2)
+    assert "Traceback" not in node.log_path.read_text(errors="replace")
+
+
 async def test_typing_reaches_others_and_member_events_reach_subscribers(two_nodes):
     channel, (alice, bob) = await _room("alice", "bob")
     a = await Client.connect(two_nodes[0].ws_url, alice)
@@ -183,7 +246,7 @@ async def test_typing_reaches_others_and_member_events_reach_subscribers(two_nod
 
 @pytest.mark.skipif(EMBEDDED, reason="the embedded mode writes to the store on send: no buffer, no worker")
 async def test_acknowledged_messages_survive_a_killed_worker(two_nodes, worker_factory):
-    from chat.messaging import messages_after
+    from chat.selectors import messages_after
     from chat.stores import get_message_store
 
     channel, (alice,) = await _room("alice")

@@ -9,10 +9,10 @@ import subprocess
 import sys
 
 import pytest
-from django.core.management import call_command
 from django.db import connection
 
-from chat.tests.live import ROOT, CeleryWorker, DaphneNode, server_env
+from chat.tests.live import ROOT, CeleryWorker, WebNode, server_env
+from loadtest.database import write_plan
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -22,7 +22,7 @@ def node_and_worker(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         database_name = connection.settings_dict["NAME"]
     environment = server_env(database_name, THROTTLE_SIGNUP="1000/min", THROTTLE_SIGNIN="1000/min")
-    node = DaphneNode(environment, "daphne-load")
+    node = WebNode(environment, "daphne-load")
     worker = CeleryWorker(environment, "celery-load")
     yield node
     node.stop()
@@ -64,7 +64,7 @@ def _load(node, tmp_path, *options: str) -> tuple[subprocess.CompletedProcess, d
 
 def test_a_provisioned_run_loses_nothing_and_finds_everything_in_history(node_and_worker, tmp_path):
     plan_path = tmp_path / "plan.json"
-    call_command("loadtest_provision", users=30, channels=3, per_channel=10, output=str(plan_path))
+    write_plan(users=30, channels=3, per_channel=10, output=str(plan_path))
     finished, summary = _load(node_and_worker, tmp_path, "--plan", str(plan_path))
 
     assert summary["connections"]["opened"] == 30

@@ -1,9 +1,12 @@
 """bin/cluster: the whole topology from one command, a rolling restart on request, a clean stop."""
 
 import asyncio
+import json
 import os
 import signal
 import subprocess
+import urllib.error
+import urllib.request
 
 import pytest
 from asgiref.sync import sync_to_async
@@ -11,10 +14,27 @@ from asgiref.sync import sync_to_async
 from accounts.tests.factories import UserFactory
 from channels_app.services import channel_create
 from chat.tests.live import ROOT, free_port
-from ops.tests.resuming import ResumingClient
+from chat.tests.resuming import ResumingClient
 from ops.tests.scrape import readyz, wait_until
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio, pytest.mark.slow]
+
+SIGNIN_LIMIT = 20  # THROTTLE_SIGNIN's default, per minute
+
+
+def _status(url: str, *, body: dict | None = None, headers: dict | None = None) -> int:
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(url, data=data, headers={"Content-Type": "application/json", **(headers or {})})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+def _sign_in(port: int, n: int, *, forwarded_for: str) -> int:
+    body = {"email": f"nobody{n}@example.com", "password": "wrong"}  # one email would be locked out at five
+    return _status(f"http://127.0.0.1:{port}/api/auth/token", body=body, headers={"X-Forwarded-For": forwarded_for})
 
 
 async def test_cluster_serves_through_nginx_restarts_node_by_node_and_stops(server_environment, tmp_path):
@@ -49,6 +69,12 @@ async def test_cluster_serves_through_nginx_restarts_node_by_node_and_stops(serv
         await wait_until(lambda: not client.unacked and client.last_seq == 2, what="a message after the restart")
         assert client.connections >= 2 and client.reconnect_frames
         assert client.seqs_received == [1, 2]
+        # Last, as it spends this address's sign-in budget: through nginx a client is the address
+        # nginx saw, whatever X-Forwarded-For it writes.
+        statuses = [_sign_in(port, n, forwarded_for=f"203.0.113.{n}") for n in range(SIGNIN_LIMIT + 1)]
+        assert statuses == [401] * SIGNIN_LIMIT + [429]
+        assert _status(f"http://127.0.0.1:{port}/metrics") == 404  # nginx keeps /metrics to the nodes
+        assert _status(f"http://127.0.0.1:{port + 1}/metrics") == 200  # the scraper reaches a node from its network
     finally:
         await client.stop()
         if task is not None:

@@ -43,12 +43,12 @@ def test_dockerfile_is_multi_stage_pinned_and_runs_as_a_non_root_user():
     assert len(re.findall(r"^FROM ", text, re.M)) == 2
     assert re.findall(r"^USER (\S+)$", text, re.M) == ["10001:10001"]
     assert "COPY --from=build /opt/venv /opt/venv" in text
-    assert re.search(r'^CMD \["python", "-m", "config.server"', text, re.M)
+    assert re.search(r'^CMD \["python", "-m", "chat.realtime.server"', text, re.M)
 
 
 def test_compose_runs_the_production_topology():
     services = compose()["services"]
-    web_nodes = _services_running("config.server")
+    web_nodes = _services_running("chat.realtime.server")
     assert len(web_nodes) >= 2
     assert _services_running("celery -A config worker") == ["worker"]
     beats = _services_running("celery -A config beat")
@@ -88,14 +88,14 @@ def test_named_volumes_hold_every_stateful_service():
 
 def test_web_nodes_get_time_to_drain_before_sigkill():
     services = compose()["services"]
-    for name in _services_running("config.server"):
+    for name in _services_running("chat.realtime.server"):
         grace = int(services[name]["stop_grace_period"].rstrip("s"))
         assert services[name]["stop_signal"] == "SIGTERM"
         assert grace > float(services[name]["environment"]["DRAIN_TIMEOUT_SECONDS"]) + 5
 
 
 def test_balancer_and_prometheus_know_every_web_node():
-    web_nodes = _services_running("config.server")
+    web_nodes = _services_running("chat.realtime.server")
     nginx_conf = (DOCKER / "nginx.conf").read_text()
     upstreams = re.findall(r"^\s*server (\S+?):8000\b", nginx_conf, re.M)
     assert sorted(upstreams) == web_nodes

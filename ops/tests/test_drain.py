@@ -10,14 +10,14 @@ from asgiref.sync import sync_to_async
 from django.core.management import call_command
 
 from accounts.tests.factories import UserFactory
-from chat.tests.live import Client, DaphneNode, post_json
+from chat.tests.live import Client, WebNode, post_json
 from ops.tests.scrape import readyz
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
 
 
 async def test_drain_node_command_drains_then_closes_stragglers_and_exits(server_environment):
-    node = await sync_to_async(DaphneNode)({**server_environment, "DRAIN_TIMEOUT_SECONDS": "5"}, "drain-cmd")
+    node = await sync_to_async(WebNode)({**server_environment, "DRAIN_TIMEOUT_SECONDS": "5"}, "drain-cmd")
     user = await sync_to_async(UserFactory)(username="member")
     await sync_to_async(UserFactory)(username="root", email="root@example.com", is_staff=True, is_superuser=True)
     try:

@@ -8,7 +8,7 @@ import urllib.request
 import pytest
 from asgiref.sync import sync_to_async
 
-from chat.tests.live import DaphneNode
+from chat.tests.live import WebNode
 from config.logs import REDACTED, redact
 
 PASSWORD = "Sekrit-horse-battery-71"
@@ -37,7 +37,7 @@ def _call(node, method: str, path: str, body: dict | None = None, token: str | N
 async def test_json_logs_carry_request_ids_and_no_secrets(server_environment):
     from chat.tests.live import Client
 
-    node = await sync_to_async(DaphneNode)({**server_environment, "LOG_FORMAT": "json"}, "json-logs")
+    node = await sync_to_async(WebNode)({**server_environment, "LOG_FORMAT": "json"}, "json-logs")
     call = sync_to_async(_call)
     try:
         signup = {"email": "logs@example.com", "username": "logger", "password": PASSWORD}

@@ -1,6 +1,6 @@
 """Every metric the dashboard and the alert rules read is exported by a real running process.
 
-A web node (config.server) and a Celery worker with its /metrics port run against the test
+A web node (chat.realtime.server) and a Celery worker with its /metrics port run against the test
 database and Redis; real traffic (REST, a WebSocket session, wallet transfers, a scheduled
 transfer the worker runs) makes the labelled series appear, as in production.
 """
@@ -12,7 +12,7 @@ import pytest
 from asgiref.sync import sync_to_async
 
 from accounts.tests.factories import UserFactory
-from chat.tests.live import CeleryWorker, Client, DaphneNode, free_port, post_json
+from chat.tests.live import CeleryWorker, Client, WebNode, free_port, post_json
 from ops.tests.deployment_files import metric_names_by_job, used_metric_names
 from ops.tests.scrape import samples, wait_until
 
@@ -57,8 +57,13 @@ def _wallet_traffic(node, alice, bob) -> None:
 async def test_dashboard_and_alert_metrics_are_exposed_by_the_processes_they_are_read_from(server_environment):
     alice, bob = await sync_to_async(lambda: (UserFactory(username="alice"), UserFactory(username="bob")))()
     metrics_port = free_port()
-    env = {**server_environment, "WALLET_SCHEDULE_TICK_SECONDS": "1", "WALLET_LEDGER_CHECK_SECONDS": "1"}
-    node = await sync_to_async(DaphneNode)(env, "metrics-web")
+    env = {
+        **server_environment,
+        "WALLET_SCHEDULE_TICK_SECONDS": "1",
+        "WALLET_LEDGER_CHECK_SECONDS": "1",
+        "BACKGROUND_HEARTBEAT_SECONDS": "1",
+    }
+    node = await sync_to_async(WebNode)(env, "metrics-web")
     worker = await sync_to_async(CeleryWorker)({**env, "CELERY_METRICS_PORT": str(metrics_port)}, "metrics-celery")
     worker_url = f"http://127.0.0.1:{metrics_port}/metrics"
     try:
@@ -78,8 +83,12 @@ async def test_dashboard_and_alert_metrics_are_exposed_by_the_processes_they_are
                 return None
             return names if "wallet_scheduled_runs_total" in names else None
 
+        def web_names():
+            names = {name for name, _, _ in samples(f"{node.http_url}/metrics")}
+            return names if "background_heartbeat_age_seconds" in names else None  # once beat has run
+
         on_worker = await wait_until(worker_names, timeout=60, what="the worker running the scheduled transfer")
-        on_web = {name for name, _, _ in samples(f"{node.http_url}/metrics")}
+        on_web = await wait_until(web_names, timeout=60, what="the web node seeing the background heartbeat")
     finally:
         await sync_to_async(worker.stop)()
         await sync_to_async(node.stop)()

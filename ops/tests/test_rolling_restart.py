@@ -1,6 +1,6 @@
 """The issue's "done when": a rolling restart of two nodes behind the balancer loses no one.
 
-Two web nodes (config.server) and a Celery worker share PostgreSQL and Redis; nginx runs
+Two web nodes (chat.realtime.server) and a Celery worker share PostgreSQL and Redis; nginx runs
 docker/nginx.conf in front of them. Twelve clients in three rooms talk through the balancer
 the whole time, while each node in turn is drained (SIGTERM) and started again on its port.
 """
@@ -13,9 +13,9 @@ from asgiref.sync import sync_to_async
 from accounts.tests.factories import UserFactory
 from channels_app.services import channel_join
 from channels_app.tests.factories import channel_with_members
-from chat.tests.live import CeleryWorker, Client, DaphneNode
+from chat.tests.live import CeleryWorker, Client, WebNode
+from chat.tests.resuming import ResumingClient
 from ops.tests.balancer import Balancer
-from ops.tests.resuming import ResumingClient
 from ops.tests.scrape import readyz, value, wait_until
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio, pytest.mark.slow]
@@ -46,7 +46,7 @@ async def _talk(clients, stop: asyncio.Event) -> None:
         await asyncio.sleep(SEND_INTERVAL_SECONDS)
 
 
-async def _drain_and_restart(node: DaphneNode, other: DaphneNode, observer_user, observed_channel, clients):
+async def _drain_and_restart(node: WebNode, other: WebNode, observer_user, observed_channel, clients):
     """Drains node while an observer holds a socket on it, checks what the metrics show, restarts it."""
     started_before = value(f"{node.http_url}/metrics", "process_start_time_seconds")
     observer = await Client.connect(node.ws_url, observer_user)
@@ -77,8 +77,8 @@ async def _drain_and_restart(node: DaphneNode, other: DaphneNode, observer_user,
 
 async def test_rolling_restart_keeps_every_client_and_every_acknowledged_message(server_environment):
     rooms, observer_user = await _rooms()
-    node_a = await sync_to_async(DaphneNode)(server_environment, "roll-a")
-    node_b = await sync_to_async(DaphneNode)(server_environment, "roll-b")
+    node_a = await sync_to_async(WebNode)(server_environment, "roll-a")
+    node_b = await sync_to_async(WebNode)(server_environment, "roll-b")
     worker = await sync_to_async(CeleryWorker)(server_environment, "roll-celery")
     balancer = await sync_to_async(Balancer)(server_environment, [node_a.port, node_b.port], "roll-nginx")
     processes = [node_a, node_b, worker, balancer]

@@ -1,12 +1,14 @@
 // One WebSocket for every channel: reconnects with backoff and jitter, obeys the server's
-// reconnect frame, resubscribes with since_seq, and re-sends unacknowledged messages
-// (the server de-duplicates them by client_msg_id). A link that has gone silent (no frame, not
-// even a pong) is treated as dropped; coming back online or to the tab retries at once.
+// reconnect frame, resubscribes with since_seq (also when the server asks a channel to resync),
+// and re-sends unacknowledged messages (the server de-duplicates them by client_msg_id). A link
+// that has gone silent (no frame, not even a pong) is treated as dropped; coming back online or
+// to the tab retries at once.
 
 const PING_EVERY_MS = 25000;
 const SILENT_LIMIT_MS = 2 * PING_EVERY_MS + 5000;
 const FIRST_BACKOFF_MS = 500;
 const MAX_BACKOFF_MS = 30000;
+const UNAVAILABLE_RETRY_MS = 1000;
 
 export class Socket {
   constructor({ onFrame, onStatus }) {
@@ -47,6 +49,15 @@ export class Socket {
         this.retryAfterMs = frame.retry_after_ms;
         ws.close();
         return;
+      }
+      if (frame.type === "resync") {
+        // The server cannot vouch for what it sent of this channel: resume from the last seq seen.
+        this.resubscribe(frame.channel);
+        return;
+      }
+      if (frame.type === "unsubscribed" && frame.reason === "not_a_member") this.subscriptions.delete(frame.channel);
+      if (frame.type === "error" && frame.code === "unavailable" && frame.channel && !frame.client_msg_id) {
+        setTimeout(() => this.resubscribe(frame.channel), UNAVAILABLE_RETRY_MS);
       }
       if (frame.type === "ack") this.unacked.delete(frame.client_msg_id);
       if (frame.type === "message") this.noteSeq(frame.channel, frame.seq);
@@ -102,6 +113,10 @@ export class Socket {
   subscribe(channel, sinceSeq) {
     this.subscriptions.set(channel, sinceSeq);
     this.raw({ type: "subscribe", channel, since_seq: sinceSeq });
+  }
+
+  resubscribe(channel) {
+    if (this.subscriptions.has(channel)) this.raw({ type: "subscribe", channel, since_seq: this.subscriptions.get(channel) });
   }
 
   unsubscribe(channel) {

@@ -226,11 +226,14 @@ function scheduledList(walletId) {
   const section = h("section", {}, h("h3", {}, gettext("Scheduled transfers")), list);
   section.refresh = async () => {
     const schedules = await get(`/api/wallets/${walletId}/scheduled-transfers`);
-    list.replaceChildren(...schedules.map((s) => h("li", {},
-      h("span", {}, interpolate(gettext("%(amount)s to wallet #%(number)s · %(repeat)s · %(status)s"), { amount: money(s.amount), number: s.to_wallet, repeat: REPEAT_WORDS[s.repeat], status: STATUS_WORDS[s.status] || s.status })),
+    // A schedule into this wallet is someone else's: it names them and only they can cancel it.
+    list.replaceChildren(...schedules.map((s) => h("li", { class: s.direction, "data-testid": `scheduled-${s.direction}` },
+      h("span", {}, s.direction === "incoming"
+        ? interpolate(gettext("%(amount)s from %(name)s (wallet #%(number)s) · %(repeat)s · %(status)s"), { amount: money(s.amount), name: s.sender.username, number: s.from_wallet, repeat: REPEAT_WORDS[s.repeat], status: STATUS_WORDS[s.status] || s.status })
+        : interpolate(gettext("%(amount)s to wallet #%(number)s · %(repeat)s · %(status)s"), { amount: money(s.amount), number: s.to_wallet, repeat: REPEAT_WORDS[s.repeat], status: STATUS_WORDS[s.status] || s.status })),
       s.next_run_at ? h("small", { class: "muted" }, ` ${interpolate(gettext("next %(when)s"), { when: dateTime(s.next_run_at) })}`) : null,
       s.last_error ? h("small", { class: "field-error" }, ` ${interpolate(gettext("last run failed: %(reason)s"), { reason: s.last_error })}`) : null,
-      s.status === "active" ? confirmInPlace({
+      s.status === "active" && s.direction === "outgoing" ? confirmInPlace({
         label: gettext("Cancel"), question: gettext("Cancel this scheduled transfer?"), yes: gettext("Yes, cancel it"), no: gettext("Keep it"),
         testid: `cancel-schedule-${s.id}`,
         action: async () => { await del(`/api/scheduled-transfers/${s.id}`); toast(gettext("Scheduled transfer cancelled.")); await section.refresh(); },

@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import expect, sync_playwright
 
 from chat.tests.conftest import server_environment  # noqa: F401 - the live-server fixture
-from chat.tests.live import ROOT, CeleryWorker, DaphneNode
+from chat.tests.live import ROOT, CeleryWorker, WebNode
 
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = ROOT / "var" / "test-artifacts"
@@ -44,7 +44,7 @@ def browser_environment(server_environment):  # noqa: F811
 @pytest.fixture(scope="module")
 def node(browser_environment):
     """One web node with a worker."""
-    web = DaphneNode(browser_environment, "daphne-browser")
+    web = WebNode(browser_environment, "daphne-browser")
     worker = CeleryWorker(browser_environment, "celery-browser")
     yield web
     web.stop()
@@ -76,10 +76,17 @@ def pytest_runtest_makereport(item, call):
     return report
 
 
+# Every Content-Security-Policy violation of a page, told to the test through the console.
+CSP_LISTENER = """document.addEventListener("securitypolicyviolation", (event) => console.error(
+  `CSP violation: ${event.effectiveDirective} blocked ${event.blockedURI || "inline code"} in ${event.sourceFile || event.documentURI}:${event.lineNumber}`
+));"""
+
+
 @pytest.fixture
 def new_page(chromium, request):
     """new_page(size=...) -> a page in a fresh browser context (its own cookies). A script error
-    on any page (an uncaught exception or rejected promise) fails the test."""
+    on any page (an uncaught exception or rejected promise) fails the test, and so does any
+    Content-Security-Policy violation (page.csp_violations lists them)."""
     pages, script_errors = [], []
     test_name = re.sub(r"[^A-Za-z0-9_.-]", "_", request.node.name)
     for stale in ARTIFACTS.glob(f"{test_name}-page*"):
@@ -89,8 +96,14 @@ def new_page(chromium, request):
         context = chromium.new_context(
             viewport={"width": size[0], "height": size[1]}, locale=locale, timezone_id=timezone_id
         )
+        context.add_init_script(CSP_LISTENER)
         page = context.new_page()
         page.on("pageerror", lambda error: script_errors.append(f"{page.url}: {error}"))
+        page.csp_violations = []
+        page.on(
+            "console",
+            lambda message: message.text.startswith("CSP violation") and page.csp_violations.append(message.text),
+        )
         pages.append(page)
         return page
 
@@ -103,9 +116,11 @@ def new_page(chromium, request):
             page.screenshot(path=f"{stem}.png", full_page=True)
             Path(f"{stem}.html").write_text(page.content())
             print(f"kept {stem}.png and {stem}.html")
+    violations = [violation for page in pages for violation in page.csp_violations]
     for page in pages:
         page.context.close()
     assert not script_errors, f"script errors in the page: {script_errors}"
+    assert not violations, f"Content-Security-Policy violations: {violations}"
 
 
 # What the pages say, in the two languages (the browser's Accept-Language chooses; see new_page's locale).

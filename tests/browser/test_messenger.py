@@ -114,7 +114,7 @@ def test_a_scheduled_transfer_runs_reaches_the_recipient_live_and_can_be_cancell
     eve, fay = new_page(), new_page()
     sign_up(eve, node, "eve")
     sign_up(fay, node, "fay")
-    open_wallet(eve, deposit=10_000)
+    eves_wallet = open_wallet(eve, deposit=10_000)
     fays_wallet = open_wallet(fay)
 
     schedule = eve.get_by_test_id("schedule-form")
@@ -137,6 +137,11 @@ def test_a_scheduled_transfer_runs_reaches_the_recipient_live_and_can_be_cancell
     expect(fay.get_by_test_id("balance")).to_have_text("₩1,500", timeout=60_000)
     expect(fay.get_by_test_id("history")).to_contain_text("rent share")
     expect(fay.locator(".toast")).to_contain_text("eve sent ₩1,500 (rent share).")
+    # Fay's list shows Eve's schedule as incoming: who sends it, and no Cancel (only Eve may cancel it).
+    fay.reload()
+    incoming = fay.get_by_test_id("scheduled")
+    expect(incoming).to_contain_text(f"₩1,500 from eve (wallet #{eves_wallet}) · weekly · active")
+    expect(incoming.get_by_role("button", name="Cancel")).to_have_count(0)
 
     eve.reload()
     expect(eve.get_by_test_id("balance")).to_have_text("₩8,500")

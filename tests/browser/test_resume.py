@@ -6,7 +6,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from playwright.sync_api import expect
 
-from chat.tests.live import DaphneNode, post_json
+from chat.tests.live import WebNode, post_json
 from tests.browser.conftest import create_channel, join_channel, messages, send_message, shown_seqs, sign_up
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -18,7 +18,7 @@ class RestartableNode:
     """A web node of its own that a test may drain and start again on the same port."""
 
     def __init__(self, environment: dict):
-        self.current = DaphneNode(environment, "daphne-browser-restart")
+        self.current = WebNode(environment, "daphne-browser-restart")
 
     def drain_and_exit(self) -> None:
         self.current.drain()

@@ -129,3 +129,17 @@ def test_monthly_runs_keep_the_day_clamped_to_short_months():
     assert next_occurrence(repeat="monthly", previous=december, anchor=december) == datetime(2028, 1, 15, tzinfo=UTC)
     assert next_occurrence(repeat="weekly", previous=anchor, anchor=anchor) == anchor + timedelta(weeks=1)
     assert next_occurrence(repeat="none", previous=anchor, anchor=anchor) is None
+
+
+def test_a_schedule_into_my_wallet_is_listed_as_incoming_with_its_sender(person):
+    alice = person("alice").open_wallet(deposit=5_000)
+    bob = person("bob").open_wallet()
+    schedule = _schedule(alice, bob.wallet_id, repeat="monthly").json()
+    assert schedule["direction"] == "outgoing"
+
+    (incoming,) = bob.get(f"/api/wallets/{bob.wallet_id}/scheduled-transfers").json()
+    assert incoming["id"] == schedule["id"]
+    assert incoming["direction"] == "incoming"
+    assert incoming["sender"] == {"id": alice.user.pk, "username": "alice"}
+    (outgoing,) = alice.get(f"/api/wallets/{alice.wallet_id}/scheduled-transfers").json()
+    assert outgoing["direction"] == "outgoing" and outgoing["sender"]["username"] == "alice"

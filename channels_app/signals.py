@@ -1,0 +1,11 @@
+"""What a membership change tells the rest of the product, once it has committed.
+
+channels_app knows rooms and who is in them; it does not know who is listening. The chat
+(chat/apps.py) connects here and tells the live clients: the channel's subscribers hear of a
+member joining or leaving, and the one who left stops receiving the channel on every node.
+"""
+
+from django.dispatch import Signal
+
+member_joined = Signal()  # channel_id, user
+member_left = Signal()  # channel_id, user

@@ -1,0 +1,96 @@
+"""Chat REST API (API.md "Chat channels": messages, and each of my channels with its unread count).
+
+Messages sent here go through the same service as the WebSocket's, and are delivered live
+exactly like a WebSocket send.
+"""
+
+from asgiref.sync import async_to_sync
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.serializers import UserRefSerializer
+from channels_app import selectors as channel_selectors
+from channels_app.api import ChannelOutputSerializer
+from chat import selectors, services
+from config.fields import SeqField, StrictCharField
+
+
+class MyChannelOutputSerializer(ChannelOutputSerializer):
+    last_seq = serializers.IntegerField()
+    unread_count = serializers.IntegerField()
+
+
+class MessageOutputSerializer(serializers.Serializer):
+    id = serializers.CharField()
+    channel = serializers.IntegerField()
+    seq = serializers.IntegerField()
+    sender = UserRefSerializer()
+    body = serializers.CharField()
+    client_msg_id = serializers.CharField()
+    created_at = serializers.DateTimeField()
+
+
+class ChannelMineApi(APIView):
+    @extend_schema(responses={200: MyChannelOutputSerializer(many=True)})
+    def get(self, request):
+        rows = channel_selectors.channel_list_for_user(user=request.user)
+        last_seqs = selectors.channels_last_seq([channel.pk for channel, _ in rows])
+        body = []
+        for channel, last_read in rows:
+            channel.last_seq = last_seqs[channel.pk]
+            channel.unread_count = max(0, channel.last_seq - last_read)
+            body.append(MyChannelOutputSerializer(channel).data)
+        return Response(body)
+
+
+class ChannelMessagesApi(APIView):
+    class PageSerializer(serializers.Serializer):
+        before_seq = SeqField(required=False, min_value=1)
+        after_seq = SeqField(required=False)
+        limit = serializers.IntegerField(required=False, min_value=1, max_value=100, default=50)
+
+    class InputSerializer(serializers.Serializer):
+        # The shape only: chat.services.message_validate applies the rules, the same for the WebSocket.
+        body = StrictCharField(min_length=1, max_length=services.MAX_BODY_CHARS, trim_whitespace=False)
+        client_msg_id = StrictCharField(min_length=1, max_length=services.MAX_CLIENT_MSG_ID_CHARS, required=False)
+
+    class PageOutputSerializer(serializers.Serializer):
+        results = MessageOutputSerializer(many=True)
+        has_more = serializers.BooleanField()
+
+    @extend_schema(parameters=[PageSerializer], responses={200: PageOutputSerializer})
+    def get(self, request, channel_id: int):
+        query = self.PageSerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        channel_selectors.channel_for_member(user=request.user, channel_id=channel_id)
+        page = query.validated_data
+        limit = page["limit"]
+        after_seq = page.get("after_seq")
+        # Newest page by default (or before a seq); oldest-first when reading forward.
+        newest = after_seq is None
+        messages = async_to_sync(selectors.messages_after)(
+            channel_id=channel_id,
+            after_seq=after_seq or 0,
+            before_seq=page.get("before_seq"),
+            limit=limit + 1,
+            newest=newest,
+        )
+        has_more = len(messages) > limit
+        messages = messages[1:] if newest and has_more else messages[:limit]
+        return Response({"results": MessageOutputSerializer(messages, many=True).data, "has_more": has_more})
+
+    @extend_schema(request=InputSerializer, responses={201: MessageOutputSerializer})
+    def post(self, request, channel_id: int):
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        channel_selectors.channel_for_member(user=request.user, channel_id=channel_id)
+        message, _ = async_to_sync(services.message_send)(
+            channel_id=channel_id,
+            sender_id=request.user.pk,
+            sender_username=request.user.username,
+            body=serializer.validated_data["body"],
+            client_msg_id=serializer.validated_data.get("client_msg_id"),  # none: every POST is a new message
+        )
+        return Response(MessageOutputSerializer(message).data, status=status.HTTP_201_CREATED)

@@ -1,0 +1,184 @@
+"""Appending a message to its channel: dedup, seq, durable buffer and fan-out, in one step.
+
+With Redis (production) one Lua script does it atomically across every node: dedup on
+(channel, client_msg_id), the channel's next seq, the unpersisted tail, the persistence
+stream, and one PUBLISH of the frame to the room. The script decodes nothing: the message is
+encoded here around a gap for the seq, so nothing it does after the INCR can fail. Celery
+drains the stream into the message store (chat/persistence.py).
+
+Without Redis (embedded) the message is written to the SQL store directly, under a
+per-process lock, and handed to the in-process hub in seq order.
+"""
+
+import asyncio
+import json
+import time
+
+from asgiref.sync import sync_to_async
+from django.conf import settings
+from redis.exceptions import ResponseError
+
+from chat import keys, sequence
+from chat.realtime.hub import message_payload
+from chat.realtime.hubs import get_hub
+from chat.redis_scripts import BatchedScript
+from chat.selectors import message_frame
+from chat.stores import get_message_store
+from chat.turn_batch import TurnBatch
+
+DEDUP_TTL_SECONDS = 7 * 24 * 3600
+
+# KEYS: seq, ceiling, dedup, tail, stream, topic.
+# ARGV: the message's JSON up to its seq, the JSON after it, dedup TTL, publish time.
+# Returns {1, seq} for a new message, {0, message} for a repeated client_msg_id, {2, last} when
+# the counter reached its reserved ceiling, or the error NOSEQ when the counter must be seeded.
+SEND_SCRIPT = """
+local existing = redis.call('GET', KEYS[3])
+if existing then return {0, existing} end
+local last = redis.call('GET', KEYS[1])
+if not last then return redis.error_reply('NOSEQ') end
+local ceiling = redis.call('GET', KEYS[2])
+if not ceiling or tonumber(last) >= tonumber(ceiling) then return {2, last} end
+local seq = redis.call('INCR', KEYS[1])
+local encoded = ARGV[1] .. seq .. ARGV[2]
+redis.call('SET', KEYS[3], encoded, 'EX', ARGV[3])
+redis.call('ZADD', KEYS[4], seq, encoded)
+redis.call('XADD', KEYS[5], '*', 'm', encoded)
+redis.call('PUBLISH', KEYS[6], 'm ' .. seq .. ' ' .. ARGV[4] .. ' {"type":"message",' .. string.sub(encoded, 2))
+return {1, seq}
+"""
+
+# KEYS: seq, tail. ARGV: a floor no seq of the channel was handed out above (the store's top, the
+# reserved ceiling). After a Redis restart the counter starts above everything ever sent.
+SEED_SCRIPT = """
+local top = tonumber(ARGV[1])
+local tail = redis.call('ZRANGE', KEYS[2], -1, -1, 'WITHSCORES')
+if tail[2] and tonumber(tail[2]) > top then top = tonumber(tail[2]) end
+redis.call('SET', KEYS[1], top, 'NX')
+return top
+"""
+
+# KEYS: ceiling. ARGV: a newly reserved ceiling; the ceiling only ever rises.
+RAISE_CEILING_SCRIPT = """
+local current = tonumber(redis.call('GET', KEYS[1]) or '0')
+if tonumber(ARGV[1]) > current then redis.call('SET', KEYS[1], ARGV[1]) end
+return 1
+"""
+
+
+def _encoded_around_seq(message: dict) -> tuple[str, str]:
+    """The message's JSON split where its seq goes: {"id":…,"channel":…,"seq": | ,"sender":…}."""
+    head = json.dumps({"id": message["id"], "channel": message["channel"]}, separators=(",", ":"), ensure_ascii=False)
+    rest = json.dumps(
+        {key: message[key] for key in ("sender", "body", "client_msg_id", "created_at")},
+        separators=(",", ":"),
+        ensure_ascii=False,
+    )
+    return head[:-1] + ',"seq":', "," + rest[1:]
+
+
+async def _floors(channel_ids: list[int]) -> list[int]:
+    """No seq of these channels was ever handed out above these: the store's top or the reservation."""
+    unique = list(set(channel_ids))
+    tops = await sync_to_async(get_message_store().max_seqs)(unique)
+    ceilings = await sync_to_async(sequence.seq_ceilings)(channel_ids=unique)
+    return [max(tops[channel_id], ceilings[channel_id]) for channel_id in channel_ids]
+
+
+async def _reserve(requests: list[tuple[int, int]]) -> list[int]:
+    floors: dict[int, int] = {}
+    for channel_id, floor in requests:
+        floors[channel_id] = max(floor, floors.get(channel_id, 0))
+    ceilings = await sync_to_async(sequence.seq_reserve)(floors=floors)
+    return [ceilings[channel_id] for channel_id, _ in requests]
+
+
+class _RedisLog:
+    """The round trips of the send path, batched per event-loop turn (the Redis client is per loop)."""
+
+    def __init__(self, client):
+        self.send = BatchedScript(client, SEND_SCRIPT)
+        self.seed = BatchedScript(client, SEED_SCRIPT)
+        self.raise_ceiling = BatchedScript(client, RAISE_CEILING_SCRIPT)
+        # A busy node's first seconds bring many new channels at once: one query for them all.
+        self.floor = TurnBatch(_floors, one_at_a_time=True)
+        self.reserve = TurnBatch(_reserve, one_at_a_time=True)
+
+    async def append(self, draft: dict) -> tuple[dict, bool]:
+        channel_id = draft["channel"]
+        head, rest = _encoded_around_seq(draft)
+        script_keys = [
+            keys.seq_key(channel_id),
+            keys.ceiling_key(channel_id),
+            keys.dedup_key(channel_id, draft["client_msg_id"]),
+            keys.tail_key(channel_id),
+            keys.PERSIST_STREAM,
+            keys.room_topic(channel_id),
+        ]
+        for _ in range(5):
+            try:
+                code, value = await self.send(
+                    keys=script_keys, args=[head, rest, DEDUP_TTL_SECONDS, f"{time.time():.6f}"]
+                )
+            except ResponseError as error:
+                if "NOSEQ" not in str(error):
+                    raise
+                await self._seed(channel_id)
+                stored = await sync_to_async(_stored_duplicate)(draft)  # Redis lost the dedup keys too
+                if stored is not None:
+                    return stored, False
+                continue
+            if code == 1:
+                return {**draft, "seq": int(value)}, True
+            if code == 0:
+                return json.loads(value), False
+            ceiling = await self.reserve((channel_id, int(value)))
+            await self.raise_ceiling(keys=[keys.ceiling_key(channel_id)], args=[ceiling])
+        raise RuntimeError(f"could not allocate a seq in channel {channel_id}")
+
+    async def _seed(self, channel_id: int) -> None:
+        floor = await self.floor(channel_id)
+        await self.seed(keys=[keys.seq_key(channel_id), keys.tail_key(channel_id)], args=[floor])
+
+
+_logs: dict[int, _RedisLog] = {}  # id(client) -> its batches
+
+
+def _stored_duplicate(draft: dict) -> dict | None:
+    return get_message_store().find_by_client_msg_id(channel_id=draft["channel"], client_msg_id=draft["client_msg_id"])
+
+
+async def append(draft: dict) -> tuple[dict, bool]:
+    """Gives the draft its seq, buffers it durably and fans it out; (message, created).
+
+    A repeated client_msg_id returns the first message with created=False and delivers nothing.
+    """
+    if settings.REDIS_URL:
+        from chat.redis_client import async_redis
+
+        client = async_redis()
+        log = _logs.get(id(client))
+        if log is None:
+            log = _logs[id(client)] = _RedisLog(client)
+        return await log.append(draft)
+    return await _append_embedded(draft)
+
+
+_embedded_lock = asyncio.Lock()
+
+
+async def _append_embedded(draft: dict) -> tuple[dict, bool]:
+    async with _embedded_lock:  # one writer at a time: seqs in order, published in order
+        stored = await sync_to_async(_stored_duplicate)(draft)
+        if stored is not None:
+            return stored, False
+        message = await sync_to_async(_insert_next_embedded)(draft)
+        get_hub().on_payload(message["channel"], message_payload(message["seq"], message_frame(message)))
+    return message, True
+
+
+def _insert_next_embedded(draft: dict) -> dict:
+    store = get_message_store()
+    message = {**draft, "seq": store.max_seq(channel_id=draft["channel"]) + 1}
+    store.insert_many([message])
+    return message

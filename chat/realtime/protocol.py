@@ -1,0 +1,98 @@
+"""The /ws/ protocol's vocabulary: client frames, error codes and close codes (API.md "WebSocket").
+
+Every client frame is parsed by one msgspec schema: the `type` field picks the frame, fields
+have their JSON types and bounds, unknown fields are ignored. Whatever a client sends, the
+result is a frame object or a FrameError, never an exception from deeper down.
+"""
+
+from typing import Annotated
+
+import msgspec
+from msgspec import Meta, Struct
+
+MAX_FRAME_BYTES = 64 * 1024
+BIGINT = 2**63 - 1  # what the database's integer columns hold
+
+ChannelId = Annotated[int, Meta(ge=1, le=BIGINT)]
+Seq = Annotated[int, Meta(ge=0, le=BIGINT)]
+
+# Error codes of {type: "error"} frames.
+BAD_REQUEST = "bad_request"
+FORBIDDEN = "forbidden"
+NOT_FOUND = "not_found"
+TOO_LARGE = "too_large"
+RATE_LIMITED = "rate_limited"
+UNAVAILABLE = "unavailable"  # the node cannot reach Redis right now: try again (or reconnect)
+INTERNAL_ERROR = "internal_error"  # a fault of the server's, logged; the connection stays open
+
+# Close codes chosen by the server.
+CLOSE_DRAINING = 4012  # after a reconnect frame: the node is going away (1012 is not allowed to servers here)
+CLOSE_UNAUTHENTICATED = 4401
+CLOSE_IDLE = 4408
+CLOSE_RATE_LIMITED = 4429
+CLOSE_TOO_SLOW = 4503
+
+
+class Subscribe(Struct, tag="subscribe", tag_field="type", frozen=True):
+    channel: ChannelId
+    since_seq: Seq | None = None
+
+
+class Unsubscribe(Struct, tag="unsubscribe", tag_field="type", frozen=True):
+    channel: ChannelId
+
+
+class Send(Struct, tag="send", tag_field="type", frozen=True):
+    channel: ChannelId
+    body: str
+    client_msg_id: str
+
+
+class Typing(Struct, tag="typing", tag_field="type", frozen=True):
+    channel: ChannelId
+
+
+class Ping(Struct, tag="ping", tag_field="type", frozen=True):
+    pass
+
+
+ClientFrame = Subscribe | Unsubscribe | Send | Typing | Ping
+_decoder = msgspec.json.Decoder(ClientFrame)
+
+
+class FrameError(Exception):
+    """A frame the server refuses; becomes an error frame, the connection stays open."""
+
+    def __init__(self, code: str, detail: str, *, channel: int | None = None, client_msg_id: str | None = None):
+        super().__init__(detail)
+        self.code, self.detail, self.channel, self.client_msg_id = code, detail, channel, client_msg_id
+
+    def frame(self) -> dict:
+        reply = {"type": "error", "code": self.code, "detail": self.detail}
+        if self.channel is not None:
+            reply["channel"] = self.channel
+        if self.client_msg_id is not None:
+            reply["client_msg_id"] = self.client_msg_id
+        return reply
+
+
+def parse_frame(text: str | None, data: bytes | None) -> ClientFrame:
+    """One client frame, checked against the schema; FrameError for anything else."""
+    if text is None:
+        raise FrameError(BAD_REQUEST, "Frames must be JSON text frames.")
+    # A character takes at most four bytes: only text near the limit needs encoding to be measured.
+    if len(text) * 4 > MAX_FRAME_BYTES and len(text.encode("utf-8", "surrogatepass")) > MAX_FRAME_BYTES:
+        raise FrameError(TOO_LARGE, f"A frame may be at most {MAX_FRAME_BYTES} bytes.")
+    try:
+        return _decoder.decode(text)
+    except msgspec.ValidationError as error:
+        raise FrameError(BAD_REQUEST, f"Not a valid frame: {error}.") from None
+    except (msgspec.DecodeError, RecursionError):
+        raise FrameError(BAD_REQUEST, "Frames must be JSON objects.") from None
+
+
+_encoder = msgspec.json.Encoder()
+
+
+def encode(frame: dict) -> str:
+    return _encoder.encode(frame).decode()

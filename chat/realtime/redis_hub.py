@@ -1,0 +1,229 @@
+"""The production hub: rooms and user feeds fed by one Redis pub/sub connection per node.
+
+Only this hub drives that connection: SUBSCRIBE and UNSUBSCRIBE go out one at a time, a room is
+ready once Redis has confirmed its subscription, and the node publishes a heartbeat to its own
+topic to prove the connection still delivers. No retry is hidden below: when the connection
+breaks (or goes silent) a new one is made, every room and feed is subscribed again, the rooms'
+members are checked and every room is filled up to its channel's counter.
+"""
+
+import asyncio
+import itertools
+import logging
+import os
+import socket
+import time
+from collections import defaultdict, deque
+
+from chat import keys, metrics
+from chat.realtime.hub import Hub, Room, ephemeral_payload
+
+logger = logging.getLogger(__name__)
+
+HEARTBEAT_SECONDS = 2.0
+SILENT_LIMIT_SECONDS = 10.0  # no heartbeat back for this long: the subscription connection is dead
+RECONNECT_DELAYS = (0.05, 0.2, 0.5, 1.0, 2.0)
+SUBSCRIBE_CHUNK = 1000
+
+
+class RedisHub(Hub):
+    """Rooms fed by one Redis pub/sub connection per process, which only this hub drives."""
+
+    def __init__(self, *, redis_url: str, **kwargs):
+        super().__init__(**kwargs)
+        self.redis_url = redis_url
+        self.pubsub = None
+        self.commands = asyncio.Lock()  # SUBSCRIBE and UNSUBSCRIBE go out one at a time, in order
+        self.confirmations: dict[bytes, deque[asyncio.Future]] = defaultdict(deque)
+        self.connected: asyncio.Event | None = None
+        self.runner: asyncio.Task | None = None
+        self.node_topic = keys.node_topic(f"{socket.gethostname()}:{os.getpid()}:{id(self)}")
+        self.heard_at = time.monotonic()
+        self.connections = itertools.count()
+
+    async def _open(self, room: Room) -> None:
+        self._ensure_running()
+        while True:
+            await self.connected.wait()
+            try:
+                await self._subscribe([keys.room_topic(room.channel_id)])
+                break
+            except ConnectionError:
+                continue  # the connection dropped meanwhile: try on the next one
+        if self.rooms.get(room.channel_id) is not room:  # discarded while it subscribed
+            self._spawn(self._close(room))
+            return
+        await super()._open(room)
+
+    async def _close(self, room: Room) -> None:
+        await self._unsubscribe_quietly(keys.room_topic(room.channel_id), lambda: room.channel_id in self.rooms)
+
+    def _feed_opened(self, user_id: int) -> None:
+        if self.connected is not None and self.connected.is_set():
+            self._spawn(self._subscribe_quietly(keys.user_topic(user_id)))
+        else:
+            self._ensure_running()  # the feed is subscribed with everything else once connected
+
+    def _feed_closed(self, user_id: int) -> None:
+        self._spawn(self._unsubscribe_quietly(keys.user_topic(user_id), lambda: user_id in self.feeds))
+
+    async def _subscribe_quietly(self, topic: str) -> None:
+        try:
+            await self._subscribe([topic])
+        except Exception:  # noqa: BLE001 - a new connection subscribes every feed again
+            logger.info("could not subscribe %s now; the next connection will", topic)
+
+    async def _unsubscribe_quietly(self, topic: str, wanted_again) -> None:
+        if self.pubsub is None or wanted_again():
+            return
+        try:
+            async with self.commands:
+                await self.pubsub.unsubscribe(topic)
+        except Exception:  # noqa: BLE001 - a dead connection: the next one does not subscribe it
+            logger.info("could not unsubscribe %s", topic)
+
+    async def _subscribe(self, topics: list[str]) -> None:
+        """SUBSCRIBE, and wait until Redis confirms every topic on this connection."""
+        loop = asyncio.get_running_loop()
+        waiting = []
+        for topic in topics:
+            future = loop.create_future()
+            self.confirmations[topic.encode()].append(future)
+            waiting.append(future)
+        async with self.commands:
+            for start in range(0, len(topics), SUBSCRIBE_CHUNK):
+                await self.pubsub.subscribe(*topics[start : start + SUBSCRIBE_CHUNK])
+        await asyncio.gather(*waiting)
+
+    def _ensure_running(self) -> None:
+        if self.runner is None or self.runner.done():
+            self.connected = asyncio.Event()
+            self.runner = asyncio.get_running_loop().create_task(self._run())
+
+    async def _run(self) -> None:
+        import redis.asyncio as aioredis
+        from redis.asyncio.retry import Retry
+        from redis.backoff import NoBackoff
+
+        # No silent retries: a dropped connection must surface here, because what was published
+        # while it was down has to be filled in.
+        pool = aioredis.ConnectionPool.from_url(self.redis_url, retry=Retry(NoBackoff(), 0), socket_keepalive=True)
+        client = aioredis.Redis(connection_pool=pool)
+        failures = 0
+        while True:
+            pubsub = client.pubsub()
+            try:
+                await pubsub.connect()
+                self.pubsub = pubsub
+                reader = asyncio.get_running_loop().create_task(self._read(pubsub))
+                heartbeat = asyncio.get_running_loop().create_task(self._heartbeat(client))
+                try:
+                    await self._subscribe([self.node_topic])
+                    if next(self.connections):
+                        metrics.hub_reconnects.inc()
+                    await self._resubscribe_and_fill()
+                    self.connected.set()
+                    failures = 0
+                    await asyncio.wait([reader, heartbeat], return_when=asyncio.FIRST_COMPLETED)
+                    for task in (reader, heartbeat):
+                        if task.done() and task.exception() is not None:
+                            raise task.exception()
+                finally:
+                    reader.cancel()
+                    heartbeat.cancel()
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:  # noqa: BLE001 - any failure means: start a new connection
+                logger.warning("room subscription connection lost (%s); reconnecting", error)
+            self.connected.clear()
+            self.pubsub = None
+            for waiting in self.confirmations.values():
+                for future in waiting:
+                    if not future.done():
+                        future.set_exception(ConnectionError("subscription connection lost"))
+            self.confirmations.clear()
+            try:
+                await pubsub.aclose()
+            except Exception:  # noqa: BLE001
+                pass
+            await asyncio.sleep(RECONNECT_DELAYS[min(failures, len(RECONNECT_DELAYS) - 1)])
+            failures += 1
+
+    async def _read(self, pubsub) -> None:
+        node_topic = self.node_topic.encode()
+        while True:
+            message = await pubsub.get_message(timeout=None)  # blocks: no timer per message
+            if message is None:
+                continue
+            kind, topic = message["type"], message["channel"]
+            if kind == "message":
+                if topic == node_topic:
+                    self.heard_at = time.monotonic()
+                    continue
+                target, target_id = keys.parse_topic(topic)
+                if target == "room":
+                    self.on_payload(target_id, message["data"].decode())
+                else:
+                    self.on_user_payload(target_id, message["data"].decode())
+            elif kind == "subscribe":
+                waiting = self.confirmations.get(topic)
+                if waiting:
+                    future = waiting.popleft()
+                    if not future.done():
+                        future.set_result(None)
+                    if not waiting:
+                        del self.confirmations[topic]
+
+    async def _heartbeat(self, client) -> None:
+        """Publishes to this node's own topic: hearing nothing back means the connection is dead."""
+        self.heard_at = time.monotonic()
+        while True:
+            await client.publish(self.node_topic, "hb")
+            await asyncio.sleep(HEARTBEAT_SECONDS)
+            if time.monotonic() - self.heard_at > SILENT_LIMIT_SECONDS:
+                raise ConnectionError("the subscription connection hears nothing")
+
+    async def _resubscribe_and_fill(self) -> None:
+        """After a new connection: every room and feed subscribed again, members checked, gaps filled."""
+        rooms = [room for room in self.rooms.values() if room.ready.done()]
+        await self._subscribe(
+            [keys.room_topic(room.channel_id) for room in rooms] + [keys.user_topic(user_id) for user_id in self.feeds]
+        )
+        gone = await self._departed_members(rooms)
+        tops = await self.last_seqs([room.channel_id for room in rooms])
+        for room in rooms:
+            if self.rooms.get(room.channel_id) is not room:
+                continue
+            if gone[room.channel_id]:
+                self._revoke(room, gone[room.channel_id])
+            room.fill_to = max(room.fill_to, tops[room.channel_id])
+            if room.filling is None and room.fill_to >= room.next_seq:
+                room.filling = self._spawn(self._fill(room))
+
+    async def _departed_members(self, rooms: list[Room]) -> dict[int, set[int]]:
+        """Subscribers who stopped being members while the connection was down (a leave it missed)."""
+        pairs = {(subscriber.user_id, room.channel_id) for room in rooms for subscriber in room.subscribers}
+        gone: dict[int, set[int]] = defaultdict(set)
+        try:
+            members = await self.members(list(pairs))
+        except Exception:
+            logger.exception("could not check the members of this node's rooms after a reconnect")
+            return gone
+        for user_id, channel_id in pairs - members:
+            gone[channel_id].add(user_id)
+        return gone
+
+    async def publish_ephemeral(self, channel_id: int, sender_id: int, frame_text: str) -> None:
+        from chat.redis_client import async_redis
+
+        await async_redis().publish(keys.room_topic(channel_id), ephemeral_payload(sender_id, frame_text))
+
+    def publish_from_thread(self, channel_id: int, payload: str) -> None:
+        from chat.redis_client import sync_redis
+
+        sync_redis().publish(keys.room_topic(channel_id), payload)
+
+    def publish_to_user_from_thread(self, user_id: int, payload: str) -> None:
+        from chat.redis_client import sync_redis
+
+        sync_redis().publish(keys.user_topic(user_id), payload)

@@ -1,0 +1,285 @@
+"""One WebSocket connection's chat state and rules, apart from ASGI (tested without a server).
+
+A session knows its user, the rooms it subscribed to (with the last seq each one got), which
+channels the user belongs to, and its rate limits. It answers parsed client frames, receives
+room frames from the hub and user events from the channel layer, and sends everything through
+its outbox in order.
+"""
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from redis.exceptions import RedisError
+
+from chat import metrics, services
+from chat.ratelimit import TokenBucket
+from chat.realtime import protocol
+from chat.realtime.hub import Unavailable
+from chat.realtime.hubs import get_hub
+from chat.realtime.outbox import Outbound, Outbox, SlowClient
+from chat.realtime.protocol import FrameError
+from chat.selectors import memberships_among_async, message_frame, messages_after
+from chat.turn_batch import TurnBatch
+
+logger = logging.getLogger(__name__)
+
+REPLAY_PAGE = 500
+MEMBERSHIP_RECHECK_SECONDS = 60
+STRIKES_BEFORE_CLOSE = 5
+REPLAY_SHARE = 0.5  # of the outbound limit: the rest is for live frames
+REPLAY_STALL_SECONDS = 30.0
+
+
+async def _memberships(pairs: list) -> list[bool]:
+    found = await memberships_among_async(pairs)
+    return [pair in found for pair in pairs]
+
+
+# Membership checks of one event-loop turn share one query: a node's clients reconnect together
+# after a drain, and their subscribes and re-checks fall due together.
+_membership_check = TurnBatch(_memberships, one_at_a_time=True)
+
+
+@dataclass
+class RoomState:
+    """What one connection got of one room."""
+
+    last_seq: int = 0
+    replaying: bool = True
+    held: list = field(default_factory=list)  # (seq, frame) that came live during the replay
+    held_bytes: int = 0
+    replay_until: int = 0  # held frames dropped up to here: the replay reads them from history
+
+
+class Session:
+    def __init__(self, *, user, send: Callable[[dict], Awaitable], close: Callable[[int], Awaitable]):
+        self.user_id, self.username = user.pk, user.username
+        self.close = close
+        self.outbox = Outbox(send, limit_bytes=settings.CHAT_OUTBOUND_LIMIT_BYTES, on_overflow=self._too_slow)
+        self.rooms: dict[int, RoomState] = {}
+        self.memberships: dict[int, float] = {}  # channel id -> when membership was last confirmed
+        self.sends = TokenBucket(rate=settings.CHAT_SEND_RATE_PER_SECOND, burst=settings.CHAT_SEND_BURST)
+        self.typings = TokenBucket(rate=settings.CHAT_TYPING_RATE_PER_SECOND, burst=settings.CHAT_TYPING_BURST)
+        self.subscribes = TokenBucket(rate=settings.CHAT_SUBSCRIBE_RATE_PER_SECOND, burst=settings.CHAT_SUBSCRIBE_BURST)
+        self.strikes = 0
+        self.tasks: set[asyncio.Task] = set()
+
+    # --- client frames
+
+    async def handle(self, frame: protocol.ClientFrame) -> None:
+        match frame:
+            case protocol.Send():
+                await self._send(frame)
+            case protocol.Subscribe():
+                await self._subscribe(frame)
+            case protocol.Unsubscribe():
+                await self._unsubscribe(frame)
+            case protocol.Typing():
+                await self._typing(frame)
+            case protocol.Ping():
+                self.push({"type": "pong"})
+
+    def refuse(self, error: FrameError) -> None:
+        metrics.client_errors.labels(code=error.code).inc()
+        self.push(error.frame())
+
+    async def _subscribe(self, frame: protocol.Subscribe) -> None:
+        channel_id = frame.channel
+        self._take(self.subscribes, channel_id)
+        if not await self._is_member(channel_id, fresh=True):
+            raise FrameError(protocol.FORBIDDEN, "You are not a member of this channel.", channel=channel_id)
+        hub = get_hub()
+        if self.rooms.pop(channel_id, None) is not None:
+            await hub.leave(channel_id, self)
+        state = self.rooms[channel_id] = RoomState()
+        try:
+            last_seq = await hub.join(channel_id, self)  # live frames are held until the replay is out
+        except Unavailable:
+            self.rooms.pop(channel_id, None)
+            raise FrameError(  # noqa: B904 - the client needs no cause
+                protocol.UNAVAILABLE, "The channel cannot be served right now; try again.", channel=channel_id
+            )
+        self.push({"type": "subscribed", "channel": channel_id, "last_seq": last_seq})
+        state.last_seq = last_seq if frame.since_seq is None else frame.since_seq
+        try:
+            while state.last_seq < max(last_seq, state.replay_until):
+                await self._replay(channel_id, state, until_seq=max(last_seq, state.replay_until))
+                if self.rooms.get(channel_id) is not state:
+                    return  # unsubscribed (or subscribed again) meanwhile
+        except SlowClient:
+            return  # the outbox closed the connection
+        # No await from here on: the held frames go out in order, then live ones as they come.
+        state.replaying = False
+        for seq, held in state.held:
+            if seq > state.last_seq:
+                state.last_seq = seq
+                self.outbox.put(held)
+        state.held.clear()
+
+    async def _replay(self, channel_id: int, state: RoomState, *, until_seq: int) -> None:
+        """The messages after the client's last one up to until_seq, paced by how fast it reads."""
+        page = await messages_after(
+            channel_id=channel_id, after_seq=state.last_seq, before_seq=until_seq + 1, limit=REPLAY_PAGE
+        )
+        if self.rooms.get(channel_id) is not state:
+            return
+        for message in page:
+            frame = Outbound(message_frame(message))
+            await self.outbox.room_for(frame.size, share=REPLAY_SHARE, stall_seconds=REPLAY_STALL_SECONDS)
+            state.last_seq = message["seq"]
+            self.outbox.put(frame)
+        if len(page) < REPLAY_PAGE:
+            # What history does not have (lost with Redis's data, or refused by the store) will
+            # not come: the stream goes on after it.
+            state.last_seq = max(state.last_seq, until_seq)
+
+    async def _unsubscribe(self, frame: protocol.Unsubscribe) -> None:
+        self._take(self.subscribes, frame.channel)
+        if self.rooms.pop(frame.channel, None) is not None:
+            await get_hub().leave(frame.channel, self)
+        self.push({"type": "unsubscribed", "channel": frame.channel})
+
+    async def _send(self, frame: protocol.Send) -> None:
+        channel_id, client_msg_id = frame.channel, frame.client_msg_id
+        self._take(self.sends, channel_id, client_msg_id)
+        if not await self._is_member(channel_id):
+            raise FrameError(
+                protocol.FORBIDDEN,
+                "You are not a member of this channel.",
+                channel=channel_id,
+                client_msg_id=client_msg_id,
+            )
+        try:
+            message, _ = await services.message_send(
+                channel_id=channel_id,
+                sender_id=self.user_id,
+                sender_username=self.username,
+                body=frame.body,
+                client_msg_id=client_msg_id,
+            )
+        except services.MessageInvalid as error:
+            code = protocol.TOO_LARGE if error.too_large else protocol.BAD_REQUEST
+            raise FrameError(code, error.detail, channel=channel_id, client_msg_id=client_msg_id) from None
+        except RedisError:
+            logger.exception("a send failed on Redis")
+            raise FrameError(
+                protocol.UNAVAILABLE,
+                "The message was not sent; send it again (same client_msg_id).",
+                channel=channel_id,
+                client_msg_id=client_msg_id,
+            ) from None
+        metrics.messages_in.inc()
+        self.push(
+            {
+                "type": "ack",
+                "channel": channel_id,
+                "client_msg_id": client_msg_id,
+                "id": message["id"],
+                "seq": message["seq"],
+                "created_at": message["created_at"],
+            }
+        )
+
+    async def _typing(self, frame: protocol.Typing) -> None:
+        self._take(self.typings, frame.channel)
+        if frame.channel not in self.rooms:
+            raise FrameError(protocol.FORBIDDEN, "Subscribe to the channel first.", channel=frame.channel)
+        typing = {"type": "typing", "channel": frame.channel, "user": {"id": self.user_id, "username": self.username}}
+        await get_hub().publish_ephemeral(frame.channel, self.user_id, protocol.encode(typing))
+
+    def _take(self, bucket: TokenBucket, channel_id: int, client_msg_id: str | None = None) -> None:
+        """A frame that reaches other users, or subscribe churn, spends a token; a flood is closed."""
+        if bucket.take():
+            self.strikes = 0
+            return
+        self.strikes += 1
+        if self.strikes > STRIKES_BEFORE_CLOSE:
+            self._spawn(self.close(protocol.CLOSE_RATE_LIMITED))
+        raise FrameError(
+            protocol.RATE_LIMITED,
+            "You are sending too fast; slow down.",
+            channel=channel_id,
+            client_msg_id=client_msg_id,
+        )
+
+    async def _is_member(self, channel_id: int, *, fresh: bool = False) -> bool:
+        """Membership, remembered for a while: a send must not cost a database query.
+
+        A leave or a removal is heard at once (forget_membership, and the hub revokes the
+        room on every node); anything else is seen within MEMBERSHIP_RECHECK_SECONDS.
+        """
+        checked_at = self.memberships.get(channel_id)
+        if not fresh and checked_at is not None and time.monotonic() - checked_at < MEMBERSHIP_RECHECK_SECONDS:
+            return True
+        member = await _membership_check((self.user_id, channel_id))
+        if member:
+            self.memberships[channel_id] = time.monotonic()
+        else:
+            self.memberships.pop(channel_id, None)
+        return member
+
+    def forget_membership(self, channel_id: int) -> None:
+        self.memberships.pop(channel_id, None)
+
+    # --- from the hub (room frames) and from the node
+
+    def deliver(self, channel_id: int, seq: int, frame: Outbound) -> None:
+        state = self.rooms.get(channel_id)
+        if state is None:
+            return
+        if seq:
+            if state.replaying:
+                state.held.append((seq, frame))
+                state.held_bytes += frame.size
+                if state.held_bytes > self.outbox.limit_bytes * (1 - REPLAY_SHARE):
+                    # Too much to hold beside the replay: read these from history instead.
+                    state.held.clear()
+                    state.held_bytes = 0
+                    state.replay_until = seq
+                return
+            if seq <= state.last_seq:
+                return
+            state.last_seq = seq
+        self.outbox.put(frame)
+
+    def deliver_event(self, frame: Outbound) -> None:
+        self.outbox.put(frame)
+
+    def revoke(self, channel_id: int) -> None:
+        self.rooms.pop(channel_id, None)
+        self.memberships.pop(channel_id, None)
+        self.push({"type": "unsubscribed", "channel": channel_id, "reason": "not_a_member"})
+
+    def resync(self, channel_id: int) -> None:
+        self.rooms.pop(channel_id, None)
+        self.push({"type": "resync", "channel": channel_id})
+
+    def request_reconnect(self, retry_after_ms: int) -> None:
+        """The node is draining: the client reconnects (to any node) and resumes with since_seq."""
+        self.push({"type": "reconnect", "reason": "server_draining", "retry_after_ms": retry_after_ms})
+
+    def push(self, frame: dict) -> None:
+        self.outbox.put(Outbound(protocol.encode(frame)))
+        metrics.frames_out.inc()
+
+    def _too_slow(self) -> None:
+        metrics.outbound_closed.inc()
+        logger.warning("closing a connection of user %s: it does not read its frames", self.user_id)
+        self._spawn(self.close(protocol.CLOSE_TOO_SLOW))
+
+    async def end(self) -> None:
+        """The connection is gone: leave every room."""
+        self.outbox.close()
+        hub = get_hub()
+        for channel_id in list(self.rooms):
+            await hub.leave(channel_id, self)
+        self.rooms.clear()
+
+    def _spawn(self, coroutine) -> None:
+        task = asyncio.get_running_loop().create_task(coroutine)
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)

@@ -1,0 +1,86 @@
+"""Chat writes. REST, the WebSocket consumer and other apps send messages through message_send."""
+
+import uuid
+from datetime import UTC, datetime
+
+from chat import message_log
+from config.errors import DomainError
+
+MAX_BODY_CHARS = 4000
+MAX_CLIENT_MSG_ID_CHARS = 64
+
+
+class MessageInvalid(DomainError):
+    """A message the product refuses (400 `invalid`; `too_large` over the WebSocket for a long body)."""
+
+    def __init__(self, detail: str, *, field: str, too_large: bool = False):
+        super().__init__(detail, fields={field: [detail]})
+        self.too_large = too_large
+
+
+def _text_problem(text: str) -> str | None:
+    if "\x00" in text:
+        return "may not contain NUL characters"
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return "may not contain lone surrogate characters"
+    return None
+
+
+def message_validate(*, body: object, client_msg_id: object) -> None:
+    """The rules every message meets before it gets a seq: what passes here, the store accepts."""
+    if not isinstance(body, str) or not body:
+        raise MessageInvalid(f"`body` must be text of 1 to {MAX_BODY_CHARS} characters.", field="body")
+    if len(body) > MAX_BODY_CHARS:
+        raise MessageInvalid(f"`body` may be at most {MAX_BODY_CHARS} characters.", field="body", too_large=True)
+    if problem := _text_problem(body):
+        raise MessageInvalid(f"`body` {problem}.", field="body")
+    if not isinstance(client_msg_id, str) or not 1 <= len(client_msg_id) <= MAX_CLIENT_MSG_ID_CHARS:
+        raise MessageInvalid(
+            f"`client_msg_id` must be text of 1 to {MAX_CLIENT_MSG_ID_CHARS} characters.", field="client_msg_id"
+        )
+    if problem := _text_problem(client_msg_id):
+        raise MessageInvalid(f"`client_msg_id` {problem}.", field="client_msg_id")
+
+
+async def message_send(
+    *, channel_id: int, sender_id: int, sender_username: str, body: str, client_msg_id: str | None = None
+) -> tuple[dict, bool]:
+    """Validates, stores and fans out one message; (message, created). The caller checked membership.
+
+    Without a client_msg_id every call is a new message; a repeated one returns the first
+    message with created=False and delivers nothing.
+    """
+    client_msg_id = f"rest-{uuid.uuid4().hex}" if client_msg_id is None else client_msg_id
+    message_validate(body=body, client_msg_id=client_msg_id)
+    draft = {
+        "id": uuid.uuid4().hex,
+        "channel": channel_id,
+        "sender": {"id": sender_id, "username": sender_username},
+        "body": body,
+        "client_msg_id": client_msg_id,
+        "created_at": datetime.now(UTC).isoformat(),
+    }
+    return await message_log.append(draft)
+
+
+def dead_letters_store_again(*, dead_letters) -> tuple[int, int]:
+    """Offers dead letters to the store once more (after the cause was fixed); (stored, refused).
+
+    A stored one leaves the dead letters; one refused again stays, with the new reason.
+    """
+    import json
+
+    from chat.stores import get_message_store
+
+    letters = list(dead_letters)
+    messages = [json.loads(letter.payload) for letter in letters]
+    refused = {message.get("id"): reason for message, reason in get_message_store().insert_many(messages)}
+    for letter in letters:
+        if letter.message_id in refused:
+            letter.error = refused[letter.message_id][:2000]
+            letter.save(update_fields=["error"])
+        else:
+            letter.delete()
+    return len(letters) - len(refused), len(refused)

@@ -1,0 +1,208 @@
+"""The delivery guarantee under faults: steady chat over two nodes while one part of it dies.
+
+A private Redis with the production persistence settings (append-only file, fsync on every
+write) carries the chat and the Celery broker; two web nodes and a worker run on it. Eight
+clients in two rooms, half on each node, send steadily while one fault happens: the worker
+killed (-9) and started again, a node killed (-9) and started again (its clients move to the
+other node), Redis killed (-9) and started again on its files, or the nodes' room subscription
+connections cut (CLIENT KILL TYPE pubsub). Afterwards every acknowledged message is in history
+once with no gap, and every member got each one once, in order. The figures of each run go to
+var/test-artifacts/faults.json.
+"""
+
+import asyncio
+import itertools
+import json
+import signal
+
+import pytest
+import redis
+from asgiref.sync import sync_to_async
+
+from channels_app.tests.factories import channel_with_members
+from chat.tests.live import ROOT, CeleryWorker, RedisServer, WebNode
+from chat.tests.resuming import ResumingClient
+from conftest import EMBEDDED
+from ops.tests.scrape import value, wait_until
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.asyncio,
+    pytest.mark.slow,
+    pytest.mark.skipif(EMBEDDED, reason="the faults are of Redis, nodes and workers: production mode"),
+]
+
+ROOMS, MEMBERS = 2, 4
+SEND_INTERVAL_SECONDS = 0.2
+FIGURES = ROOT / "var" / "test-artifacts" / "faults.json"
+
+
+class Stack:
+    """The processes of the run; a fault replaces the ones it kills."""
+
+    def __init__(self, env: dict, data_dir):
+        self.redis = RedisServer("faults-redis", data_dir)
+        self.env = {
+            **env,
+            "REDIS_URL": self.redis.url,
+            "CELERY_BROKER_URL": self.redis.url,
+            "CHAT_REDIS_DURABILITY": "fsync",
+            "CHAT_PERSIST_RECLAIM_IDLE_MS": "2000",
+        }
+        self.nodes = [WebNode(self.env, "faults-a"), WebNode(self.env, "faults-b")]
+        self.worker = CeleryWorker(self.env, "faults-celery")
+
+    def stop(self) -> None:
+        for process in [*self.nodes, self.worker, self.redis]:
+            process.stop()
+
+
+@pytest.fixture(scope="module")
+def stack(server_environment, tmp_path_factory):
+    stack = Stack(server_environment, tmp_path_factory.mktemp("faults-redis"))
+    yield stack
+    stack.stop()
+
+
+async def _kill_worker(stack: Stack) -> None:
+    stack.worker.kill()
+    await asyncio.sleep(2)
+    stack.worker = await sync_to_async(CeleryWorker)(stack.env, "faults-celery")
+
+
+async def _kill_node(stack: Stack) -> None:
+    stack.nodes[1].kill(signal.SIGKILL)
+    await asyncio.sleep(2)
+    stack.nodes[1] = await sync_to_async(stack.nodes[1].restarted)()
+
+
+async def _kill_redis(stack: Stack) -> None:
+    stack.redis.kill(signal.SIGKILL)
+    await asyncio.sleep(2)
+    stack.redis = await sync_to_async(stack.redis.restarted)()
+
+
+async def _cut_subscriptions(stack: Stack) -> None:
+    killed = redis.Redis.from_url(stack.redis.url).client_kill_filter(_type="pubsub")
+    assert killed >= len(stack.nodes)  # each node's room subscription connection
+
+
+FAULTS = {"worker": _kill_worker, "node": _kill_node, "redis": _kill_redis, "pubsub": _cut_subscriptions}
+
+
+@sync_to_async
+def _rooms(fault: str):
+    rooms = []
+    for r in range(ROOMS):
+        channel, users = channel_with_members(
+            name=f"{fault} {r}", usernames=[f"{fault}{r}m{m}" for m in range(MEMBERS)]
+        )
+        rooms.append((channel.pk, users))
+    return rooms
+
+
+async def _talk(clients, stop: asyncio.Event) -> None:
+    while not stop.is_set():
+        for client in clients:
+            await client.send_next()
+        await asyncio.sleep(SEND_INTERVAL_SECONDS)
+
+
+@pytest.mark.parametrize("fault", FAULTS)
+async def test_no_acknowledged_message_is_lost_when(stack, fault):
+    rooms = await _rooms(fault)
+    urls = [node.ws_url for node in stack.nodes]
+    clients = [
+        # Half start on each node; each moves to the other one when its node dies.
+        ResumingClient(urls[i % 2 :] + urls[: i % 2], user, channel_id, name=user.username)
+        for channel_id, users in rooms
+        for i, user in enumerate(users)
+    ]
+    tasks = [asyncio.create_task(client.run()) for client in clients]
+    stop_talking = asyncio.Event()
+    try:
+        await asyncio.wait_for(asyncio.gather(*(client.ready.wait() for client in clients)), 30)
+        talker = asyncio.create_task(_talk(clients, stop_talking))
+        await asyncio.sleep(2)
+        await FAULTS[fault](stack)
+        await asyncio.sleep(4)  # traffic after the fault
+        stop_talking.set()
+        await talker
+
+        async def all_acknowledged():
+            for client in clients:
+                await client.resend_unacked()
+            return all(not client.unacked for client in clients)
+
+        await wait_until(all_acknowledged, timeout=60, what="every message acknowledged")
+        for channel_id, _ in rooms:
+            members = [c for c in clients if c.channel_id == channel_id]
+            last_seq = max(ack["seq"] for c in members for ack in c.acks.values())
+            await wait_until(
+                lambda members=members, last_seq=last_seq: all(c.last_seq == last_seq for c in members),
+                timeout=60,
+                what="every member reaching the last message",
+            )
+        stored = {channel_id: await _stored(stack, channel_id) for channel_id, _ in rooms}
+        worker_alive = stack.worker.popen.poll() is None
+        hub_reconnects = sum(value(f"{node.http_url}/metrics", "chat_hub_reconnects_total") for node in stack.nodes)
+    finally:
+        stop_talking.set()
+        for client in clients:
+            await client.stop()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    figures = _figures(fault, rooms, clients, stored)
+    _keep(figures)
+    assert figures["acknowledged"] > 100
+    assert (figures["lost"], figures["duplicated"], figures["gaps"], figures["missed_by_members"]) == (0, 0, 0, 0)
+    assert figures["out_of_order"] == 0 and figures["stored_twice"] == 0
+    assert not [r for c in clients for r in c.refusals]  # nothing refused but `unavailable` (retried)
+    assert worker_alive
+    if fault in ("redis", "pubsub"):
+        assert hub_reconnects >= 2  # both nodes noticed and came back
+
+
+async def _stored(stack: Stack, channel_id: int) -> list[dict]:
+    """The channel's stored messages, once the worker has drained the persistence stream."""
+    from chat import keys
+    from chat.stores import get_message_store
+
+    chat_redis = redis.Redis.from_url(stack.redis.url)
+    await wait_until(lambda: chat_redis.xlen(keys.PERSIST_STREAM) == 0, timeout=60, what="the worker storing")
+    return await sync_to_async(get_message_store().range)(channel_id=channel_id, limit=100_000)
+
+
+def _figures(fault: str, rooms, clients, stored: dict[int, list[dict]]) -> dict:
+    acknowledged = lost = duplicated = gaps = missed = out_of_order = stored_twice = 0
+    for channel_id, _ in rooms:
+        members = [c for c in clients if c.channel_id == channel_id]
+        acks = {ack["seq"]: ack["id"] for c in members for ack in c.acks.values()}
+        acknowledged += len(acks)
+        history = {message["seq"]: message["id"] for message in stored[channel_id]}
+        stored_twice += len(stored[channel_id]) - len(history)
+        lost += sum(1 for seq, message_id in acks.items() if history.get(seq) != message_id)
+        gaps += len(set(range(1, max(history, default=0) + 1)) - set(history))
+        for client in members:
+            duplicated += len(client.seqs_received) - len(set(client.seqs_received))
+            out_of_order += sum(1 for a, b in itertools.pairwise(client.seqs_received) if b <= a)
+            missed += len(set(acks) - set(client.seqs_received))
+    return {
+        "fault": fault,
+        "acknowledged": acknowledged,
+        "lost": lost,
+        "duplicated": duplicated,
+        "gaps": gaps,
+        "missed_by_members": missed,
+        "out_of_order": out_of_order,
+        "stored_twice": stored_twice,
+        "reconnects": sum(c.connections - 1 for c in clients),
+        "resyncs": sum(c.resyncs for c in clients),
+    }
+
+
+def _keep(figures: dict) -> None:
+    FIGURES.parent.mkdir(parents=True, exist_ok=True)
+    kept = json.loads(FIGURES.read_text()) if FIGURES.exists() else {}
+    kept[figures["fault"]] = figures
+    FIGURES.write_text(json.dumps(kept, indent=2))

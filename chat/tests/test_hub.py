@@ -1,0 +1,117 @@
+"""A room delivers its messages in seq order with no gap, whatever order pub/sub brings them in.
+
+The hub here is the embedded mode's (in-process, no Redis) with a history of plain messages:
+what it is checked for is the room's own logic, the same that runs on every production node.
+"""
+
+import asyncio
+
+import pytest
+from prometheus_client import REGISTRY
+
+from chat.realtime import hub as hubs
+from chat.realtime.hub import Hub, message_payload
+from chat.selectors import message_frame
+
+pytestmark = pytest.mark.asyncio
+
+
+def _message(seq: int) -> dict:
+    return {"id": f"m{seq}", "channel": 7, "seq": seq, "sender": {"id": 1, "username": "a"}, "body": f"b{seq}",
+            "client_msg_id": f"c{seq}", "created_at": "2026-12-02T00:00:00+00:00"}  # fmt: skip
+
+
+class Member:
+    def __init__(self, user_id: int):
+        self.user_id = user_id
+        self.seqs: list[int] = []
+        self.revoked: list[int] = []
+        self.resyncs: list[int] = []
+
+    def deliver(self, channel_id, seq, frame):
+        self.seqs.append(seq)
+
+    def deliver_event(self, frame):
+        pass
+
+    def revoke(self, channel_id):
+        self.revoked.append(channel_id)
+
+    def resync(self, channel_id):
+        self.resyncs.append(channel_id)
+
+    def forget_membership(self, channel_id):
+        pass
+
+
+def _hub(history: dict[int, dict], last_seq: int = 0) -> Hub:
+    async def read_history(*, channel_id, after_seq, before_seq=None, limit):
+        await asyncio.sleep(0.01)  # a round trip: pub/sub keeps talking meanwhile
+        upper = before_seq or 10**9
+        return [history[seq] for seq in sorted(history) if after_seq < seq < upper][:limit]
+
+    async def last_seqs(channel_ids):
+        return dict.fromkeys(channel_ids, last_seq)
+
+    async def members(pairs):
+        return set(pairs)
+
+    return Hub(history=read_history, last_seqs=last_seqs, members=members)
+
+
+def _publish(hub: Hub, seq: int) -> None:
+    hub.on_payload(7, message_payload(seq, message_frame(_message(seq))))
+
+
+async def test_a_message_ahead_of_a_gap_waits_until_the_gap_is_filled_from_history():
+    history = {seq: _message(seq) for seq in range(1, 7)}
+    hub = _hub(history)
+    member = Member(1)
+    assert await hub.join(7, member) == 0
+    for seq in (1, 4, 2, 5, 3, 6):  # 2 and 3 come late: the fill from history gets them first
+        _publish(hub, seq)
+    await asyncio.sleep(0.1)
+    assert member.seqs == [1, 2, 3, 4, 5, 6]
+
+
+async def test_a_seq_history_does_not_have_is_skipped_and_counted():
+    history = {seq: _message(seq) for seq in (1, 2, 4)}  # 3 was lost with Redis's data
+    hub = _hub(history)
+    member = Member(1)
+    await hub.join(7, member)
+    skipped_before = REGISTRY.get_sample_value("chat_seqs_skipped_total")
+    for seq in (1, 2, 4):
+        _publish(hub, seq)
+    await asyncio.sleep(0.1)
+    assert member.seqs == [1, 2, 4]
+    assert REGISTRY.get_sample_value("chat_seqs_skipped_total") - skipped_before == 1
+
+
+async def test_a_late_joiner_gets_what_follows_the_seq_it_is_told():
+    hub = _hub({seq: _message(seq) for seq in range(1, 5)}, last_seq=2)
+    first, late = Member(1), Member(2)
+    assert await hub.join(7, first) == 2
+    _publish(hub, 3)
+    assert await hub.join(7, late) == 3
+    _publish(hub, 4)
+    assert (first.seqs, late.seqs) == ([3, 4], [4])
+
+
+async def test_a_member_who_left_is_dropped_from_the_room_and_only_they_are():
+    hub = _hub({})
+    stays, leaves = Member(1), Member(2)
+    await hub.join(7, stays)
+    await hub.join(7, leaves)
+    hub.on_payload(7, hubs.left_payload(2))
+    hub.on_payload(7, hubs.ephemeral_payload(0, '{"type":"event"}'))
+    assert leaves.revoked == [7] and (stays.seqs, leaves.seqs) == ([0], [])
+
+
+async def test_a_room_that_cannot_vouch_for_its_stream_tells_its_members_to_resync(monkeypatch):
+    monkeypatch.setattr(hubs, "MAX_PENDING", 3)
+    hub = _hub({})  # history has nothing: the gap can never be filled in time
+    member = Member(1)
+    await hub.join(7, member)
+    for seq in range(10, 15):
+        _publish(hub, seq)
+    assert member.resyncs == [7] and 7 not in hub.rooms

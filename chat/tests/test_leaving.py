@@ -1,0 +1,42 @@
+"""A member who leaves receives nothing more from the channel, on every node, from the moment
+the leave is answered; their sockets hear that their subscription ended."""
+
+import asyncio
+
+import pytest
+from asgiref.sync import sync_to_async
+
+from chat.tests.live import Client, post_json
+from chat.tests.test_websocket import _room
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
+
+
+async def test_after_the_leave_is_answered_no_node_delivers_the_channel_to_the_member(two_nodes):
+    channel, (alice, bob) = await _room("alice", "bob")
+    node_a, node_b = two_nodes
+    sender = await Client.connect(node_a.ws_url, alice)
+    bob_here = await Client.connect(node_a.ws_url, bob)
+    bob_there = await Client.connect(node_b.ws_url, bob)
+    for client in (sender, bob_here, bob_there):
+        await client.subscribe(channel.pk)
+
+    await sender.send(type="send", channel=channel.pk, body="before", client_msg_id="before")
+    for client in (bob_here, bob_there):
+        assert (await client.recv_until(lambda f: f["type"] == "message"))[-1]["body"] == "before"
+
+    await sync_to_async(post_json)(node_b, f"/api/channels/{channel.pk}/leave", bob, {})
+    for i in range(20):  # at once: no grace period for the other node to catch up
+        await sender.send(type="send", channel=channel.pk, body=f"after {i}", client_msg_id=f"after-{i}")
+    frames = await sender.recv_until(lambda f: f.get("client_msg_id") == "after-19" and f["type"] == "ack")
+    assert len([f for f in frames if f["type"] == "ack" and f["client_msg_id"].startswith("after-")]) == 20
+    await asyncio.sleep(0.5)  # whatever a node would still deliver arrives meanwhile
+
+    for client in (bob_here, bob_there):
+        frames = await client.flush()
+        assert [f for f in frames if f["type"] == "message"] == []
+        assert {"type": "unsubscribed", "channel": channel.pk, "reason": "not_a_member"} in frames
+        await client.send(type="subscribe", channel=channel.pk)
+        assert (await client.recv())["code"] == "forbidden"
+    for client in (sender, bob_here, bob_there):
+        await client.close()

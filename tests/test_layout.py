@@ -1,0 +1,107 @@
+"""The layout a newcomer can rely on, read from the source's imports (no code runs).
+
+- No module takes part in an import cycle.
+- The product never imports the tools (the load tool, the bench, ops).
+- The apps depend on each other in one direction: config's library (errors, fields, ...) <-
+  accounts <- channels_app <- chat <- wallets. Only config's wiring (settings, asgi, urls,
+  celery) imports the apps, as a Django project does.
+- No code reaches into another object's private attributes (`x._name`); its own (`self._name`)
+  and its base class's (`super()._name`) are its own business.
+"""
+
+import ast
+from collections import defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PRODUCT = ("config", "accounts", "channels_app", "chat", "wallets")
+TOOLS = ("loadtest", "bench", "ops")
+LAYERS = {"config": 0, "accounts": 1, "channels_app": 2, "chat": 3, "wallets": 4}
+WIRING = {"config.settings", "config.asgi", "config.urls", "config.celery"}
+
+
+def _modules() -> dict[str, ast.Module]:
+    found = {}
+    for package in (*PRODUCT, *TOOLS):
+        for path in (ROOT / package).rglob("*.py"):
+            if "migrations" in path.parts:
+                continue
+            name = ".".join(path.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__")
+            found[name] = ast.parse(path.read_text(), filename=str(path))
+    return found
+
+
+MODULES = _modules()
+
+
+def _imports(tree: ast.Module) -> set[str]:
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+            names.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return {name for name in names if name in MODULES}
+
+
+GRAPH = {name: _imports(tree) - {name} for name, tree in MODULES.items()}
+
+
+def _is_test(name: str) -> bool:
+    return ".tests" in name or name.startswith("tests")
+
+
+def test_no_module_takes_part_in_an_import_cycle():
+    cycles, done = [], set()
+
+    def visit(name: str, path: list[str]) -> None:
+        if name in path:
+            cycles.append(path[path.index(name) :] + [name])
+            return
+        if name in done:
+            return
+        for imported in sorted(GRAPH[name]):
+            visit(imported, [*path, name])
+        done.add(name)
+
+    for name in sorted(GRAPH):
+        visit(name, [])
+    assert cycles == []
+
+
+def test_the_product_never_imports_the_tools():
+    offenders = {
+        (name, imported)
+        for name, imports in GRAPH.items()
+        if name.split(".")[0] in PRODUCT and not _is_test(name)
+        for imported in imports
+        if imported.split(".")[0] in TOOLS
+    }
+    assert offenders == set()
+
+
+def test_the_apps_depend_on_each_other_in_one_direction():
+    offenders = {
+        (name, imported)
+        for name, imports in GRAPH.items()
+        if name.split(".")[0] in LAYERS and not _is_test(name) and name not in WIRING
+        for imported in imports
+        if imported.split(".")[0] in LAYERS and LAYERS[imported.split(".")[0]] > LAYERS[name.split(".")[0]]
+    }
+    assert offenders == set()
+
+
+def test_no_code_reaches_into_another_objects_private_attributes():
+    reaches = defaultdict(list)
+    for name, tree in MODULES.items():
+        for node in ast.walk(tree):
+            if not (isinstance(node, ast.Attribute) and node.attr.startswith("_") and not node.attr.startswith("__")):
+                continue
+            owner = node.value
+            if isinstance(owner, ast.Name) and owner.id in ("self", "cls"):
+                continue
+            if isinstance(owner, ast.Call) and isinstance(owner.func, ast.Name) and owner.func.id == "super":
+                continue
+            reaches[name].append(f"{ast.unparse(node)} (line {node.lineno})")
+    assert dict(reaches) == {}

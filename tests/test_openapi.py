@@ -1,0 +1,85 @@
+"""The OpenAPI document tells the truth: every write advertises its own body, names and ids are
+unique, the Swagger page explains authentication and the WebSocket."""
+
+from collections import Counter
+
+import pytest
+from django.core.management import call_command
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def schema(client):
+    return client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+
+
+def _body(schema, path, method="post") -> dict:
+    ref = schema["paths"][path][method]["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+    return schema["components"]["schemas"][ref.rsplit("/", 1)[1]]
+
+
+def test_spectacular_generates_the_document_without_a_warning(tmp_path):
+    # --fail-on-warn: clashing component names, colliding operationIds, unresolvable fields.
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(tmp_path / "schema.yaml"))
+
+
+@pytest.mark.parametrize(
+    ("path", "fields"),
+    [
+        ("/api/auth/signup", {"email", "username", "password"}),
+        ("/api/channels", {"name", "description", "password"}),
+        ("/api/channels/{channel_id}/join", {"password"}),
+        ("/api/channels/{channel_id}/messages", {"body", "client_msg_id"}),
+        ("/api/channels/{channel_id}/read", {"seq"}),
+        ("/api/channels/{channel_id}/group-wallets", {"name", "description"}),
+        ("/api/wallets", {"pin"}),
+        ("/api/wallets/{wallet_id}/deposit", {"amount"}),
+        ("/api/wallets/{wallet_id}/withdraw", {"amount", "pin"}),
+        ("/api/wallets/{wallet_id}/dues", {"title", "amount", "due_date"}),
+        ("/api/transfers", {"from_wallet", "to_wallet", "amount", "pin", "memo"}),
+        ("/api/scheduled-transfers", {"from_wallet", "to_wallet", "amount", "pin", "execute_at", "repeat", "memo"}),
+        ("/api/dues/{dues_id}/pay", {"pin"}),
+    ],
+)
+def test_every_write_advertises_its_own_body(schema, path, fields):
+    assert set(_body(schema, path)["properties"]) == fields
+
+
+def test_operation_ids_are_unique_and_operations_are_tagged_by_app(schema):
+    operations = [(path, op) for path, ops in schema["paths"].items() for op in ops.values()]
+    ids = Counter(op["operationId"] for _, op in operations)
+    assert [name for name, count in ids.items() if count > 1] == []
+    tags = {path: op["tags"] for path, op in operations}
+    assert tags["/api/auth/signup"] == ["accounts"]
+    assert tags["/api/channels/{channel_id}/join"] == ["channels"]
+    assert tags["/api/channels/{channel_id}/messages"] == ["chat"]
+    assert tags["/api/transfers"] == ["wallets"]
+    assert {tag["name"] for tag in schema["tags"]} == {"accounts", "channels", "chat", "wallets"}
+
+
+def test_a_personal_wallet_body_is_valid_against_the_wallet_schema(schema, api_client):
+    from accounts.tests.factories import UserFactory
+
+    wallet = schema["components"]["schemas"]["WalletOutput"]
+    api_client.force_authenticate(UserFactory())
+    body = api_client.post("/api/wallets", {"pin": "1234"}, format="json").json()
+    assert "channel" not in body and "member_count" not in body
+    assert set(wallet["required"]) <= set(body)
+    assert {"channel", "member_count"} <= set(wallet["properties"])
+
+
+def test_every_operation_documents_the_error_body(schema):
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            error = operation["responses"]["400"]["content"]["application/json"]["schema"]
+            assert error == {"$ref": "#/components/schemas/Error"}, (method, path)
+    assert schema["components"]["schemas"]["Error"]["required"] == ["code", "detail"]
+
+
+def test_the_description_explains_authentication_and_the_websocket(schema):
+    description = schema["info"]["description"]
+    assert "Authorization: Bearer" in description and "sessionid" in description and "X-CSRFToken" in description
+    for close_code in ("4401", "4408", "4429", "4503"):
+        assert close_code in description
+    assert {"jwtAuth", "cookieAuth"} <= set(schema["components"]["securitySchemes"])
