@@ -6,9 +6,8 @@ from django.utils.translation import gettext as _
 from channels_app.models import Channel, Membership
 from channels_app.passwords import channel_password_check, password_hash
 from channels_app.selectors import channel_membership_for_update
-from channels_app.signals import member_joined, member_left
-from config.errors import Conflict, DomainError
-from wallets.selectors import wallet_keeps_group_wallet_in
+from channels_app.signals import member_joined, member_leaving, member_left
+from config.errors import DomainError
 
 
 def _on_commit_send(signal, *, channel_id: int, user) -> None:
@@ -50,8 +49,8 @@ def channel_join(*, user, channel: Channel, password: str | None = None) -> Chan
 
 @transaction.atomic
 def channel_leave(*, user, channel: Channel) -> None:
-    """A group wallet's treasurer stays until they have handed it over (409 conflict): a wallet
-    kept by someone outside its channel could be paid into by nobody but emptied by them.
+    """Receivers of member_leaving may refuse (a group wallet's treasurer stays until they have
+    handed it over: wallets.receivers).
 
     The membership row is locked first, so a wallet handover to this user racing the leave
     is either seen here or refused there (wallets.services.wallets.group_wallet_hand_over).
@@ -59,8 +58,7 @@ def channel_leave(*, user, channel: Channel) -> None:
     membership = channel_membership_for_update(user_id=user.pk, channel_id=channel.pk)
     if membership is None:
         return
-    if wallet_keeps_group_wallet_in(user=user, channel_id=channel.pk):
-        raise Conflict(_("You keep a group wallet of this channel: hand it to another member before you leave."))
+    member_leaving.send(sender=Channel, channel_id=channel.pk, user=user)
     membership.delete()
     _on_commit_send(member_left, channel_id=channel.pk, user=user)
 

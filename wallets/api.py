@@ -9,6 +9,7 @@ from django.http import StreamingHttpResponse
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiTypes, extend_schema, extend_schema_serializer
 from rest_framework import serializers, status
+from rest_framework.fields import empty
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
@@ -359,11 +360,19 @@ class WalletLookupApi(APIView):
         )
 
 
+class _QueryIdField(IdField):
+    """An id in the query string: `?channel=` with no value is refused like any other non-number
+    (DRF takes an empty optional query value for an absent one)."""
+
+    def get_value(self, dictionary):
+        return dictionary.get(self.field_name, empty)
+
+
 class WalletRecipientsApi(APIView):
     """The people one can send money to by name: the personal wallets of people in one's channels."""
 
     class QuerySerializer(serializers.Serializer):
-        channel = serializers.IntegerField(min_value=1, max_value=2**63 - 1, required=False)
+        channel = _QueryIdField(required=False)
 
     @extend_schema(parameters=[QuerySerializer], responses={200: RecipientOutputSerializer(many=True)})
     def get(self, request):

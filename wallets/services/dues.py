@@ -5,6 +5,7 @@ from datetime import date, datetime, time, timedelta
 from functools import partial
 from zoneinfo import ZoneInfo
 
+from celery import current_app
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -162,10 +163,10 @@ def dues_remind(*, actor, dues_id: int) -> int:
 
 
 def _send_reminder_later(*, dues_id: int, user_ids: list[int], reminded_at: datetime, language: str) -> None:
-    # Imported here: the tasks module imports these services.
-    from wallets.tasks import send_dues_reminder
-
-    send_dues_reminder.delay(dues_id, user_ids, reminded_at.isoformat(), language)
+    # By name: wallets.tasks imports these services (no import cycle); the registered task runs as usual.
+    current_app.signature(
+        "wallets.send_dues_reminder", args=(dues_id, user_ids, reminded_at.isoformat(), language)
+    ).delay()
 
 
 # --- recurring dues ------------------------------------------------------------------------
@@ -204,9 +205,7 @@ def recurring_dues_create(
 
 
 def _tick_recurring_dues() -> None:
-    from wallets.tasks import enqueue_due_recurring_dues  # the tasks module imports these services
-
-    enqueue_due_recurring_dues.delay()
+    current_app.signature("wallets.enqueue_due_recurring_dues").delay()  # by name, as above
 
 
 @transaction.atomic
