@@ -3,7 +3,9 @@
 The order inside one transaction: first the one row the write is about (a schedule, a recurring
 dues, a dues request or payment, an approval request; a treasurer handover takes its wallet's
 schedules and approval requests, each kind in primary-key order), then every wallet it touches
-with one query in primary-key order. Nothing locks a wallet and then one of those rows.
+with one query in primary-key order. Nothing locks a wallet and then one of those rows. The one
+row taken after the wallets is a channel membership (a handover's new treasurer); a leave locks
+that row and only reads wallets, so no transaction waits on the two in the other order.
 """
 
 from collections.abc import Iterable
