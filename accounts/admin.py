@@ -13,7 +13,7 @@ class UserAdmin(DjangoUserAdmin):
     list_display = ("email", "username", "is_staff", "is_active", "date_joined")
     search_fields = ("email", "username")
     fieldsets = (
-        (None, {"fields": ("email", "username", "password")}),
+        (None, {"fields": ("email", "username", "password", "language", "time_zone")}),
         ("Permissions", {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")}),
         ("Dates", {"fields": ("last_login", "date_joined")}),
     )

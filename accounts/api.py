@@ -11,7 +11,7 @@ from rest_framework_simplejwt.serializers import TokenRefreshSerializer
 from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
 from accounts.lockout import API_LOCKOUT_DETAIL, signin_succeeded
-from accounts.services import user_signup
+from accounts.services import user_preferences_update, user_signup
 from accounts.throttles import SignInThrottle, SignUpThrottle
 from config.fields import StrictCharField
 
@@ -20,6 +20,11 @@ class UserOutputSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     email = serializers.EmailField()
     username = serializers.CharField()
+
+
+class MeOutputSerializer(UserOutputSerializer):
+    language = serializers.CharField()  # "en", "ko", or "" (Accept-Language decides)
+    time_zone = serializers.CharField()  # an IANA name, or "" (the browser's)
 
 
 class SignupApi(APIView):
@@ -52,7 +57,9 @@ class TokenApi(TokenObtainPairView):
         except AuthenticationFailed:
             # django-axes refused before any password check: too many wrong ones (accounts.lockout).
             if getattr(request, "axes_locked_out", False):
-                raise Throttled(wait=settings.AXES_COOLOFF_TIME.total_seconds(), detail=API_LOCKOUT_DETAIL) from None
+                raise Throttled(
+                    wait=settings.AXES_COOLOFF_TIME.total_seconds(), detail=str(API_LOCKOUT_DETAIL)
+                ) from None
             raise
         # The pages reset the count through django's user_logged_in; a token is no session login.
         signin_succeeded(request)
@@ -71,6 +78,17 @@ class TokenRefreshApi(TokenRefreshView):
 
 
 class MeApi(APIView):
-    @extend_schema(responses={200: UserOutputSerializer})
+    class InputSerializer(serializers.Serializer):
+        language = serializers.ChoiceField(choices=["", "en", "ko"], required=False)
+        time_zone = StrictCharField(max_length=64, required=False, allow_blank=True)  # an IANA name, or ""
+
+    @extend_schema(responses={200: MeOutputSerializer})
     def get(self, request):
-        return Response(UserOutputSerializer(request.user).data)
+        return Response(MeOutputSerializer(request.user).data)
+
+    @extend_schema(request=InputSerializer, responses={200: MeOutputSerializer})
+    def patch(self, request):
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = user_preferences_update(user=request.user, **serializer.validated_data)
+        return Response(MeOutputSerializer(user).data)

@@ -8,6 +8,8 @@ from axes.utils import reset
 from django.conf import settings
 from django.http import JsonResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from config.errors import error_body
 from config.proxies import request_client_address
@@ -25,16 +27,25 @@ def signin_email(request, credentials) -> str | None:
 
 
 # The API's refusal adds the wait in seconds (DRF's Throttled); the page says it in minutes.
-API_LOCKOUT_DETAIL = "Too many failed sign-ins for this email."
+API_LOCKOUT_DETAIL = gettext_lazy("Too many failed sign-ins for this email.")
 
 
 def locked_out_response(request, original_response=None, credentials=None):
     """What a locked-out sign-in page or admin login answers (AXES_LOCKOUT_CALLABLE)."""
     seconds = int(settings.AXES_COOLOFF_TIME.total_seconds())
     if request.path.startswith("/api/"):
-        body = error_body("rate_limited", f"{API_LOCKOUT_DETAIL} Expected available in {seconds} seconds.")
+        detail = _("%(detail)s Expected available in %(seconds)d seconds.") % {
+            "detail": API_LOCKOUT_DETAIL,
+            "seconds": seconds,
+        }
+        body = error_body("rate_limited", detail)
         return JsonResponse(body, status=429, headers={"Retry-After": str(seconds)})
-    detail = f"Too many failed sign-ins. Try again in {seconds // 60} minutes."
+    minutes = seconds // 60
+    detail = ngettext(
+        "Too many failed sign-ins. Try again in %(minutes)d minute.",
+        "Too many failed sign-ins. Try again in %(minutes)d minutes.",
+        minutes,
+    ) % {"minutes": minutes}
     return render(request, "accounts/locked.html", {"detail": detail}, status=429)
 
 

@@ -4,6 +4,7 @@ from django.contrib.auth import authenticate, login, logout
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -12,7 +13,7 @@ from accounts.services import user_signup
 from accounts.throttles import SignInThrottle, SignUpThrottle
 from config.errors import DomainError
 
-TOO_MANY_ATTEMPTS = "Too many attempts. Wait a minute and try again."
+TOO_MANY_ATTEMPTS = _("Too many attempts. Wait a minute and try again.")
 
 
 def _safe_next(request) -> str:
@@ -57,7 +58,7 @@ def signin_page(request):
                 request, email=form.cleaned_data["email"].lower(), password=form.cleaned_data["password"]
             )
             if user is None:
-                form.add_error("password", "The email or password is not right.")
+                form.add_error("password", _("The email or password is not right."))
             else:
                 login(request, user)
                 return redirect(_safe_next(request))
@@ -75,7 +76,9 @@ def signout(request):
 @ensure_csrf_cookie
 def home(request):
     """The messenger: a page shell; its script talks to the REST API and /ws/ with this session."""
-    return render(request, "messenger.html", {"me": {"id": request.user.pk, "username": request.user.username}})
+    user = request.user
+    me = {"id": user.pk, "username": user.username, "language": user.language, "time_zone": user.time_zone}
+    return render(request, "messenger.html", {"me": me})
 
 
 @login_required

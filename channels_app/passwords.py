@@ -16,6 +16,7 @@ from datetime import timedelta
 from django.contrib.auth.hashers import PBKDF2PasswordHasher, check_password
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy, ngettext
 
 from channels_app.models import Channel, ChannelPasswordAttempts
 from config.errors import DomainError, Forbidden
@@ -34,13 +35,13 @@ _hasher = ChannelPasswordHasher()
 
 class WrongPassword(Forbidden):
     code = "wrong_password"
-    default_detail = "The channel password is not right."
+    default_detail = gettext_lazy("The channel password is not right.")
 
 
 class PasswordLocked(DomainError):
     code = "rate_limited"
     status_code = 429
-    default_detail = "Five wrong passwords: you cannot try to join this channel for 15 minutes."
+    default_detail = gettext_lazy("Five wrong passwords: you cannot try to join this channel for 15 minutes.")
 
 
 def password_hash(password: str) -> str:
@@ -91,6 +92,10 @@ def _settle(attempts: ChannelPasswordAttempts, *, matches: bool) -> DomainError 
     attempts.save(update_fields=["failures"])
     left = MAX_WRONG_ATTEMPTS - attempts.failures
     return WrongPassword(
-        f"The channel password is not right; {left} more wrong {'try' if left == 1 else 'tries'} "
-        "lock joining it for 15 minutes."
+        ngettext(
+            "The channel password is not right; %(left)d more wrong try locks joining it for 15 minutes.",
+            "The channel password is not right; %(left)d more wrong tries lock joining it for 15 minutes.",
+            left,
+        )
+        % {"left": left}
     )

@@ -1,6 +1,7 @@
 """Channel reads, and the access helpers every entry point uses to fetch-and-check."""
 
 from django.db.models import Count, Q
+from django.utils.translation import gettext as _
 
 from channels_app.models import Channel, Membership
 from config.errors import Forbidden, NotFound
@@ -9,12 +10,17 @@ from config.errors import Forbidden, NotFound
 def channel_get(*, channel_id: int) -> Channel:
     channel = Channel.objects.select_related("owner").filter(pk=channel_id).first()
     if channel is None:
-        raise NotFound("No such channel.")
+        raise NotFound(_("No such channel."))
     return channel
 
 
 def channel_is_member(*, user, channel_id: int) -> bool:
     return Membership.objects.filter(channel_id=channel_id, user=user).exists()
+
+
+def channel_membership_for_update(*, user_id: int, channel_id: int) -> Membership | None:
+    """The membership row, locked; must run inside a transaction (a leave and a wallet handover take it)."""
+    return Membership.objects.select_for_update().filter(channel_id=channel_id, user_id=user_id).first()
 
 
 def channel_memberships_among(*, pairs: list[tuple[int, int]]) -> set[tuple[int, int]]:
@@ -32,7 +38,7 @@ def channel_for_member(*, user, channel_id: int) -> Channel:
     """The channel, if it exists and the user is a member; NotFound or Forbidden otherwise."""
     channel = channel_get(channel_id=channel_id)
     if not channel_is_member(user=user, channel_id=channel.pk):
-        raise Forbidden("You are not a member of this channel.")
+        raise Forbidden(_("You are not a member of this channel."))
     return channel
 
 
@@ -57,7 +63,7 @@ def channel_with_member_count(*, channel_id: int) -> Channel:
         .first()
     )
     if channel is None:
-        raise NotFound("No such channel.")
+        raise NotFound(_("No such channel."))
     return channel
 
 

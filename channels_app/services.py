@@ -1,10 +1,12 @@
 """Channel writes. Events go out on commit, so nobody hears of a write that rolled back."""
 
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
 
 from channels_app.models import Channel, Membership
 from channels_app.passwords import channel_password_check, password_hash
-from channels_app.signals import member_joined, member_left
+from channels_app.selectors import channel_membership_for_update
+from channels_app.signals import member_joined, member_leaving, member_left
 from config.errors import DomainError
 
 
@@ -16,7 +18,7 @@ def _on_commit_send(signal, *, channel_id: int, user) -> None:
 def channel_create(*, owner, name: str, description: str = "", password: str | None = None) -> Channel:
     name = name.strip()
     if not name:
-        raise DomainError("A channel needs a name.", fields={"name": ["This field may not be blank."]})
+        raise DomainError(_("A channel needs a name."), fields={"name": [_("This field may not be blank.")]})
     channel = Channel.objects.create(
         owner=owner,
         name=name,
@@ -47,9 +49,18 @@ def channel_join(*, user, channel: Channel, password: str | None = None) -> Chan
 
 @transaction.atomic
 def channel_leave(*, user, channel: Channel) -> None:
-    deleted, _ = Membership.objects.filter(channel=channel, user=user).delete()
-    if deleted:
-        _on_commit_send(member_left, channel_id=channel.pk, user=user)
+    """Receivers of member_leaving may refuse (a group wallet's treasurer stays until they have
+    handed it over: wallets.receivers).
+
+    The membership row is locked first, so a wallet handover to this user racing the leave
+    is either seen here or refused there (wallets.services.wallets.group_wallet_hand_over).
+    """
+    membership = channel_membership_for_update(user_id=user.pk, channel_id=channel.pk)
+    if membership is None:
+        return
+    member_leaving.send(sender=Channel, channel_id=channel.pk, user=user)
+    membership.delete()
+    _on_commit_send(member_left, channel_id=channel.pk, user=user)
 
 
 def channel_mark_read(*, user, channel: Channel, seq: int) -> None:

@@ -9,3 +9,7 @@ from django.dispatch import Signal
 
 member_joined = Signal()  # channel_id, user
 member_left = Signal()  # channel_id, user
+# Sent inside channel_leave, under the membership row's lock and before it is deleted: a receiver
+# that must keep the member (wallets: the treasurer of a group wallet of the channel) raises a
+# DomainError, which refuses the leave. The one signal here that can say no.
+member_leaving = Signal()  # channel_id, user

@@ -9,6 +9,8 @@ import logging
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, JsonResponse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 
@@ -20,7 +22,7 @@ class DomainError(Exception):
 
     code = "invalid"
     status_code = status.HTTP_400_BAD_REQUEST
-    default_detail = "The request is not valid."
+    default_detail = gettext_lazy("The request is not valid.")
 
     def __init__(
         self,
@@ -30,7 +32,8 @@ class DomainError(Exception):
         status_code: int | None = None,
         fields: dict | None = None,
     ):
-        self.detail = detail or self.default_detail
+        # Translated now, in the language of the request (or of the task) that broke the rule.
+        self.detail = str(detail or self.default_detail)
         if code:
             self.code = code
         if status_code:
@@ -42,24 +45,30 @@ class DomainError(Exception):
 class Forbidden(DomainError):
     code = "forbidden"
     status_code = status.HTTP_403_FORBIDDEN
-    default_detail = "You are not allowed to do this."
+    default_detail = gettext_lazy("You are not allowed to do this.")
 
 
 class NotFound(DomainError):
     code = "not_found"
     status_code = status.HTTP_404_NOT_FOUND
-    default_detail = "Not found."
+    default_detail = gettext_lazy("Not found.")
 
 
 class Conflict(DomainError):
     code = "conflict"
     status_code = status.HTTP_409_CONFLICT
-    default_detail = "The request conflicts with the current state."
+    default_detail = gettext_lazy("The request conflicts with the current state.")
+
+
+class RateLimited(DomainError):
+    code = "rate_limited"
+    status_code = status.HTTP_429_TOO_MANY_REQUESTS
+    default_detail = gettext_lazy("Too many requests. Wait a moment and try again.")
 
 
 class PayloadTooLarge(exceptions.APIException):
     status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
-    default_detail = "The request body is too large."
+    default_detail = gettext_lazy("The request body is too large.")
     default_code = "too_large"
 
 
@@ -99,7 +108,11 @@ def _validation_body(exc: exceptions.ValidationError) -> dict:
     if isinstance(detail, dict):
         non_field = detail.get("non_field_errors")
         fields = {key: value for key, value in detail.items() if key != "non_field_errors"}
-        text = _flatten_detail(non_field) if non_field else "Some fields are not valid: " + ", ".join(fields) + "."
+        text = (
+            _flatten_detail(non_field)
+            if non_field
+            else _("Some fields are not valid: %(fields)s.") % {"fields": ", ".join(fields)}
+        )
         return error_body("invalid", text, fields or None)
     return error_body("invalid", _flatten_detail(detail))
 
@@ -121,7 +134,7 @@ def api_exception_handler(exc, context):
     if response is None:
         # An unexpected error: log it with its traceback, answer in the contract's shape.
         logger.exception("Unhandled error in %s", context.get("view").__class__.__name__, exc_info=exc)
-        return Response(error_body("server_error", "Something went wrong on our side."), status=500)
+        return Response(error_body("server_error", _("Something went wrong on our side.")), status=500)
 
     if isinstance(exc, exceptions.ValidationError):
         response.data = _validation_body(exc)
@@ -138,7 +151,7 @@ def _is_api_request(request) -> bool:
 def json_not_found(request, exception=None):
     """Unknown URLs under /api/ answer in the contract's shape, not an HTML page."""
     if _is_api_request(request):
-        return JsonResponse(error_body("not_found", "Not found."), status=404)
+        return JsonResponse(error_body("not_found", _("Not found.")), status=404)
     from django.views.defaults import page_not_found
 
     return page_not_found(request, exception)
@@ -146,7 +159,7 @@ def json_not_found(request, exception=None):
 
 def json_server_error(request):
     if _is_api_request(request):
-        return JsonResponse(error_body("server_error", "Something went wrong on our side."), status=500)
+        return JsonResponse(error_body("server_error", _("Something went wrong on our side.")), status=500)
     from django.views.defaults import server_error
 
     return server_error(request)

@@ -83,6 +83,8 @@ MIDDLEWARE = [
     "config.headers.ApiNoStoreMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # After the session and the user: a signed-in user's language setting wins over Accept-Language.
+    "config.locale.UserLocaleMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
@@ -103,6 +105,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.i18n",
             ],
         },
     },
@@ -164,8 +167,15 @@ LOGIN_URL = "/accounts/signin/"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/accounts/signin/"
 
-LANGUAGE_CODE = "en-us"
+# Korean and English (API.md "Language"): a signed-in user's setting, else Accept-Language, else
+# LANGUAGE_CODE. Translations live in locale/ (the .mo files are committed, compiled from the .po).
+LANGUAGES = [("en", "English"), ("ko", "한국어")]
+LANGUAGE_CODE = env.str("DJANGO_LANGUAGE_CODE", default="en")
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "UTC"
+# Where a user who has not chosen a time zone is taken to live, for what the server dates itself
+# (the end of a dues' due date, when a recurring dues request goes out).
+DEFAULT_USER_TIME_ZONE = env.str("DEFAULT_USER_TIME_ZONE", default="Asia/Seoul")
 USE_I18N = True
 USE_TZ = True
 
@@ -245,6 +255,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "wallets.enqueue_due_scheduled_transfers",
         "schedule": env.float("WALLET_SCHEDULE_TICK_SECONDS", default=10.0),
     },
+    # Posts each recurring dues' request once per period (guarded like the scheduled transfers).
+    "wallets-recurring-dues": {
+        "task": "wallets.enqueue_due_recurring_dues",
+        "schedule": env.float("WALLET_SCHEDULE_TICK_SECONDS", default=10.0),
+    },
     "wallets-check-ledger": {
         "task": "wallets.check_ledger",
         "schedule": env.float("WALLET_LEDGER_CHECK_SECONDS", default=300.0),
@@ -261,7 +276,7 @@ if REDIS_URL:  # the embedded mode stores each message as it is sent: nothing to
 # --- REST framework.
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework_simplejwt.authentication.JWTAuthentication",
+        "config.locale.JWTAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -276,6 +291,8 @@ REST_FRAMEWORK = {
         "signin": env.str("THROTTLE_SIGNIN", default="20/min"),
         "signup": env.str("THROTTLE_SIGNUP", default="10/min"),
         "channel_password": env.str("THROTTLE_CHANNEL_PASSWORD", default="10/min"),
+        # Wallet numbers are sequential: the lookup names their owners, so it is kept to a human pace.
+        "wallet_lookup": env.str("THROTTLE_WALLET_LOOKUP", default="30/min"),
     },
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     # Throttles key on REMOTE_ADDR, which TrustedProxyMiddleware has made the client's address

@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.views.i18n import JavaScriptCatalog
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from chat.realtime import health, ops_api
@@ -22,6 +23,8 @@ urlpatterns = [
         "api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema", template_name="api_docs.html"), name="docs"
     ),
     path("docs/<slug:name>.md", docs_view.doc, name="docs-page"),
+    # The browser script's strings (static/js) in the request's language, from locale/*/djangojs.po.
+    path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("api/auth/", include("accounts.urls")),
     path("accounts/", include("accounts.page_urls")),
     path("", include("channels_app.urls")),

@@ -33,6 +33,13 @@ def world(club):
     later = (datetime.now(UTC) + timedelta(days=1)).isoformat()
     to_group = {"from_wallet": treasurer.wallet_id, "to_wallet": club["group"], "amount": 10, "pin": PIN}
     schedule = treasurer.post("/api/scheduled-transfers", {**to_group, "execute_at": later, "repeat": "none"}).json()
+    member = club["member"].user.pk
+    policy = {"threshold": 0, "approvers": [member], "required": 1}
+    treasurer.post(f"/api/wallets/{club['group']}/approval-policy", policy)
+    treasurer.transfer(club["group"], 100)
+    approval = treasurer.transfer(club["member"].wallet_id, 50, from_wallet=club["group"]).json()
+    monthly = {"title": "court", "amount": 10, "repeat": "monthly", "first_due": "2099-01-31"}
+    recurring = treasurer.post(f"/api/wallets/{club['group']}/recurring-dues", monthly).json()
     return {
         "client": treasurer,
         "ids": {
@@ -40,6 +47,8 @@ def world(club):
             "wallet_id": treasurer.wallet_id,
             "dues_id": dues["id"],
             "schedule_id": schedule["id"],
+            "approval_id": approval["id"],
+            "recurring_id": recurring["id"],
         },
         "bodies": {
             ("post", "/api/auth/signup"): {"email": "new@example.com", "username": "new", "password": "x-long-pass-7"},
@@ -57,6 +66,11 @@ def world(club):
             ("post", "/api/transfers"): to_group,
             ("post", "/api/scheduled-transfers"): {**to_group, "execute_at": later, "repeat": "none"},
             ("post", "/api/dues/{dues_id}/pay"): {"pin": PIN},
+            ("post", "/api/wallets/{wallet_id}/treasurer"): {"user_id": member, "pin": PIN},
+            ("post", "/api/wallets/{wallet_id}/approval-policy"): policy,
+            ("post", "/api/wallets/{wallet_id}/recurring-dues"): monthly,
+            ("post", "/api/approvals/{approval_id}/approve"): {"pin": PIN},
+            ("post", "/api/approvals/{approval_id}/reject"): {"pin": PIN},
         },
     }
 

@@ -36,6 +36,18 @@ checks.positive_data_acceptance.expected-statuses = ["2xx", "400", "401", "403",
 # Money out: insufficient_funds (422); from and to the same wallet (400).
 include-path-regex = "^/api/(transfers|scheduled-transfers|wallets/\\\\{wallet_id\\\\}/withdraw|dues/\\\\{dues_id\\\\}/pay)$"
 checks.positive_data_acceptance.expected-statuses = ["2xx", "400", "401", "403", "404", "409", "422", "429"]
+
+[[operations]]
+# A time zone must be one the server knows (Asia/Seoul, UTC, ...): a name it does not know is 400.
+include-path = "/api/auth/me"
+checks.positive_data_acceptance.expected-statuses = ["2xx", "400", "401"]
+
+[[operations]]
+# Money v2 rules: a first due date in the past, a policy that cannot work, a handover to someone
+# outside the channel (400); a handover to an approver, an approval already decided (409); the
+# balance when the last approval arrives (422); a second reminder within the hour (429).
+include-path-regex = "^/api/(wallets/\\\\{wallet_id\\\\}/(recurring-dues|approval-policy|treasurer)|dues/\\\\{dues_id\\\\}/remind|approvals/\\\\{approval_id\\\\}/(approve|reject))$"
+checks.positive_data_acceptance.expected-statuses = ["2xx", "400", "401", "403", "404", "409", "422", "429"]
 """
 )
 schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", application, config=CONFIG)

@@ -1,10 +1,14 @@
 from django.contrib import admin
 
 from wallets.models import (
+    Approval,
+    ApprovalPolicy,
+    ApprovalRequest,
     Dues,
     DuesPayment,
     GroupWalletMember,
     LedgerEntry,
+    RecurringDues,
     ScheduledTransfer,
     ScheduledTransferRun,
     Transfer,
@@ -91,3 +95,45 @@ class DuesAdmin(admin.ModelAdmin):
     search_fields = ("title", "wallet__name")
     readonly_fields = ("wallet", "amount", "created_by", "created_at")
     inlines = [DuesPaymentInline]
+
+
+@admin.register(RecurringDues)
+class RecurringDuesAdmin(admin.ModelAdmin):
+    list_display = ("id", "title", "wallet", "amount", "repeat", "next_due", "status")
+    list_filter = ("status", "repeat")
+    search_fields = ("title", "wallet__name")
+    readonly_fields = ("wallet", "amount", "created_by", "next_due", "next_run_at", "created_at")
+
+
+@admin.register(ApprovalPolicy)
+class ApprovalPolicyAdmin(admin.ModelAdmin):
+    """Read-only: the treasurer changes a policy in the product, where the channel is told of it."""
+
+    list_display = ("wallet", "threshold", "required", "updated_by", "updated_at")
+    search_fields = ("wallet__name",)
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class ApprovalInline(admin.TabularInline):
+    model = Approval
+    extra = 0
+    can_delete = False
+    readonly_fields = ("user", "created_at")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ApprovalRequest)
+class ApprovalRequestAdmin(ReadOnlyAdmin):
+    """An approval releases money: only the services decide one."""
+
+    list_display = ("id", "kind", "from_wallet", "to_wallet", "amount", "status", "requested_by", "created_at")
+    list_filter = ("status", "kind")
+    search_fields = ("=id", "memo", "from_wallet__name", "requested_by__email")
+    inlines = [ApprovalInline]

@@ -1,11 +1,17 @@
-"""Wallets REST API (API.md "Wallets"). Entry points only: the rules live in wallets.services."""
+"""Wallets REST API (API.md "Wallets" and "Additions (v2) / Money").
+
+Entry points only: the rules live in wallets.services, the reads in wallets.selectors.
+"""
 
 import csv
 
 from django.http import StreamingHttpResponse
-from drf_spectacular.utils import OpenApiParameter, OpenApiTypes, extend_schema
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiParameter, OpenApiTypes, extend_schema, extend_schema_serializer
 from rest_framework import serializers, status
+from rest_framework.fields import empty
 from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from accounts.serializers import UserRefSerializer
@@ -13,17 +19,26 @@ from channels_app.selectors import channel_for_member
 from config.errors import NotFound
 from config.fields import IdField, StrictCharField
 from config.pagination import NewestFirstCursorPagination, page_schema
-from wallets import selectors, services
+from wallets import selectors
 from wallets.idempotency import MAX_KEY_LENGTH, idempotent
+from wallets.models import ApprovalRequest
 from wallets.serializers import (
+    ApprovalPolicyOutputSerializer,
+    ApprovalRequestOutputSerializer,
     DuesOutputSerializer,
     EntryOutputSerializer,
+    MemberDuesRecordSerializer,
     MoneyField,
     PinField,
+    RecipientOutputSerializer,
+    RecurringDuesOutputSerializer,
     ScheduledTransferOutputSerializer,
     TransferOutputSerializer,
+    WalletLookupOutputSerializer,
     WalletOutputSerializer,
 )
+from wallets.services import approvals, dues, schedules, transfers
+from wallets.services import wallets as wallet_services
 
 IDEMPOTENCY_PARAMETER = OpenApiParameter(
     "Idempotency-Key",
@@ -44,13 +59,23 @@ def _wallet_body(*, user, wallet_id: int) -> dict:
     return WalletOutputSerializer(selectors.wallet_for_viewer(user=user, wallet_id=wallet_id)).data
 
 
+def _moved_or_pending(outcome, success: Response) -> Response:
+    """Money out of a group wallet above its approval threshold waits: 202 with the approval request."""
+    if isinstance(outcome, ApprovalRequest):
+        request = selectors.approval_request_any(request_id=outcome.pk)
+        return Response(ApprovalRequestOutputSerializer(request).data, status=status.HTTP_202_ACCEPTED)
+    return success
+
+
 class PersonalWalletOpenApi(APIView):
     class InputSerializer(serializers.Serializer):
         pin = PinField()
 
     @extend_schema(request=InputSerializer, responses={201: WalletOutputSerializer})
     def post(self, request):
-        wallet = services.personal_wallet_open(owner=request.user, pin=_validated(self.InputSerializer, request)["pin"])
+        wallet = wallet_services.personal_wallet_open(
+            owner=request.user, pin=_validated(self.InputSerializer, request)["pin"]
+        )
         return Response(_wallet_body(user=request.user, wallet_id=wallet.pk), status=status.HTTP_201_CREATED)
 
 
@@ -59,7 +84,7 @@ class PersonalWalletApi(APIView):
     def get(self, request):
         wallet = selectors.wallet_personal(user=request.user)
         if wallet is None:
-            raise NotFound("You have no personal wallet yet.")
+            raise NotFound(_("You have no personal wallet yet."))
         return Response(WalletOutputSerializer(wallet).data)
 
 
@@ -84,8 +109,8 @@ class WalletDepositApi(APIView):
         data = _validated(self.InputSerializer, request)
 
         def deposit():
-            wallet = services.wallet_deposit(actor=request.user, wallet_id=wallet_id, amount=data["amount"])
-            return Response(WalletOutputSerializer(wallet).data)
+            transfers.wallet_deposit(actor=request.user, wallet_id=wallet_id, amount=data["amount"])
+            return Response(_wallet_body(user=request.user, wallet_id=wallet_id))
 
         return idempotent(request, deposit)
 
@@ -95,13 +120,17 @@ class WalletWithdrawApi(APIView):
         amount = MoneyField()
         pin = PinField()
 
-    @extend_schema(request=InputSerializer, responses={200: WalletOutputSerializer}, parameters=[IDEMPOTENCY_PARAMETER])
+    @extend_schema(
+        request=InputSerializer,
+        responses={200: WalletOutputSerializer, 202: ApprovalRequestOutputSerializer},
+        parameters=[IDEMPOTENCY_PARAMETER],
+    )
     def post(self, request, wallet_id: int):
         data = _validated(self.InputSerializer, request)
 
         def withdraw():
-            wallet = services.wallet_withdraw(actor=request.user, wallet_id=wallet_id, **data)
-            return Response(WalletOutputSerializer(wallet).data)
+            outcome = transfers.wallet_withdraw(actor=request.user, wallet_id=wallet_id, **data)
+            return _moved_or_pending(outcome, Response(_wallet_body(user=request.user, wallet_id=wallet_id)))
 
         return idempotent(request, withdraw)
 
@@ -128,7 +157,8 @@ class WalletExportApi(APIView):
         writer = csv.writer(_Echo())
 
         def rows():
-            yield writer.writerow(
+            # A byte order mark: spreadsheet programs read the file as UTF-8 (Korean names and memos) only with it.
+            yield "\ufeff" + writer.writerow(
                 ["entry_id", "transfer_id", "created_at", "kind", "amount", "balance_after", "counterparty", "memo"]
             )
             for entry in entries:
@@ -163,7 +193,7 @@ class WalletJoinApi(APIView):
     @extend_schema(request=None, responses={200: WalletOutputSerializer})
     def post(self, request, wallet_id: int):
         wallet = selectors.wallet_for_viewer(user=request.user, wallet_id=wallet_id)
-        services.group_wallet_join(user=request.user, wallet=wallet)
+        wallet_services.group_wallet_join(user=request.user, wallet=wallet)
         return Response(_wallet_body(user=request.user, wallet_id=wallet_id))
 
 
@@ -192,7 +222,7 @@ class ChannelGroupWalletsApi(APIView):
     @extend_schema(request=InputSerializer, responses={201: WalletOutputSerializer})
     def post(self, request, channel_id: int):
         data = _validated(self.InputSerializer, request)
-        wallet = services.group_wallet_create(owner=request.user, channel_id=channel_id, **data)
+        wallet = wallet_services.group_wallet_create(owner=request.user, channel_id=channel_id, **data)
         return Response(_wallet_body(user=request.user, wallet_id=wallet.pk), status=status.HTTP_201_CREATED)
 
 
@@ -205,13 +235,15 @@ class TransferCreateApi(APIView):
         memo = StrictCharField(max_length=200, required=False, allow_blank=True, default="")
 
     @extend_schema(
-        request=InputSerializer, responses={201: TransferOutputSerializer}, parameters=[IDEMPOTENCY_PARAMETER]
+        request=InputSerializer,
+        responses={201: TransferOutputSerializer, 202: ApprovalRequestOutputSerializer},
+        parameters=[IDEMPOTENCY_PARAMETER],
     )
     def post(self, request):
         data = _validated(self.InputSerializer, request)
 
         def transfer():
-            created = services.wallet_transfer(
+            outcome = transfers.wallet_transfer(
                 actor=request.user,
                 source_id=data["from_wallet"],
                 target_id=data["to_wallet"],
@@ -219,7 +251,9 @@ class TransferCreateApi(APIView):
                 pin=data["pin"],
                 memo=data["memo"],
             )
-            return Response(TransferOutputSerializer(created).data, status=status.HTTP_201_CREATED)
+            return _moved_or_pending(
+                outcome, Response(TransferOutputSerializer(outcome).data, status=status.HTTP_201_CREATED)
+            )
 
         return idempotent(request, transfer)
 
@@ -237,7 +271,7 @@ class ScheduledTransferCreateApi(APIView):
     @extend_schema(request=InputSerializer, responses={201: ScheduledTransferOutputSerializer})
     def post(self, request):
         data = _validated(self.InputSerializer, request)
-        schedule = services.scheduled_transfer_create(
+        schedule = schedules.scheduled_transfer_create(
             actor=request.user,
             source_id=data["from_wallet"],
             target_id=data["to_wallet"],
@@ -253,7 +287,7 @@ class ScheduledTransferCreateApi(APIView):
 class ScheduledTransferDetailApi(APIView):
     @extend_schema(responses={204: None})
     def delete(self, request, schedule_id: int):
-        services.scheduled_transfer_cancel(actor=request.user, schedule_id=schedule_id)
+        schedules.scheduled_transfer_cancel(actor=request.user, schedule_id=schedule_id)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -279,10 +313,10 @@ class WalletDuesApi(APIView):
     @extend_schema(request=InputSerializer, responses={201: DuesOutputSerializer})
     def post(self, request, wallet_id: int):
         selectors.wallet_for_viewer(user=request.user, wallet_id=wallet_id)
-        dues = services.dues_create(
-            actor=request.user, wallet_id=wallet_id, **_validated(self.InputSerializer, request)
+        created = dues.dues_create(actor=request.user, wallet_id=wallet_id, **_validated(self.InputSerializer, request))
+        return Response(
+            DuesOutputSerializer(selectors.dues_get(dues_id=created.pk)).data, status=status.HTTP_201_CREATED
         )
-        return Response(DuesOutputSerializer(selectors.dues_get(dues_id=dues.pk)).data, status=status.HTTP_201_CREATED)
 
 
 class DuesDetailApi(APIView):
@@ -302,7 +336,190 @@ class DuesPayApi(APIView):
         data = _validated(self.InputSerializer, request)
 
         def pay():
-            transfer = services.dues_pay(actor=request.user, dues_id=dues_id, pin=data["pin"])
+            transfer = dues.dues_pay(actor=request.user, dues_id=dues_id, pin=data["pin"])
             return Response(TransferOutputSerializer(transfer).data, status=status.HTTP_201_CREATED)
 
         return idempotent(request, pay)
+
+
+class WalletLookupApi(APIView):
+    """Whose wallet a number is: shown before sending money to it."""
+
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "wallet_lookup"
+
+    class QuerySerializer(serializers.Serializer):
+        number = IdField()
+
+    @extend_schema(parameters=[QuerySerializer], responses={200: WalletLookupOutputSerializer})
+    def get(self, request):
+        query = self.QuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        return Response(
+            WalletLookupOutputSerializer(selectors.wallet_lookup(number=query.validated_data["number"])).data
+        )
+
+
+class _QueryIdField(IdField):
+    """An id in the query string: `?channel=` with no value is refused like any other non-number
+    (DRF takes an empty optional query value for an absent one)."""
+
+    def get_value(self, dictionary):
+        return dictionary.get(self.field_name, empty)
+
+
+class WalletRecipientsApi(APIView):
+    """The people one can send money to by name: the personal wallets of people in one's channels."""
+
+    class QuerySerializer(serializers.Serializer):
+        channel = _QueryIdField(required=False)
+
+    @extend_schema(parameters=[QuerySerializer], responses={200: RecipientOutputSerializer(many=True)})
+    def get(self, request):
+        query = self.QuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        wallets = selectors.wallet_recipients(user=request.user, channel_id=query.validated_data.get("channel"))
+        return Response(RecipientOutputSerializer(wallets, many=True).data)
+
+
+class WalletTreasurerApi(APIView):
+    class InputSerializer(serializers.Serializer):
+        user_id = IdField()
+        pin = PinField()
+
+    @extend_schema(request=InputSerializer, responses={200: WalletOutputSerializer})
+    def post(self, request, wallet_id: int):
+        data = _validated(self.InputSerializer, request)
+        selectors.wallet_for_viewer(user=request.user, wallet_id=wallet_id)
+        wallet = wallet_services.group_wallet_hand_over(
+            actor=request.user, wallet_id=wallet_id, new_treasurer_id=data["user_id"], pin=data["pin"]
+        )
+        return Response(WalletOutputSerializer(wallet).data)
+
+
+class DuesRemindApi(APIView):
+    @extend_schema_serializer(component_name="DuesReminded")
+    class OutputSerializer(serializers.Serializer):
+        reminded = serializers.IntegerField()
+
+    @extend_schema(request=None, responses={200: OutputSerializer})
+    def post(self, request, dues_id: int):
+        return Response({"reminded": dues.dues_remind(actor=request.user, dues_id=dues_id)})
+
+
+class WalletDuesOverviewApi(APIView):
+    @extend_schema(responses={200: MemberDuesRecordSerializer(many=True)})
+    def get(self, request, wallet_id: int):
+        wallet = selectors.wallet_for_viewer(user=request.user, wallet_id=wallet_id)
+        return Response(MemberDuesRecordSerializer(selectors.dues_overview(wallet=wallet), many=True).data)
+
+
+class WalletRecurringDuesApi(APIView):
+    class InputSerializer(serializers.Serializer):
+        title = StrictCharField(max_length=200)
+        amount = MoneyField()
+        repeat = serializers.ChoiceField(choices=["weekly", "monthly"])
+        first_due = serializers.DateField()
+
+    @extend_schema(responses={200: RecurringDuesOutputSerializer(many=True)})
+    def get(self, request, wallet_id: int):
+        wallet = selectors.wallet_for_viewer(user=request.user, wallet_id=wallet_id)
+        return Response(RecurringDuesOutputSerializer(selectors.recurring_dues_list(wallet=wallet), many=True).data)
+
+    @extend_schema(request=InputSerializer, responses={201: RecurringDuesOutputSerializer})
+    def post(self, request, wallet_id: int):
+        selectors.wallet_for_viewer(user=request.user, wallet_id=wallet_id)
+        recurring = dues.recurring_dues_create(
+            actor=request.user, wallet_id=wallet_id, **_validated(self.InputSerializer, request)
+        )
+        return Response(RecurringDuesOutputSerializer(recurring).data, status=status.HTTP_201_CREATED)
+
+
+class RecurringDuesDetailApi(APIView):
+    @extend_schema(responses={204: None})
+    def delete(self, request, recurring_id: int):
+        dues.recurring_dues_cancel(actor=request.user, recurring_id=recurring_id)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class WalletApprovalPolicyApi(APIView):
+    class InputSerializer(serializers.Serializer):
+        threshold = serializers.IntegerField(min_value=0, max_value=10**15)
+        approvers = serializers.ListField(child=IdField(), max_length=50, allow_empty=True)
+        required = serializers.IntegerField(min_value=0, max_value=50)
+
+    @extend_schema_serializer(component_name="ApprovalPolicyState")
+    class OutputSerializer(serializers.Serializer):
+        """The policy; with no policy, threshold null, required 0 and no approvers."""
+
+        wallet = serializers.IntegerField()
+        threshold = serializers.IntegerField(allow_null=True)
+        required = serializers.IntegerField()
+        approvers = UserRefSerializer(many=True)
+        updated_at = serializers.DateTimeField(allow_null=True)
+
+    @staticmethod
+    def _body(wallet_id: int, policy) -> dict:
+        if policy is None:
+            return {"wallet": wallet_id, "threshold": None, "required": 0, "approvers": [], "updated_at": None}
+        return ApprovalPolicyOutputSerializer(policy).data
+
+    @extend_schema(responses={200: OutputSerializer})
+    def get(self, request, wallet_id: int):
+        wallet = selectors.wallet_for_viewer(user=request.user, wallet_id=wallet_id)
+        return Response(self._body(wallet_id, selectors.approval_policy_for(wallet=wallet)))
+
+    @extend_schema(request=InputSerializer, responses={200: OutputSerializer})
+    def post(self, request, wallet_id: int):
+        data = _validated(self.InputSerializer, request)
+        selectors.wallet_for_viewer(user=request.user, wallet_id=wallet_id)
+        approvals.approval_policy_set(
+            actor=request.user,
+            wallet_id=wallet_id,
+            threshold=data["threshold"],
+            approver_ids=data["approvers"],
+            required=data["required"],
+        )
+        wallet = selectors.wallet_get(wallet_id=wallet_id)
+        return Response(self._body(wallet_id, selectors.approval_policy_for(wallet=wallet)))
+
+
+class ApprovalListApi(APIView):
+    @extend_schema(responses={200: ApprovalRequestOutputSerializer(many=True)})
+    def get(self, request):
+        pending = selectors.approval_requests_pending(user=request.user)
+        return Response(ApprovalRequestOutputSerializer(pending, many=True).data)
+
+
+class ApprovalDetailApi(APIView):
+    @extend_schema(responses={200: ApprovalRequestOutputSerializer})
+    def get(self, request, approval_id: int):
+        approval = selectors.approval_request_for_user(user=request.user, request_id=approval_id)
+        return Response(ApprovalRequestOutputSerializer(approval).data)
+
+
+class _ApprovalDecisionApi(APIView):
+    decide = None  # the service
+
+    class InputSerializer(serializers.Serializer):
+        pin = PinField()
+
+    @extend_schema(
+        request=InputSerializer, responses={200: ApprovalRequestOutputSerializer}, parameters=[IDEMPOTENCY_PARAMETER]
+    )
+    def post(self, request, approval_id: int):
+        data = _validated(self.InputSerializer, request)
+
+        def decide():
+            decided = type(self).decide(actor=request.user, request_id=approval_id, pin=data["pin"])
+            return Response(ApprovalRequestOutputSerializer(decided).data)
+
+        return idempotent(request, decide)
+
+
+class ApprovalApproveApi(_ApprovalDecisionApi):
+    decide = staticmethod(approvals.approval_approve)
+
+
+class ApprovalRejectApi(_ApprovalDecisionApi):
+    decide = staticmethod(approvals.approval_reject)

@@ -4,3 +4,9 @@ from django.apps import AppConfig
 class WalletsConfig(AppConfig):
     name = "wallets"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from channels_app import signals
+        from wallets import receivers
+
+        signals.member_leaving.connect(receivers.refuse_a_treasurer_leaving, dispatch_uid="wallets.treasurer_stays")

@@ -2,6 +2,7 @@
 
 import time
 from contextlib import contextmanager
+from types import SimpleNamespace
 
 from prometheus_client import Counter, Gauge, Histogram
 
@@ -36,14 +37,15 @@ _OUTCOMES = {
 
 @contextmanager
 def observe_movement(kind: str):
-    """Counts the movement by outcome (its error code) and times it."""
+    """Counts the movement by outcome (its error code, else what the caller sets, else "ok") and times it."""
     started = time.perf_counter()
+    observed = SimpleNamespace(outcome="ok")  # "pending_approval" when the money waits for approvals
     try:
-        yield
+        yield observed
     except DomainError as error:
         transfers.labels(kind=kind, outcome=_OUTCOMES.get(error.code, "invalid")).inc()
         raise
     else:
-        transfers.labels(kind=kind, outcome="ok").inc()
+        transfers.labels(kind=kind, outcome=observed.outcome).inc()
     finally:
         movement_latency.labels(kind=kind).observe(time.perf_counter() - started)

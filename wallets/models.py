@@ -179,12 +179,17 @@ class ScheduledTransferRun(models.Model):
     class Status(models.TextChoices):
         OK = "ok"
         FAILED = "failed"
+        # Above the group wallet's approval threshold: the occurrence waits for its approvals.
+        PENDING_APPROVAL = "pending_approval"
 
     schedule = models.ForeignKey(ScheduledTransfer, on_delete=models.CASCADE, related_name="runs")
     run_at = models.DateTimeField()
-    status = models.CharField(max_length=8, choices=Status.choices)
+    status = models.CharField(max_length=16, choices=Status.choices)
     error = models.CharField(max_length=200, blank=True, default="")
     transfer = models.ForeignKey(Transfer, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    approval = models.ForeignKey(
+        "ApprovalRequest", on_delete=models.PROTECT, null=True, blank=True, related_name="scheduled_runs"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -194,17 +199,65 @@ class ScheduledTransferRun(models.Model):
         return f"schedule {self.schedule_id} at {self.run_at}: {self.status}"
 
 
+class RecurringDues(models.Model):
+    """Dues asked for automatically every week or month (each period's request made once by the beat)."""
+
+    class Repeat(models.TextChoices):
+        WEEKLY = "weekly"
+        MONTHLY = "monthly"
+
+    class Status(models.TextChoices):
+        ACTIVE = "active"
+        CANCELLED = "cancelled"
+
+    wallet = models.ForeignKey(Wallet, on_delete=models.PROTECT, related_name="recurring_dues")
+    title = models.CharField(max_length=200)
+    amount = models.BigIntegerField()
+    repeat = models.CharField(max_length=8, choices=Repeat.choices)
+    first_due = models.DateField()
+    # The due date of the next request, and when that request is posted (a while before it is due).
+    next_due = models.DateField(null=True, blank=True)
+    next_run_at = models.DateTimeField(null=True, blank=True)
+    # Where the club lives: due dates end and requests go out at midnight there.
+    time_zone = models.CharField(max_length=64)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name_plural = "recurring dues"
+        indexes = [models.Index(fields=["status", "next_run_at"])]
+        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="wallets_recurring_amount_positive")]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.repeat})"
+
+
 class Dues(models.Model):
     wallet = models.ForeignKey(Wallet, on_delete=models.PROTECT, related_name="dues")
     title = models.CharField(max_length=200)
     amount = models.BigIntegerField()
     due_date = models.DateField(null=True, blank=True)
+    # The end of due_date in the treasurer's time zone: a payment after it is late.
+    due_at = models.DateTimeField(null=True, blank=True)
+    # The request of one period of a recurring dues; unique per period, so a period is asked for once.
+    recurring = models.ForeignKey(
+        RecurringDues, on_delete=models.PROTECT, null=True, blank=True, related_name="requests"
+    )
+    last_reminded_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         verbose_name_plural = "dues"
-        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="wallets_dues_amount_positive")]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="wallets_dues_amount_positive"),
+            models.UniqueConstraint(
+                fields=["recurring", "due_date"],
+                condition=Q(recurring__isnull=False),
+                name="wallets_dues_one_request_per_period",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.title
@@ -223,3 +276,72 @@ class DuesPayment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} for dues {self.dues_id}"
+
+
+class ApprovalPolicy(models.Model):
+    """A group wallet's two-person rule: money out above `threshold` needs `required` approvals."""
+
+    wallet = models.OneToOneField(Wallet, on_delete=models.CASCADE, related_name="approval_policy")
+    threshold = models.BigIntegerField()
+    required = models.PositiveSmallIntegerField()
+    approvers = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="+")
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "approval policies"
+        constraints = [
+            models.CheckConstraint(condition=Q(threshold__gte=0), name="wallets_policy_threshold_not_negative"),
+            models.CheckConstraint(condition=Q(required__gte=1), name="wallets_policy_requires_one"),
+        ]
+
+    def __str__(self) -> str:
+        return f"wallet {self.wallet_id}: {self.required} approvals above {self.threshold}"
+
+
+class ApprovalRequest(models.Model):
+    """Money out of a group wallet waiting for approvals; it moves (once) with the last one."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending_approval"
+        COMPLETED = "completed"
+        REJECTED = "rejected"
+        CANCELLED = "cancelled"  # the treasurer who asked handed the wallet over
+
+    kind = models.CharField(max_length=16, choices=Transfer.Kind.choices)
+    from_wallet = models.ForeignKey(Wallet, on_delete=models.PROTECT, related_name="approval_requests")
+    to_wallet = models.ForeignKey(Wallet, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    amount = models.BigIntegerField()
+    memo = models.CharField(max_length=200, blank=True, default="")
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # The policy as it was when asked: a later change does not move the goalposts of a pending request.
+    required = models.PositiveSmallIntegerField()
+    approvers = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="+")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    transfer = models.OneToOneField(Transfer, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["status", "from_wallet"])]
+        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="wallets_approval_amount_positive")]
+
+    def __str__(self) -> str:
+        return f"approval #{self.pk}: {self.amount} ({self.status})"
+
+
+class Approval(models.Model):
+    """One approver's yes; unique, so nobody counts twice."""
+
+    request = models.ForeignKey(ApprovalRequest, on_delete=models.CASCADE, related_name="approvals")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["request", "user"], name="wallets_approval_once")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} approved {self.request_id}"

@@ -1,13 +1,41 @@
-"""What clients hear about money. Services call these inside `transaction.on_commit` only."""
+"""What clients hear about money. Services call these inside `transaction.on_commit` only.
+
+Chat posts the server writes in someone's name (dues, reminders, handovers, policy changes) are in
+that person's language: one message goes to the whole channel, and it is theirs.
+"""
+
+import uuid
 
 from asgiref.sync import async_to_sync
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.serializers import UserRefSerializer
 from chat.events import publish_channel_event, publish_user_event
 from chat.services import message_send
+from config.formats import money
+from config.locale import user_language
 from wallets import selectors
-from wallets.models import Dues, Transfer, Wallet
-from wallets.serializers import DuesOutputSerializer, TransferOutputSerializer
+from wallets.models import ApprovalRequest, Dues, Transfer, Wallet
+from wallets.serializers import (
+    ApprovalPolicyOutputSerializer,
+    ApprovalRequestOutputSerializer,
+    DuesOutputSerializer,
+    TransferOutputSerializer,
+    WalletOutputSerializer,
+)
+
+
+def _post(*, channel_id: int, sender, body: str, client_msg_id: str) -> None:
+    """A chat message in the sender's name; a repeated client_msg_id is not posted twice."""
+    async_to_sync(message_send)(
+        channel_id=channel_id,
+        sender_id=sender.pk,
+        sender_username=sender.username,
+        body=body,
+        client_msg_id=client_msg_id,
+    )
 
 
 def notify_transfer_received(*, transfer: Transfer, target: Wallet, sender) -> None:
@@ -23,10 +51,12 @@ def notify_transfer_received(*, transfer: Transfer, target: Wallet, sender) -> N
 
 
 def dues_announcement(*, dues: Dues, treasurer) -> str:
-    return (
-        f"{treasurer.username} asks the members of {dues.wallet.name} to pay "
-        f"{dues.amount:,} {dues.wallet.currency} for \u201c{dues.title}\u201d."
-    )
+    return _("%(treasurer)s asks the members of %(wallet)s to pay %(amount)s for “%(title)s”.") % {
+        "treasurer": treasurer.username,
+        "wallet": dues.wallet.name,
+        "amount": money(dues.amount, dues.wallet.currency),
+        "title": dues.title,
+    }
 
 
 def notify_dues_requested(*, dues_id: int, treasurer) -> None:
@@ -34,13 +64,9 @@ def notify_dues_requested(*, dues_id: int, treasurer) -> None:
     dues = selectors.dues_get(dues_id=dues_id)
     channel_id = dues.wallet.channel_id
     publish_channel_event(channel_id=channel_id, event="dues_requested", data={"dues": DuesOutputSerializer(dues).data})
-    async_to_sync(message_send)(
-        channel_id=channel_id,
-        sender_id=treasurer.pk,
-        sender_username=treasurer.username,
-        body=dues_announcement(dues=dues, treasurer=treasurer),
-        client_msg_id=f"dues:{dues.pk}",
-    )
+    with translation.override(user_language(treasurer)):
+        body = dues_announcement(dues=dues, treasurer=treasurer)
+    _post(channel_id=channel_id, sender=treasurer, body=body, client_msg_id=f"dues:{dues.pk}")
 
 
 def notify_dues_paid(*, dues: Dues, payer, transfer: Transfer) -> None:
@@ -54,4 +80,118 @@ def notify_dues_paid(*, dues: Dues, payer, transfer: Transfer) -> None:
             "transfer_id": transfer.pk,
         },
     )
-    notify_transfer_received(transfer=transfer, target=dues.wallet, sender=payer)
+
+
+def notify_dues_reminder(*, dues_id: int, user_ids: list[int], reminded_hour: int, language: str = "") -> None:
+    """A dues_reminder event to each member who has not paid, and one chat message mentioning them.
+
+    The message's client_msg_id names the dues and the hour of the reminder, so a retried
+    task does not post it twice (reminders are at most hourly, so one hour has one).
+    """
+    dues = selectors.dues_get(dues_id=dues_id)
+    treasurer = dues.wallet.owner
+    unpaid = [payment.user for payment in dues.payments.all() if payment.user_id in set(user_ids)]
+    data = {"dues": DuesOutputSerializer(dues).data, "from": UserRefSerializer(treasurer).data}
+    for user in unpaid:
+        publish_user_event(user_id=user.pk, event="dues_reminder", data=data, channel_id=dues.wallet.channel_id)
+    with translation.override(language or user_language(treasurer)):
+        body = _("%(mentions)s a reminder: “%(title)s”, %(amount)s, is not paid yet.") % {
+            "mentions": " ".join(f"@{user.username}" for user in unpaid),
+            "title": dues.title,
+            "amount": money(dues.amount, dues.wallet.currency),
+        }
+    _post(
+        channel_id=dues.wallet.channel_id,
+        sender=treasurer,
+        body=body,
+        client_msg_id=f"dues-remind:{dues.pk}:{reminded_hour}",
+    )
+
+
+def notify_group_wallet_created(*, wallet_id: int) -> None:
+    """The channel's members see a new group wallet appear without reloading."""
+    wallet = selectors.wallet_detail(wallet_id=wallet_id)
+    publish_channel_event(
+        channel_id=wallet.channel_id, event="group_wallet_created", data={"wallet": WalletOutputSerializer(wallet).data}
+    )
+
+
+def notify_treasurer_changed(
+    *, wallet_id: int, previous, cancelled_schedules: int, cancelled_requests: list[int]
+) -> None:
+    wallet = selectors.wallet_detail(wallet_id=wallet_id)
+    publish_channel_event(
+        channel_id=wallet.channel_id,
+        event="treasurer_changed",
+        data={
+            "wallet": WalletOutputSerializer(wallet).data,
+            "previous": UserRefSerializer(previous).data,
+            "cancelled_schedules": cancelled_schedules,
+            "cancelled_approvals": cancelled_requests,
+        },
+    )
+    with translation.override(user_language(previous)):
+        body = _("%(previous)s handed the group wallet %(wallet)s to %(treasurer)s.") % {
+            "previous": previous.username,
+            "wallet": wallet.name,
+            "treasurer": wallet.owner.username,
+        }
+        if cancelled_schedules:
+            body += " " + ngettext(
+                "%(count)d scheduled transfer was cancelled.",
+                "%(count)d scheduled transfers were cancelled.",
+                cancelled_schedules,
+            ) % {"count": cancelled_schedules}
+    _post(channel_id=wallet.channel_id, sender=previous, body=body, client_msg_id=f"treasurer:{uuid.uuid4()}")
+
+
+def _approval_audience(request: ApprovalRequest) -> set[int]:
+    return {user.pk for user in request.approvers.all()} | {request.requested_by_id, request.from_wallet.owner_id}
+
+
+def notify_approval_requested(*, request_id: int) -> None:
+    """Each approver (and the treasurer) hears that money waits for them."""
+    request = selectors.approval_request_any(request_id=request_id)
+    data = {"approval": ApprovalRequestOutputSerializer(request).data}
+    for user_id in _approval_audience(request):
+        publish_user_event(user_id=user_id, event="approval_requested", data=data)
+
+
+def notify_approval_changed(*, request_id: int) -> None:
+    """An approval counted, the transfer ran, or someone rejected it."""
+    request = selectors.approval_request_any(request_id=request_id)
+    data = {"approval": ApprovalRequestOutputSerializer(request).data}
+    for user_id in _approval_audience(request):
+        publish_user_event(user_id=user_id, event="approval_changed", data=data)
+
+
+def notify_approval_policy_changed(*, wallet_id: int, by) -> None:
+    """The whole channel sees the rule that watches its treasurer change."""
+    wallet = selectors.wallet_detail(wallet_id=wallet_id)
+    policy = selectors.approval_policy_for(wallet=wallet)
+    publish_channel_event(
+        channel_id=wallet.channel_id,
+        event="approval_policy_changed",
+        data={"wallet": wallet.pk, "policy": ApprovalPolicyOutputSerializer(policy).data if policy else None},
+    )
+    with translation.override(user_language(by)):
+        if policy is None:
+            body = _("%(treasurer)s removed the approval rule of %(wallet)s.") % {
+                "treasurer": by.username,
+                "wallet": wallet.name,
+            }
+        else:
+            body = ngettext(
+                "%(treasurer)s set the approval rule of %(wallet)s: money out above %(threshold)s needs "
+                "%(required)d approval from %(approvers)s.",
+                "%(treasurer)s set the approval rule of %(wallet)s: money out above %(threshold)s needs "
+                "%(required)d approvals from %(approvers)s.",
+                policy.required,
+            ) % {
+                "treasurer": by.username,
+                "wallet": wallet.name,
+                "threshold": money(policy.threshold, wallet.currency),
+                "required": policy.required,
+                "approvers": ", ".join(user.username for user in policy.approvers.all()),
+            }
+    _post(channel_id=wallet.channel_id, sender=by, body=body, client_msg_id=f"approval-policy:{uuid.uuid4()}")

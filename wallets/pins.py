@@ -10,6 +10,8 @@ from datetime import timedelta
 
 from django.contrib.auth.hashers import PBKDF2PasswordHasher
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from wallets.errors import PinLocked, WrongPin
 from wallets.models import Wallet
@@ -55,9 +57,14 @@ def pin_settle(*, wallet: Wallet, matches: bool) -> WrongPin | PinLocked | None:
         wallet.failed_pin_attempts = 0
         wallet.pin_locked_until = now + LOCK_DURATION
         wallet.save(update_fields=["failed_pin_attempts", "pin_locked_until"])
-        return PinLocked("Five wrong PINs: money cannot leave this wallet for 15 minutes.")
+        return PinLocked(_("Five wrong PINs: money cannot leave this wallet for 15 minutes."))
     wallet.save(update_fields=["failed_pin_attempts"])
     left = MAX_WRONG_ATTEMPTS - wallet.failed_pin_attempts
     return WrongPin(
-        f"The PIN is not correct; {left} more wrong {'try' if left == 1 else 'tries'} lock the wallet for 15 minutes."
+        ngettext(
+            "The PIN is not correct; %(left)d more wrong try locks the wallet for 15 minutes.",
+            "The PIN is not correct; %(left)d more wrong tries lock the wallet for 15 minutes.",
+            left,
+        )
+        % {"left": left}
     )

@@ -4,11 +4,26 @@ A personal wallet is seen only by its owner. A group wallet is seen by the membe
 channel (they may join it); people who left the channel no longer see it.
 """
 
-from django.db.models import Case, Count, Prefetch, Q, QuerySet, Value, When
+from dataclasses import dataclass, field
 
+from django.db.models import Case, Count, Exists, OuterRef, Prefetch, Q, QuerySet, Value, When
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from channels_app.models import Membership
 from channels_app.selectors import channel_is_member
 from config.errors import Forbidden, NotFound
-from wallets.models import Dues, DuesPayment, GroupWalletMember, LedgerEntry, ScheduledTransfer, Wallet
+from wallets.models import (
+    ApprovalPolicy,
+    ApprovalRequest,
+    Dues,
+    DuesPayment,
+    GroupWalletMember,
+    LedgerEntry,
+    RecurringDues,
+    ScheduledTransfer,
+    Wallet,
+)
 
 
 def _with_member_count(queryset: QuerySet) -> QuerySet:
@@ -18,7 +33,7 @@ def _with_member_count(queryset: QuerySet) -> QuerySet:
 def wallet_get(*, wallet_id: int) -> Wallet:
     wallet = Wallet.objects.select_related("owner").filter(pk=wallet_id).first()
     if wallet is None:
-        raise NotFound("Wallet not found.")
+        raise NotFound(_("Wallet not found."))
     return wallet
 
 
@@ -32,10 +47,15 @@ def wallet_for_viewer(*, user, wallet_id: int) -> Wallet:
     """The wallet with its member count, if the user may see it."""
     wallet = _with_member_count(Wallet.objects.filter(pk=wallet_id)).first()
     if wallet is None:
-        raise NotFound("Wallet not found.")
+        raise NotFound(_("Wallet not found."))
     if not wallet_can_view(user=user, wallet=wallet):
-        raise Forbidden("You cannot see this wallet.")
+        raise Forbidden(_("You cannot see this wallet."))
     return wallet
+
+
+def wallet_detail(*, wallet_id: int) -> Wallet:
+    """The wallet with its member count, unchecked (events to people already allowed to see it)."""
+    return _with_member_count(Wallet.objects.filter(pk=wallet_id)).get()
 
 
 def wallet_personal(*, user) -> Wallet | None:
@@ -96,9 +116,9 @@ def _dues_queryset() -> QuerySet:
 def dues_for_viewer(*, user, dues_id: int) -> Dues:
     dues = _dues_queryset().filter(pk=dues_id).first()
     if dues is None:
-        raise NotFound("Dues not found.")
+        raise NotFound(_("Dues not found."))
     if not wallet_can_view(user=user, wallet=dues.wallet):
-        raise Forbidden("You cannot see these dues.")
+        raise Forbidden(_("You cannot see these dues."))
     return dues
 
 
@@ -108,3 +128,113 @@ def dues_get(*, dues_id: int) -> Dues:
 
 def dues_list(*, wallet: Wallet) -> list[Dues]:
     return list(_dues_queryset().filter(wallet=wallet).order_by("-pk"))
+
+
+def wallet_lookup(*, number: int) -> Wallet:
+    """Whose wallet a number is, to confirm a transfer before sending (any signed-in user)."""
+    wallet = Wallet.objects.select_related("owner").filter(pk=number).first()
+    if wallet is None:
+        raise NotFound(_("No wallet has this number."))
+    return wallet
+
+
+def wallet_recipients(*, user, channel_id: int | None = None) -> list[Wallet]:
+    """The personal wallets of the people who share a channel with the user (or this channel), by name."""
+    shared = Membership.objects.filter(user=user)
+    if channel_id is not None:
+        shared = shared.filter(channel_id=channel_id)
+    neighbours = Membership.objects.filter(channel__in=shared.values("channel")).values("user")
+    return list(
+        Wallet.objects.filter(kind=Wallet.Kind.PERSONAL, owner__in=neighbours, owner__is_active=True)
+        .exclude(owner=user)
+        .select_related("owner")
+        .order_by("owner__username", "pk")
+    )
+
+
+def wallet_keeps_group_wallet_in(*, user, channel_id: int) -> bool:
+    """Whether the user is the treasurer of a group wallet of this channel (they may not leave it)."""
+    return Wallet.objects.filter(kind=Wallet.Kind.GROUP, channel_id=channel_id, owner=user).exists()
+
+
+def approval_policy_for(*, wallet: Wallet) -> ApprovalPolicy | None:
+    return ApprovalPolicy.objects.filter(wallet=wallet).prefetch_related("approvers").first()
+
+
+def _approval_requests() -> QuerySet:
+    return ApprovalRequest.objects.select_related(
+        "from_wallet__owner", "to_wallet__owner", "requested_by", "decided_by"
+    ).prefetch_related("approvers", "approvals")
+
+
+def _approval_requests_seen_by(user) -> QuerySet:
+    """Requests the user approves, asked for, or keeps the wallet of, in channels they are still in."""
+    in_channel = Membership.objects.filter(channel=OuterRef("from_wallet__channel"), user=user)
+    return (
+        _approval_requests()
+        .filter(Q(approvers=user) | Q(requested_by=user) | Q(from_wallet__owner=user))
+        .filter(Exists(in_channel))
+        .distinct()
+    )
+
+
+def approval_requests_pending(*, user) -> list[ApprovalRequest]:
+    return list(_approval_requests_seen_by(user).filter(status=ApprovalRequest.Status.PENDING).order_by("-pk"))
+
+
+def approval_request_for_user(*, user, request_id: int) -> ApprovalRequest:
+    request = _approval_requests_seen_by(user).filter(pk=request_id).first()
+    if request is None:
+        raise NotFound(_("Approval request not found."))
+    return request
+
+
+def approval_request_any(*, request_id: int) -> ApprovalRequest:
+    return _approval_requests().get(pk=request_id)
+
+
+def approval_requests_for_wallet(*, wallet: Wallet) -> list[ApprovalRequest]:
+    return list(_approval_requests().filter(from_wallet=wallet).order_by("-pk")[:50])
+
+
+def recurring_dues_list(*, wallet: Wallet) -> list[RecurringDues]:
+    return list(RecurringDues.objects.filter(wallet=wallet).order_by("-pk"))
+
+
+@dataclass
+class MemberDuesRecord:
+    """How one member has paid a group wallet's dues."""
+
+    user: object
+    paid_on_time: int = 0
+    paid_late: int = 0
+    unpaid: int = 0
+    overdue: int = 0  # unpaid past the due date, among `unpaid`
+    owed: int = 0
+    dues_ids_unpaid: list[int] = field(default_factory=list)
+
+
+def dues_overview(*, wallet: Wallet) -> list[MemberDuesRecord]:
+    """Per member, over every dues of the wallet: paid on time, paid late, unpaid (one query)."""
+    now = timezone.now()
+    records: dict[int, MemberDuesRecord] = {}
+    payments = (
+        DuesPayment.objects.filter(dues__wallet=wallet)
+        .select_related("user", "dues")
+        .order_by("user__username", "user_id", "dues_id")
+    )
+    for payment in payments:
+        record = records.setdefault(payment.user_id, MemberDuesRecord(user=payment.user))
+        due_at = payment.dues.due_at
+        if payment.transfer_id is not None:
+            if due_at is not None and payment.paid_at > due_at:
+                record.paid_late += 1
+            else:
+                record.paid_on_time += 1
+        else:
+            record.unpaid += 1
+            record.owed += payment.dues.amount
+            record.dues_ids_unpaid.append(payment.dues_id)
+            if due_at is not None and now > due_at:
+                record.overdue += 1
+    return list(records.values())

@@ -3,6 +3,8 @@
 Shared by the REST API and the WebSocket events, so a client sees one shape for each.
 """
 
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from accounts.serializers import UserRefSerializer
@@ -24,8 +26,9 @@ class MoneyField(serializers.IntegerField):
 
 class PinField(serializers.RegexField):
     def __init__(self, **kwargs):
+        # Given before the field builds its pattern's validator, which takes this message.
+        kwargs.setdefault("error_messages", {"invalid": _("A PIN is 4 to 6 digits.")})
         super().__init__(r"^[0-9]{4,6}$", max_length=6, trim_whitespace=False, **kwargs)
-        self.error_messages["invalid"] = "A PIN is 4 to 6 digits."
 
 
 class WalletOutputSerializer(serializers.Serializer):
@@ -105,9 +108,17 @@ class DuesMemberSerializer(serializers.Serializer):
     paid = serializers.SerializerMethodField()
     transfer_id = serializers.IntegerField(allow_null=True)
     paid_at = serializers.DateTimeField(allow_null=True)
+    # "paid_on_time", "paid_late", "unpaid" or "overdue" (unpaid past the end of the due date).
+    standing = serializers.SerializerMethodField()
 
     def get_paid(self, payment) -> bool:
         return payment.transfer_id is not None
+
+    def get_standing(self, payment) -> str:
+        due_at = payment.dues.due_at
+        if payment.transfer_id is not None:
+            return "paid_late" if due_at is not None and payment.paid_at > due_at else "paid_on_time"
+        return "overdue" if due_at is not None and timezone.now() > due_at else "unpaid"
 
 
 class DuesOutputSerializer(serializers.Serializer):
@@ -117,6 +128,9 @@ class DuesOutputSerializer(serializers.Serializer):
     amount = serializers.IntegerField()
     currency = serializers.CharField(source="wallet.currency")
     due_date = serializers.DateField(allow_null=True)
+    due_at = serializers.DateTimeField(allow_null=True)
+    recurring = serializers.IntegerField(source="recurring_id", allow_null=True)
+    last_reminded_at = serializers.DateTimeField(allow_null=True)
     created_at = serializers.DateTimeField()
     member_count = serializers.SerializerMethodField()
     paid_count = serializers.SerializerMethodField()
@@ -127,3 +141,74 @@ class DuesOutputSerializer(serializers.Serializer):
 
     def get_paid_count(self, dues) -> int:
         return sum(1 for payment in dues.payments.all() if payment.transfer_id is not None)
+
+
+class RecurringDuesOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    wallet = serializers.IntegerField(source="wallet_id")
+    title = serializers.CharField()
+    amount = serializers.IntegerField()
+    repeat = serializers.CharField()
+    first_due = serializers.DateField()
+    next_due = serializers.DateField(allow_null=True)
+    next_run_at = serializers.DateTimeField(allow_null=True)
+    status = serializers.CharField()
+    created_at = serializers.DateTimeField()
+
+
+class MemberDuesRecordSerializer(serializers.Serializer):
+    user = UserRefSerializer()
+    paid_on_time = serializers.IntegerField()
+    paid_late = serializers.IntegerField()
+    unpaid = serializers.IntegerField()
+    overdue = serializers.IntegerField()
+    owed = serializers.IntegerField()
+
+
+class WalletLookupOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    kind = serializers.CharField()
+    name = serializers.CharField()
+    owner = UserRefSerializer()
+
+
+class RecipientOutputSerializer(serializers.Serializer):
+    user = UserRefSerializer(source="owner")
+    wallet = WalletLookupOutputSerializer(source="*")
+
+
+class ApprovalPolicyOutputSerializer(serializers.Serializer):
+    wallet = serializers.IntegerField(source="wallet_id")
+    threshold = serializers.IntegerField()
+    required = serializers.IntegerField()
+    approvers = UserRefSerializer(many=True, source="approvers.all")
+    updated_at = serializers.DateTimeField()
+
+
+class PendingTransferSerializer(serializers.Serializer):
+    """What an approval request would move, before it is a Transfer."""
+
+    kind = serializers.CharField()
+    from_wallet = WalletLookupOutputSerializer()
+    to_wallet = WalletLookupOutputSerializer(allow_null=True)
+    amount = serializers.IntegerField()
+    currency = serializers.CharField(source="from_wallet.currency")
+    memo = serializers.CharField()
+    requested_by = UserRefSerializer()
+    created_at = serializers.DateTimeField()
+
+
+class ApprovalRequestOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    status = serializers.CharField()
+    transfer = PendingTransferSerializer(source="*")
+    approvals = serializers.SerializerMethodField()
+    approvers = UserRefSerializer(many=True, source="approvers.all")
+    required = serializers.IntegerField()
+    transfer_id = serializers.IntegerField(allow_null=True)
+    decided_by = UserRefSerializer(allow_null=True)
+    decided_at = serializers.DateTimeField(allow_null=True)
+    created_at = serializers.DateTimeField()
+
+    def get_approvals(self, request) -> list[int]:
+        return sorted(approval.user_id for approval in request.approvals.all())

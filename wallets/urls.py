@@ -6,6 +6,8 @@ urlpatterns = [
     path("api/wallets", api.PersonalWalletOpenApi.as_view(), name="api-wallets"),
     path("api/wallets/me", api.PersonalWalletApi.as_view(), name="api-wallet-me"),
     path("api/wallets/mine", api.MyWalletsApi.as_view(), name="api-wallets-mine"),
+    path("api/wallets/lookup", api.WalletLookupApi.as_view(), name="api-wallet-lookup"),
+    path("api/wallets/recipients", api.WalletRecipientsApi.as_view(), name="api-wallet-recipients"),
     path("api/wallets/<id:wallet_id>", api.WalletDetailApi.as_view(), name="api-wallet"),
     path("api/wallets/<id:wallet_id>/deposit", api.WalletDepositApi.as_view(), name="api-wallet-deposit"),
     path("api/wallets/<id:wallet_id>/withdraw", api.WalletWithdrawApi.as_view(), name="api-wallet-withdraw"),
@@ -22,6 +24,27 @@ urlpatterns = [
     ),
     path("api/wallets/<id:wallet_id>/dues", api.WalletDuesApi.as_view(), name="api-wallet-dues"),
     path(
+        "api/wallets/<id:wallet_id>/dues-overview",
+        api.WalletDuesOverviewApi.as_view(),
+        name="api-wallet-dues-overview",
+    ),
+    path(
+        "api/wallets/<id:wallet_id>/recurring-dues",
+        api.WalletRecurringDuesApi.as_view(),
+        name="api-wallet-recurring-dues",
+    ),
+    path("api/wallets/<id:wallet_id>/treasurer", api.WalletTreasurerApi.as_view(), name="api-wallet-treasurer"),
+    path(
+        "api/wallets/<id:wallet_id>/approval-policy",
+        api.WalletApprovalPolicyApi.as_view(),
+        name="api-wallet-approval-policy",
+    ),
+    path("api/recurring-dues/<id:recurring_id>", api.RecurringDuesDetailApi.as_view(), name="api-recurring-dues"),
+    path("api/approvals", api.ApprovalListApi.as_view(), name="api-approvals"),
+    path("api/approvals/<id:approval_id>", api.ApprovalDetailApi.as_view(), name="api-approval"),
+    path("api/approvals/<id:approval_id>/approve", api.ApprovalApproveApi.as_view(), name="api-approval-approve"),
+    path("api/approvals/<id:approval_id>/reject", api.ApprovalRejectApi.as_view(), name="api-approval-reject"),
+    path(
         "api/channels/<id:channel_id>/group-wallets",
         api.ChannelGroupWalletsApi.as_view(),
         name="api-channel-group-wallets",
@@ -35,4 +58,5 @@ urlpatterns = [
     ),
     path("api/dues/<id:dues_id>", api.DuesDetailApi.as_view(), name="api-dues"),
     path("api/dues/<id:dues_id>/pay", api.DuesPayApi.as_view(), name="api-dues-pay"),
+    path("api/dues/<id:dues_id>/remind", api.DuesRemindApi.as_view(), name="api-dues-remind"),
 ]

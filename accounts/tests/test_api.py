@@ -70,7 +70,7 @@ def test_token_then_me_with_bearer(api_client):
     api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {tokens.json()['access']}")
     me = api_client.get("/api/auth/me")
     assert me.status_code == 200
-    assert me.json() == {"id": user.id, "email": user.email, "username": user.username}
+    assert me.json() == {"id": user.id, "email": user.email, "username": user.username, "language": "", "time_zone": ""}
 
 
 def test_refresh_gives_a_working_access_token(api_client):

@@ -1,18 +1,20 @@
 // The REST API with the browser session (CSRF header on writes); errors in words a user understands.
+// The server's `detail` is already in the page's language; these replace the terse ones.
+
+import { gettext } from "./i18n.js";
 
 const WORDS = {
-  insufficient_funds: "There is not enough money in the wallet for this.",
-  already_paid: "You have already paid this.",
-  wrong_password: "That channel password is not right.",
-  not_authenticated: "Your session has ended. Sign in again.",
-  rate_limited: "Too many requests. Wait a moment and try again.",
-  idempotency_conflict: "This request was already sent with different details. Reload and try again.",
-  server_error: "Something went wrong on our side. Try again.",
+  insufficient_funds: gettext("There is not enough money in the wallet for this."),
+  already_paid: gettext("You have already paid this."),
+  wrong_password: gettext("That channel password is not right."),
+  not_authenticated: gettext("Your session has ended. Sign in again."),
+  idempotency_conflict: gettext("This request was already sent with different details. Reload and try again."),
+  server_error: gettext("Something went wrong on our side. Try again."),
 };
 
 export class ApiError extends Error {
   constructor(status, body) {
-    super(body.detail || "Request failed");
+    super(body.detail || gettext("Request failed"));
     this.status = status;
     this.code = body.code || "error";
     this.fields = body.fields || {};
@@ -39,7 +41,7 @@ export async function api(method, path, body, { idempotencyKey } = {}) {
   try {
     response = await fetch(path, { method, headers, credentials: "same-origin", body: body === undefined ? undefined : JSON.stringify(body) });
   } catch {
-    throw new ApiError(0, { code: "offline", detail: "Cannot reach the server. Check your connection." });
+    throw new ApiError(0, { code: "offline", detail: gettext("Cannot reach the server. Check your connection.") });
   }
   if (response.status === 204) return null;
   const data = await response.json().catch(() => ({ code: "server_error", detail: WORDS.server_error }));
@@ -49,4 +51,5 @@ export async function api(method, path, body, { idempotencyKey } = {}) {
 
 export const get = (path) => api("GET", path);
 export const post = (path, body = {}, options) => api("POST", path, body, options);
+export const patch = (path, body) => api("PATCH", path, body);
 export const del = (path) => api("DELETE", path);

@@ -1,29 +1,35 @@
 // The messenger shell: my channels with unread counts, search and create, the router
-// (#/channel/<id>, #/join/<id>, #/wallet, #/wallet/<id>) and the one socket every view shares.
+// (#/channel/<id>, #/join/<id>, #/wallet, #/wallet/to/<user id>, #/wallet/<id>, #/approvals),
+// the settings (language, time zone) and the one socket every view shares.
 
-import { ApiError, get, post } from "./api.js";
+import { ApiError, get, patch, post } from "./api.js";
 import { ChannelView, JoinView } from "./chat.js";
-import { count, formValues, guarded, h, money, toast } from "./dom.js";
-import { actionForm, channelWalletsPanel, GroupWalletView, PersonalWalletView, refreshDues } from "./wallets.js";
+import { formValues, guarded, h, money, toast } from "./dom.js";
+import { gettext, interpolate, ngettext, timeZones } from "./i18n.js";
+import {
+  actionForm, ApprovalsView, channelWalletsPanel, GroupWalletView, PersonalWalletView, refreshDues,
+} from "./wallets.js";
 import { Socket } from "./socket.js";
 
-const STATUS_WORDS = { connecting: "Connecting…", online: "Connected", reconnecting: "Reconnecting…", "signed-out": "Signed out" };
+const STATUS_WORDS = {
+  connecting: gettext("Connecting…"), online: gettext("Connected"), reconnecting: gettext("Reconnecting…"), "signed-out": gettext("Signed out"),
+};
 
 // The link that brings someone to the channel's join page (signing them in first if need be).
 function inviteSection(channel) {
   const link = `${location.origin}/join/${channel.id}`;
-  const input = h("input", { readonly: true, value: link, "aria-label": "Invite link", "data-testid": "invite-link", onfocus: (event) => event.target.select() });
+  const input = h("input", { readonly: true, value: link, "aria-label": gettext("Invite link"), "data-testid": "invite-link", onfocus: (event) => event.target.select() });
   const copy = async () => {
     try {
       await navigator.clipboard.writeText(link);
-      toast("Invite link copied.");
+      toast(gettext("Invite link copied."));
     } catch {
       input.focus(); // no clipboard access (plain http): the link is selected for copying by hand
     }
   };
-  return h("section", {}, h("h3", {}, "Invite"),
-    h("div", { class: "invite" }, input, h("button", { type: "button", onclick: copy }, "Copy")),
-    channel.is_private ? h("p", { class: "muted small" }, "Send the channel password separately.") : null);
+  return h("section", {}, h("h3", {}, gettext("Invite")),
+    h("div", { class: "invite" }, input, h("button", { type: "button", onclick: copy }, gettext("Copy"))),
+    channel.is_private ? h("p", { class: "muted small" }, gettext("Send the channel password separately.")) : null);
 }
 
 class App {
@@ -40,7 +46,9 @@ class App {
   async start() {
     this.socket = new Socket({ onFrame: (frame) => this.onFrame(frame), onStatus: (status) => this.showStatus(status) });
     this.setUpSidebar();
+    this.setUpPreferences();
     await this.loadChannels();
+    guarded(() => this.refreshApprovals())();
     window.addEventListener("hashchange", () => this.route());
     document.addEventListener("keydown", (event) => event.key === "Escape" && this.togglePanel(false));
     document.getElementById("backdrop").addEventListener("click", () => this.togglePanel(false));
@@ -67,10 +75,10 @@ class App {
     this.channelList.replaceChildren(...[...this.channels.values()].map((c) =>
       h("li", { class: c.id === current ? "active" : "" },
         h("a", { href: `#/channel/${c.id}`, "data-testid": `channel-${c.name}` }, `# ${c.name}`,
-          c.unread_count ? h("span", { class: "badge", "aria-label": `${c.unread_count} unread` }, String(c.unread_count)) : null))));
-    if (!this.channels.size) this.channelList.append(h("li", { class: "muted" }, "No channels yet: create one or search."));
+          c.unread_count ? h("span", { class: "badge", "aria-label": interpolate(gettext("%(count)s unread"), { count: c.unread_count }) }, String(c.unread_count)) : null))));
+    if (!this.channels.size) this.channelList.append(h("li", { class: "muted" }, gettext("No channels yet: create one or search.")));
     const unread = [...this.channels.values()].reduce((sum, c) => sum + c.unread_count, 0);
-    document.title = `${unread ? `(${unread}) ` : ""}Messenger · Group wallet messenger`;
+    document.title = `${unread ? `(${unread}) ` : ""}${gettext("Messenger")} · ${gettext("Group wallet messenger")}`;
   }
 
   setUpSidebar() {
@@ -80,14 +88,14 @@ class App {
       const query = formValues(event.target).search;
       const page = await get(`/api/channels?search=${encodeURIComponent(query)}`);
       results.replaceChildren(...page.results.map((c) => this.searchResult(c)));
-      if (!page.results.length) results.append(h("li", { class: "muted" }, "No public channel matches."));
+      if (!page.results.length) results.append(h("li", { class: "muted" }, gettext("No public channel matches.")));
     }));
     document.getElementById("create-channel").append(actionForm({
-      label: "Create channel", testid: "create-channel-form",
+      label: gettext("Create channel"), testid: "create-channel-form",
       fields: [
-        h("label", { class: "field" }, h("span", {}, "Name"), h("input", { name: "name", maxlength: 100, required: true })),
-        h("label", { class: "field" }, h("span", {}, "Description"), h("input", { name: "description", maxlength: 1000 })),
-        h("label", { class: "field" }, h("span", {}, "Password (makes it private)"), h("input", { name: "password", type: "password", autocomplete: "new-password" })),
+        h("label", { class: "field" }, h("span", {}, gettext("Name")), h("input", { name: "name", maxlength: 100, required: true })),
+        h("label", { class: "field" }, h("span", {}, gettext("Description")), h("input", { name: "description", maxlength: 1000 })),
+        h("label", { class: "field" }, h("span", {}, gettext("Password (makes it private)")), h("input", { name: "password", type: "password", autocomplete: "new-password" })),
       ],
       submit: async (values) => {
         const channel = await post("/api/channels", values);
@@ -101,17 +109,18 @@ class App {
   searchResult(channel) {
     const joined = this.channels.has(channel.id);
     return h("li", { class: "search-result" },
-      h("div", {}, h("strong", {}, channel.name), channel.is_private ? " 🔒" : "", h("small", { class: "muted" }, ` ${count(channel.member_count, "member")}`)),
-      joined ? h("a", { href: `#/channel/${channel.id}` }, "Open") : this.joinForm(channel));
+      h("div", {}, h("strong", {}, channel.name), channel.is_private ? " 🔒" : "",
+        h("small", { class: "muted" }, ` ${interpolate(ngettext("%(count)s member", "%(count)s members", channel.member_count), { count: channel.member_count })}`)),
+      joined ? h("a", { href: `#/channel/${channel.id}` }, gettext("Open")) : this.joinForm(channel));
   }
 
   // Join, with the password field when the channel is private; a wrong password shows its error.
   joinForm(channel) {
     const password = channel.is_private
-      ? h("input", { name: "password", type: "password", required: true, autocomplete: "off", placeholder: "Channel password", "aria-label": `Password for ${channel.name}` })
+      ? h("input", { name: "password", type: "password", required: true, autocomplete: "off", placeholder: gettext("Channel password"), "aria-label": interpolate(gettext("Password for %(channel)s"), { channel: channel.name }) })
       : null;
     const error = h("p", { class: "form-error", role: "alert", hidden: true, "data-testid": `join-${channel.name}-error` });
-    const form = h("form", { class: "join-form" }, password, h("button", { type: "submit", class: "primary", "data-testid": `join-${channel.name}` }, "Join"), error);
+    const form = h("form", { class: "join-form" }, password, h("button", { type: "submit", class: "primary", "data-testid": `join-${channel.name}` }, gettext("Join")), error);
     form.addEventListener("submit", async (event) => {
       event.preventDefault();
       error.hidden = true;
@@ -140,7 +149,9 @@ class App {
     if (kind === "join" && this.channels.has(Number(id))) return location.replace(`#/channel/${id}`);
     if (kind === "channel" && this.channels.has(Number(id))) return this.openChannel(Number(id));
     if (kind === "channel" || kind === "join") return this.show(new JoinView(this, Number(id)));
+    if (kind === "wallet" && id === "to") return this.show(new PersonalWalletView(this, { to: Number(location.hash.split("/")[3]) }));
     if (kind === "wallet") return this.show(id ? new GroupWalletView(this, Number(id)) : new PersonalWalletView(this));
+    if (kind === "approvals") return this.show(new ApprovalsView(this));
     this.show(null);
   }
 
@@ -148,7 +159,7 @@ class App {
     this.view = view;
     document.body.classList.toggle("showing-detail", Boolean(view));
     document.body.classList.toggle("without-panel", !(view instanceof ChannelView));
-    this.main.replaceChildren(view ? view.element : h("div", { class: "empty muted" }, "Pick a channel, or open ", h("a", { href: "#/wallet" }, "your wallet"), "."));
+    this.main.replaceChildren(view ? view.element : h("div", { class: "empty muted" }, gettext("Pick a channel, or open your wallet."), " ", h("a", { href: "#/wallet" }, gettext("My wallet"))));
     this.panel.replaceChildren();
     this.renderChannelList();
     if (view) {
@@ -168,15 +179,15 @@ class App {
     const wallets = await channelWalletsPanel(this, channelId);
     this.panel.replaceChildren(
       h("div", { class: "panel-head" }, h("h2", {}, `#${channel.name}`),
-        h("button", { type: "button", class: "panel-close", "aria-label": "Close details", onclick: () => this.togglePanel(false) }, "×")),
-      h("section", {}, h("h3", {}, "Members"), view.members),
+        h("button", { type: "button", class: "panel-close", "aria-label": gettext("Close details"), onclick: () => this.togglePanel(false) }, "×")),
+      h("section", {}, h("h3", {}, gettext("Members")), view.members),
       inviteSection(channel),
       wallets,
-      h("button", { type: "button", class: "leave", onclick: guarded(() => this.leaveChannel(channelId)), "data-testid": "leave-channel" }, "Leave channel"));
+      h("button", { type: "button", class: "leave", onclick: guarded(() => this.leaveChannel(channelId)), "data-testid": "leave-channel" }, gettext("Leave channel")));
   }
 
   async leaveChannel(channelId) {
-    if (!confirm("Leave this channel? You can join it again later.")) return;
+    if (!confirm(gettext("Leave this channel? You can join it again later."))) return;
     await post(`/api/channels/${channelId}/leave`);
     this.channels.delete(channelId);
     this.socket.unsubscribe(channelId);
@@ -208,12 +219,16 @@ class App {
       case "ack":
         if (view) view.onAck(frame);
         break;
+      case "subscribed":
+        // Events sent before this (re)subscription took hold never reached us: read the wallets again.
+        if (this.walletsPanel?.channelId === frame.channel) guarded(() => this.walletsPanel.reload())();
+        break;
       case "typing":
         if (view && frame.user.id !== this.me.id) view.onTyping(frame.user);
         break;
       case "error":
         if (view) view.onError(frame);
-        else if (frame.code !== "forbidden") toast(frame.detail || "Something went wrong.");
+        else if (frame.code !== "forbidden") toast(frame.detail || gettext("Something went wrong. Try again."));
         break;
       case "event":
         this.onEvent(frame, view);
@@ -221,18 +236,60 @@ class App {
     }
   }
 
-  onEvent({ event, data }, view) {
+  onEvent({ event, channel, data }, view) {
+    // Views refresh their data, never their forms: what someone is typing stays.
+    const refreshWallet = (walletId) => {
+      if (this.view?.showsWallet?.(walletId)) guarded(() => this.view.refresh())();
+    };
     if (event === "member_joined" || event === "member_left") {
       if (view && data.user.id !== this.me.id) {
-        view.notice(`${data.user.username} ${event === "member_joined" ? "joined" : "left"} the channel`);
+        view.notice(interpolate(event === "member_joined" ? gettext("%(name)s joined the channel") : gettext("%(name)s left the channel"), { name: data.user.username }));
         view.refreshMembers();
       }
     } else if (event === "dues_paid") {
       guarded(refreshDues)(data.dues_id);
+      refreshWallet(data.wallet);
+    } else if (event === "dues_requested") {
+      refreshWallet(data.dues.wallet);
+    } else if (event === "dues_reminder") {
+      toast(interpolate(gettext("%(name)s reminds you to pay “%(title)s” (%(amount)s)."), { name: data.from.username, title: data.dues.title, amount: money(data.dues.amount, data.dues.currency) }));
     } else if (event === "transfer_received") {
-      toast(`${data.from.username} sent ${money(data.transfer.amount)}${data.transfer.memo ? ` (${data.transfer.memo})` : ""}.`);
-      if (this.view && this.view.showsWallet && this.view.showsWallet(data.wallet)) this.view.start();
+      const memo = data.transfer.memo ? ` (${data.transfer.memo})` : "";
+      toast(interpolate(gettext("%(name)s sent %(amount)s%(memo)s."), { name: data.from.username, amount: money(data.transfer.amount), memo }));
+      refreshWallet(data.wallet);
+    } else if (event === "group_wallet_created" || event === "treasurer_changed" || event === "approval_policy_changed") {
+      if (this.walletsPanel?.channelId === channel) guarded(() => this.walletsPanel.reload())();
+      refreshWallet(data.wallet.id ?? data.wallet);
+      if (event === "treasurer_changed" && data.wallet.owner.id === this.me.id) {
+        toast(interpolate(gettext("%(name)s handed you the group wallet %(wallet)s."), { name: data.previous.username, wallet: data.wallet.name }));
+      }
+    } else if (event === "approval_requested" || event === "approval_changed") {
+      guarded(() => this.refreshApprovals())();
+      refreshWallet(data.approval.transfer.from_wallet.id);
+      if (this.view instanceof ApprovalsView) guarded(() => this.view.refresh())();
     }
+  }
+
+  // The number of transfers waiting for my approval, in the top bar.
+  async refreshApprovals() {
+    const pending = await get("/api/approvals");
+    const mine = pending.filter((item) => item.approvers.some((a) => a.id === this.me.id) && !item.approvals.includes(this.me.id));
+    const badge = document.getElementById("approvals-badge");
+    badge.textContent = String(mine.length);
+    badge.hidden = !mine.length;
+  }
+
+  // Language and time zone: saved on the account (PATCH /api/auth/me), then the page reloads in them.
+  setUpPreferences() {
+    const form = document.getElementById("preferences-form");
+    const zones = form.elements.time_zone;
+    for (const zone of timeZones()) zones.append(h("option", { value: zone }, zone));
+    zones.value = zones.dataset.current;
+    form.addEventListener("submit", guarded(async (event) => {
+      event.preventDefault();
+      await patch("/api/auth/me", formValues(form));
+      location.reload();
+    }));
   }
 }
 

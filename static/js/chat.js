@@ -2,7 +2,8 @@
 // confirmed by their ack, typing, members and join/leave notices.
 
 import { get, post } from "./api.js";
-import { count, h, time } from "./dom.js";
+import { h, time } from "./dom.js";
+import { gettext, interpolate, ngettext } from "./i18n.js";
 import { duesCard, isDuesMessage } from "./wallets.js";
 
 const TYPING_SEND_EVERY_MS = 3000;
@@ -30,7 +31,7 @@ export class ChannelView {
     this.list.append(this.historyStart);
     this.list.addEventListener("scroll", () => this.list.scrollTop < 40 && this.loadOlder());
     this.typingLine = h("div", { class: "typing muted", "data-testid": "typing" });
-    this.input = h("textarea", { rows: 1, maxlength: 4000, placeholder: `Message #${c.name}`, "aria-label": "Message", "data-testid": "composer" });
+    this.input = h("textarea", { rows: 1, maxlength: 4000, placeholder: interpolate(gettext("Message #%(channel)s"), { channel: c.name }), "aria-label": gettext("Message"), "data-testid": "composer" });
     this.input.addEventListener("keydown", (event) => {
       if (event.key === "Enter" && !event.shiftKey) {
         event.preventDefault();
@@ -39,16 +40,16 @@ export class ChannelView {
     });
     this.input.addEventListener("input", () => this.noteTyping());
     this.members = h("ul", { class: "member-list", "data-testid": "members" });
-    this.element = h("section", { class: "channel-view", "aria-label": `Channel ${c.name}` },
+    this.element = h("section", { class: "channel-view", "aria-label": interpolate(gettext("Channel %(channel)s"), { channel: c.name }) },
       h("header", { class: "channel-header" },
-        h("a", { href: "#/", class: "back", "aria-label": "Back to channels" }, "‹"),
-        h("div", { class: "title" }, h("h2", {}, `#${c.name}`), h("p", { class: "muted" }, c.description || (c.is_private ? "Private channel" : "Public channel"))),
-        h("button", { type: "button", class: "panel-toggle", "aria-controls": "panel", onclick: () => this.app.togglePanel(true), "data-testid": "toggle-panel" }, "Details"),
+        h("a", { href: "#/", class: "back", "aria-label": gettext("Back to channels") }, "‹"),
+        h("div", { class: "title" }, h("h2", {}, `#${c.name}`), h("p", { class: "muted" }, c.description || (c.is_private ? gettext("Private channel") : gettext("Public channel")))),
+        h("button", { type: "button", class: "panel-toggle", "aria-controls": "panel", onclick: () => this.app.togglePanel(true), "data-testid": "toggle-panel" }, gettext("Details")),
       ),
       this.list,
       this.typingLine,
       h("form", { class: "composer", onsubmit: (event) => { event.preventDefault(); this.send(); } },
-        this.input, h("button", { type: "submit", class: "primary", "data-testid": "send" }, "Send")),
+        this.input, h("button", { type: "submit", class: "primary", "data-testid": "send" }, gettext("Send"))),
     );
   }
 
@@ -71,13 +72,17 @@ export class ChannelView {
   }
 
   showHistoryStart() {
-    this.historyStart.textContent = this.hasMore ? "Loading older messages…" : `This is the start of #${this.channel.name}.`;
+    this.historyStart.textContent = this.hasMore
+      ? gettext("Loading older messages…")
+      : interpolate(gettext("This is the start of #%(channel)s."), { channel: this.channel.name });
   }
 
   async refreshMembers() {
     try {
       const members = await get(`/api/channels/${this.channel.id}/members`);
-      this.members.replaceChildren(...members.map((m) => h("li", {}, m.username)));
+      // Money to a person starts from their name: my wallet's send form, with them chosen.
+      this.members.replaceChildren(...members.map((m) => h("li", {}, m.username,
+        m.id === this.app.me.id ? null : h("a", { href: `#/wallet/to/${m.id}`, class: "send-to small", "data-testid": `send-to-${m.username}` }, ` ${gettext("Send money")}`))));
     } catch {
       // Offline, or no longer a member: the list shown stays until the next change.
     }
@@ -96,7 +101,7 @@ export class ChannelView {
       this.showHistoryStart();
       return true;
     } catch {
-      this.historyStart.textContent = "Could not load older messages. Scroll up to try again.";
+      this.historyStart.textContent = gettext("Could not load older messages. Scroll up to try again.");
       return false;
     } finally {
       this.loadingOlder = false;
@@ -176,7 +181,7 @@ export class ChannelView {
     const element = this.pending.get(frame.client_msg_id);
     if (element) {
       element.classList.add("failed");
-      element.append(h("p", { class: "field-error", role: "alert" }, frame.detail || "Not sent."));
+      element.append(h("p", { class: "field-error", role: "alert" }, frame.detail || gettext("Not sent.")));
       this.pending.delete(frame.client_msg_id);
       this.app.socket.unacked.delete(frame.client_msg_id);
     }
@@ -198,7 +203,9 @@ export class ChannelView {
 
   showTypers() {
     const names = [...this.typers.keys()];
-    this.typingLine.textContent = names.length ? `${names.join(", ")} ${names.length === 1 ? "is" : "are"} typing…` : "";
+    this.typingLine.textContent = names.length
+      ? interpolate(ngettext("%(names)s is typing…", "%(names)s are typing…", names.length), { names: names.join(", ") })
+      : "";
   }
 
   notice(text) {
@@ -221,7 +228,7 @@ export class JoinView {
   constructor(app, channelId) {
     this.app = app;
     this.channelId = channelId;
-    this.element = h("section", { class: "join-view", "aria-label": "Join a channel" });
+    this.element = h("section", { class: "join-view", "aria-label": gettext("Join a channel") });
   }
 
   async start() {
@@ -229,8 +236,12 @@ export class JoinView {
     this.element.replaceChildren(h("div", { class: "join-card", "data-testid": "join-card" },
       h("h2", {}, `#${channel.name}`),
       channel.description ? h("p", {}, channel.description) : null,
-      h("p", { class: "muted" }, `${channel.is_private ? "Private" : "Public"} channel · ${count(channel.member_count, "member")} · started by ${channel.owner.username}`),
-      channel.is_private ? h("p", {}, "This channel is private: ask a member for its password.") : null,
+      h("p", { class: "muted" }, [
+        channel.is_private ? gettext("Private channel") : gettext("Public channel"),
+        interpolate(ngettext("%(count)s member", "%(count)s members", channel.member_count), { count: channel.member_count }),
+        interpolate(gettext("started by %(name)s"), { name: channel.owner.username }),
+      ].join(" · ")),
+      channel.is_private ? h("p", {}, gettext("This channel is private: ask a member for its password.")) : null,
       this.app.joinForm(channel)));
   }
 }

@@ -1,5 +1,9 @@
 // Small DOM helpers: build elements without innerHTML (user text is never parsed as HTML).
 
+import { gettext } from "./i18n.js";
+
+export { dateTime, money, time } from "./i18n.js";
+
 export function h(tag, attrs = {}, ...children) {
   const element = document.createElement(tag);
   for (const [name, value] of Object.entries(attrs)) {
@@ -10,23 +14,6 @@ export function h(tag, attrs = {}, ...children) {
   }
   element.append(...children.flat().filter((child) => child !== null && child !== undefined && child !== false));
   return element;
-}
-
-export function money(amount, currency = "KRW") {
-  return new Intl.NumberFormat(undefined, { style: "currency", currency }).format(amount);
-}
-
-// "1 member", "3 members".
-export function count(number, noun) {
-  return `${number} ${noun}${number === 1 ? "" : "s"}`;
-}
-
-export function time(iso) {
-  return new Date(iso).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
-}
-
-export function dateTime(iso) {
-  return new Date(iso).toLocaleString([], { dateStyle: "medium", timeStyle: "short" });
 }
 
 export function toast(text) {
@@ -42,7 +29,7 @@ export function guarded(handler) {
     try {
       await handler(...args);
     } catch (failure) {
-      toast(failure.words || "Something went wrong. Try again.");
+      toast(failure.words || gettext("Something went wrong. Try again."));
     }
   };
 }
@@ -52,6 +39,11 @@ export function formValues(form) {
   const values = {};
   for (const element of form.elements) {
     if (!element.name) continue;
+    if (element.type === "checkbox") {
+      if (element.checked) (values[element.name] ??= []).push(Number(element.value));
+      else values[element.name] ??= [];
+      continue;
+    }
     values[element.name] = element.type === "number" ? (element.value === "" ? null : Number(element.value)) : element.value;
   }
   return values;

@@ -1,12 +1,19 @@
-// Wallet screens: my personal wallet, a channel's group wallets, transfers, schedules and dues.
+// Wallet screens: my personal wallet, a channel's group wallets, sending money to a person,
+// withdrawals, schedules, dues (reminders, recurring, overview), approvals and the treasurer handover.
+//
+// A view builds its forms once and refresh() only redraws the data around them, so money arriving
+// (or any live update) never wipes what someone is typing.
 
 import { del, get, post } from "./api.js";
-import { count, dateTime, formValues, guarded, h, money, toast } from "./dom.js";
+import { dateTime, formValues, guarded, h, money, toast } from "./dom.js";
+import { date, gettext, interpolate, ngettext } from "./i18n.js";
 
 const field = (label, input) => h("label", { class: "field" }, h("span", {}, label), input);
-const pinInput = () => h("input", { name: "pin", type: "password", inputmode: "numeric", pattern: "[0-9]{4,6}", minlength: 4, maxlength: 6, required: true, autocomplete: "off", "aria-label": "PIN" });
-const amountInput = () => h("input", { name: "amount", type: "number", min: 1, step: 1, required: true, inputmode: "numeric" });
-const walletIdInput = (name = "to_wallet") => h("input", { name, type: "number", min: 1, step: 1, required: true });
+const pinInput = () => h("input", { name: "pin", type: "password", inputmode: "numeric", pattern: "[0-9]{4,6}", minlength: 4, maxlength: 6, required: true, autocomplete: "off", "aria-label": gettext("PIN") });
+const amountInput = (name = "amount") => h("input", { name, type: "number", min: 1, step: 1, required: true, inputmode: "numeric" });
+const memberCount = (count) => interpolate(ngettext("%(count)s member", "%(count)s members", count), { count });
+const REPEAT_WORDS = { none: gettext("once"), daily: gettext("daily"), weekly: gettext("weekly"), monthly: gettext("monthly") };
+const STATUS_WORDS = { active: gettext("active"), completed: gettext("completed"), cancelled: gettext("cancelled") };
 
 // A form whose submit calls the API; shows the API's error in words next to it. A money form keeps
 // its Idempotency-Key until the server has answered, so a retry after a network failure cannot pay twice.
@@ -34,79 +41,232 @@ export function actionForm({ title, fields, label, testid, submit }) {
   return form;
 }
 
+// A money-out request above the group wallet's approval threshold answers 202: it waits.
+function toldOutcome(result, done) {
+  if (result && result.status === "pending_approval") {
+    toast(interpolate(gettext("Waiting for approvals: %(count)s of %(required)s."), { count: result.approvals.length, required: result.required }));
+  } else {
+    toast(done);
+  }
+}
+
+// --- sending money to a person: choose them (or look a number up), confirm, then the PIN ------
+
+function describeWallet(wallet) {
+  return wallet.kind === "group"
+    ? interpolate(gettext("%(name)s (group wallet kept by %(owner)s), #%(number)s"), { name: wallet.name, owner: wallet.owner.username, number: wallet.id })
+    : interpolate(gettext("%(owner)s (%(name)s), #%(number)s"), { name: wallet.name, owner: wallet.owner.username, number: wallet.id });
+}
+
+// fixedTarget: a wallet already known (paying into a group wallet); otherwise the sender picks a
+// person from their channels or types a wallet number, and sees whose it is before confirming.
+function sendMoneyForm({ fromWallet, title, fixedTarget = null, preselect = null, onDone }) {
+  const error = h("p", { class: "form-error", role: "alert", hidden: true, "data-testid": "transfer-form-error" });
+  const person = h("select", { name: "recipient", "data-testid": "send-person" }, h("option", { value: "" }, gettext("Choose a person")));
+  const number = h("input", { name: "number", type: "number", min: 1, step: 1, inputmode: "numeric", "data-testid": "send-number" });
+  const amount = amountInput();
+  const memo = h("input", { name: "memo", maxlength: 200 });
+  const pin = pinInput();
+  // Required only on the confirmation step: a hidden required field would block the first step's submit.
+  pin.required = false;
+  const summary = h("p", { class: "confirm-summary", "data-testid": "send-summary" });
+  const who = h("p", { class: "muted", "data-testid": "send-who" });
+  const next = h("button", { type: "submit", class: "primary", "data-testid": "send-next" }, gettext("Next"));
+  const confirmButton = h("button", { type: "button", class: "primary", "data-testid": "send-confirm" }, gettext("Send"));
+  const back = h("button", { type: "button", "data-testid": "send-back" }, gettext("Back"));
+  const confirmStep = h("div", { class: "confirm-step", hidden: true, "data-testid": "send-confirmation" },
+    h("h4", {}, gettext("Check before you send")), summary, field(gettext("PIN"), pin), h("div", { class: "row" }, back, confirmButton));
+  const chooser = fixedTarget ? [] : [
+    field(gettext("To a person in my channels"), person),
+    field(gettext("To wallet number"), number),
+    who,
+  ];
+  const choose = h("div", { class: "choose-step" }, ...chooser, field(gettext("Amount"), amount), field(gettext("Memo"), memo), next);
+  const form = h("form", { class: "action-form send-form", "data-testid": "transfer-form" }, h("h3", {}, title), choose, confirmStep, error);
+  let target = fixedTarget;
+  let idempotencyKey = crypto.randomUUID();
+  let recipients = [];
+
+  const showError = (failure) => {
+    error.textContent = failure.words || String(failure);
+    error.hidden = false;
+  };
+  person.addEventListener("change", () => {
+    number.value = "";
+    const chosen = recipients.find((r) => String(r.user.id) === person.value);
+    who.textContent = chosen ? describeWallet({ ...chosen.wallet, owner: chosen.user }) : "";
+  });
+  number.addEventListener("input", () => { person.value = ""; who.textContent = ""; });
+
+  async function resolveTarget() {
+    if (fixedTarget) return fixedTarget;
+    if (person.value) {
+      const chosen = recipients.find((r) => String(r.user.id) === person.value);
+      return { ...chosen.wallet, owner: chosen.user };
+    }
+    if (!number.value) throw new Error(gettext("Choose a person or type a wallet number."));
+    return get(`/api/wallets/lookup?number=${encodeURIComponent(number.value)}`);
+  }
+
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    error.hidden = true;
+    try {
+      target = await resolveTarget();
+      who.textContent = describeWallet(target);
+      const memoText = memo.value ? interpolate(gettext(" Memo: “%(memo)s”."), { memo: memo.value }) : "";
+      summary.textContent = interpolate(gettext("Send %(amount)s to %(who)s?%(memo)s"), { amount: money(Number(amount.value)), who: describeWallet(target), memo: memoText });
+      choose.hidden = true;
+      confirmStep.hidden = false;
+      pin.required = true;
+      pin.focus();
+    } catch (failure) {
+      showError(failure);
+    }
+  });
+  const backToChoose = () => { confirmStep.hidden = true; choose.hidden = false; pin.required = false; };
+  back.addEventListener("click", backToChoose);
+  confirmButton.addEventListener("click", async () => {
+    if (!pin.reportValidity()) return;
+    error.hidden = true;
+    confirmButton.disabled = true;
+    try {
+      const body = { from_wallet: fromWallet, to_wallet: target.id, amount: Number(amount.value), memo: memo.value, pin: pin.value };
+      const result = await post("/api/transfers", body, { idempotencyKey });
+      idempotencyKey = crypto.randomUUID();
+      const name = target.kind === "group" ? target.name : target.owner.username;
+      toldOutcome(result, interpolate(gettext("Sent %(amount)s to %(name)s."), { amount: money(body.amount), name }));
+      form.reset();
+      who.textContent = "";
+      backToChoose();
+      onDone();
+    } catch (failure) {
+      if (failure.status !== 0) idempotencyKey = crypto.randomUUID();
+      showError(failure);
+    } finally {
+      confirmButton.disabled = false;
+      pin.value = "";
+    }
+  });
+
+  // New people may have joined my channels: the list is refreshed, the choice kept.
+  form.refresh = async () => {
+    if (fixedTarget) return;
+    recipients = await get("/api/wallets/recipients");
+    const chosen = person.value || (preselect ? String(preselect) : "");
+    person.replaceChildren(h("option", { value: "" }, gettext("Choose a person")),
+      ...recipients.map((r) => h("option", { value: r.user.id }, r.user.username)));
+    person.value = recipients.some((r) => String(r.user.id) === chosen) ? chosen : "";
+    preselect = null;
+    if (person.value) person.dispatchEvent(new Event("change"));
+  };
+  return form;
+}
+
+function withdrawForm(walletId, onDone) {
+  return actionForm({
+    title: gettext("Withdraw"), label: gettext("Withdraw"), testid: "withdraw-form",
+    fields: [field(gettext("Amount"), amountInput()), field(gettext("PIN"), pinInput())],
+    submit: async (values, idempotencyKey) => {
+      const result = await post(`/api/wallets/${walletId}/withdraw`, values, { idempotencyKey });
+      toldOutcome(result, interpolate(gettext("Withdrew %(amount)s."), { amount: money(values.amount) }));
+      onDone();
+    },
+  });
+}
+
+function statementLink(walletId) {
+  return h("a", { href: `/api/wallets/${walletId}/export.csv`, download: `wallet-${walletId}.csv`, class: "statement", "data-testid": "download-statement" },
+    gettext("Download statement (CSV)"));
+}
+
 function historyList(walletId) {
   const list = h("ol", { class: "entries", "data-testid": "history" });
-  const more = h("button", { type: "button", hidden: true }, "Load more");
-  let next = `/api/wallets/${walletId}/transactions`;
-  async function load() {
+  const more = h("button", { type: "button", hidden: true }, gettext("Load more"));
+  let next = null;
+  function entryItem(entry) {
+    const other = entry.counterparty ? entry.counterparty.name : entry.kind === "deposit" ? gettext("Top-up") : gettext("Withdrawal");
+    return h("li", { class: entry.amount < 0 ? "out" : "in" },
+      h("span", { class: "what" }, other, entry.memo ? h("small", { class: "muted" }, ` · ${entry.memo}`) : null),
+      h("span", { class: "amount" }, (entry.amount > 0 ? "+" : "") + money(entry.amount)),
+      h("small", { class: "muted" }, `${dateTime(entry.created_at)} · ${interpolate(gettext("balance %(amount)s"), { amount: money(entry.balance_after) })}`));
+  }
+  async function loadMore() {
     const page = await get(next);
-    for (const entry of page.results) {
-      const other = entry.counterparty ? `${entry.counterparty.name}` : entry.kind === "deposit" ? "Top-up" : "Withdrawal";
-      list.append(h("li", { class: entry.amount < 0 ? "out" : "in" },
-        h("span", { class: "what" }, other, entry.memo ? h("small", { class: "muted" }, ` · ${entry.memo}`) : null),
-        h("span", { class: "amount" }, (entry.amount > 0 ? "+" : "") + money(entry.amount)),
-        h("small", { class: "muted" }, `${dateTime(entry.created_at)} · balance ${money(entry.balance_after)}`)));
-    }
-    if (!page.results.length && !list.children.length) list.append(h("li", { class: "muted" }, "No money has moved yet."));
+    list.append(...page.results.map(entryItem));
     next = page.next;
     more.hidden = !next;
   }
-  more.addEventListener("click", guarded(load));
-  guarded(load)();
-  return h("section", {}, h("h3", {}, "History"), list, more);
+  more.addEventListener("click", guarded(loadMore));
+  const section = h("section", {}, h("h3", {}, gettext("History")), list, more);
+  // The newest page again (what is below it does not change).
+  section.refresh = async () => {
+    const page = await get(`/api/wallets/${walletId}/transactions`);
+    list.replaceChildren(...page.results.map(entryItem));
+    if (!page.results.length) list.append(h("li", { class: "muted" }, gettext("No money has moved yet.")));
+    next = page.next;
+    more.hidden = !next;
+  };
+  return section;
 }
 
-function scheduledList(app, walletId) {
+// Cancelling asks first, in place: nothing is cancelled by one stray tap.
+function confirmInPlace({ label, question, yes, no, testid, action }) {
+  const holder = h("span", { class: "confirm-in-place" });
+  const ask = () => holder.replaceChildren(h("span", { role: "alert" }, question),
+    h("button", { type: "button", class: "danger", "data-testid": `${testid}-yes`, onclick: guarded(action) }, yes),
+    h("button", { type: "button", "data-testid": `${testid}-no`, onclick: reset }, no));
+  const reset = () => holder.replaceChildren(h("button", { type: "button", "data-testid": testid, onclick: ask }, label));
+  reset();
+  return holder;
+}
+
+function scheduledList(walletId) {
   const list = h("ul", { class: "scheduled", "data-testid": "scheduled" });
-  async function load() {
+  const section = h("section", {}, h("h3", {}, gettext("Scheduled transfers")), list);
+  section.refresh = async () => {
     const schedules = await get(`/api/wallets/${walletId}/scheduled-transfers`);
     // A schedule into this wallet is someone else's: it names them and only they can cancel it.
     list.replaceChildren(...schedules.map((s) => h("li", { class: s.direction, "data-testid": `scheduled-${s.direction}` },
       h("span", {}, s.direction === "incoming"
-        ? `${money(s.amount)} from ${s.sender.username} (wallet #${s.from_wallet})`
-        : `${money(s.amount)} to wallet #${s.to_wallet}`, ` · ${s.repeat === "none" ? "once" : s.repeat} · ${s.status}`),
-      s.next_run_at ? h("small", { class: "muted" }, ` next ${dateTime(s.next_run_at)}`) : null,
-      s.last_error ? h("small", { class: "field-error" }, ` last run failed: ${s.last_error}`) : null,
-      s.status === "active" && s.direction === "outgoing" ? h("button", { type: "button", onclick: guarded(async () => { await del(`/api/scheduled-transfers/${s.id}`); load(); }) }, "Cancel") : null)));
-    if (!schedules.length) list.append(h("li", { class: "muted" }, "Nothing scheduled."));
-  }
-  guarded(load)();
-  return Object.assign(h("section", {}, h("h3", {}, "Scheduled transfers"), list), { reload: load });
+        ? interpolate(gettext("%(amount)s from %(name)s (wallet #%(number)s) · %(repeat)s · %(status)s"), { amount: money(s.amount), name: s.sender.username, number: s.from_wallet, repeat: REPEAT_WORDS[s.repeat], status: STATUS_WORDS[s.status] || s.status })
+        : interpolate(gettext("%(amount)s to wallet #%(number)s · %(repeat)s · %(status)s"), { amount: money(s.amount), number: s.to_wallet, repeat: REPEAT_WORDS[s.repeat], status: STATUS_WORDS[s.status] || s.status })),
+      s.next_run_at ? h("small", { class: "muted" }, ` ${interpolate(gettext("next %(when)s"), { when: dateTime(s.next_run_at) })}`) : null,
+      s.last_error ? h("small", { class: "field-error" }, ` ${interpolate(gettext("last run failed: %(reason)s"), { reason: s.last_error })}`) : null,
+      s.status === "active" && s.direction === "outgoing" ? confirmInPlace({
+        label: gettext("Cancel"), question: gettext("Cancel this scheduled transfer?"), yes: gettext("Yes, cancel it"), no: gettext("Keep it"),
+        testid: `cancel-schedule-${s.id}`,
+        action: async () => { await del(`/api/scheduled-transfers/${s.id}`); toast(gettext("Scheduled transfer cancelled.")); await section.refresh(); },
+      }) : null)));
+    if (!schedules.length) list.append(h("li", { class: "muted" }, gettext("Nothing scheduled.")));
+  };
+  return section;
 }
 
-function scheduleForm(app, fromWallet, onDone) {
+function scheduleForm(fromWallet, onDone) {
   return actionForm({
-    title: "Schedule a transfer", label: "Schedule", testid: "schedule-form",
+    title: gettext("Schedule a transfer"), label: gettext("Schedule"), testid: "schedule-form",
     fields: [
-      field("To wallet number", walletIdInput()), field("Amount", amountInput()),
-      field("First run", h("input", { name: "execute_at", type: "datetime-local", required: true })),
-      field("Repeat", h("select", { name: "repeat" }, ...["none", "daily", "weekly", "monthly"].map((r) => h("option", { value: r }, r === "none" ? "once" : r)))),
-      field("Memo", h("input", { name: "memo", maxlength: 200 })), field("PIN", pinInput()),
+      field(gettext("To wallet number"), h("input", { name: "to_wallet", type: "number", min: 1, step: 1, required: true })), field(gettext("Amount"), amountInput()),
+      field(gettext("First run"), h("input", { name: "execute_at", type: "datetime-local", required: true })),
+      field(gettext("Repeat"), h("select", { name: "repeat" }, ...["none", "daily", "weekly", "monthly"].map((r) => h("option", { value: r }, REPEAT_WORDS[r])))),
+      field(gettext("Memo"), h("input", { name: "memo", maxlength: 200 })), field(gettext("PIN"), pinInput()),
     ],
     submit: async (values) => {
       await post("/api/scheduled-transfers", { ...values, from_wallet: fromWallet, execute_at: new Date(values.execute_at).toISOString() });
-      toast("Transfer scheduled.");
+      toast(gettext("Transfer scheduled."));
       onDone();
     },
   });
 }
 
-function transferForm(fromWallet, { title, toWallet, onDone }) {
-  const fields = [toWallet ? null : field("To wallet number", walletIdInput()), field("Amount", amountInput()), field("Memo", h("input", { name: "memo", maxlength: 200 })), field("PIN", pinInput())];
-  return actionForm({
-    title, label: "Send", testid: "transfer-form", fields,
-    submit: async (values, idempotencyKey) => {
-      const transfer = await post("/api/transfers", { ...values, from_wallet: fromWallet, to_wallet: toWallet ?? values.to_wallet }, { idempotencyKey });
-      toast(`Sent ${money(transfer.amount)}.`);
-      onDone();
-    },
-  });
-}
+// --- my wallet ---------------------------------------------------------------------------
 
 export class PersonalWalletView {
-  constructor(app) {
+  constructor(app, { to = null } = {}) {
     this.app = app;
-    this.element = h("section", { class: "wallet-view", "aria-label": "My wallet" });
+    this.preselect = to;
+    this.element = h("section", { class: "wallet-view", "aria-label": gettext("My wallet") });
   }
 
   async start() {
@@ -115,25 +275,39 @@ export class PersonalWalletView {
       wallet = await get("/api/wallets/me");
     } catch (failure) {
       if (failure.status !== 404) throw failure;
-      this.element.replaceChildren(h("h2", {}, "My wallet"), h("p", {}, "Open your wallet with a PIN of 4 to 6 digits. You will need it to send money."),
-        actionForm({ label: "Open my wallet", testid: "open-wallet-form", fields: [field("PIN", pinInput())],
-          submit: async (values) => { await post("/api/wallets", values); this.start(); } }));
+      this.element.replaceChildren(h("h2", {}, gettext("My wallet")), h("p", {}, gettext("Open your wallet with a PIN of 4 to 6 digits. You will need it to send money.")),
+        actionForm({ label: gettext("Open my wallet"), testid: "open-wallet-form", fields: [field(gettext("PIN"), pinInput())],
+          submit: async (values) => { await post("/api/wallets", values); await this.start(); } }));
       return;
     }
     this.wallet = wallet;
-    const scheduled = scheduledList(this.app, wallet.id);
+    const refresh = guarded(() => this.refresh());
+    this.balance = h("p", { class: "balance", "data-testid": "balance" });
+    this.parts = [
+      sendMoneyForm({ fromWallet: wallet.id, title: gettext("Send money"), preselect: this.preselect, onDone: refresh }),
+      this.scheduled = scheduledList(wallet.id),
+      this.history = historyList(wallet.id),
+    ];
     this.element.replaceChildren(
-      h("header", { class: "wallet-header" }, h("h2", {}, "My wallet"),
-        h("p", { class: "balance", "data-testid": "balance" }, money(wallet.balance, wallet.currency)),
-        h("p", { class: "muted", "data-testid": "wallet-number" }, `Wallet number #${wallet.id}: share it to receive money.`)),
+      h("header", { class: "wallet-header" }, h("h2", {}, gettext("My wallet")), this.balance,
+        h("p", { class: "muted", "data-testid": "wallet-number" }, interpolate(gettext("Wallet number #%(number)s: share it to receive money."), { number: wallet.id })),
+        statementLink(wallet.id)),
       h("div", { class: "forms" },
-        actionForm({ title: "Top up", label: "Deposit", testid: "deposit-form", fields: [field("Amount", amountInput())],
-          submit: async (values, idempotencyKey) => { await post(`/api/wallets/${wallet.id}/deposit`, values, { idempotencyKey }); this.start(); } }),
-        transferForm(wallet.id, { title: "Send money", onDone: () => this.start() }),
-        scheduleForm(this.app, wallet.id, () => scheduled.reload())),
-      scheduled,
-      historyList(wallet.id),
+        this.parts[0],
+        actionForm({ title: gettext("Top up"), label: gettext("Deposit"), testid: "deposit-form", fields: [field(gettext("Amount"), amountInput())],
+          submit: async (values, idempotencyKey) => { await post(`/api/wallets/${wallet.id}/deposit`, values, { idempotencyKey }); await this.refresh(); } }),
+        withdrawForm(wallet.id, refresh),
+        scheduleForm(wallet.id, () => guarded(() => this.scheduled.refresh())())),
+      this.scheduled,
+      this.history,
     );
+    await this.refresh();
+  }
+
+  async refresh() {
+    const wallet = await get(`/api/wallets/${this.wallet.id}`);
+    this.balance.textContent = money(wallet.balance, wallet.currency);
+    await Promise.all(this.parts.map((part) => part.refresh()));
   }
 
   showsWallet(walletId) {
@@ -141,41 +315,136 @@ export class PersonalWalletView {
   }
 }
 
+// --- a group wallet ------------------------------------------------------------------------
+
 export class GroupWalletView {
   constructor(app, walletId) {
     this.app = app;
     this.walletId = walletId;
-    this.element = h("section", { class: "wallet-view", "aria-label": "Group wallet" });
+    this.role = null;
+    this.element = h("section", { class: "wallet-view", "aria-label": gettext("Group wallet") });
   }
 
   async start() {
-    const [wallet, members, dues, mine] = await Promise.all([
+    await this.refresh();
+  }
+
+  // Redraws the data; the forms are built again only when my role changed (a handover, a join).
+  async refresh() {
+    const [wallet, members, dues, mine, policy, approvals, overview, recurring] = await Promise.all([
       get(`/api/wallets/${this.walletId}`), get(`/api/wallets/${this.walletId}/members`),
       get(`/api/wallets/${this.walletId}/dues`), get("/api/wallets/mine"),
+      get(`/api/wallets/${this.walletId}/approval-policy`), get("/api/approvals"),
+      get(`/api/wallets/${this.walletId}/dues-overview`), get(`/api/wallets/${this.walletId}/recurring-dues`),
     ]);
     const me = this.app.me;
     const isMember = members.some((m) => m.id === me.id);
     const isTreasurer = wallet.owner.id === me.id;
     const personal = mine.find((w) => w.kind === "personal");
-    const reload = () => this.start();
+    const role = `${isMember}:${isTreasurer}:${Boolean(personal)}`;
+    if (role !== this.role) this.build({ wallet, members, isMember, isTreasurer, personal });
+    this.role = role;
+    this.balance.textContent = money(wallet.balance, wallet.currency);
+    this.title.textContent = wallet.name;
+    this.people.textContent = `${interpolate(gettext("Treasurer %(name)s"), { name: wallet.owner.username })} · ${memberCount(members.length)}: ${members.map((m) => m.username).join(", ")}`;
+    this.duesList.replaceChildren(...(dues.length ? dues.map((d) => duesBlock(this.app, d, { isTreasurer })) : [h("p", { class: "muted" }, gettext("No dues requested yet."))]));
+    this.overview.replaceChildren(overviewTable(overview));
+    this.recurringList.replaceChildren(...recurring.filter((r) => r.status === "active").map((r) => recurringItem(r, { isTreasurer, onDone: () => this.refresh() })));
+    this.policyText.textContent = policyWords(policy);
+    this.approvals.replaceChildren(...approvalItems(this.app, approvals.filter((a) => a.transfer.from_wallet.id === this.walletId), () => this.refresh()));
+    this.handoverChoices?.(members.filter((m) => m.id !== me.id));
+    this.policyChoices?.(members.filter((m) => m.id !== wallet.owner.id), policy);
+    await Promise.all(this.parts.map((part) => part.refresh()));
+  }
+
+  build({ wallet, isMember, isTreasurer, personal }) {
+    const refresh = guarded(() => this.refresh());
+    this.balance = h("p", { class: "balance", "data-testid": "balance" });
+    this.title = h("h2", {});
+    this.people = h("p", { class: "muted", "data-testid": "wallet-people" });
+    this.duesList = h("div", { class: "dues-list" });
+    this.overview = h("div", { class: "dues-overview", "data-testid": "dues-overview" });
+    this.recurringList = h("ul", { class: "recurring", "data-testid": "recurring-dues" });
+    this.policyText = h("p", { "data-testid": "approval-policy" });
+    this.approvals = h("ul", { class: "approvals", "data-testid": "wallet-approvals" });
+    this.handoverChoices = null;
+    this.policyChoices = null;
+    const payIn = personal
+      ? sendMoneyForm({ fromWallet: personal.id, title: gettext("Pay in from my wallet"), fixedTarget: { ...wallet }, onDone: refresh })
+      : null;
+    const sendOut = isTreasurer ? sendMoneyForm({ fromWallet: wallet.id, title: gettext("Send from this wallet (your PIN)"), onDone: refresh }) : null;
+    this.parts = [payIn, sendOut, scheduledList(wallet.id), historyList(wallet.id)].filter(Boolean);
+    const treasurerForms = isTreasurer ? [
+      withdrawForm(wallet.id, refresh),
+      actionForm({ title: gettext("Ask members for dues"), label: gettext("Request dues"), testid: "dues-form",
+        fields: [field(gettext("Title"), h("input", { name: "title", maxlength: 200, required: true })), field(gettext("Amount each"), amountInput()), field(gettext("Due date"), h("input", { name: "due_date", type: "date" }))],
+        submit: async (values) => { await post(`/api/wallets/${wallet.id}/dues`, { ...values, due_date: values.due_date || null }); await this.refresh(); } }),
+      actionForm({ title: gettext("Dues every week or month"), label: gettext("Repeat these dues"), testid: "recurring-dues-form",
+        fields: [
+          field(gettext("Title"), h("input", { name: "title", maxlength: 200, required: true })), field(gettext("Amount each"), amountInput()),
+          field(gettext("Repeat"), h("select", { name: "repeat" }, h("option", { value: "monthly" }, REPEAT_WORDS.monthly), h("option", { value: "weekly" }, REPEAT_WORDS.weekly))),
+          field(gettext("First due date"), h("input", { name: "first_due", type: "date", required: true })),
+        ],
+        submit: async (values) => { await post(`/api/wallets/${wallet.id}/recurring-dues`, values); toast(gettext("Recurring dues set: each request goes out a week before it is due.")); await this.refresh(); } }),
+      scheduleForm(wallet.id, refresh),
+      this.policyForm(wallet),
+      this.handoverForm(wallet),
+    ] : [];
     this.element.replaceChildren(
       h("header", { class: "wallet-header" },
-        h("a", { href: `#/channel/${wallet.channel}`, class: "muted" }, "‹ back to the channel"),
-        h("h2", {}, wallet.name),
-        h("p", { class: "balance", "data-testid": "balance" }, money(wallet.balance, wallet.currency)),
-        h("p", { class: "muted" }, `Treasurer ${wallet.owner.username} · ${count(members.length, "member")}: ${members.map((m) => m.username).join(", ")}`),
-        isMember ? null : h("button", { type: "button", class: "primary", "data-testid": "join-wallet", onclick: guarded(async () => { await post(`/api/wallets/${wallet.id}/join`); reload(); }) }, "Join this wallet")),
-      h("div", { class: "forms" },
-        personal ? transferForm(personal.id, { title: "Pay in from my wallet", toWallet: wallet.id, onDone: reload }) : h("p", {}, h("a", { href: "#/wallet" }, "Open your wallet"), " to pay in."),
-        isTreasurer ? transferForm(wallet.id, { title: "Send from this wallet (your PIN)", onDone: reload }) : null,
-        isTreasurer ? actionForm({ title: "Ask members for dues", label: "Request dues", testid: "dues-form",
-          fields: [field("Title", h("input", { name: "title", maxlength: 200, required: true })), field("Amount each", amountInput()), field("Due date", h("input", { name: "due_date", type: "date" }))],
-          submit: async (values) => { await post(`/api/wallets/${wallet.id}/dues`, { ...values, due_date: values.due_date || null }); reload(); } }) : null,
-        isTreasurer ? scheduleForm(this.app, wallet.id, reload) : null),
-      h("section", {}, h("h3", {}, "Dues"), dues.length ? h("div", { class: "dues-list" }, ...dues.map((d) => duesBlock(this.app, d))) : h("p", { class: "muted" }, "No dues requested yet.")),
-      scheduledList(this.app, wallet.id),
-      historyList(wallet.id),
+        h("a", { href: `#/channel/${wallet.channel}`, class: "muted" }, gettext("‹ back to the channel")),
+        this.title, this.balance, this.people, statementLink(wallet.id),
+        isMember ? null : h("button", { type: "button", class: "primary", "data-testid": "join-wallet", onclick: guarded(async () => { await post(`/api/wallets/${wallet.id}/join`); await this.refresh(); }) }, gettext("Join this wallet"))),
+      h("section", {}, h("h3", {}, gettext("Approvals")), this.policyText, this.approvals),
+      h("div", { class: "forms" }, payIn ?? h("p", {}, h("a", { href: "#/wallet" }, gettext("Open your wallet")), " ", gettext("to pay in.")), sendOut, ...treasurerForms),
+      h("section", {}, h("h3", {}, gettext("Dues")), this.duesList, h("h4", {}, gettext("Every week or month")), this.recurringList,
+        h("h4", {}, gettext("Who has paid")), this.overview),
+      ...this.parts.slice(-2),
     );
+  }
+
+  policyForm(wallet) {
+    const choices = h("fieldset", { class: "choices", "data-testid": "policy-approvers" }, h("legend", {}, gettext("Approvers")));
+    const threshold = h("input", { name: "threshold", type: "number", min: 0, step: 1, required: true, inputmode: "numeric" });
+    const required = h("input", { name: "required", type: "number", min: 0, step: 1, required: true, inputmode: "numeric", value: 1 });
+    this.policyChoices = (people, policy) => {
+      const chosen = new Set([...choices.querySelectorAll("input:checked")].map((input) => Number(input.value)));
+      if (!choices.dataset.filled && policy.approvers) for (const a of policy.approvers) chosen.add(a.id);
+      choices.dataset.filled = "1";
+      choices.replaceChildren(choices.firstChild, ...people.map((p) => h("label", { class: "choice" },
+        h("input", { type: "checkbox", name: "approvers", value: p.id, checked: chosen.has(p.id) }), ` ${p.username}`)));
+    };
+    return actionForm({
+      title: gettext("Approval rule"), label: gettext("Save the rule"), testid: "policy-form",
+      fields: [h("p", { class: "muted small" }, gettext("Money out above the amount waits until enough approvers say yes. Everyone in the channel sees the rule change.")),
+        field(gettext("Above (amount)"), threshold), choices, field(gettext("Approvals needed (0 removes the rule)"), required)],
+      submit: async (values) => {
+        await post(`/api/wallets/${wallet.id}/approval-policy`, { threshold: values.threshold, approvers: values.required ? values.approvers : [], required: values.required });
+        toast(gettext("Approval rule saved."));
+        await this.refresh();
+      },
+    });
+  }
+
+  handoverForm(wallet) {
+    const select = h("select", { name: "user_id", required: true, "data-testid": "handover-member" });
+    this.handoverChoices = (people) => {
+      const chosen = select.value;
+      select.replaceChildren(h("option", { value: "" }, gettext("Choose a member")), ...people.map((p) => h("option", { value: p.id }, p.username)));
+      select.value = chosen;
+    };
+    return actionForm({
+      title: gettext("Hand the wallet over"), label: gettext("Hand over"), testid: "handover-form",
+      fields: [h("p", { class: "muted small" }, gettext("The new treasurer keeps the wallet; your scheduled transfers from it and its pending approvals end. You can leave the channel only after handing it over.")),
+        field(gettext("New treasurer"), select), field(gettext("PIN"), pinInput())],
+      submit: async (values) => {
+        const name = select.selectedOptions[0]?.textContent;
+        if (!confirm(interpolate(gettext("Hand %(wallet)s to %(name)s?"), { wallet: wallet.name, name }))) return;
+        await post(`/api/wallets/${wallet.id}/treasurer`, { user_id: Number(values.user_id), pin: values.pin });
+        toast(interpolate(gettext("%(name)s is now the treasurer."), { name }));
+        await this.refresh();
+      },
+    });
   }
 
   showsWallet(walletId) {
@@ -183,12 +452,80 @@ export class GroupWalletView {
   }
 }
 
+function policyWords(policy) {
+  if (!policy.required) return gettext("No approval rule: the treasurer moves money alone.");
+  return interpolate(ngettext(
+    "Money out above %(threshold)s needs %(required)s approval from %(approvers)s.",
+    "Money out above %(threshold)s needs %(required)s approvals from %(approvers)s.", policy.required),
+  { threshold: money(policy.threshold), required: policy.required, approvers: policy.approvers.map((a) => a.username).join(", ") });
+}
+
+function overviewTable(rows) {
+  if (!rows.length) return h("p", { class: "muted" }, gettext("No dues requested yet."));
+  const head = [gettext("Member"), gettext("On time"), gettext("Late"), gettext("Unpaid"), gettext("Owed")];
+  return h("table", {}, h("thead", {}, h("tr", {}, ...head.map((text) => h("th", {}, text)))),
+    h("tbody", {}, ...rows.map((row) => h("tr", { "data-testid": `overview-${row.user.username}` },
+      h("td", {}, row.user.username), h("td", {}, String(row.paid_on_time)), h("td", {}, String(row.paid_late)),
+      h("td", { class: row.overdue ? "overdue" : "" }, String(row.unpaid)), h("td", {}, money(row.owed))))));
+}
+
+function recurringItem(recurring, { isTreasurer, onDone }) {
+  return h("li", { "data-testid": "recurring-item" },
+    h("span", {}, interpolate(gettext("%(title)s · %(amount)s · %(repeat)s · next due %(date)s"), { title: recurring.title, amount: money(recurring.amount), repeat: REPEAT_WORDS[recurring.repeat], date: date(recurring.next_due) })),
+    isTreasurer ? confirmInPlace({
+      label: gettext("Stop"), question: gettext("Stop these recurring dues?"), yes: gettext("Yes, stop them"), no: gettext("Keep them"),
+      testid: `stop-recurring-${recurring.id}`,
+      action: async () => { await del(`/api/recurring-dues/${recurring.id}`); await onDone(); },
+    }) : null);
+}
+
+// --- approvals ---------------------------------------------------------------------------------
+
+function approvalItems(app, items, onDone) {
+  if (!items.length) return [h("li", { class: "muted" }, gettext("Nothing waits for approval."))];
+  return items.map((item) => {
+    const t = item.transfer;
+    const to = t.to_wallet ? describeWallet(t.to_wallet) : gettext("the outside world (a withdrawal)");
+    const canApprove = item.approvers.some((a) => a.id === app.me.id) && !item.approvals.includes(app.me.id);
+    const decide = (verb) => actionForm({
+      label: verb === "approve" ? gettext("Approve") : gettext("Reject"), testid: `${verb}-${item.id}`, fields: [field(gettext("PIN"), pinInput())],
+      submit: async (values, idempotencyKey) => {
+        const result = await post(`/api/approvals/${item.id}/${verb}`, values, { idempotencyKey });
+        toast(result.status === "completed" ? gettext("Approved: the money has moved.") : result.status === "rejected" ? gettext("Rejected.") : gettext("Approved."));
+        await onDone();
+      },
+    });
+    return h("li", { class: "approval", "data-testid": `approval-${item.id}` },
+      h("p", {}, interpolate(gettext("%(name)s asks to send %(amount)s from %(wallet)s to %(to)s."), { name: t.requested_by.username, amount: money(t.amount, t.currency), wallet: t.from_wallet.name, to }),
+        t.memo ? h("small", { class: "muted" }, ` ${interpolate(gettext("Memo: “%(memo)s”."), { memo: t.memo })}`) : null),
+      h("p", { class: "muted", "data-testid": "approval-progress" }, interpolate(gettext("%(count)s of %(required)s approvals"), { count: item.approvals.length, required: item.required })),
+      h("div", { class: "decisions" }, canApprove ? decide("approve") : null, decide("reject")));
+  });
+}
+
+export class ApprovalsView {
+  constructor(app) {
+    this.app = app;
+    this.list = h("ul", { class: "approvals", "data-testid": "approvals" });
+    this.element = h("section", { class: "wallet-view", "aria-label": gettext("Approvals") }, h("h2", {}, gettext("Waiting for approval")), this.list);
+  }
+
+  async start() {
+    await this.refresh();
+  }
+
+  async refresh() {
+    this.list.replaceChildren(...approvalItems(this.app, await get("/api/approvals"), async () => { await this.refresh(); await this.app.refreshApprovals(); }));
+  }
+}
+
 // --- dues: a card in the chat and a block on the wallet page, both updating live ---------
 
 export const isDuesMessage = (message) => typeof message.client_msg_id === "string" && message.client_msg_id.startsWith("dues:");
 
-function duesBlock(app, dues) {
+function duesBlock(app, dues, { isTreasurer = false } = {}) {
   const element = h("div", { class: "dues-card", "data-testid": "dues-card", dataset: { duesId: dues.id } });
+  element.isTreasurer = isTreasurer;
   fillDues(app, element, dues);
   return element;
 }
@@ -207,36 +544,53 @@ export async function refreshDues(duesId) {
   for (const card of cards) fillDues(card.app, card, dues);
 }
 
+const STANDING_WORDS = {
+  paid_on_time: gettext("paid"), paid_late: gettext("paid late"), unpaid: gettext("not paid yet"), overdue: gettext("overdue"),
+};
+
 function fillDues(app, element, dues) {
   element.app = app;
   const mine = dues.members.find((m) => m.user.id === app.me.id);
   const pay = mine && !mine.paid
-    ? actionForm({ label: `Pay ${money(dues.amount, dues.currency)}`, testid: "dues-pay", fields: [field("PIN", pinInput())],
+    ? actionForm({ label: interpolate(gettext("Pay %(amount)s"), { amount: money(dues.amount, dues.currency) }), testid: "dues-pay", fields: [field(gettext("PIN"), pinInput())],
       submit: async (values, idempotencyKey) => { await post(`/api/dues/${dues.id}/pay`, values, { idempotencyKey }); await refreshDues(dues.id); } })
     : null;
+  const unpaidOthers = dues.members.filter((m) => !m.paid && m.user.id !== app.me.id).length;
+  const remind = element.isTreasurer && unpaidOthers
+    ? h("button", { type: "button", "data-testid": "dues-remind", onclick: guarded(async () => {
+      const { reminded } = await post(`/api/dues/${dues.id}/remind`);
+      toast(interpolate(ngettext("Reminded %(count)s member.", "Reminded %(count)s members.", reminded), { count: reminded }));
+    }) }, gettext("Remind who has not paid"))
+    : null;
   element.replaceChildren(
-    h("p", { class: "dues-title" }, h("strong", {}, dues.title), ` · ${money(dues.amount, dues.currency)} each`, dues.due_date ? ` · due ${dues.due_date}` : ""),
-    h("p", { class: "muted", "data-testid": "dues-progress" }, `${dues.paid_count} of ${dues.member_count} paid`),
+    h("p", { class: "dues-title" }, h("strong", {}, dues.title), ` · ${interpolate(gettext("%(amount)s each"), { amount: money(dues.amount, dues.currency) })}`,
+      dues.due_date ? ` · ${interpolate(gettext("due %(date)s"), { date: date(dues.due_date) })}` : ""),
+    h("p", { class: "muted", "data-testid": "dues-progress" }, interpolate(gettext("%(paid)s of %(count)s paid"), { paid: dues.paid_count, count: dues.member_count })),
     h("ul", { class: "dues-members" }, ...dues.members.map((m) =>
       h("li", { class: m.paid ? "paid" : "unpaid", "data-testid": `dues-member-${m.user.username}`, dataset: { paid: m.paid } },
-        `${m.paid ? "✓" : "·"} ${m.user.username} ${m.paid ? "paid" : "not paid yet"}`))),
+        `${m.paid ? "✓" : "·"} ${m.user.username} ${STANDING_WORDS[m.standing]}`))),
     ...(pay ? [pay] : []),
+    ...(remind ? [remind] : []),
   );
 }
 
-// --- the channel's side panel: members and group wallets ----------------------------------
+// --- the channel's side panel: group wallets, live --------------------------------------------
 
 export async function channelWalletsPanel(app, channelId) {
   const list = h("ul", { class: "group-wallets", "data-testid": "group-wallets" });
-  async function load() {
+  async function reload() {
     const wallets = await get(`/api/channels/${channelId}/group-wallets`);
     list.replaceChildren(...wallets.map((w) => h("li", {},
-      h("a", { href: `#/wallet/${w.id}` }, w.name), h("span", { class: "muted" }, ` ${money(w.balance, w.currency)} · ${count(w.member_count, "member")}`))));
-    if (!wallets.length) list.append(h("li", { class: "muted" }, "No group wallet yet."));
+      h("a", { href: `#/wallet/${w.id}` }, w.name), h("span", { class: "muted" }, ` ${money(w.balance, w.currency)} · ${memberCount(w.member_count)}`))));
+    if (!wallets.length) list.append(h("li", { class: "muted" }, gettext("No group wallet yet.")));
   }
-  await load();
-  return h("section", {}, h("h3", {}, "Group wallets"), list,
-    actionForm({ title: "New group wallet", label: "Create group wallet", testid: "group-wallet-form",
-      fields: [field("Name", h("input", { name: "name", maxlength: 100, required: true })), field("Description", h("input", { name: "description", maxlength: 1000 }))],
+  const section = h("section", {}, h("h3", {}, gettext("Group wallets")), list,
+    actionForm({ title: gettext("New group wallet"), label: gettext("Create group wallet"), testid: "group-wallet-form",
+      fields: [field(gettext("Name"), h("input", { name: "name", maxlength: 100, required: true })), field(gettext("Description"), h("input", { name: "description", maxlength: 1000 }))],
       submit: async (values) => { const wallet = await post(`/api/channels/${channelId}/group-wallets`, values); location.hash = `#/wallet/${wallet.id}`; } }));
+  Object.assign(section, { reload, channelId });
+  // Known to the app before the first load: a wallet created meanwhile (its event) loads the list again.
+  app.walletsPanel = section;
+  await reload();
+  return section;
 }

@@ -92,8 +92,10 @@ def new_page(chromium, request):
     for stale in ARTIFACTS.glob(f"{test_name}-page*"):
         stale.unlink()  # an earlier failure's pictures would mislead whoever looks after this run
 
-    def open_page(size=(1280, 800)):
-        context = chromium.new_context(viewport={"width": size[0], "height": size[1]})
+    def open_page(size=(1280, 800), locale="en-US", timezone_id="Asia/Seoul"):
+        context = chromium.new_context(
+            viewport={"width": size[0], "height": size[1]}, locale=locale, timezone_id=timezone_id
+        )
         context.add_init_script(CSP_LISTENER)
         page = context.new_page()
         page.on("pageerror", lambda error: script_errors.append(f"{page.url}: {error}"))
@@ -121,13 +123,33 @@ def new_page(chromium, request):
     assert not violations, f"Content-Security-Policy violations: {violations}"
 
 
-def sign_up(page, node, name: str) -> None:
+# What the pages say, in the two languages (the browser's Accept-Language chooses; see new_page's locale).
+WORDS = {
+    "en": {
+        "email": "Email",
+        "name": "Display name",
+        "password": "Password",
+        "sign up": "Sign up",
+        "connected": "Connected",
+    },
+    "ko": {
+        "email": "이메일",
+        "name": "표시 이름",
+        "password": "비밀번호",
+        "sign up": "가입하기",
+        "connected": "연결됨",
+    },
+}
+
+
+def sign_up(page, node, name: str, language: str = "en", email: str | None = None) -> None:
+    words = WORDS[language]
     page.goto(f"{node.http_url}/accounts/signup/")
-    page.get_by_label("Email").fill(f"{name}@example.com")
-    page.get_by_label("Display name").fill(name)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign up").click()
-    expect(page.get_by_test_id("connection-status")).to_have_text("Connected")
+    page.get_by_label(words["email"]).fill(email or f"{name}@example.com")
+    page.get_by_label(words["name"]).fill(name)
+    page.get_by_label(words["password"]).fill(PASSWORD)
+    page.get_by_role("button", name=words["sign up"]).click()
+    expect(page.get_by_test_id("connection-status")).to_have_text(words["connected"])
 
 
 def create_channel(page, name: str) -> None:
@@ -173,6 +195,18 @@ def open_wallet(page, deposit: int = 0) -> int:
         form.get_by_role("button", name="Deposit").click()
         expect(page.get_by_test_id("balance")).to_have_text(f"₩{deposit:,}")
     return int(re.search(r"#(\d+)", page.get_by_test_id("wallet-number").inner_text()).group(1))
+
+
+def send_to_number(page, number: int, amount: int, *, pin: str = PIN, expect_name: str, memo: str = "") -> None:
+    """My wallet's send form: a wallet number, the amount, Next; the confirmation names the owner; the PIN."""
+    form = page.get_by_test_id("transfer-form")
+    form.get_by_label("To wallet number").fill(str(number))
+    form.get_by_label("Amount").fill(str(amount))
+    form.get_by_label("Memo").fill(memo)
+    form.get_by_test_id("send-next").click()
+    expect(form.get_by_test_id("send-summary")).to_contain_text(expect_name)
+    form.get_by_label("PIN").fill(pin)
+    form.get_by_test_id("send-confirm").click()
 
 
 def group_wallet_with_dues(treasurer, member, *, name: str, title: str, amount: int) -> None:

@@ -12,6 +12,7 @@ from tests.browser.conftest import (
     messages,
     open_wallet,
     send_message,
+    send_to_number,
     sign_up,
 )
 
@@ -94,23 +95,16 @@ def test_a_wrong_pin_and_a_short_balance_show_their_errors_in_words(node, new_pa
     dans_wallet = open_wallet(dan)
 
     transfer = cho.get_by_test_id("transfer-form")
-    transfer.get_by_label("To wallet number").fill(str(dans_wallet))
-    transfer.get_by_label("Amount").fill("500")
-    transfer.get_by_label("PIN").fill("1111")
-    transfer.get_by_role("button", name="Send").click()
+    send_to_number(cho, dans_wallet, 500, pin="1111", expect_name="dan")
     expect(cho.get_by_test_id("transfer-form-error")).to_contain_text("The PIN is not correct")
     expect(cho.get_by_test_id("balance")).to_have_text("₩1,000")
 
-    transfer.get_by_label("To wallet number").fill(str(dans_wallet))
-    transfer.get_by_label("Amount").fill("5000")
-    transfer.get_by_label("PIN").fill(PIN)
-    transfer.get_by_role("button", name="Send").click()
+    transfer.get_by_role("button", name="Back").click()
+    send_to_number(cho, dans_wallet, 5000, expect_name="dan")
     expect(cho.get_by_test_id("transfer-form-error")).to_have_text("There is not enough money in the wallet for this.")
 
-    transfer.get_by_label("To wallet number").fill(str(dans_wallet))
-    transfer.get_by_label("Amount").fill("400")
-    transfer.get_by_label("PIN").fill(PIN)
-    transfer.get_by_role("button", name="Send").click()
+    transfer.get_by_role("button", name="Back").click()
+    send_to_number(cho, dans_wallet, 400, expect_name="dan")
     expect(cho.get_by_test_id("balance")).to_have_text("₩600")
     expect(dan.get_by_test_id("balance")).to_have_text("₩400")  # transfer_received refreshes Dan's open wallet
     cho.screenshot(path=str(ARTIFACTS / "wallet-desktop.png"), full_page=True)
@@ -152,5 +146,10 @@ def test_a_scheduled_transfer_runs_reaches_the_recipient_live_and_can_be_cancell
     eve.reload()
     expect(eve.get_by_test_id("balance")).to_have_text("₩8,500")
     eve.get_by_test_id("scheduled").get_by_role("button", name="Cancel").click()
+    # It asks first; keeping it keeps it.
+    eve.get_by_test_id("scheduled").get_by_role("button", name="Keep it").click()
+    expect(eve.get_by_test_id("scheduled")).to_contain_text(f"₩1,500 to wallet #{fays_wallet} · weekly · active")
+    eve.get_by_test_id("scheduled").get_by_role("button", name="Cancel").click()
+    eve.get_by_test_id("scheduled").get_by_role("button", name="Yes, cancel it").click()
     expect(eve.get_by_test_id("scheduled")).to_contain_text(f"₩1,500 to wallet #{fays_wallet} · weekly · cancelled")
     expect(eve.get_by_test_id("scheduled").get_by_role("button", name="Cancel")).to_have_count(0)

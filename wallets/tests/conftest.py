@@ -64,4 +64,4 @@ def club(person):
 
 
 # The live-server fixtures of the chat tests (real daphne processes sharing Redis).
-from chat.tests.conftest import server_environment, two_nodes  # noqa: E402, F401
+from chat.tests.conftest import server_environment, two_nodes, worker_factory  # noqa: E402, F401

@@ -228,7 +228,9 @@ def test_csv_export_is_the_whole_history_for_members(club, person):
     club["member"].transfer(group, 700, memo="dues, march")
     response = treasurer.get(f"/api/wallets/{group}/export.csv")
     assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
-    lines = b"".join(response.streaming_content).decode().splitlines()
+    text = b"".join(response.streaming_content).decode()
+    assert text.startswith("\ufeff")  # so spreadsheet programs read Korean names and memos as UTF-8
+    lines = text.removeprefix("\ufeff").splitlines()
     assert lines[0].startswith("entry_id,transfer_id,created_at,kind,amount,balance_after,counterparty,memo")
     assert lines[1].endswith(',transfer,700,700,member\'s wallet,"dues, march"')
     assert person("stranger").get(f"/api/wallets/{group}/export.csv").status_code == 403
@@ -257,3 +259,37 @@ def test_money_movements_are_counted_on_metrics(person, client):
     assert 'wallet_transfers_total{kind="transfer",outcome="insufficient_funds"}' in metrics
     assert 'wallet_transfers_total{kind="transfer",outcome="ok"}' in metrics
     assert 'wallet_money_movement_seconds_count{kind="deposit"}' in metrics
+
+
+def test_a_wallet_number_names_its_owner_before_sending(club, person):
+    stranger = person("stranger")
+    found = stranger.get(f"/api/wallets/lookup?number={club['member'].wallet_id}")
+    assert found.status_code == 200
+    assert found.json() == {
+        "id": club["member"].wallet_id,
+        "kind": "personal",
+        "name": "member's wallet",
+        "owner": {"id": club["member"].user.pk, "username": "member"},
+    }
+    group = stranger.get(f"/api/wallets/lookup?number={club['group']}").json()
+    assert (group["kind"], group["name"], group["owner"]["username"]) == ("group", "club fund", "treasurer")
+    assert "balance" not in group
+    missing = stranger.get("/api/wallets/lookup?number=999999")
+    assert missing.status_code == 404 and missing.json()["code"] == "not_found"
+    assert stranger.get("/api/wallets/lookup?number=abc").status_code == 400
+
+
+def test_looking_up_wallet_numbers_is_kept_to_a_human_pace(person):
+    alice = person("alice").open_wallet()
+    statuses = [alice.get(f"/api/wallets/lookup?number={alice.wallet_id}").status_code for _ in range(31)]
+    assert statuses == [200] * 30 + [429]  # THROTTLE_WALLET_LOOKUP: 30/min by default
+
+
+def test_recipients_are_the_people_of_my_channels(club, person):
+    person("stranger").open_wallet()
+    recipients = club["member"].get("/api/wallets/recipients").json()
+    assert [(r["user"]["username"], r["wallet"]["id"]) for r in recipients] == [
+        ("treasurer", club["treasurer"].wallet_id)
+    ]
+    in_channel = club["treasurer"].get(f"/api/wallets/recipients?channel={club['channel']}").json()
+    assert [r["user"]["username"] for r in in_channel] == ["member"]

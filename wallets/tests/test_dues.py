@@ -1,7 +1,13 @@
 """Dues: the treasurer asks the group wallet's members to pay; each pays once, everyone sees who has."""
 
-import pytest
+from datetime import timedelta
+from zoneinfo import ZoneInfo
 
+import pytest
+from django.utils import timezone
+
+from wallets import tasks
+from wallets.models import Dues, RecurringDues
 from wallets.tests.conftest import PIN
 
 pytestmark = pytest.mark.django_db
@@ -38,7 +44,7 @@ def test_the_channel_gets_a_chat_message_announcing_the_dues(club, django_captur
     history = club["member"].get(f"/api/channels/{club['channel']}/messages").json()["results"]
     announcement = next(m for m in history if m["client_msg_id"] == f"dues:{dues['id']}")
     assert announcement["sender"]["username"] == "treasurer"
-    assert "3,000 KRW" in announcement["body"] and "March dues" in announcement["body"]
+    assert announcement["body"] == "treasurer asks the members of club fund to pay ₩3,000 for “March dues”."
 
 
 def test_only_the_treasurer_requests_dues(club):
@@ -80,3 +86,102 @@ def test_people_not_asked_cannot_pay_or_see_dues(club, person):
     assert stranger.get(f"/api/dues/{dues['id']}").status_code == 403
     assert stranger.post(f"/api/dues/{dues['id']}/pay", {"pin": PIN}).status_code == 403
     assert stranger.balance() == 10_000
+
+
+def test_the_treasurer_reminds_unpaid_members_at_most_once_an_hour(club, person, django_capture_on_commit_callbacks):
+    ana = person("ana").open_wallet(deposit=10_000)
+    ana.post(f"/api/channels/{club['channel']}/join")
+    ana.post(f"/api/wallets/{club['group']}/join")
+    dues = _request_dues(club)
+    club["member"].post(f"/api/dues/{dues['id']}/pay", {"pin": PIN})
+    assert ana.post(f"/api/dues/{dues['id']}/remind").status_code == 403
+    with django_capture_on_commit_callbacks(execute=True):
+        reminded = club["treasurer"].post(f"/api/dues/{dues['id']}/remind")
+    assert reminded.status_code == 200 and reminded.json() == {"reminded": 1}  # ana; not the payer, not oneself
+    history = ana.get(f"/api/channels/{club['channel']}/messages").json()["results"]
+    reminder = next(m for m in history if m["client_msg_id"].startswith(f"dues-remind:{dues['id']}:"))
+    assert reminder["body"] == "@ana a reminder: “March dues”, ₩3,000, is not paid yet."
+    assert reminder["sender"]["username"] == "treasurer"
+    again = club["treasurer"].post(f"/api/dues/{dues['id']}/remind")
+    assert again.status_code == 429 and again.json()["code"] == "rate_limited"
+    assert "60 minutes" in again.json()["detail"] or "59 minutes" in again.json()["detail"]
+    Dues.objects.filter(pk=dues["id"]).update(last_reminded_at=timezone.now() - timedelta(minutes=61))
+    assert club["treasurer"].post(f"/api/dues/{dues['id']}/remind").json() == {"reminded": 1}
+
+
+def test_a_retried_reminder_is_posted_once(club):
+    dues = _request_dues(club)
+    reminded_at = timezone.now().isoformat()
+    for _ in range(2):
+        tasks.send_dues_reminder.apply(args=(dues["id"], [club["member"].user.pk], reminded_at)).get()
+    history = club["member"].get(f"/api/channels/{club['channel']}/messages").json()["results"]
+    assert len([m for m in history if m["client_msg_id"].startswith("dues-remind:")]) == 1
+
+
+def test_recurring_dues_are_asked_for_once_per_period_by_the_beat(club):
+    treasurer, group = club["treasurer"], club["group"]
+    today = timezone.localdate(timezone=ZoneInfo("Asia/Seoul"))
+    body = {
+        "title": "Weekly court",
+        "amount": 5_000,
+        "repeat": "weekly",
+        "first_due": (today + timedelta(days=3)).isoformat(),
+    }
+    assert club["member"].post(f"/api/wallets/{group}/recurring-dues", body).status_code == 403
+    created = treasurer.post(f"/api/wallets/{group}/recurring-dues", body)
+    assert created.status_code == 201, created.json()
+    recurring = created.json()
+    # The first period is already open (a week's notice): the tick asks for it, and only once.
+    for _ in range(3):
+        tasks.enqueue_due_recurring_dues.apply().get()
+    listed = club["member"].get(f"/api/wallets/{group}/dues").json()
+    assert [(d["title"], d["due_date"], d["recurring"]) for d in listed] == [
+        ("Weekly court", body["first_due"], recurring["id"])
+    ]
+    state = treasurer.get(f"/api/wallets/{group}/recurring-dues").json()[0]
+    assert state["next_due"] == (today + timedelta(days=10)).isoformat()
+    # A week later the beat asks for the next period; a duplicated task asks for nothing more.
+    RecurringDues.objects.filter(pk=recurring["id"]).update(next_run_at=timezone.now() - timedelta(seconds=1))
+    assert tasks.enqueue_due_recurring_dues.apply().get() == 1
+    assert tasks.create_recurring_dues.apply(args=(recurring["id"], state["next_due"])).get() is None
+    assert [d["due_date"] for d in club["member"].get(f"/api/wallets/{group}/dues").json()] == [
+        state["next_due"],
+        body["first_due"],
+    ]
+    assert treasurer.client.delete(f"/api/recurring-dues/{recurring['id']}").status_code == 204
+    RecurringDues.objects.filter(pk=recurring["id"]).update(next_run_at=timezone.now() - timedelta(seconds=1))
+    assert tasks.enqueue_due_recurring_dues.apply().get() == 0
+
+
+def test_recurring_dues_cannot_start_in_the_past(club):
+    body = {"title": "x", "amount": 5_000, "repeat": "monthly", "first_due": "2020-01-31"}
+    response = club["treasurer"].post(f"/api/wallets/{club['group']}/recurring-dues", body)
+    assert response.status_code == 400 and "first_due" in response.json()["fields"]
+
+
+def test_the_overview_shows_who_paid_on_time_late_or_not_at_all(club):
+    member, treasurer = club["member"], club["treasurer"]
+    on_time = _request_dues(club, title="April", amount=1_000)
+    late = _request_dues(club, title="May", amount=2_000)
+    _request_dues(club, title="June", amount=4_000)
+    member.post(f"/api/dues/{on_time['id']}/pay", {"pin": PIN})
+    member.post(f"/api/dues/{late['id']}/pay", {"pin": PIN})
+    # May was due yesterday: paying it now was late.
+    Dues.objects.filter(pk=late["id"]).update(due_at=timezone.now() - timedelta(days=1))
+    overview = {
+        row["user"]["username"]: row for row in treasurer.get(f"/api/wallets/{club['group']}/dues-overview").json()
+    }
+    assert {key: overview["member"][key] for key in ("paid_on_time", "paid_late", "unpaid", "overdue", "owed")} == {
+        "paid_on_time": 1,
+        "paid_late": 1,
+        "unpaid": 1,
+        "overdue": 0,
+        "owed": 4_000,
+    }
+    assert (overview["treasurer"]["unpaid"], overview["treasurer"]["overdue"], overview["treasurer"]["owed"]) == (
+        3,
+        1,
+        7_000,
+    )
+    standing = {m["user"]["username"]: m["standing"] for m in member.get(f"/api/dues/{late['id']}").json()["members"]}
+    assert standing == {"member": "paid_late", "treasurer": "overdue"}

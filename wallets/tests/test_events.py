@@ -6,7 +6,8 @@ from asgiref.sync import sync_to_async
 from accounts.tests.factories import UserFactory
 from channels_app.services import channel_create, channel_join
 from chat.tests.live import Client, post_json
-from wallets import services
+from wallets.services import transfers
+from wallets.services import wallets as wallet_services
 from wallets.tests.conftest import PIN
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
@@ -19,11 +20,11 @@ def _club():
     channel_join(user=member, channel=channel)
     wallets = {}
     for user in (treasurer, member):
-        wallet = services.personal_wallet_open(owner=user, pin=PIN)
-        services.wallet_deposit(actor=user, wallet_id=wallet.pk, amount=10_000)
+        wallet = wallet_services.personal_wallet_open(owner=user, pin=PIN)
+        transfers.wallet_deposit(actor=user, wallet_id=wallet.pk, amount=10_000)
         wallets[user.username] = wallet.pk
-    group = services.group_wallet_create(owner=treasurer, channel_id=channel.pk, name="club fund")
-    services.group_wallet_join(user=member, wallet=group)
+    group = wallet_services.group_wallet_create(owner=treasurer, channel_id=channel.pk, name="club fund")
+    wallet_services.group_wallet_join(user=member, wallet=group)
     return treasurer, member, channel.pk, wallets, group.pk
 
 
@@ -87,3 +88,72 @@ async def test_dues_are_announced_in_the_chat_and_payments_show_live(two_nodes):
     assert received["data"]["wallet"] == group and received["data"]["transfer"]["amount"] == 2_000
     await watcher.close()
     await keeper.close()
+
+
+async def test_new_group_wallets_reminders_and_approvals_reach_open_sockets(two_nodes, worker_factory):
+    """The v2 money events over real sockets: REST on one node, the clients on the other, and a
+    worker for the reminder's task."""
+    worker_factory("celery-money-events")
+    treasurer, member, channel, wallets, group = await _club()
+    node_a, node_b = two_nodes
+    watcher = await Client.connect(node_b.ws_url, member)
+    await watcher.subscribe(channel)
+
+    created = await sync_to_async(post_json)(
+        node_a, f"/api/channels/{channel}/group-wallets", treasurer, {"name": "trip"}
+    )
+    appeared = (await watcher.recv_until(_is_event("group_wallet_created")))[-1]
+    assert appeared["channel"] == channel and appeared["data"]["wallet"]["id"] == created["id"]
+
+    dues = await sync_to_async(post_json)(
+        node_a, f"/api/wallets/{group}/dues", treasurer, {"title": "May", "amount": 500}
+    )
+    assert await sync_to_async(post_json)(node_a, f"/api/dues/{dues['id']}/remind", treasurer, {}) == {"reminded": 1}
+    # The event (to the member) and the chat post (to the room) travel different paths: either may come first.
+    frames = []
+    while not (_found(frames, "dues_reminder") and _reminder_post(frames)):
+        frames.append(await watcher.recv(timeout=30))
+    reminder = _found(frames, "dues_reminder")
+    assert reminder["data"]["dues"]["id"] == dues["id"] and reminder["data"]["from"]["username"] == "treasurer"
+    assert _reminder_post(frames)["body"].startswith("@member ")
+
+    policy = {"threshold": 1_000, "approvers": [member.pk], "required": 1}
+    await sync_to_async(post_json)(node_a, f"/api/wallets/{group}/approval-policy", treasurer, policy)
+    await sync_to_async(post_json)(
+        node_a,
+        "/api/transfers",
+        treasurer,
+        {
+            "from_wallet": wallets["treasurer"],
+            "to_wallet": group,
+            "amount": 5_000,
+            "pin": PIN,
+        },
+    )
+    pending = await sync_to_async(post_json)(
+        node_a,
+        "/api/transfers",
+        treasurer,
+        {
+            "from_wallet": group,
+            "to_wallet": wallets["member"],
+            "amount": 2_000,
+            "pin": PIN,
+        },
+    )
+    asked = (await watcher.recv_until(_is_event("approval_requested")))[-1]
+    assert asked["data"]["approval"]["id"] == pending["id"]
+    await sync_to_async(post_json)(node_b, f"/api/approvals/{pending['id']}/approve", member, {"pin": PIN})
+    decided = (await watcher.recv_until(_is_event("approval_changed")))[-1]
+    assert decided["data"]["approval"]["status"] == "completed"
+    received = (await watcher.recv_until(_is_event("transfer_received")))[-1]
+    assert received["data"]["transfer"]["amount"] == 2_000 and received["data"]["from"]["username"] == "treasurer"
+    await watcher.close()
+
+
+def _found(frames: list[dict], event: str) -> dict | None:
+    return next((f for f in frames if f["type"] == "event" and f["event"] == event), None)
+
+
+def _reminder_post(frames: list[dict]) -> dict | None:
+    return next((f for f in frames if f["type"] == "message" and f["client_msg_id"].startswith("dues-remind:")), None)

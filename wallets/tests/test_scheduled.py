@@ -5,12 +5,26 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.utils import timezone
 
-from wallets import services, tasks
+from wallets import tasks
 from wallets.models import ScheduledTransfer
 from wallets.occurrences import next_occurrence
 from wallets.tests.conftest import PIN
 
 pytestmark = pytest.mark.django_db
+
+
+def _tick() -> int:
+    """One beat tick, as production runs it (CELERY_TASK_ALWAYS_EAGER runs each enqueued run inline)."""
+    return tasks.enqueue_due_scheduled_transfers.apply().get()
+
+
+def _move_back(schedule_id: int, by: timedelta) -> None:
+    """The schedule as if it had been made `by` earlier: its occurrences come that much sooner."""
+    schedule = ScheduledTransfer.objects.get(pk=schedule_id)
+    ScheduledTransfer.objects.filter(pk=schedule_id).update(
+        execute_at=schedule.execute_at - by,
+        next_run_at=schedule.next_run_at - by if schedule.next_run_at else None,
+    )
 
 
 def _schedule(person_from, to_wallet, *, amount=1_000, repeat="none", execute_at=None, pin=PIN):
@@ -41,7 +55,8 @@ def test_create_list_and_cancel(person):
     assert alice.client.delete(f"/api/scheduled-transfers/{schedule['id']}").status_code == 204
     cancelled = alice.get(f"/api/wallets/{alice.wallet_id}/scheduled-transfers").json()[0]
     assert cancelled["status"] == "cancelled" and cancelled["next_run_at"] is None
-    assert services.scheduled_transfers_run_due(now=timezone.now() + timedelta(days=30)) == 0
+    _move_back(schedule["id"], timedelta(days=30))
+    assert _tick() == 0
     assert bob.balance() == 0
 
 
@@ -87,9 +102,10 @@ def test_beat_tick_runs_a_due_one_off_once(person, settings):
 def test_a_failed_run_is_recorded_and_the_next_one_still_scheduled(person):
     alice = person("alice").open_wallet(deposit=1_500)
     bob = person("bob").open_wallet()
-    first = timezone.now() + timedelta(minutes=1)
-    schedule = _schedule(alice, bob.wallet_id, amount=1_000, repeat="daily", execute_at=first).json()
-    assert services.scheduled_transfers_run_due(now=first + timedelta(days=1, seconds=1)) == 2
+    schedule = _schedule(alice, bob.wallet_id, amount=1_000, repeat="daily").json()
+    _move_back(schedule["id"], timedelta(days=2, minutes=2))  # three occurrences are due
+    first = ScheduledTransfer.objects.get(pk=schedule["id"]).execute_at
+    assert (_tick(), _tick()) == (1, 1)  # one occurrence per schedule and tick
     state = alice.get(f"/api/wallets/{alice.wallet_id}/scheduled-transfers").json()[0]
     assert state["status"] == "active"
     assert state["last_error"] == "The wallet does not hold enough money for this."
@@ -97,7 +113,7 @@ def test_a_failed_run_is_recorded_and_the_next_one_still_scheduled(person):
     runs = ScheduledTransfer.objects.get(pk=schedule["id"]).runs.order_by("run_at")
     assert [(run.status, run.transfer_id is not None) for run in runs] == [("ok", True), ("failed", False)]
     alice.post(f"/api/wallets/{alice.wallet_id}/deposit", {"amount": 600})
-    assert services.scheduled_transfers_run_due(now=first + timedelta(days=2, seconds=1)) == 1
+    assert (_tick(), _tick()) == (1, 0)  # the third, then nothing until tomorrow
     assert bob.balance() == 2_000
     assert alice.get(f"/api/wallets/{alice.wallet_id}/scheduled-transfers").json()[0]["last_error"] == ""
 

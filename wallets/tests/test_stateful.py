@@ -6,11 +6,19 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, event, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule, run_state_machine_as_test
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    precondition,
+    rule,
+    run_state_machine_as_test,
+)
 
-from wallets import ledger, services
+from wallets import ledger, tasks
+from wallets.models import ScheduledTransfer
 from wallets.tests.conftest import PIN, Person
 
 pytestmark = pytest.mark.django_db
@@ -36,6 +44,9 @@ class WalletModel(RuleBasedStateMachine):
         self.dues: dict[int, tuple[int, int, set[str], set[str]]] = {}  # id -> (group wallet, amount, asked, paid)
         self.money_in = 0
         self.money_out = 0
+        self.policies: dict[int, tuple[int, int, set[str]]] = {}  # group wallet -> (threshold, required, approvers)
+        # approval request id -> (source, target or None, amount, requester, required, approvers, approved)
+        self.pending: dict[int, tuple[int, int | None, int, str, int, set[str], set[str]]] = {}
 
     # --- helpers -------------------------------------------------------------------------
 
@@ -57,7 +68,42 @@ class WalletModel(RuleBasedStateMachine):
         if not moved:
             assert response.json()["code"] == "insufficient_funds"
 
+    def _waits_for_approvals(self, response, source: int, target: int | None, amount: int) -> bool:
+        """Above the policy's threshold: 202 and a pending request (when the money is there at all)."""
+        policy = self.policies.get(source)
+        if policy is None or amount <= policy[0]:
+            return False
+        if self.balances[source] < amount:
+            self._expect(response, False, 202)
+            return True
+        assert response.status_code == 202, response.json()
+        event("money out waited for approvals")
+        body = response.json()
+        assert (body["status"], body["approvals"], body["required"]) == ("pending_approval", [], policy[1])
+        self.pending[body["id"]] = (source, target, amount, self.keeper[source], policy[1], set(policy[2]), set())
+        return True
+
     # --- rules ---------------------------------------------------------------------------
+
+    @initialize(deposit=amounts, threshold=st.integers(min_value=0, max_value=2_000), required=st.integers(1, 2))
+    def a_club_with_a_guarded_group_wallet(self, deposit, threshold, required):
+        """Two people with wallets and a group wallet with an approval policy, so approvals are reached
+        in a few steps (cho starts with no wallet, so the rules for people without one stay in play)."""
+        for name in ("ann", "ben"):
+            self.open_wallet(name)
+            self.people[name].post(f"/api/wallets/{self.personal[name]}/deposit", {"amount": deposit})
+            self.balances[self.personal[name]] += deposit
+            self.money_in += deposit
+        self.create_group_wallet("ann")
+        self.join_group_wallet("ben", 0)
+        group = next(iter(self.group_members))
+        body = {
+            "threshold": threshold,
+            "approvers": [self.people[n].user.pk for n in ("ben", "cho")],
+            "required": required,
+        }
+        assert self.people["ann"].post(f"/api/wallets/{group}/approval-policy", body).status_code == 200
+        self.policies[group] = (threshold, required, {"ben", "cho"})
 
     @rule(name=st.sampled_from(NAMES))
     def open_wallet(self, name):
@@ -102,6 +148,8 @@ class WalletModel(RuleBasedStateMachine):
         if keeper.wallet_id is None:  # a treasurer without a personal wallet has no PIN to give
             return
         response = keeper.post(f"/api/wallets/{wallet_id}/withdraw", {"amount": amount, "pin": PIN})
+        if self._waits_for_approvals(response, wallet_id, None, amount):
+            return
         moved = self._move(wallet_id, None, amount)
         self._expect(response, moved, 200)
         self.money_out += amount if moved else 0
@@ -115,6 +163,8 @@ class WalletModel(RuleBasedStateMachine):
         if keeper.wallet_id is None:
             return
         response = keeper.transfer(target, amount, from_wallet=source)
+        if self._waits_for_approvals(response, source, target, amount):
+            return
         self._expect(response, self._move(source, target, amount), 201)
 
     @precondition(lambda self: len(self.personal) >= 2)
@@ -145,7 +195,11 @@ class WalletModel(RuleBasedStateMachine):
 
     @rule()
     def run_due_schedules(self):
-        services.scheduled_transfers_run_due(now=timezone.now() + timedelta(minutes=2))
+        # Their time comes, and the beat's tick runs them (the task production runs).
+        ScheduledTransfer.objects.filter(status=ScheduledTransfer.Status.ACTIVE).update(
+            execute_at=timezone.now() - timedelta(seconds=1), next_run_at=timezone.now() - timedelta(seconds=1)
+        )
+        tasks.enqueue_due_scheduled_transfers.apply().get()
         for _, source, target, amount in self.schedules:
             self._move(source, target, amount)
         self.schedules = []
@@ -175,6 +229,84 @@ class WalletModel(RuleBasedStateMachine):
             if moved:
                 paid.add(name)
 
+    @precondition(lambda self: self.group_members)
+    @rule(pick=picks, threshold=st.integers(min_value=0, max_value=2_000), data=st.data())
+    def set_approval_policy(self, pick, threshold, data):
+        wallet_id = self._pick(self.group_members, pick)
+        keeper = self.keeper[wallet_id]
+        others = [name for name in NAMES if name != keeper]
+        approvers = data.draw(st.sets(st.sampled_from(others), min_size=1))
+        required = data.draw(st.integers(min_value=1, max_value=len(approvers)))
+        body = {"threshold": threshold, "approvers": [self.people[n].user.pk for n in approvers], "required": required}
+        response = self.people[keeper].post(f"/api/wallets/{wallet_id}/approval-policy", body)
+        assert response.status_code == 200, response.json()
+        self.policies[wallet_id] = (threshold, required, set(approvers))
+
+    def _funded_personal(self) -> list[str]:
+        return [name for name, wallet_id in self.personal.items() if self.balances[wallet_id] > 0]
+
+    @precondition(lambda self: self.group_members and self._funded_personal())
+    @rule(pick=picks, group_pick=picks, data=st.data())
+    def pay_into_a_group_wallet(self, pick, group_pick, data):
+        """A member pays what they can into a group wallet (random transfers rarely fill one)."""
+        name = self._pick(self._funded_personal(), pick)
+        source, target = self.personal[name], self._pick(self.group_members, group_pick)
+        amount = data.draw(st.integers(min_value=1, max_value=self.balances[source]))
+        response = self.people[name].transfer(target, amount)
+        self._expect(response, self._move(source, target, amount), 201)
+
+    def _guarded(self) -> list[int]:
+        return [
+            wallet_id
+            for wallet_id, (threshold, _, _) in self.policies.items()
+            if self.people[self.keeper[wallet_id]].wallet_id is not None
+        ]
+
+    @precondition(lambda self: self._guarded())
+    @rule(pick=picks, target_pick=picks, data=st.data())
+    def pay_out_above_the_threshold(self, pick, target_pick, data):
+        """The treasurer pays out more than the policy lets through at once (random transfers rarely do)."""
+        source = self._pick(self._guarded(), pick)
+        threshold = self.policies[source][0]
+        amount = data.draw(st.integers(min_value=threshold + 1, max_value=max(self.balances[source], threshold + 1)))
+        target = self._pick(set(self.balances) - {source}, target_pick)
+        response = self.people[self.keeper[source]].transfer(target, amount, from_wallet=source)
+        assert self._waits_for_approvals(response, source, target, amount)
+
+    @precondition(lambda self: self.pending)
+    @rule(pick=picks, data=st.data())
+    def approve(self, pick, data):
+        request_id = self._pick(self.pending, pick)
+        source, target, amount, requester, required, approvers, approved = self.pending[request_id]
+        # Mostly the approvers still to approve, sometimes anyone at all.
+        name = data.draw(st.sampled_from(sorted(approvers - approved) or NAMES) | st.sampled_from(NAMES))
+        response = self.people[name].post(f"/api/approvals/{request_id}/approve", {"pin": PIN})
+        if name not in approvers and name != requester:
+            assert response.status_code == 404, response.json()
+        elif name == requester or name not in approvers or name not in self.personal:
+            assert response.status_code == 403 and response.json()["code"] == "forbidden", response.json()
+        elif name in approved:
+            assert response.status_code == 409 and response.json()["code"] == "conflict"
+        elif len(approved) + 1 < required:
+            assert response.status_code == 200 and response.json()["status"] == "pending_approval"
+            approved.add(name)
+        elif self._move(source, target, amount):  # the last approval: the money moves, once
+            event("a last approval moved the money")
+            assert response.status_code == 200 and response.json()["status"] == "completed", response.json()
+            self.money_out += amount if target is None else 0
+            del self.pending[request_id]
+        else:
+            assert response.status_code == 422 and response.json()["code"] == "insufficient_funds"
+
+    @precondition(lambda self: self.pending)
+    @rule(pick=picks)
+    def reject(self, pick):
+        request_id = self._pick(self.pending, pick)
+        requester = self.pending[request_id][3]
+        response = self.people[requester].post(f"/api/approvals/{request_id}/reject", {"pin": PIN})
+        assert response.status_code == 200 and response.json()["status"] == "rejected"
+        del self.pending[request_id]
+
     # --- invariants ----------------------------------------------------------------------
 
     @invariant()
@@ -190,6 +322,13 @@ class WalletModel(RuleBasedStateMachine):
         assert all(balance >= 0 for balance in self.balances.values())
 
     @invariant()
+    def pending_approvals_are_listed_for_their_approvers(self):
+        for name, person in self.people.items():
+            listed = {item["id"] for item in person.get("/api/approvals").json()}
+            expected = {rid for rid, item in self.pending.items() if name in item[5] or name == item[3]}
+            assert listed == expected
+
+    @invariant()
     def ledger_holds(self):
         assert ledger.ledger_violations() == []
 
@@ -198,8 +337,8 @@ def test_random_operation_sequences_keep_every_invariant():
     run_state_machine_as_test(
         WalletModel,
         settings=settings(
-            max_examples=25,
-            stateful_step_count=30,
+            max_examples=30,
+            stateful_step_count=40,
             deadline=None,
             suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
         ),

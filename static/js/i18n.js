@@ -1,0 +1,46 @@
+// The page's language and the user's time zone, and the catalog of this script's strings: Django's
+// JavaScriptCatalog (/jsi18n/, loaded by the page before the modules) in the page's language.
+// Strings are written as gettext("...") / ngettext("...", "...", n) so makemessages finds them.
+
+const catalog = globalThis.django;
+const me = JSON.parse(document.getElementById("me")?.textContent || "{}");
+
+export const language = document.documentElement.lang || "en";
+export const korean = language.startsWith("ko");
+const locale = korean ? "ko-KR" : "en-US";
+// Blank: the device's own time zone.
+const timeZone = me.time_zone || undefined;
+
+export const gettext = (text) => catalog.gettext(text);
+export const ngettext = (one, many, count) => catalog.ngettext(one, many, count);
+// interpolate(gettext("Sent %(amount)s."), { amount }): named placeholders, as in the server's strings.
+export const interpolate = (format, values) => catalog.interpolate(format, values, true);
+
+// Won as Koreans write it: 12,000원 in Korean, ₩12,000 in English.
+export function money(amount, currency = "KRW") {
+  if (currency === "KRW" && korean) return `${new Intl.NumberFormat(locale).format(amount)}원`;
+  return new Intl.NumberFormat(locale, { style: "currency", currency }).format(amount);
+}
+
+// Times in the user's time zone; 24-hour in Korean.
+const clock = korean ? { hourCycle: "h23" } : {};
+
+export function time(iso) {
+  return new Intl.DateTimeFormat(locale, { hour: "2-digit", minute: "2-digit", timeZone, ...clock }).format(new Date(iso));
+}
+
+export function dateTime(iso) {
+  return new Intl.DateTimeFormat(locale, { dateStyle: "medium", timeStyle: "short", timeZone, ...clock }).format(new Date(iso));
+}
+
+export function date(isoDate) {
+  // A calendar date (no time of day): shown as it is written, whatever the time zone.
+  return new Intl.DateTimeFormat(locale, { dateStyle: "medium", timeZone: "UTC" }).format(new Date(`${isoDate}T00:00:00Z`));
+}
+
+// Every time zone the browser knows, for the settings control.
+export function timeZones() {
+  // The browser's list leaves UTC out; people set their clocks to it too.
+  const known = typeof Intl.supportedValuesOf === "function" ? Intl.supportedValuesOf("timeZone") : ["Asia/Seoul"];
+  return [...new Set(["UTC", ...known])];
+}

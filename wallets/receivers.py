@@ -1,0 +1,13 @@
+"""What wallets answer to the channels' signals (connected in wallets/apps.py)."""
+
+from django.utils.translation import gettext as _
+
+from config.errors import Conflict
+from wallets.selectors import wallet_keeps_group_wallet_in
+
+
+def refuse_a_treasurer_leaving(*, channel_id: int, user, **kwargs) -> None:
+    """A group wallet kept by someone outside its channel could be paid into by nobody there but
+    emptied by them: its treasurer leaves only once it is handed over (409 conflict)."""
+    if wallet_keeps_group_wallet_in(user=user, channel_id=channel_id):
+        raise Conflict(_("You keep a group wallet of this channel: hand it to another member before you leave."))

@@ -1,0 +1,257 @@
+"""Dues: requests to every member of a group wallet, payments, reminders and recurring requests."""
+
+import math
+from datetime import date, datetime, time, timedelta
+from functools import partial
+from zoneinfo import ZoneInfo
+
+from celery import current_app
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from config.errors import DomainError, Forbidden, NotFound, RateLimited
+from config.locale import user_language, user_time_zone
+from wallets import notifications, selectors
+from wallets.errors import AlreadyPaid
+from wallets.locks import lock_dues, lock_dues_payment, lock_recurring_dues
+from wallets.models import Dues, DuesPayment, RecurringDues, Transfer, Wallet
+from wallets.occurrences import next_occurrence
+from wallets.services.movements import Order, money_move
+
+REMIND_EVERY = timedelta(hours=1)
+# A recurring period's request goes out this long before it is due (weekly: the day after the last one was due).
+RECURRING_NOTICE = {RecurringDues.Repeat.WEEKLY: timedelta(days=6), RecurringDues.Repeat.MONTHLY: timedelta(days=7)}
+
+
+def _end_of_day(day: date, time_zone: str) -> datetime:
+    return datetime.combine(day + timedelta(days=1), time.min, tzinfo=ZoneInfo(time_zone))
+
+
+def _check_treasurer(*, actor, wallet: Wallet) -> None:
+    if not wallet.is_group or wallet.owner_id != actor.pk:
+        raise Forbidden(_("Only the treasurer of a group wallet can request dues."))
+
+
+def _dues_request(
+    *,
+    wallet: Wallet,
+    treasurer,
+    title: str,
+    amount: int,
+    due_date: date | None,
+    time_zone: str,
+    recurring: RecurringDues | None = None,
+) -> Dues:
+    """Asks every member of the group wallet to pay; the channel hears of it after commit."""
+    dues = Dues.objects.create(
+        wallet=wallet,
+        title=title,
+        amount=amount,
+        due_date=due_date,
+        due_at=_end_of_day(due_date, time_zone) if due_date else None,
+        recurring=recurring,
+        created_by=treasurer,
+    )
+    DuesPayment.objects.bulk_create(
+        DuesPayment(dues=dues, user_id=user_id) for user_id in selectors.wallet_member_user_ids(wallet=wallet)
+    )
+    transaction.on_commit(partial(notifications.notify_dues_requested, dues_id=dues.pk, treasurer=treasurer))
+    return dues
+
+
+@transaction.atomic
+def dues_create(*, actor, wallet_id: int, title: str, amount: int, due_date: date | None = None) -> Dues:
+    wallet = selectors.wallet_get(wallet_id=wallet_id)
+    _check_treasurer(actor=actor, wallet=wallet)
+    return _dues_request(
+        wallet=wallet,
+        treasurer=actor,
+        title=title,
+        amount=amount,
+        due_date=due_date,
+        time_zone=user_time_zone(actor),
+    )
+
+
+class _DuesPaymentClaim:
+    """A member's payment row: locked before the wallets, so a member pays once."""
+
+    def __init__(self, *, payment: DuesPayment, dues: Dues, payer):
+        self.payment, self.dues, self.payer = payment, dues, payer
+
+    def lock(self) -> None:
+        self.payment = lock_dues_payment(self.payment.pk)
+        if self.payment.transfer_id is not None:
+            raise AlreadyPaid()
+
+    def ready(self) -> bool:
+        return True
+
+    def settle(self, transfer: Transfer | None) -> None:
+        self.payment.transfer, self.payment.paid_at = transfer, timezone.now()
+        self.payment.save(update_fields=["transfer", "paid_at"])
+        transaction.on_commit(
+            partial(notifications.notify_dues_paid, dues=self.dues, payer=self.payer, transfer=transfer)
+        )
+
+
+def dues_pay(*, actor, dues_id: int, pin: str) -> Transfer:
+    """From the payer's personal wallet into the group wallet; once per member."""
+    dues = selectors.dues_for_viewer(user=actor, dues_id=dues_id)
+    payment = DuesPayment.objects.filter(dues=dues, user=actor).first()
+    if payment is None:
+        raise Forbidden(_("You were not asked to pay these dues."))
+    source = selectors.wallet_personal(user=actor)
+    if source is None:
+        raise Forbidden(_("Open your personal wallet first."))
+    order = Order(
+        kind=Transfer.Kind.DUES,
+        actor=actor,
+        amount=dues.amount,
+        source_id=source.pk,
+        target_id=dues.wallet_id,
+        memo=dues.title,
+    )
+    return money_move(order=order, pin=pin, claim=_DuesPaymentClaim(payment=payment, dues=dues, payer=actor))
+
+
+def dues_remind(*, actor, dues_id: int) -> int:
+    """Reminds every member who has not paid (an event and a chat mention); at most once an hour.
+
+    Returns how many were reminded; nobody to remind does not use up the hour.
+    """
+    dues = selectors.dues_for_viewer(user=actor, dues_id=dues_id)
+    if dues.wallet.owner_id != actor.pk:
+        raise Forbidden(_("Only the treasurer can remind members to pay."))
+    with transaction.atomic():
+        locked = lock_dues(dues_id)
+        now = timezone.now()
+        if locked.last_reminded_at is not None and now - locked.last_reminded_at < REMIND_EVERY:
+            minutes = math.ceil((locked.last_reminded_at + REMIND_EVERY - now).total_seconds() / 60)
+            raise RateLimited(
+                ngettext(
+                    "Members were reminded less than an hour ago: you can remind them again in %(minutes)d minute.",
+                    "Members were reminded less than an hour ago: you can remind them again in %(minutes)d minutes.",
+                    minutes,
+                )
+                % {"minutes": minutes}
+            )
+        unpaid = list(
+            DuesPayment.objects.filter(dues_id=dues_id, transfer__isnull=True)
+            .exclude(user=actor)
+            .order_by("user__username", "pk")
+            .values_list("user_id", flat=True)
+        )
+        if not unpaid:
+            return 0
+        locked.last_reminded_at = now
+        locked.save(update_fields=["last_reminded_at"])
+        # The chat post goes out from a worker, which has no request: it is written in the treasurer's
+        # language as this request has it (their setting, else their browser's).
+        transaction.on_commit(
+            partial(
+                _send_reminder_later,
+                dues_id=dues_id,
+                user_ids=unpaid,
+                reminded_at=now,
+                language=user_language(actor),
+            )
+        )
+    return len(unpaid)
+
+
+def _send_reminder_later(*, dues_id: int, user_ids: list[int], reminded_at: datetime, language: str) -> None:
+    # By name: wallets.tasks imports these services (no import cycle); the registered task runs as usual.
+    current_app.signature(
+        "wallets.send_dues_reminder", args=(dues_id, user_ids, reminded_at.isoformat(), language)
+    ).delay()
+
+
+# --- recurring dues ------------------------------------------------------------------------
+
+
+def _posting_time(*, due: date, repeat: str, time_zone: str) -> datetime:
+    return datetime.combine(due - RECURRING_NOTICE[repeat], time.min, tzinfo=ZoneInfo(time_zone))
+
+
+def recurring_dues_create(
+    *, actor, wallet_id: int, title: str, amount: int, repeat: str, first_due: date
+) -> RecurringDues:
+    """Each period's request is posted by the beat a while before it is due (RECURRING_NOTICE)."""
+    wallet = selectors.wallet_get(wallet_id=wallet_id)
+    _check_treasurer(actor=actor, wallet=wallet)
+    time_zone = user_time_zone(actor)
+    if first_due < timezone.localdate(timezone=ZoneInfo(time_zone)):
+        raise DomainError(
+            _("The first due date cannot be in the past."), fields={"first_due": [_("Choose a later date.")]}
+        )
+    with transaction.atomic():
+        recurring = RecurringDues.objects.create(
+            wallet=wallet,
+            title=title,
+            amount=amount,
+            repeat=repeat,
+            first_due=first_due,
+            next_due=first_due,
+            next_run_at=_posting_time(due=first_due, repeat=repeat, time_zone=time_zone),
+            time_zone=time_zone,
+            created_by=actor,
+        )
+        # A first period that is already open is asked for now, by the same task as every later one.
+        transaction.on_commit(_tick_recurring_dues)
+    return recurring
+
+
+def _tick_recurring_dues() -> None:
+    current_app.signature("wallets.enqueue_due_recurring_dues").delay()  # by name, as above
+
+
+@transaction.atomic
+def recurring_dues_cancel(*, actor, recurring_id: int) -> RecurringDues:
+    recurring = lock_recurring_dues(recurring_id)
+    if recurring is None or not selectors.wallet_can_view(user=actor, wallet=recurring.wallet):
+        raise NotFound(_("Recurring dues not found."))
+    _check_treasurer(actor=actor, wallet=recurring.wallet)
+    recurring.status, recurring.next_run_at = RecurringDues.Status.CANCELLED, None
+    recurring.save(update_fields=["status", "next_run_at"])
+    return recurring
+
+
+def recurring_dues_due(*, now: datetime | None = None) -> list[tuple[int, date]]:
+    """(recurring dues id, due date) for every period whose request should be out by now."""
+    return list(
+        RecurringDues.objects.filter(status=RecurringDues.Status.ACTIVE, next_run_at__lte=now or timezone.now())
+        .order_by("next_run_at", "pk")
+        .values_list("pk", "next_due")
+    )
+
+
+def recurring_dues_run(*, recurring_id: int, due_date: date) -> Dues | None:
+    """Posts one period's request, exactly once; None when it is not due (any more).
+
+    Like a scheduled transfer's run: the recurring row is locked and must still expect this
+    period, and the unique (recurring, due_date) row is the last guard. The wallet's treasurer
+    of the day asks.
+    """
+    with transaction.atomic():
+        recurring = lock_recurring_dues(recurring_id)
+        if recurring is None or recurring.status != RecurringDues.Status.ACTIVE or recurring.next_due != due_date:
+            return None
+        wallet = recurring.wallet
+        dues = _dues_request(
+            wallet=wallet,
+            treasurer=wallet.owner,
+            title=recurring.title,
+            amount=recurring.amount,
+            due_date=due_date,
+            time_zone=recurring.time_zone,
+            recurring=recurring,
+        )
+        recurring.next_due = next_occurrence(repeat=recurring.repeat, previous=due_date, anchor=recurring.first_due)
+        recurring.next_run_at = _posting_time(
+            due=recurring.next_due, repeat=recurring.repeat, time_zone=recurring.time_zone
+        )
+        recurring.save(update_fields=["next_due", "next_run_at"])
+    return dues

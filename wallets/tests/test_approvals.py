@@ -1,0 +1,220 @@
+"""The two-person rule: money out of a group wallet above its threshold waits for approvals."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from wallets import ledger, tasks
+from wallets.models import ScheduledTransfer
+from wallets.tests.conftest import PIN
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def guarded_club(club, person):
+    """The club with two more members who approve, a funded group wallet and a policy: above 10,000, two of three."""
+    treasurer, group, channel = club["treasurer"], club["group"], club["channel"]
+    approvers = [club["member"]]
+    for name in ("ana", "ben"):
+        someone = person(name).open_wallet(deposit=1_000)
+        assert someone.post(f"/api/channels/{channel}/join").status_code == 200
+        approvers.append(someone)
+    assert treasurer.transfer(group, 60_000).status_code == 201
+    policy = treasurer.post(
+        f"/api/wallets/{group}/approval-policy",
+        {"threshold": 10_000, "approvers": [a.user.pk for a in approvers], "required": 2},
+    )
+    assert policy.status_code == 200, policy.json()
+    return {**club, "approvers": approvers}
+
+
+def _ask(club, amount=25_000, **headers):
+    treasurer = club["treasurer"]
+    return treasurer.transfer(club["member"].wallet_id, amount, from_wallet=club["group"], memo="hall rent", **headers)
+
+
+def test_a_policy_is_shown_to_members_and_set_by_the_treasurer_only(guarded_club):
+    group, member = guarded_club["group"], guarded_club["member"]
+    policy = member.get(f"/api/wallets/{group}/approval-policy").json()
+    assert (policy["threshold"], policy["required"]) == (10_000, 2)
+    assert sorted(a["username"] for a in policy["approvers"]) == ["ana", "ben", "member"]
+    refused = member.post(f"/api/wallets/{group}/approval-policy", {"threshold": 0, "approvers": [], "required": 0})
+    assert refused.status_code == 403 and refused.json()["code"] == "forbidden"
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [({"required": 4}, "required"), ({"required": 0}, "required"), ({"approvers": "self"}, "approvers")],
+)
+def test_a_policy_that_cannot_work_is_refused(guarded_club, person, change, field):
+    treasurer = guarded_club["treasurer"]
+    approvers = [a.user.pk for a in guarded_club["approvers"]]
+    body = {"threshold": 1_000, "approvers": approvers, "required": 2, **change}
+    if body["approvers"] == "self":
+        body["approvers"] = [*approvers, treasurer.user.pk]
+    response = treasurer.post(f"/api/wallets/{guarded_club['group']}/approval-policy", body)
+    assert response.status_code == 400 and field in response.json()["fields"]
+
+
+def test_an_approver_must_be_in_the_channel(guarded_club, person):
+    stranger = person("stranger")
+    body = {"threshold": 1_000, "approvers": [stranger.user.pk], "required": 1}
+    response = guarded_club["treasurer"].post(f"/api/wallets/{guarded_club['group']}/approval-policy", body)
+    assert response.status_code == 400 and "approvers" in response.json()["fields"]
+
+
+def test_money_out_up_to_the_threshold_moves_at_once(guarded_club):
+    assert _ask(guarded_club, amount=10_000).status_code == 201
+    assert guarded_club["treasurer"].balance(guarded_club["group"]) == 50_000
+
+
+def test_above_the_threshold_it_waits_then_the_last_approval_moves_it_once(guarded_club):
+    member, ana, ben = guarded_club["approvers"]
+    group, treasurer = guarded_club["group"], guarded_club["treasurer"]
+    asked = _ask(guarded_club)
+    assert asked.status_code == 202, asked.json()
+    pending = asked.json()
+    assert (pending["status"], pending["approvals"], pending["required"]) == ("pending_approval", [], 2)
+    assert (pending["transfer"]["amount"], pending["transfer"]["memo"]) == (25_000, "hall rent")
+    assert treasurer.balance(group) == 60_000  # nothing moved yet
+
+    listed = ana.get("/api/approvals").json()
+    assert [item["id"] for item in listed] == [pending["id"]]
+    assert treasurer.get("/api/approvals").json()[0]["id"] == pending["id"]
+
+    first = ana.post(f"/api/approvals/{pending['id']}/approve", {"pin": PIN})
+    assert first.status_code == 200, first.json()
+    assert (first.json()["status"], first.json()["approvals"]) == ("pending_approval", [ana.user.pk])
+    again = ana.post(f"/api/approvals/{pending['id']}/approve", {"pin": PIN})
+    assert again.status_code == 409 and again.json()["code"] == "conflict"
+    assert treasurer.balance(group) == 60_000
+
+    last = ben.post(f"/api/approvals/{pending['id']}/approve", {"pin": PIN})
+    assert last.status_code == 200, last.json()
+    done = last.json()
+    assert done["status"] == "completed" and done["transfer_id"] is not None
+    assert sorted(done["approvals"]) == sorted([ana.user.pk, ben.user.pk])
+    assert treasurer.balance(group) == 35_000 and member.balance() == 50_000 + 25_000
+    late = member.post(f"/api/approvals/{pending['id']}/approve", {"pin": PIN})
+    assert late.status_code == 409
+    assert treasurer.balance(group) == 35_000
+    entries = member.get(f"/api/wallets/{member.wallet_id}/transactions").json()["results"]
+    assert (entries[0]["transfer_id"], entries[0]["amount"], entries[0]["memo"]) == (
+        done["transfer_id"],
+        25_000,
+        "hall rent",
+    )
+    assert ana.get("/api/approvals").json() == []
+    assert ledger.ledger_violations() == []
+
+
+def test_one_rejection_cancels_it(guarded_club):
+    _, ana, ben = guarded_club["approvers"]
+    pending = _ask(guarded_club).json()
+    assert ana.post(f"/api/approvals/{pending['id']}/approve", {"pin": PIN}).status_code == 200
+    rejected = ben.post(f"/api/approvals/{pending['id']}/reject", {"pin": PIN})
+    assert rejected.status_code == 200 and rejected.json()["status"] == "rejected"
+    assert rejected.json()["decided_by"]["username"] == "ben"
+    after = guarded_club["member"].post(f"/api/approvals/{pending['id']}/approve", {"pin": PIN})
+    assert after.status_code == 409
+    assert guarded_club["treasurer"].balance(guarded_club["group"]) == 60_000
+
+
+def test_who_may_approve(guarded_club, person):
+    treasurer = guarded_club["treasurer"]
+    pending = _ask(guarded_club).json()
+    own = treasurer.post(f"/api/approvals/{pending['id']}/approve", {"pin": PIN})
+    assert own.status_code == 403 and own.json()["code"] == "forbidden"
+    stranger = person("stranger").open_wallet()
+    assert stranger.post(f"/api/approvals/{pending['id']}/approve", {"pin": PIN}).status_code == 404
+    assert stranger.get("/api/approvals").json() == []
+    wrong = guarded_club["approvers"][1].post(f"/api/approvals/{pending['id']}/approve", {"pin": "0000"})
+    assert wrong.status_code == 403 and wrong.json()["code"] == "wrong_pin"
+    assert guarded_club["approvers"][1].get(f"/api/approvals/{pending['id']}").json()["approvals"] == []
+
+
+def test_the_treasurer_may_withdraw_the_request(guarded_club):
+    pending = _ask(guarded_club).json()
+    cancelled = guarded_club["treasurer"].post(f"/api/approvals/{pending['id']}/reject", {"pin": PIN})
+    assert cancelled.status_code == 200 and cancelled.json()["status"] == "rejected"
+
+
+def test_the_last_approval_runs_every_usual_check_at_that_moment(guarded_club):
+    member, ana, ben = guarded_club["approvers"]
+    treasurer, group = guarded_club["treasurer"], guarded_club["group"]
+    pending = _ask(guarded_club, amount=50_000).json()
+    assert ana.post(f"/api/approvals/{pending['id']}/approve", {"pin": PIN}).status_code == 200
+    assert treasurer.transfer(member.wallet_id, 10_000, from_wallet=group).status_code == 201  # 50,000 left
+    assert treasurer.post(f"/api/wallets/{group}/withdraw", {"amount": 5_000, "pin": PIN}).status_code == 200
+    short = ben.post(f"/api/approvals/{pending['id']}/approve", {"pin": PIN})
+    assert short.status_code == 422 and short.json()["code"] == "insufficient_funds"
+    state = ben.get(f"/api/approvals/{pending['id']}").json()
+    assert (state["status"], state["approvals"]) == ("pending_approval", [ana.user.pk])  # waits; ben may try again
+    member.transfer(group, 5_000)
+    assert ben.post(f"/api/approvals/{pending['id']}/approve", {"pin": PIN}).json()["status"] == "completed"
+    assert treasurer.balance(group) == 0
+    assert ledger.ledger_violations() == []
+
+
+def test_withdrawals_above_the_threshold_wait_too(guarded_club):
+    treasurer, group = guarded_club["treasurer"], guarded_club["group"]
+    response = treasurer.post(f"/api/wallets/{group}/withdraw", {"amount": 20_000, "pin": PIN})
+    assert response.status_code == 202 and response.json()["transfer"]["kind"] == "withdraw"
+    for approver in guarded_club["approvers"][1:]:
+        approver.post(f"/api/approvals/{response.json()['id']}/approve", {"pin": PIN})
+    assert treasurer.balance(group) == 40_000
+
+
+def test_approvals_take_an_idempotency_key(guarded_club):
+    _, ana, _ = guarded_club["approvers"]
+    pending = _ask(guarded_club).json()
+    first = ana.post(f"/api/approvals/{pending['id']}/approve", {"pin": PIN}, **{"Idempotency-Key": "yes-1"})
+    replay = ana.post(f"/api/approvals/{pending['id']}/approve", {"pin": PIN}, **{"Idempotency-Key": "yes-1"})
+    assert first.status_code == replay.status_code == 200 and first.json() == replay.json()
+    assert replay["Idempotent-Replayed"] == "true"
+
+
+def test_the_same_request_sent_twice_opens_one_approval_request(guarded_club):
+    first = _ask(guarded_club, **{"Idempotency-Key": "rent"})
+    second = _ask(guarded_club, **{"Idempotency-Key": "rent"})
+    assert first.status_code == second.status_code == 202 and first.json()["id"] == second.json()["id"]
+    assert len(guarded_club["approvers"][1].get("/api/approvals").json()) == 1
+
+
+def test_a_scheduled_run_above_the_threshold_waits_for_approvals(guarded_club):
+    treasurer, group, member = guarded_club["treasurer"], guarded_club["group"], guarded_club["member"]
+    body = {
+        "from_wallet": group,
+        "to_wallet": member.wallet_id,
+        "amount": 30_000,
+        "pin": PIN,
+        "execute_at": (timezone.now() + timedelta(minutes=1)).isoformat(),
+        "repeat": "none",
+        "memo": "coach",
+    }
+    schedule = treasurer.post("/api/scheduled-transfers", body).json()
+    past = timezone.now() - timedelta(seconds=1)
+    ScheduledTransfer.objects.filter(pk=schedule["id"]).update(execute_at=past, next_run_at=past)
+    assert tasks.enqueue_due_scheduled_transfers.apply().get() == 1
+    assert treasurer.balance(group) == 60_000
+    pending = guarded_club["approvers"][1].get("/api/approvals").json()
+    assert [(p["transfer"]["kind"], p["transfer"]["amount"]) for p in pending] == [("scheduled", 30_000)]
+    for approver in guarded_club["approvers"][1:]:
+        approver.post(f"/api/approvals/{pending[0]['id']}/approve", {"pin": PIN})
+    assert treasurer.balance(group) == 30_000
+    run = ScheduledTransfer.objects.get(pk=schedule["id"]).runs.get()
+    assert run.status == "ok" and run.transfer_id is not None
+
+
+def test_removing_the_policy_is_told_to_the_channel(guarded_club, django_capture_on_commit_callbacks):
+    treasurer, group = guarded_club["treasurer"], guarded_club["group"]
+    with django_capture_on_commit_callbacks(execute=True):
+        response = treasurer.post(
+            f"/api/wallets/{group}/approval-policy", {"threshold": 0, "approvers": [], "required": 0}
+        )
+    assert response.json()["required"] == 0 and response.json()["approvers"] == []
+    history = guarded_club["member"].get(f"/api/channels/{guarded_club['channel']}/messages").json()["results"]
+    assert history[-1]["body"] == "treasurer removed the approval rule of club fund."
+    assert _ask(guarded_club).status_code == 201
