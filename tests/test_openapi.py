@@ -54,6 +54,7 @@ def test_operation_ids_are_unique_and_operations_are_tagged_by_app(schema):
     assert tags["/api/auth/signup"] == ["accounts"]
     assert tags["/api/channels/{channel_id}/join"] == ["channels"]
     assert tags["/api/channels/{channel_id}/messages"] == ["chat"]
+    assert tags["/api/channels/{channel_id}/messages/search"] == ["chat"]
     assert tags["/api/transfers"] == ["wallets"]
     assert {tag["name"] for tag in schema["tags"]} == {"accounts", "channels", "chat", "wallets"}
 
