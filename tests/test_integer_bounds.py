@@ -40,6 +40,7 @@ def world(club):
             "wallet_id": treasurer.wallet_id,
             "dues_id": dues["id"],
             "schedule_id": schedule["id"],
+            "user_id": club["member"].user.pk,
         },
         "bodies": {
             ("post", "/api/auth/signup"): {"email": "new@example.com", "username": "new", "password": "x-long-pass-7"},
@@ -47,6 +48,7 @@ def world(club):
             ("post", "/api/auth/token/refresh"): {"refresh": "x"},
             ("post", "/api/channels"): {"name": "room"},
             ("post", "/api/channels/{channel_id}/join"): {},
+            ("post", "/api/channels/{channel_id}/owner"): {"user_id": club["member"].user.pk},
             ("post", "/api/channels/{channel_id}/messages"): {"body": "hello"},
             ("post", "/api/channels/{channel_id}/read"): {"seq": 1},
             ("post", "/api/channels/{channel_id}/group-wallets"): {"name": "fund"},
