@@ -1,4 +1,4 @@
-"""Chat channels REST API (API.md "Chat channels")."""
+"""Chat channels REST API (API.md "Chat channels", and the owner's administration of "Additions (v2)")."""
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
@@ -8,7 +8,7 @@ from rest_framework.views import APIView
 from accounts.serializers import UserRefSerializer
 from channels_app import selectors, services
 from channels_app.throttles import ChannelPasswordThrottle
-from config.fields import SeqField, StrictCharField
+from config.fields import IdField, SeqField, StrictCharField
 from config.limits import DB_INTEGER_MAX
 from config.pagination import ResultsPagination, page_schema
 
@@ -61,8 +61,26 @@ class ChannelListCreateApi(APIView):
 
 
 class ChannelDetailApi(APIView):
+    class InputSerializer(serializers.Serializer):
+        name = StrictCharField(max_length=100, required=False)
+        description = StrictCharField(max_length=1000, required=False, allow_blank=True)
+        password = StrictCharField(
+            max_length=128,
+            required=False,
+            allow_blank=True,
+            trim_whitespace=False,
+            help_text='A new password; "" makes the channel public. Members stay members.',
+        )
+
     @extend_schema(responses={200: ChannelOutputSerializer})
     def get(self, request, channel_id: int):
+        return Response(_channel_body(channel_id))
+
+    @extend_schema(request=InputSerializer, responses={200: ChannelOutputSerializer})
+    def patch(self, request, channel_id: int):
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.channel_update(user=request.user, channel_id=channel_id, **serializer.validated_data)
         return Response(_channel_body(channel_id))
 
 
@@ -94,6 +112,27 @@ class ChannelMembersApi(APIView):
         selectors.channel_for_member(user=request.user, channel_id=channel_id)
         members = selectors.channel_members(channel_id=channel_id)
         return Response([{"id": m.user_id, "username": m.user.username} for m in members])
+
+
+class ChannelMemberApi(APIView):
+    @extend_schema(responses={204: None})
+    def delete(self, request, channel_id: int, user_id: int):
+        services.channel_member_remove(user=request.user, channel_id=channel_id, member_id=user_id)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ChannelOwnerApi(APIView):
+    class InputSerializer(serializers.Serializer):
+        user_id = IdField(help_text="A member of the channel, who becomes its owner.")
+
+    @extend_schema(request=InputSerializer, responses={200: ChannelOutputSerializer})
+    def post(self, request, channel_id: int):
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.channel_owner_transfer(
+            user=request.user, channel_id=channel_id, new_owner_id=serializer.validated_data["user_id"]
+        )
+        return Response(_channel_body(channel_id))
 
 
 class ChannelReadApi(APIView):

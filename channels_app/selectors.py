@@ -42,6 +42,22 @@ def channel_for_member(*, user, channel_id: int) -> Channel:
     return channel
 
 
+def channel_for_owner(*, user, channel_id: int, lock: bool = False) -> Channel:
+    """The channel, if it exists and the user owns it; NotFound or Forbidden otherwise.
+
+    lock=True (inside a transaction) takes the channel's row lock first, so owner actions run one
+    after another and each sees the owner the one before left. FOR NO KEY UPDATE: joins and
+    messages, whose rows point at the channel, do not wait for it.
+    """
+    channels = Channel.objects.select_for_update(no_key=True) if lock else Channel.objects
+    channel = channels.filter(pk=channel_id).first()
+    if channel is None:
+        raise NotFound("No such channel.")
+    if channel.owner_id != user.pk:
+        raise Forbidden("Only the channel's owner may do this.")
+    return channel
+
+
 def channel_member_ids(*, channel_id: int) -> list[int]:
     return list(Membership.objects.filter(channel_id=channel_id).values_list("user_id", flat=True))
 

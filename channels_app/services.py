@@ -1,27 +1,32 @@
 """Channel writes. Events go out on commit, so nobody hears of a write that rolled back."""
 
+from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from channels_app.models import Channel, Membership
 from channels_app.passwords import channel_password_check, password_hash
-from channels_app.selectors import channel_membership_for_update
+from channels_app.selectors import channel_for_owner, channel_membership_for_update
 from channels_app.signals import member_joined, member_leaving, member_left
-from config.errors import DomainError
+from config.errors import Conflict, DomainError, NotFound
 
 
 def _on_commit_send(signal, *, channel_id: int, user) -> None:
     transaction.on_commit(lambda: signal.send(sender=Channel, channel_id=channel_id, user=user))
 
 
-@transaction.atomic
-def channel_create(*, owner, name: str, description: str = "", password: str | None = None) -> Channel:
+def _clean_name(name: str) -> str:
     name = name.strip()
     if not name:
         raise DomainError(_("A channel needs a name."), fields={"name": [_("This field may not be blank.")]})
+    return name
+
+
+@transaction.atomic
+def channel_create(*, owner, name: str, description: str = "", password: str | None = None) -> Channel:
     channel = Channel.objects.create(
         owner=owner,
-        name=name,
+        name=_clean_name(name),
         description=description.strip(),
         password_hash=password_hash(password) if password else "",
     )
@@ -47,20 +52,72 @@ def channel_join(*, user, channel: Channel, password: str | None = None) -> Chan
     return channel
 
 
-@transaction.atomic
-def channel_leave(*, user, channel: Channel) -> None:
-    """Receivers of member_leaving may refuse (a group wallet's treasurer stays until they have
-    handed it over: wallets.receivers).
+def _membership_end(*, channel: Channel, user) -> bool:
+    """Ends the user's membership, if any; on commit, every node stops delivering the channel to them.
 
-    The membership row is locked first, so a wallet handover to this user racing the leave
-    is either seen here or refused there (wallets.services.wallets.group_wallet_hand_over).
+    Receivers of member_leaving may refuse (a group wallet's treasurer stays until they have
+    handed it over: wallets.receivers). The membership row is locked first, so a wallet
+    handover to this user racing the leave is either seen here or refused there
+    (wallets.services.wallets.group_wallet_hand_over).
     """
     membership = channel_membership_for_update(user_id=user.pk, channel_id=channel.pk)
     if membership is None:
-        return
+        return False
     member_leaving.send(sender=Channel, channel_id=channel.pk, user=user)
     membership.delete()
     _on_commit_send(member_left, channel_id=channel.pk, user=user)
+    return True
+
+
+@transaction.atomic
+def channel_leave(*, user, channel: Channel) -> None:
+    _membership_end(channel=channel, user=user)
+
+
+@transaction.atomic
+def channel_update(
+    *, user, channel_id: int, name: str | None = None, description: str | None = None, password: str | None = None
+) -> Channel:
+    """The owner renames the channel, describes it, or changes its password ("" makes it public).
+
+    Members stay members whatever the password becomes; it guards joining only.
+    """
+    channel = channel_for_owner(user=user, channel_id=channel_id, lock=True)
+    changed = []
+    if name is not None:
+        channel.name = _clean_name(name)
+        changed.append("name")
+    if description is not None:
+        channel.description = description.strip()
+        changed.append("description")
+    if password is not None:
+        channel.password_hash = password_hash(password) if password else ""
+        changed.append("password_hash")
+    channel.save(update_fields=changed)
+    return channel
+
+
+@transaction.atomic
+def channel_member_remove(*, user, channel_id: int, member_id: int) -> None:
+    """The owner removes a member, who stops receiving the channel on every node once this commits."""
+    channel = channel_for_owner(user=user, channel_id=channel_id, lock=True)
+    if member_id == channel.owner_id:
+        raise Conflict(_("The owner cannot be removed; hand the channel to another member first."))
+    member = get_user_model().objects.filter(pk=member_id).first()
+    if member is None or not _membership_end(channel=channel, user=member):
+        raise NotFound(_("That user is not a member of this channel."))
+
+
+@transaction.atomic
+def channel_owner_transfer(*, user, channel_id: int, new_owner_id: int) -> Channel:
+    """The owner hands the channel to another member, who may then do all the owner does."""
+    channel = channel_for_owner(user=user, channel_id=channel_id, lock=True)
+    if not Membership.objects.filter(channel=channel, user_id=new_owner_id).exists():
+        detail = _("The new owner must be a member of the channel.")
+        raise DomainError(detail, fields={"user_id": [detail]})
+    channel.owner_id = new_owner_id
+    channel.save(update_fields=["owner"])
+    return channel
 
 
 def channel_mark_read(*, user, channel: Channel, seq: int) -> None:

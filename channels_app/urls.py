@@ -8,5 +8,9 @@ urlpatterns = [
     path("api/channels/<id:channel_id>/join", api.ChannelJoinApi.as_view(), name="api-channel-join"),
     path("api/channels/<id:channel_id>/leave", api.ChannelLeaveApi.as_view(), name="api-channel-leave"),
     path("api/channels/<id:channel_id>/members", api.ChannelMembersApi.as_view(), name="api-channel-members"),
+    path(
+        "api/channels/<id:channel_id>/members/<id:user_id>", api.ChannelMemberApi.as_view(), name="api-channel-member"
+    ),
+    path("api/channels/<id:channel_id>/owner", api.ChannelOwnerApi.as_view(), name="api-channel-owner"),
     path("api/channels/<id:channel_id>/read", api.ChannelReadApi.as_view(), name="api-channel-read"),
 ]

@@ -1,4 +1,5 @@
-"""Chat REST API (API.md "Chat channels": messages, and each of my channels with its unread count).
+"""Chat REST API (API.md "Chat channels": messages, and each of my channels with its unread count;
+"Additions (v2)": search in a channel).
 
 Messages sent here go through the same service as the WebSocket's, and are delivered live
 exactly like a WebSocket send.
@@ -8,6 +9,7 @@ from asgiref.sync import async_to_sync
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
+from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import APIView
 
 from accounts.serializers import UserRefSerializer
@@ -94,3 +96,32 @@ class ChannelMessagesApi(APIView):
             client_msg_id=serializer.validated_data.get("client_msg_id"),  # none: every POST is a new message
         )
         return Response(MessageOutputSerializer(message).data, status=status.HTTP_201_CREATED)
+
+
+class ChannelMessageSearchApi(APIView):
+    class PageSerializer(serializers.Serializer):
+        q = StrictCharField(max_length=selectors.SEARCH_MAX_CHARS, help_text="Words, in any order; each must match.")
+        before_seq = SeqField(required=False, min_value=1, help_text="Only messages older than this seq.")
+        limit = serializers.IntegerField(required=False, min_value=1, max_value=selectors.SEARCH_MAX_PAGE, default=20)
+
+    class OutputSerializer(serializers.Serializer):
+        results = MessageOutputSerializer(many=True)
+        next = serializers.URLField(allow_null=True)
+
+    @extend_schema(parameters=[PageSerializer], responses={200: OutputSerializer})
+    def get(self, request, channel_id: int):
+        query = self.PageSerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        channel_selectors.channel_for_member(user=request.user, channel_id=channel_id)
+        limit = query.validated_data["limit"]
+        messages = selectors.message_search(
+            channel_id=channel_id,
+            query=query.validated_data["q"],
+            limit=limit + 1,
+            before_seq=query.validated_data.get("before_seq"),
+        )
+        next_url = None
+        if len(messages) > limit:
+            messages = messages[:limit]
+            next_url = replace_query_param(request.build_absolute_uri(), "before_seq", messages[-1]["seq"])
+        return Response({"results": MessageOutputSerializer(messages, many=True).data, "next": next_url})

@@ -1,6 +1,7 @@
-"""Chat reads: history (the store plus the not-yet-persisted tail) and each channel's last seq."""
+"""Chat reads: history (the store plus the not-yet-persisted tail), search and each channel's last seq."""
 
 import json
+import re
 
 from asgiref.sync import async_to_sync, sync_to_async
 from channels.db import database_sync_to_async
@@ -8,6 +9,16 @@ from django.conf import settings
 
 from chat import keys
 from chat.stores import get_message_store
+from config.errors import DomainError
+
+# A search is bounded so it cannot be made expensive: its text, its words and its page.
+SEARCH_MAX_CHARS = 200
+SEARCH_MAX_WORDS = 8
+SEARCH_MAX_PAGE = 50
+
+# Punctuation and symbols around a word ("회비를," "(plans)"); inside one ("don't", "3.5") it stays,
+# for the store's tokenizer to split the same way as the bodies it indexed.
+_SURROUNDING_NON_WORD = re.compile(r"^[\W_]+|[\W_]+$")
 
 
 def message_frame(message: dict) -> str:
@@ -36,6 +47,33 @@ async def messages_after(
     by_seq.update({message["seq"]: message for message in stored})
     ordered = [by_seq[seq] for seq in sorted(by_seq)]
     return ordered[-limit:] if newest else ordered[:limit]
+
+
+def search_words(query: str) -> list[str]:
+    """The words of a search text: split at spaces, trimmed of punctuation, lower case, each once.
+
+    A "word" of only punctuation or symbols is dropped: no store indexes those.
+    """
+    words = (_SURROUNDING_NON_WORD.sub("", word).lower() for word in query.split())
+    return list(dict.fromkeys(word for word in words if word))
+
+
+def message_search(*, channel_id: int, query: str, limit: int, before_seq: int | None = None) -> list[dict]:
+    """The channel's stored messages with seq < before_seq having every word of the query, newest first.
+
+    Words match in any order, each as the start of a word of the body (chat.stores.base).
+    Only the store is searched: a message still in the unpersisted tail (seconds old) is found
+    once a worker has stored it. Callers check membership (channels_app.selectors.channel_for_member).
+    """
+    words = search_words(query)
+    if len(words) > SEARCH_MAX_WORDS:
+        raise DomainError(
+            f"Search for at most {SEARCH_MAX_WORDS} words.",
+            fields={"q": [f"Ensure this field has no more than {SEARCH_MAX_WORDS} words."]},
+        )
+    if not words:
+        return []
+    return get_message_store().search(channel_id=channel_id, words=words, limit=limit, before_seq=before_seq)
 
 
 async def channels_last_seq_async(channel_ids: list[int]) -> dict[int, int]:

@@ -5,4 +5,10 @@ from chat import api
 urlpatterns = [
     path("api/channels/mine", api.ChannelMineApi.as_view(), name="api-channels-mine"),
     path("api/channels/<id:channel_id>/messages", api.ChannelMessagesApi.as_view(), name="api-channel-messages"),
+    # Before any api/channels/<id>/messages/<message_id>: "search" is not a message id.
+    path(
+        "api/channels/<id:channel_id>/messages/search",
+        api.ChannelMessageSearchApi.as_view(),
+        name="api-channel-message-search",
+    ),
 ]

@@ -49,6 +49,7 @@ def world(club):
             "schedule_id": schedule["id"],
             "approval_id": approval["id"],
             "recurring_id": recurring["id"],
+            "user_id": club["member"].user.pk,
         },
         "bodies": {
             ("post", "/api/auth/signup"): {"email": "new@example.com", "username": "new", "password": "x-long-pass-7"},
@@ -56,6 +57,7 @@ def world(club):
             ("post", "/api/auth/token/refresh"): {"refresh": "x"},
             ("post", "/api/channels"): {"name": "room"},
             ("post", "/api/channels/{channel_id}/join"): {},
+            ("post", "/api/channels/{channel_id}/owner"): {"user_id": club["member"].user.pk},
             ("post", "/api/channels/{channel_id}/messages"): {"body": "hello"},
             ("post", "/api/channels/{channel_id}/read"): {"seq": 1},
             ("post", "/api/channels/{channel_id}/group-wallets"): {"name": "fund"},

@@ -30,6 +30,7 @@ def test_spectacular_generates_the_document_without_a_warning(tmp_path):
         ("/api/auth/signup", {"email", "username", "password"}),
         ("/api/channels", {"name", "description", "password"}),
         ("/api/channels/{channel_id}/join", {"password"}),
+        ("/api/channels/{channel_id}/owner", {"user_id"}),
         ("/api/channels/{channel_id}/messages", {"body", "client_msg_id"}),
         ("/api/channels/{channel_id}/read", {"seq"}),
         ("/api/channels/{channel_id}/group-wallets", {"name", "description"}),
@@ -46,6 +47,11 @@ def test_every_write_advertises_its_own_body(schema, path, fields):
     assert set(_body(schema, path)["properties"]) == fields
 
 
+def test_the_channel_update_advertises_its_optional_fields(schema):
+    body = _body(schema, "/api/channels/{channel_id}", method="patch")
+    assert set(body["properties"]) == {"name", "description", "password"} and "required" not in body
+
+
 def test_operation_ids_are_unique_and_operations_are_tagged_by_app(schema):
     operations = [(path, op) for path, ops in schema["paths"].items() for op in ops.values()]
     ids = Counter(op["operationId"] for _, op in operations)
@@ -53,7 +59,10 @@ def test_operation_ids_are_unique_and_operations_are_tagged_by_app(schema):
     tags = {path: op["tags"] for path, op in operations}
     assert tags["/api/auth/signup"] == ["accounts"]
     assert tags["/api/channels/{channel_id}/join"] == ["channels"]
+    assert tags["/api/channels/{channel_id}/members/{user_id}"] == ["channels"]
+    assert tags["/api/channels/{channel_id}/owner"] == ["channels"]
     assert tags["/api/channels/{channel_id}/messages"] == ["chat"]
+    assert tags["/api/channels/{channel_id}/messages/search"] == ["chat"]
     assert tags["/api/transfers"] == ["wallets"]
     assert {tag["name"] for tag in schema["tags"]} == {"accounts", "channels", "chat", "wallets"}
 

@@ -28,6 +28,16 @@ include-path = "/api/auth/signup"
 checks.positive_data_acceptance.expected-statuses = ["2xx", "400", "401", "403", "404", "409", "429"]
 
 [[operations]]
+# A search of more than 8 words (after dropping repeats); JSON Schema can only count its characters.
+include-path = "/api/channels/{channel_id}/messages/search"
+checks.positive_data_acceptance.expected-statuses = ["2xx", "400", "401", "403", "404", "409", "429"]
+
+[[operations]]
+# Handing a channel to someone who is not a member of it.
+include-path = "/api/channels/{channel_id}/owner"
+checks.positive_data_acceptance.expected-statuses = ["2xx", "400", "401", "403", "404", "409", "429"]
+
+[[operations]]
 # Only group wallets can be joined (a personal wallet's id answers 400).
 include-path = "/api/wallets/{wallet_id}/join"
 checks.positive_data_acceptance.expected-statuses = ["2xx", "400", "401", "403", "404", "409", "429"]

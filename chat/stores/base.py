@@ -45,3 +45,12 @@ class MessageStore(ABC):
     @abstractmethod
     def find_by_client_msg_id(self, *, channel_id: int, client_msg_id: str) -> dict | None:
         """The stored message a sender's client_msg_id produced, if any."""
+
+    @abstractmethod
+    def search(self, *, channel_id: int, words: list[str], limit: int, before_seq: int | None = None) -> list[dict]:
+        """The channel's messages with seq < before_seq whose body has every word, newest first.
+
+        `words`: at least one, from chat.selectors.search_words (lower case, no surrounding punctuation).
+        A word matches the start of a word of the body, in any case ("회비" finds "회비를",
+        "plan" finds "Plans"); the MongoDB store also matches it inside a word.
+        """

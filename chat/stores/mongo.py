@@ -1,5 +1,7 @@
 """The MongoDB message store (pymongo), selected by MONGO_URL."""
 
+import re
+
 import pymongo
 from bson.errors import InvalidDocument
 from pymongo.errors import BulkWriteError, DocumentTooLarge
@@ -65,3 +67,18 @@ class MongoMessageStore(MessageStore):
     def find_by_client_msg_id(self, *, channel_id, client_msg_id):
         document = self.messages.find_one({"channel": channel_id, "client_msg_id": client_msg_id})
         return _to_message(document) if document else None
+
+    def search(self, *, channel_id, words, limit, before_seq=None):
+        # A regex per word, not a text index: MongoDB's text search matches whole words only (no
+        # prefix, so "회비" would not find "회비를") and cannot combine with sort by seq. The
+        # channel's messages are walked newest first on the (channel, seq) index until `limit`
+        # match, so a search costs at most its channel's size. A regex with no anchor matches
+        # inside words too; a word boundary would not help, as PCRE's \b only knows ASCII letters.
+        query = {
+            "channel": channel_id,
+            "$and": [{"body": {"$regex": re.escape(word), "$options": "i"}} for word in words],
+        }
+        if before_seq is not None:
+            query["seq"] = {"$lt": before_seq}
+        cursor = self.messages.find(query).sort("seq", pymongo.DESCENDING).limit(limit)
+        return [_to_message(document) for document in cursor]

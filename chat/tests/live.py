@@ -149,11 +149,15 @@ class CeleryWorker(Process):
 
 
 def post_json(node: "WebNode", path: str, user, body: dict) -> dict:
+    return request_json(node, "POST", path, user, body)
+
+
+def request_json(node: "WebNode", method: str, path: str, user, body: dict | None = None) -> dict | None:
     request = urllib.request.Request(
         f"{node.http_url}{path}",
-        data=json.dumps(body).encode(),
+        data=None if body is None else json.dumps(body).encode(),
         headers={"Authorization": f"Bearer {access_token(user)}", "Content-Type": "application/json"},
-        method="POST",
+        method=method,
     )
     with urllib.request.urlopen(request, timeout=10) as response:
         return json.loads(response.read() or b"null")

@@ -1,19 +1,29 @@
-"""A member who leaves receives nothing more from the channel, on every node, from the moment
-the leave is answered; their sockets hear that their subscription ended."""
+"""A member who leaves, or whom the owner removes, receives nothing more from the channel, on
+every node, from the moment the leave or the removal is answered; their sockets hear that their
+subscription ended."""
 
 import asyncio
 
 import pytest
 from asgiref.sync import sync_to_async
 
-from chat.tests.live import Client, post_json
+from chat.tests.live import Client, post_json, request_json
 from chat.tests.test_websocket import _room
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
 
 
-async def test_after_the_leave_is_answered_no_node_delivers_the_channel_to_the_member(two_nodes):
-    channel, (alice, bob) = await _room("alice", "bob")
+def _leave(node, channel, *, owner, member):
+    post_json(node, f"/api/channels/{channel.pk}/leave", member, {})
+
+
+def _removal(node, channel, *, owner, member):
+    request_json(node, "DELETE", f"/api/channels/{channel.pk}/members/{member.pk}", owner)
+
+
+@pytest.mark.parametrize("end_membership", [_leave, _removal], ids=["leave", "removal"])
+async def test_after_the_leave_is_answered_no_node_delivers_the_channel_to_the_member(two_nodes, end_membership):
+    channel, (alice, bob) = await _room("alice", "bob")  # alice owns the channel
     node_a, node_b = two_nodes
     sender = await Client.connect(node_a.ws_url, alice)
     bob_here = await Client.connect(node_a.ws_url, bob)
@@ -25,7 +35,7 @@ async def test_after_the_leave_is_answered_no_node_delivers_the_channel_to_the_m
     for client in (bob_here, bob_there):
         assert (await client.recv_until(lambda f: f["type"] == "message"))[-1]["body"] == "before"
 
-    await sync_to_async(post_json)(node_b, f"/api/channels/{channel.pk}/leave", bob, {})
+    await sync_to_async(end_membership)(node_b, channel, owner=alice, member=bob)
     for i in range(20):  # at once: no grace period for the other node to catch up
         await sender.send(type="send", channel=channel.pk, body=f"after {i}", client_msg_id=f"after-{i}")
     frames = await sender.recv_until(lambda f: f.get("client_msg_id") == "after-19" and f["type"] == "ack")

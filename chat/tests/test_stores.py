@@ -37,13 +37,13 @@ def channel(db):
     return channel_create(owner=UserFactory(), name="general")
 
 
-def _message(channel, seq, client_msg_id=None):
+def _message(channel, seq, client_msg_id=None, body=None):
     return {
         "id": f"m{channel.pk}x{seq}",
         "channel": channel.pk,
         "seq": seq,
         "sender": {"id": channel.owner_id, "username": channel.owner.username},
-        "body": f"hello {seq}",
+        "body": f"hello {seq}" if body is None else body,
         "client_msg_id": client_msg_id or f"c{seq}",
         "created_at": "2026-11-23T06:00:00+00:00",
     }
@@ -82,3 +82,65 @@ def test_max_seqs_of_several_channels_at_once(store, channel):
     store.insert_many([_message(channel, seq) for seq in (1, 2, 3)] + [_message(other, 1)])
     assert store.max_seqs([channel.pk, other.pk, empty.pk]) == {channel.pk: 3, other.pk: 1, empty.pk: 0}
     assert store.max_seqs([]) == {}
+
+
+def _store_bodies(store, channel, bodies):
+    store.insert_many([_message(channel, seq, body=body) for seq, body in enumerate(bodies, start=1)])
+
+
+def _found(store, channel, words, **page):
+    return [m["seq"] for m in store.search(channel_id=channel.pk, words=words, limit=page.pop("limit", 10), **page)]
+
+
+def test_search_finds_every_word_in_any_order_newest_first(store, channel):
+    _store_bodies(
+        store,
+        channel,
+        [
+            "trip budget for Jeju",  # 1
+            "the budget of the trip is done",  # 2
+            "trip photos",  # 3
+            "Budget TRIP, final",  # 4
+        ],
+    )
+    assert _found(store, channel, ["trip", "budget"]) == [4, 2, 1]
+    assert _found(store, channel, ["budget", "trip"]) == [4, 2, 1]
+    assert store.search(channel_id=channel.pk, words=["photos"], limit=10) == [_message(channel, 3, body="trip photos")]
+    assert _found(store, channel, ["trip", "budget", "photos"]) == []
+
+
+def test_search_matches_the_start_of_a_word_so_particles_and_plurals_still_match(store, channel):
+    _store_bodies(store, channel, ["이번 달 회비를 냈어요", "Our PLANS for the weekend", "회의 시간"])
+    assert _found(store, channel, ["회비"]) == [1]
+    assert _found(store, channel, ["회비를"]) == [1]
+    assert _found(store, channel, ["plan"]) == [2]
+    assert _found(store, channel, ["회", "냈"]) == [1]
+    assert _found(store, channel, ["회비", "weekend"]) == []
+
+
+def test_search_pages_back_from_before_seq(store, channel):
+    _store_bodies(store, channel, [f"dues reminder {n}" if n % 2 else f"other {n}" for n in range(1, 12)])
+    assert _found(store, channel, ["dues"], limit=3) == [11, 9, 7]
+    assert _found(store, channel, ["dues"], limit=3, before_seq=7) == [5, 3, 1]
+    assert _found(store, channel, ["dues"], limit=3, before_seq=1) == []
+
+
+def test_search_stays_in_its_channel(store, channel):
+    other = channel_create(owner=UserFactory(), name="other")
+    store.insert_many([_message(channel, 1, body="coffee fund"), _message(other, 1, body="coffee fund")])
+    assert [(m["channel"], m["seq"]) for m in store.search(channel_id=other.pk, words=["coffee"], limit=10)] == [
+        (other.pk, 1)
+    ]
+
+
+def test_search_words_are_text_never_query_syntax(store, channel):
+    # Quotes, backslashes and the operators of tsquery, FTS5 and regular expressions, inside words
+    # (chat.selectors.search_words trims punctuation only around a word).
+    _store_bodies(store, channel, ["don't panic: a|b & x\\y say\"hi h.*i", "a fast b", "dont panic"])
+    words = ["don't", 'say"hi', "a|b", "x\\y", "h.*i", "c:d", "body:c", "a)(b", "x*y", "a&!b", "or", "not", "near"]
+    for word in words:
+        store.search(channel_id=channel.pk, words=[word], limit=10)  # never a syntax error
+    assert _found(store, channel, ["don't", "panic"]) == [1]
+    assert _found(store, channel, ["a|b", "x\\y", "h.*i", 'say"hi']) == [1]
+    assert 2 not in _found(store, channel, ["a.*b"])
+    assert _found(store, channel, ["or"]) == []
