@@ -9,3 +9,4 @@ from django.dispatch import Signal
 
 member_joined = Signal()  # channel_id, user
 member_left = Signal()  # channel_id, user
+marker_moved = Signal()  # channel_id, user, seq: a read marker moved (through REST)

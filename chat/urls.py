@@ -5,4 +5,10 @@ from chat import api
 urlpatterns = [
     path("api/channels/mine", api.ChannelMineApi.as_view(), name="api-channels-mine"),
     path("api/channels/<id:channel_id>/messages", api.ChannelMessagesApi.as_view(), name="api-channel-messages"),
+    path("api/channels/<id:channel_id>/messages/<str:message_id>", api.MessageApi.as_view(), name="api-message"),
+    path(
+        "api/channels/<id:channel_id>/messages/<str:message_id>/reactions",
+        api.MessageReactionsApi.as_view(),
+        name="api-message-reactions",
+    ),
 ]
