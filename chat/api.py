@@ -139,7 +139,7 @@ class MessageReactionsApi(APIView):
 
     @extend_schema(
         request=InputSerializer,
-        responses={200: serializers.DictField(child=serializers.IntegerField(), help_text="{emoji: count}")},
+        responses={200: {"type": "object", "additionalProperties": {"type": "integer"}, "description": "{emoji: count}"}},
     )
     def post(self, request, channel_id: int, message_id: str):
         serializer = self.InputSerializer(data=request.data)
