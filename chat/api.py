@@ -5,6 +5,7 @@ exactly like a WebSocket send.
 """
 
 from asgiref.sync import async_to_sync
+from django.core.validators import RegexValidator
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
@@ -62,7 +63,13 @@ class ChannelMessagesApi(APIView):
         # The shape only: chat.services.message_validate applies the rules, the same for the WebSocket.
         body = StrictCharField(min_length=1, max_length=services.MAX_BODY_CHARS, trim_whitespace=False)
         client_msg_id = StrictCharField(min_length=1, max_length=services.MAX_CLIENT_MSG_ID_CHARS, required=False)
-        reply_to = StrictCharField(min_length=1, max_length=32, required=False, allow_null=True)
+        reply_to = StrictCharField(
+            min_length=1,
+            max_length=32,
+            required=False,
+            allow_null=True,
+            validators=[RegexValidator(services.MESSAGE_ID)],
+        )
 
     class PageOutputSerializer(serializers.Serializer):
         results = MessageOutputSerializer(many=True)
@@ -115,15 +122,23 @@ class MessageApi(APIView):
     class InputSerializer(serializers.Serializer):
         body = StrictCharField(min_length=1, max_length=services.MAX_BODY_CHARS, trim_whitespace=False)
 
-    @extend_schema(request=InputSerializer, responses={200: MessageOutputSerializer})
+    # The body is required: an edit is a new body, not a partial update of the message.
+    @extend_schema(
+        request={
+            "application/json": {
+                "type": "object",
+                "properties": {"body": {"type": "string", "minLength": 1, "maxLength": services.MAX_BODY_CHARS}},
+                "required": ["body"],
+            }
+        },
+        responses={200: MessageOutputSerializer},
+    )
     def patch(self, request, channel_id: int, message_id: str):
+        message_id = _message_id(message_id)
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         message = changes.message_edit(
-            user=request.user,
-            channel_id=channel_id,
-            message_id=_message_id(message_id),
-            body=serializer.validated_data["body"],
+            user=request.user, channel_id=channel_id, message_id=message_id, body=serializer.validated_data["body"]
         )
         return Response(MessageOutputSerializer(message).data)
 
@@ -139,15 +154,15 @@ class MessageReactionsApi(APIView):
 
     @extend_schema(
         request=InputSerializer,
-        responses={200: {"type": "object", "additionalProperties": {"type": "integer"}, "description": "{emoji: count}"}},
+        responses={
+            200: {"type": "object", "additionalProperties": {"type": "integer"}, "description": "{emoji: count}"}
+        },
     )
     def post(self, request, channel_id: int, message_id: str):
+        message_id = _message_id(message_id)
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         reactions = changes.message_react(
-            user=request.user,
-            channel_id=channel_id,
-            message_id=_message_id(message_id),
-            emoji=serializer.validated_data["emoji"],
+            user=request.user, channel_id=channel_id, message_id=message_id, emoji=serializer.validated_data["emoji"]
         )
         return Response(reactions)

@@ -98,9 +98,9 @@ def message_delete(*, user, channel_id: int, message_id: str) -> None:
 @transaction.atomic
 def message_react(*, user, channel_id: int, message_id: str, emoji: object) -> dict[str, int]:
     """Toggles the caller's reaction; returns the message's reactions {emoji: count}."""
+    _, message = _message(user=user, channel_id=channel_id, message_id=message_id)
     if not isinstance(emoji, str) or not 1 <= len(emoji) <= MAX_EMOJI_CHARS or not _one_emoji(emoji):
         raise DomainError("`emoji` must be one emoji.", fields={"emoji": ["One emoji, please."]})
-    _, message = _message(user=user, channel_id=channel_id, message_id=message_id)
     if message["deleted"]:
         raise DomainError("A deleted message takes no reactions.", code="conflict", status_code=409)
 

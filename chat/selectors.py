@@ -14,6 +14,9 @@ from chat.models import ChannelVersion, MessageState
 from chat.stores import get_message_store
 from chat.turn_batch import TurnBatch
 
+# Reads that REST views reach too run through sync_to_async, in the view's own thread and
+# connection: channels' database_sync_to_async closes the thread's connection around each call,
+# which a view inside a transaction cannot survive. Those only the WebSocket side makes use it.
 MEMBER_COUNT_SECONDS = 30.0  # how long a node trusts a channel's member count for live frames
 
 
@@ -94,7 +97,7 @@ async def history(
     messages = await messages_after(
         channel_id=channel_id, after_seq=after_seq, before_seq=before_seq, limit=limit, newest=newest
     )
-    return await database_sync_to_async(_with_state)(channel_id, messages) if messages else messages
+    return await sync_to_async(_with_state)(channel_id, messages) if messages else messages
 
 
 def _with_state(channel_id: int, messages: list[dict]) -> list[dict]:
@@ -170,7 +173,7 @@ async def channels_version_async(channel_ids: list[int]) -> dict[int, int]:
 async def _member_counts(channel_ids: list[int]) -> list[int]:
     from channels_app.selectors import channel_member_counts
 
-    counts = await database_sync_to_async(channel_member_counts)(channel_ids=list(set(channel_ids)))
+    counts = await sync_to_async(channel_member_counts)(channel_ids=list(set(channel_ids)))
     return [counts[channel_id] for channel_id in channel_ids]
 
 

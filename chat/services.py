@@ -5,7 +5,6 @@ import uuid
 from datetime import UTC, datetime
 
 from asgiref.sync import sync_to_async
-from channels.db import database_sync_to_async
 
 from chat import message_log
 from chat.mentions import mentioned_members
@@ -76,7 +75,7 @@ async def message_send(
         and await sync_to_async(selectors.message_get)(channel_id=channel_id, message_id=reply_to) is None
     ):
         raise MessageInvalid("`reply_to` must be the id of a message of the channel.", field="reply_to")
-    mentions = await database_sync_to_async(mentioned_members)(channel_id=channel_id, body=body) if "@" in body else []
+    mentions = await sync_to_async(mentioned_members)(channel_id=channel_id, body=body) if "@" in body else []
     draft = {
         "id": uuid.uuid4().hex,
         "channel": channel_id,

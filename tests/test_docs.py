@@ -20,7 +20,11 @@ PROTOCOL_DOC = (DOCS / "websocket.md").read_text()
 def _server_frame_types() -> set[str]:
     """Every "type" of a frame the server builds, read from the code that builds frames."""
     types = {"message"}  # chat.selectors.message_frame adds it to a stored message
-    for path in [*(ROOT / "chat" / "realtime").glob("*.py"), ROOT / "chat" / "events.py", ROOT / "chat" / "selectors.py"]:
+    for path in [
+        *(ROOT / "chat" / "realtime").glob("*.py"),
+        ROOT / "chat" / "events.py",
+        ROOT / "chat" / "selectors.py",
+    ]:
         for node in ast.walk(ast.parse(path.read_text())):
             if isinstance(node, ast.Dict):
                 for key, value in zip(node.keys, node.values, strict=True):

@@ -33,6 +33,7 @@ def world(club):
     later = (datetime.now(UTC) + timedelta(days=1)).isoformat()
     to_group = {"from_wallet": treasurer.wallet_id, "to_wallet": club["group"], "amount": 10, "pin": PIN}
     schedule = treasurer.post("/api/scheduled-transfers", {**to_group, "execute_at": later, "repeat": "none"}).json()
+    message = treasurer.post(f"/api/channels/{club['channel']}/messages", {"body": "hello"}).json()
     return {
         "client": treasurer,
         "ids": {
@@ -40,6 +41,7 @@ def world(club):
             "wallet_id": treasurer.wallet_id,
             "dues_id": dues["id"],
             "schedule_id": schedule["id"],
+            "message_id": message["id"],
         },
         "bodies": {
             ("post", "/api/auth/signup"): {"email": "new@example.com", "username": "new", "password": "x-long-pass-7"},
@@ -48,6 +50,8 @@ def world(club):
             ("post", "/api/channels"): {"name": "room"},
             ("post", "/api/channels/{channel_id}/join"): {},
             ("post", "/api/channels/{channel_id}/messages"): {"body": "hello"},
+            ("patch", "/api/channels/{channel_id}/messages/{message_id}"): {"body": "edited"},
+            ("post", "/api/channels/{channel_id}/messages/{message_id}/reactions"): {"emoji": "👍"},
             ("post", "/api/channels/{channel_id}/read"): {"seq": 1},
             ("post", "/api/channels/{channel_id}/group-wallets"): {"name": "fund"},
             ("post", "/api/wallets"): {"pin": PIN},
