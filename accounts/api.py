@@ -7,7 +7,7 @@ from rest_framework.exceptions import AuthenticationFailed, Throttled
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
-from rest_framework_simplejwt.serializers import TokenRefreshSerializer
+from rest_framework_simplejwt.serializers import PasswordField, TokenObtainPairSerializer, TokenRefreshSerializer
 from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
 from accounts.lockout import API_LOCKOUT_DETAIL, signin_succeeded
@@ -45,9 +45,17 @@ class SignupApi(APIView):
         return Response(UserOutputSerializer(user).data, status=status.HTTP_201_CREATED)
 
 
+class SignInSerializer(TokenObtainPairSerializer):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # A password is what was typed: spaces are part of it (a blank-looking one is wrong, not invalid).
+        self.fields["password"] = PasswordField(trim_whitespace=False)
+
+
 class TokenApi(TokenObtainPairView):
     """Exchange email and password for an access and a refresh JWT."""
 
+    serializer_class = SignInSerializer
     throttle_classes = [SignInThrottle]
     authentication_classes = []
 

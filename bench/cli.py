@@ -87,6 +87,9 @@ def run_server(bench: Bench, server, scenarios: set[str]) -> None:
         if "2" in scenarios:
             say(f"{server.name}: scenario 2, {sizes.room_shape.describe()} at 100 msg/s")
             bench.rooms(server)
+            if server.name in stack.WEB_SERVERS:  # the reference servers know no read receipts
+                say(f"{server.name}: scenario 2r, the same with every client marking what it reads")
+                bench.rooms(server, reads=True)
         if "3" in scenarios:
             say(f"{server.name}: scenario 3, the highest sustained rate in that shape")
             bench.highest_rate(server, "3", sizes.room_shape, start=SEARCH_START_RATE, processes=2)

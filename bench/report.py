@@ -240,6 +240,11 @@ def summary_table(figures: list[Figure], sizes: Sizes) -> list[str]:
     )
     lines.append(f"| 2. {shape.describe()}, 100 msg/s | " + " | ".join(cell("2", s, rooms) for s in servers) + " | |")
     lines.append(
+        "| 2r. the same, every client marking what it reads (read receipts) | "
+        + " | ".join(cell("2r", s, rooms) for s in servers)
+        + " | |"
+    )
+    lines.append(
         "| 3. highest sustained rate, same shape | "
         + " | ".join(cell("3", s, rate) for s in servers)
         + f" | {ratio('3')} |"

@@ -194,10 +194,18 @@ class Bench:
         sizes = self.sizes
         self.measure(server, "warm-up", sizes.room_shape, rate=20, duration=5, ramp=sizes.ramp, keep=False)
 
-    def rooms(self, server) -> Figure:
+    def rooms(self, server, *, reads: bool = False) -> Figure:
+        """Scenario 2; with reads, every client also marks what it gets as read (scenario 2r)."""
         sizes = self.sizes
         return self.measure(
-            server, "2", sizes.room_shape, rate=100, duration=sizes.room_seconds, ramp=sizes.ramp, plot=True
+            server,
+            "2r" if reads else "2",
+            sizes.room_shape,
+            rate=100,
+            duration=sizes.room_seconds,
+            ramp=sizes.ramp,
+            plot=not reads,
+            extra_args=["--reads"] if reads else (),
         )
 
     def highest_rate(self, server, scenario: str, shape: Shape, start: float, processes: int = 1) -> Figure | None:

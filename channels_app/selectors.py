@@ -100,3 +100,40 @@ def channel_list_for_user(*, user) -> list[tuple[Channel, int]]:
 
 def channel_members(*, channel_id: int):
     return Membership.objects.filter(channel_id=channel_id).select_related("user").order_by("joined_at")
+
+
+def channel_members_named(*, channel_id: int, names: set[str]) -> list[int]:
+    """Ids of the channel's members whose display names (any case) are among `names`."""
+    from django.db.models.functions import Lower
+
+    members = Membership.objects.filter(channel_id=channel_id).annotate(name=Lower("user__username"))
+    return sorted(members.filter(name__in=names).values_list("user_id", flat=True))
+
+
+def channel_read_markers(*, channel_id: int) -> list[tuple[int, int]]:
+    """(user id, last read seq) of every member of the channel."""
+    return channels_read_markers(channel_ids=[channel_id])[channel_id]
+
+
+def channels_read_markers(*, channel_ids: list[int]) -> dict[int, list[tuple[int, int]]]:
+    """The same for several channels, in one query."""
+    found: dict[int, list[tuple[int, int]]] = {channel_id: [] for channel_id in channel_ids}
+    rows = Membership.objects.filter(channel_id__in=channel_ids).values_list("channel_id", "user_id", "last_read_seq")
+    for channel_id, user_id, seq in rows.order_by("user_id"):
+        found[channel_id].append((user_id, seq))
+    return found
+
+
+def channel_member_counts(*, channel_ids: list[int]) -> dict[int, int]:
+    counts = dict(
+        Membership.objects.filter(channel_id__in=channel_ids)
+        .values("channel_id")
+        .annotate(count=Count("id"))
+        .values_list("channel_id", "count")
+    )
+    return {channel_id: counts.get(channel_id, 0) for channel_id in channel_ids}
+
+
+def user_channel_ids(*, user_ids: list[int]) -> list[int]:
+    """The channels any of these users are members of."""
+    return sorted(set(Membership.objects.filter(user_id__in=user_ids).values_list("channel_id", flat=True)))

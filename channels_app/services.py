@@ -7,12 +7,12 @@ from django.utils.translation import gettext as _
 from channels_app.models import Channel, Membership
 from channels_app.passwords import channel_password_check, password_hash
 from channels_app.selectors import channel_for_owner, channel_membership_for_update
-from channels_app.signals import member_joined, member_leaving, member_left
+from channels_app.signals import marker_moved, member_joined, member_leaving, member_left
 from config.errors import Conflict, DomainError, NotFound
 
 
-def _on_commit_send(signal, *, channel_id: int, user) -> None:
-    transaction.on_commit(lambda: signal.send(sender=Channel, channel_id=channel_id, user=user))
+def _on_commit_send(signal, *, channel_id: int, user, **extra) -> None:
+    transaction.on_commit(lambda: signal.send(sender=Channel, channel_id=channel_id, user=user, **extra))
 
 
 def _clean_name(name: str) -> str:
@@ -121,5 +121,15 @@ def channel_owner_transfer(*, user, channel_id: int, new_owner_id: int) -> Chann
 
 
 def channel_mark_read(*, user, channel: Channel, seq: int) -> None:
-    """Moves the read marker forward only; an old seq never moves it back."""
-    Membership.objects.filter(channel=channel, user=user, last_read_seq__lt=seq).update(last_read_seq=seq)
+    """Moves the read marker forward only; an old seq never moves it back. The channel hears it."""
+    channel_mark_read_many(reads=[(user.pk, channel.pk, seq)])
+    _on_commit_send(marker_moved, channel_id=channel.pk, user=user, seq=seq)
+
+
+@transaction.atomic
+def channel_mark_read_many(*, reads: list[tuple[int, int, int]]) -> None:
+    """(user id, channel id, seq) markers moved forward together (the WebSocket's reads of a moment)."""
+    for user_id, channel_id, seq in reads:
+        Membership.objects.filter(channel_id=channel_id, user_id=user_id, last_read_seq__lt=seq).update(
+            last_read_seq=seq
+        )

@@ -13,3 +13,4 @@ member_left = Signal()  # channel_id, user
 # that must keep the member (wallets: the treasurer of a group wallet of the channel) raises a
 # DomainError, which refuses the leave. The one signal here that can say no.
 member_leaving = Signal()  # channel_id, user
+marker_moved = Signal()  # channel_id, user, seq: a read marker moved (through REST)

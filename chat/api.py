@@ -6,6 +6,7 @@ exactly like a WebSocket send.
 """
 
 from asgiref.sync import async_to_sync
+from django.core.validators import RegexValidator
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
@@ -15,7 +16,8 @@ from rest_framework.views import APIView
 from accounts.serializers import UserRefSerializer
 from channels_app import selectors as channel_selectors
 from channels_app.api import ChannelOutputSerializer
-from chat import selectors, services
+from chat import changes, selectors, services
+from config.errors import NotFound
 from config.fields import SeqField, StrictCharField
 
 
@@ -29,9 +31,15 @@ class MessageOutputSerializer(serializers.Serializer):
     channel = serializers.IntegerField()
     seq = serializers.IntegerField()
     sender = UserRefSerializer()
-    body = serializers.CharField()
+    body = serializers.CharField(allow_null=True, help_text="null once the message is deleted")
     client_msg_id = serializers.CharField()
     created_at = serializers.DateTimeField()
+    edited_at = serializers.DateTimeField(allow_null=True)
+    deleted = serializers.BooleanField()
+    reactions = serializers.DictField(child=serializers.IntegerField(), help_text="{emoji: count}")
+    mentions = serializers.ListField(child=serializers.IntegerField(), help_text="ids of the members it names")
+    reply_to = serializers.CharField(allow_null=True, help_text="the id of the message it answers")
+    unread_count = serializers.IntegerField(help_text="members (not the sender) who have not read it yet")
 
 
 class ChannelMineApi(APIView):
@@ -57,6 +65,13 @@ class ChannelMessagesApi(APIView):
         # The shape only: chat.services.message_validate applies the rules, the same for the WebSocket.
         body = StrictCharField(min_length=1, max_length=services.MAX_BODY_CHARS, trim_whitespace=False)
         client_msg_id = StrictCharField(min_length=1, max_length=services.MAX_CLIENT_MSG_ID_CHARS, required=False)
+        reply_to = StrictCharField(
+            min_length=1,
+            max_length=32,
+            required=False,
+            allow_null=True,
+            validators=[RegexValidator(services.MESSAGE_ID)],
+        )
 
     class PageOutputSerializer(serializers.Serializer):
         results = MessageOutputSerializer(many=True)
@@ -72,7 +87,7 @@ class ChannelMessagesApi(APIView):
         after_seq = page.get("after_seq")
         # Newest page by default (or before a seq); oldest-first when reading forward.
         newest = after_seq is None
-        messages = async_to_sync(selectors.messages_after)(
+        messages = async_to_sync(selectors.history)(
             channel_id=channel_id,
             after_seq=after_seq or 0,
             before_seq=page.get("before_seq"),
@@ -94,6 +109,7 @@ class ChannelMessagesApi(APIView):
             sender_username=request.user.username,
             body=serializer.validated_data["body"],
             client_msg_id=serializer.validated_data.get("client_msg_id"),  # none: every POST is a new message
+            reply_to=serializer.validated_data.get("reply_to"),
         )
         return Response(MessageOutputSerializer(message).data, status=status.HTTP_201_CREATED)
 
@@ -125,3 +141,59 @@ class ChannelMessageSearchApi(APIView):
             messages = messages[:limit]
             next_url = replace_query_param(request.build_absolute_uri(), "before_seq", messages[-1]["seq"])
         return Response({"results": MessageOutputSerializer(messages, many=True).data, "next": next_url})
+
+
+def _message_id(message_id: str) -> str:
+    if not services.MESSAGE_ID.fullmatch(message_id):
+        raise NotFound("No such message in this channel.")
+    return message_id
+
+
+class MessageApi(APIView):
+    class InputSerializer(serializers.Serializer):
+        body = StrictCharField(min_length=1, max_length=services.MAX_BODY_CHARS, trim_whitespace=False)
+
+    # The body is required: an edit is a new body, not a partial update of the message.
+    @extend_schema(
+        request={
+            "application/json": {
+                "type": "object",
+                "properties": {"body": {"type": "string", "minLength": 1, "maxLength": services.MAX_BODY_CHARS}},
+                "required": ["body"],
+            }
+        },
+        responses={200: MessageOutputSerializer},
+    )
+    def patch(self, request, channel_id: int, message_id: str):
+        message_id = _message_id(message_id)
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        message = changes.message_edit(
+            user=request.user, channel_id=channel_id, message_id=message_id, body=serializer.validated_data["body"]
+        )
+        return Response(MessageOutputSerializer(message).data)
+
+    @extend_schema(request=None, responses={204: None})
+    def delete(self, request, channel_id: int, message_id: str):
+        changes.message_delete(user=request.user, channel_id=channel_id, message_id=_message_id(message_id))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class MessageReactionsApi(APIView):
+    class InputSerializer(serializers.Serializer):
+        emoji = StrictCharField(min_length=1, max_length=changes.MAX_EMOJI_CHARS, trim_whitespace=False)
+
+    @extend_schema(
+        request=InputSerializer,
+        responses={
+            200: {"type": "object", "additionalProperties": {"type": "integer"}, "description": "{emoji: count}"}
+        },
+    )
+    def post(self, request, channel_id: int, message_id: str):
+        message_id = _message_id(message_id)
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        reactions = changes.message_react(
+            user=request.user, channel_id=channel_id, message_id=message_id, emoji=serializer.validated_data["emoji"]
+        )
+        return Response(reactions)

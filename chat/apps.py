@@ -12,3 +12,4 @@ class ChatConfig(AppConfig):
         # Membership changes reach the live clients (channels_app/signals.py says why this way).
         signals.member_joined.connect(events.on_member_joined, dispatch_uid="chat.member_joined")
         signals.member_left.connect(events.on_member_left, dispatch_uid="chat.member_left")
+        signals.marker_moved.connect(events.on_marker_moved, dispatch_uid="chat.marker_moved")

@@ -7,7 +7,7 @@ channel events reach the channel's subscribers.
 
 import json
 
-from chat.realtime.hub import ephemeral_payload, left_payload
+from chat.realtime.hub import change_payload, ephemeral_payload, left_payload
 from chat.realtime.hubs import get_hub
 
 
@@ -50,3 +50,32 @@ def on_member_joined(*, channel_id: int, user, **kwargs) -> None:
 def on_member_left(*, channel_id: int, user, **kwargs) -> None:
     publish_channel_event(channel_id=channel_id, event="member_left", data=_member(user))
     publish_membership_ended(user_id=user.pk, channel_id=channel_id)
+
+
+def publish_change(*, state) -> None:
+    """A change to a message (edit, deletion, reactions), on its room's topic with its version.
+    Called on commit; clients that miss it get it when they resume (since_version)."""
+    from chat.selectors import change_frames
+
+    frames = json.dumps(change_frames(state), separators=(",", ":"), ensure_ascii=False)
+    get_hub().publish_from_thread(state.channel_id, change_payload(state.version, frames))
+
+
+async def publish_mentions(*, message: dict, user_ids: list[int]) -> None:
+    """Each member the message names hears of it (event `mentioned`), on any node."""
+    frame = event_frame(
+        "mentioned",
+        {"message": {key: message[key] for key in ("id", "channel", "seq", "sender", "body", "created_at")}},
+        message["channel"],
+    )
+    text = json.dumps(frame, separators=(",", ":"), ensure_ascii=False)
+    for user_id in user_ids:
+        await get_hub().publish_to_user(user_id, ephemeral_payload(0, text))
+
+
+def on_marker_moved(*, channel_id: int, user, seq: int, **kwargs) -> None:
+    """A read marker moved through REST: the channel's subscribers hear it like a WebSocket read."""
+    from chat.realtime.receipts import receipt_frame
+
+    text = json.dumps(receipt_frame(channel_id, {user.pk: seq}), separators=(",", ":"))
+    get_hub().publish_from_thread(channel_id, ephemeral_payload(0, text))

@@ -32,6 +32,11 @@ def tail_key(channel_id: int) -> str:
     return f"chat:{{{channel_id}}}:tail"
 
 
+def presence_key(user_id: int) -> str:
+    """The nodes a user has connections on, each with when its word expires (chat/realtime/presence.py)."""
+    return f"chat:{{u{user_id}}}:presence"
+
+
 def room_topic(channel_id: int) -> str:
     """Pub/sub topics are server-wide, not per Redis database: the database number in the topic
     keeps two deployments (or test runs) on one Redis server from hearing each other's rooms."""

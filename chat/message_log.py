@@ -29,7 +29,8 @@ from chat.turn_batch import TurnBatch
 DEDUP_TTL_SECONDS = 7 * 24 * 3600
 
 # KEYS: seq, ceiling, dedup, tail, stream, topic.
-# ARGV: the message's JSON up to its seq, the JSON after it, dedup TTL, publish time.
+# ARGV: the message's JSON up to its seq, the JSON after it, dedup TTL, publish time, and the
+# live frame's own fields (its state now: not edited, unread by everybody but its sender).
 # Returns {1, seq} for a new message, {0, message} for a repeated client_msg_id, {2, last} when
 # the counter reached its reserved ceiling, or the error NOSEQ when the counter must be seeded.
 SEND_SCRIPT = """
@@ -44,7 +45,7 @@ local encoded = ARGV[1] .. seq .. ARGV[2]
 redis.call('SET', KEYS[3], encoded, 'EX', ARGV[3])
 redis.call('ZADD', KEYS[4], seq, encoded)
 redis.call('XADD', KEYS[5], '*', 'm', encoded)
-redis.call('PUBLISH', KEYS[6], 'm ' .. seq .. ' ' .. ARGV[4] .. ' {"type":"message",' .. string.sub(encoded, 2))
+redis.call('PUBLISH', KEYS[6], 'm ' .. seq .. ' ' .. ARGV[4] .. ' {"type":"message",' .. string.sub(encoded, 2, -2) .. ARGV[5] .. '}')
 return {1, seq}
 """
 
@@ -70,7 +71,7 @@ def _encoded_around_seq(message: dict) -> tuple[str, str]:
     """The message's JSON split where its seq goes: {"id":…,"channel":…,"seq": | ,"sender":…}."""
     head = json.dumps({"id": message["id"], "channel": message["channel"]}, separators=(",", ":"), ensure_ascii=False)
     rest = json.dumps(
-        {key: message[key] for key in ("sender", "body", "client_msg_id", "created_at")},
+        {key: message[key] for key in ("sender", "body", "client_msg_id", "created_at", "mentions", "reply_to")},
         separators=(",", ":"),
         ensure_ascii=False,
     )
@@ -104,9 +105,10 @@ class _RedisLog:
         self.floor = TurnBatch(_floors, one_at_a_time=True)
         self.reserve = TurnBatch(_reserve, one_at_a_time=True)
 
-    async def append(self, draft: dict) -> tuple[dict, bool]:
+    async def append(self, draft: dict, fresh: dict) -> tuple[dict, bool]:
         channel_id = draft["channel"]
         head, rest = _encoded_around_seq(draft)
+        frame_fields = "," + json.dumps(fresh, separators=(",", ":"))[1:-1]
         script_keys = [
             keys.seq_key(channel_id),
             keys.ceiling_key(channel_id),
@@ -118,7 +120,7 @@ class _RedisLog:
         for _ in range(5):
             try:
                 code, value = await self.send(
-                    keys=script_keys, args=[head, rest, DEDUP_TTL_SECONDS, f"{time.time():.6f}"]
+                    keys=script_keys, args=[head, rest, DEDUP_TTL_SECONDS, f"{time.time():.6f}", frame_fields]
                 )
             except ResponseError as error:
                 if "NOSEQ" not in str(error):
@@ -126,12 +128,12 @@ class _RedisLog:
                 await self._seed(channel_id)
                 stored = await sync_to_async(_stored_duplicate)(draft)  # Redis lost the dedup keys too
                 if stored is not None:
-                    return stored, False
+                    return {**stored, **fresh}, False
                 continue
             if code == 1:
-                return {**draft, "seq": int(value)}, True
+                return {**draft, "seq": int(value), **fresh}, True
             if code == 0:
-                return json.loads(value), False
+                return {**json.loads(value), **fresh}, False
             ceiling = await self.reserve((channel_id, int(value)))
             await self.raise_ceiling(keys=[keys.ceiling_key(channel_id)], args=[ceiling])
         raise RuntimeError(f"could not allocate a seq in channel {channel_id}")
@@ -148,11 +150,14 @@ def _stored_duplicate(draft: dict) -> dict | None:
     return get_message_store().find_by_client_msg_id(channel_id=draft["channel"], client_msg_id=draft["client_msg_id"])
 
 
-async def append(draft: dict) -> tuple[dict, bool]:
+async def append(draft: dict, *, unread_count: int) -> tuple[dict, bool]:
     """Gives the draft its seq, buffers it durably and fans it out; (message, created).
 
     A repeated client_msg_id returns the first message with created=False and delivers nothing.
+    The message comes back, and goes out live, with its state: new, and unread_count members
+    still to read it.
     """
+    fresh = {"edited_at": None, "deleted": False, "reactions": {}, "unread_count": unread_count}
     if settings.REDIS_URL:
         from chat.redis_client import async_redis
 
@@ -160,19 +165,19 @@ async def append(draft: dict) -> tuple[dict, bool]:
         log = _logs.get(id(client))
         if log is None:
             log = _logs[id(client)] = _RedisLog(client)
-        return await log.append(draft)
-    return await _append_embedded(draft)
+        return await log.append(draft, fresh)
+    return await _append_embedded(draft, fresh)
 
 
 _embedded_lock = asyncio.Lock()
 
 
-async def _append_embedded(draft: dict) -> tuple[dict, bool]:
+async def _append_embedded(draft: dict, fresh: dict) -> tuple[dict, bool]:
     async with _embedded_lock:  # one writer at a time: seqs in order, published in order
         stored = await sync_to_async(_stored_duplicate)(draft)
         if stored is not None:
-            return stored, False
-        message = await sync_to_async(_insert_next_embedded)(draft)
+            return {**stored, **fresh}, False
+        message = {**await sync_to_async(_insert_next_embedded)(draft), **fresh}
         get_hub().on_payload(message["channel"], message_payload(message["seq"], message_frame(message)))
     return message, True
 

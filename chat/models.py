@@ -13,6 +13,8 @@ class Message(models.Model):
     body = models.TextField()
     client_msg_id = models.CharField(max_length=64)
     created_at = models.DateTimeField()
+    mentions = models.JSONField(default=list)  # ids of the members the body names with @username
+    reply_to = models.CharField(max_length=32, blank=True, default="")  # the id of the message it answers
 
     class Meta:
         constraints = [
@@ -54,3 +56,57 @@ class DeadLetter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.channel_id}#{self.seq}"
+
+
+class ChannelVersion(models.Model):
+    """A channel's change counter: each edit, deletion or reaction takes the next version, so a
+    client that resumes gets every change it missed (chat/changes.py)."""
+
+    channel = models.OneToOneField("channels_app.Channel", primary_key=True, on_delete=models.CASCADE, related_name="+")
+    version = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.channel_id} at version {self.version}"
+
+
+class MessageState(models.Model):
+    """What became of a message after it was sent: its last edit, its deletion, its reactions.
+
+    Whichever store holds the message (SQL, MongoDB, or Redis's tail for its first seconds),
+    history lays this over it; `version` is the channel's version of the last change.
+    """
+
+    message_id = models.CharField(primary_key=True, max_length=32)
+    channel = models.ForeignKey("channels_app.Channel", on_delete=models.CASCADE, related_name="+")
+    seq = models.BigIntegerField()
+    body = models.TextField(blank=True, default="")  # the edited body (when edited_at is set)
+    mentions = models.JSONField(null=True, blank=True)  # of the edited body
+    edited_at = models.DateTimeField(null=True, blank=True)
+    deleted = models.BooleanField(default=False)
+    reactions = models.JSONField(default=dict)  # {emoji: count}
+    version = models.BigIntegerField()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["channel", "seq"], name="chat_state_channel_seq"),
+            models.Index(fields=["channel", "version"], name="chat_state_channel_version"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.channel_id}#{self.seq} v{self.version}"
+
+
+class Reaction(models.Model):
+    """One person's emoji on one message (a toggle: the same again takes it back)."""
+
+    message_id = models.CharField(max_length=32)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    emoji = models.CharField(max_length=32)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["message_id", "user", "emoji"], name="chat_reaction_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.emoji} on {self.message_id}"

@@ -1,14 +1,19 @@
-"""Chat reads: history (the store plus the not-yet-persisted tail), search and each channel's last seq."""
+"""Chat reads: history (the store plus the not-yet-persisted tail, with what became of each
+message since: edits, deletion, reactions, and how many members have not read it), search,
+the changes a client missed, and each channel's last seq and version."""
 
 import json
 import re
+import time
 
 from asgiref.sync import async_to_sync, sync_to_async
 from channels.db import database_sync_to_async
 from django.conf import settings
 
 from chat import keys
+from chat.models import ChannelVersion, MessageState
 from chat.stores import get_message_store
+from chat.turn_batch import TurnBatch
 from config.errors import DomainError
 
 # A search is bounded so it cannot be made expensive: its text, its words and its page.
@@ -19,6 +24,12 @@ SEARCH_MAX_PAGE = 50
 # Punctuation and symbols around a word ("회비를," "(plans)"); inside one ("don't", "3.5") it stays,
 # for the store's tokenizer to split the same way as the bodies it indexed.
 _SURROUNDING_NON_WORD = re.compile(r"^[\W_]+|[\W_]+$")
+_WORD = re.compile(r"[^\W_]+")
+
+# Reads that REST views reach too run through sync_to_async, in the view's own thread and
+# connection: channels' database_sync_to_async closes the thread's connection around each call,
+# which a view inside a transaction cannot survive. Those only the WebSocket side makes use it.
+MEMBER_COUNT_SECONDS = 30.0  # how long a node trusts a channel's member count for live frames
 
 
 def message_frame(message: dict) -> str:
@@ -62,6 +73,7 @@ def message_search(*, channel_id: int, query: str, limit: int, before_seq: int |
     """The channel's stored messages with seq < before_seq having every word of the query, newest first.
 
     Words match in any order, each as the start of a word of the body (chat.stores.base).
+    What a reader sees is searched: an edited message by its new body, a deleted one not at all.
     Only the store is searched: a message still in the unpersisted tail (seconds old) is found
     once a worker has stored it. Callers check membership (channels_app.selectors.channel_for_member).
     """
@@ -73,7 +85,43 @@ def message_search(*, channel_id: int, query: str, limit: int, before_seq: int |
         )
     if not words:
         return []
-    return get_message_store().search(channel_id=channel_id, words=words, limit=limit, before_seq=before_seq)
+    store = get_message_store()
+    found = {message["seq"]: message for message in _edited_matching(channel_id, words, limit, before_seq, store)}
+    # The store matches original bodies: a hit since edited away or deleted is dropped, so
+    # read on until the page is full or the store has no more.
+    upper = before_seq
+    while True:
+        hits = store.search(channel_id=channel_id, words=words, limit=limit, before_seq=upper)
+        for message in _with_state(channel_id, hits) if hits else []:
+            edited_away = message["edited_at"] and not _body_has_every_word(message["body"], words)
+            if not message["deleted"] and not edited_away:
+                found.setdefault(message["seq"], message)
+        if len(hits) < limit or len(found) >= limit:
+            break
+        upper = hits[-1]["seq"]
+    return [found[seq] for seq in sorted(found, reverse=True)[:limit]]
+
+
+def _edited_matching(channel_id: int, words: list[str], limit: int, before_seq: int | None, store) -> list[dict]:
+    """Edited messages whose new body has every word (the store indexes only the bodies as sent)."""
+    states = MessageState.objects.filter(channel_id=channel_id, edited_at__isnull=False, deleted=False)
+    if before_seq is not None:
+        states = states.filter(seq__lt=before_seq)
+    for word in words:
+        states = states.filter(body__icontains=word)  # a superset; word starts are checked below
+    matching = [state for state in states.order_by("-seq")[: limit * 4] if _body_has_every_word(state.body, words)][
+        :limit
+    ]
+    originals = [store.find(channel_id=channel_id, message_id=state.message_id) for state in matching]
+    return _with_state(channel_id, [message for message in originals if message]) if originals else []
+
+
+def _body_has_every_word(body: str, words: list[str]) -> bool:
+    """The stores' rule in Python: each part of each word starts some word of the body."""
+    body_words = _WORD.findall(body.lower())
+    return all(
+        any(body_word.startswith(part) for body_word in body_words) for word in words for part in _WORD.findall(word)
+    )
 
 
 async def channels_last_seq_async(channel_ids: list[int]) -> dict[int, int]:
@@ -100,3 +148,143 @@ async def memberships_among_async(pairs: list[tuple[int, int]]) -> set[tuple[int
     from channels_app.selectors import channel_memberships_among
 
     return await database_sync_to_async(channel_memberships_among)(pairs=pairs)
+
+
+def message_get(*, channel_id: int, message_id: str) -> dict | None:
+    """One message of the channel, from the tail or the store, with its current state."""
+    found = None
+    if settings.REDIS_URL:
+        from chat.redis_client import sync_redis
+
+        for raw in sync_redis().zrange(keys.tail_key(channel_id), 0, -1):  # seconds of messages
+            candidate = json.loads(raw)
+            if candidate["id"] == message_id:
+                found = candidate
+                break
+    if found is None:
+        found = get_message_store().find(channel_id=channel_id, message_id=message_id)
+    return None if found is None else _with_state(channel_id, [found])[0]
+
+
+async def history(
+    *, channel_id: int, after_seq: int, before_seq: int | None = None, limit: int = 1000, newest: bool = False
+) -> list[dict]:
+    """What a reader sees: messages_after with each message's current state and unread count."""
+    messages = await messages_after(
+        channel_id=channel_id, after_seq=after_seq, before_seq=before_seq, limit=limit, newest=newest
+    )
+    return await sync_to_async(_with_state)(channel_id, messages) if messages else messages
+
+
+def _with_state(channel_id: int, messages: list[dict]) -> list[dict]:
+    """Lays edits, deletions and reactions over the messages and counts who has not read each (two queries)."""
+    from channels_app.selectors import channel_read_markers
+
+    seqs = [message["seq"] for message in messages]
+    states = {
+        state.message_id: state
+        for state in MessageState.objects.filter(channel_id=channel_id, seq__gte=min(seqs), seq__lte=max(seqs))
+    }
+    markers = channel_read_markers(channel_id=channel_id)
+    return [_current(message, states.get(message["id"]), markers) for message in messages]
+
+
+def _current(message: dict, state: MessageState | None, markers: list[tuple[int, int]]) -> dict:
+    current = {**message, "edited_at": None, "deleted": False, "reactions": {}}
+    current.setdefault("mentions", [])
+    current.setdefault("reply_to", None)
+    if state is not None:
+        current["reactions"] = state.reactions
+        if state.edited_at is not None:
+            current.update(body=state.body, mentions=state.mentions or [], edited_at=state.edited_at.isoformat())
+        if state.deleted:
+            current.update(body=None, deleted=True, mentions=[], reactions={})
+    sender = message["sender"]["id"]
+    current["unread_count"] = sum(1 for user_id, seq in markers if user_id != sender and seq < message["seq"])
+    return current
+
+
+def change_frames(state: MessageState) -> list[dict]:
+    """The frames that bring a client that has the message up to this state."""
+    common = {"channel": state.channel_id, "id": state.message_id, "seq": state.seq, "version": state.version}
+    if state.deleted:
+        return [{"type": "message_deleted", **common}]
+    frames = []
+    if state.edited_at is not None:
+        frames.append(
+            {
+                "type": "message_edited",
+                **common,
+                "body": state.body,
+                "mentions": state.mentions or [],
+                "edited_at": state.edited_at.isoformat(),
+            }
+        )
+    frames.append({"type": "reactions", **common, "reactions": state.reactions})
+    return frames
+
+
+def changes_after(
+    *, channel_id: int, after_version: int, up_to_seq: int | None = None, until_version: int | None = None
+):
+    """States changed after `after_version` (oldest change first), of messages up to `up_to_seq`."""
+    states = MessageState.objects.filter(channel_id=channel_id, version__gt=after_version)
+    if up_to_seq is not None:
+        states = states.filter(seq__lte=up_to_seq)
+    if until_version is not None:
+        states = states.filter(version__lte=until_version)
+    return list(states.order_by("version"))
+
+
+async def channels_version_async(channel_ids: list[int]) -> dict[int, int]:
+    """Each channel's last change version (0 for one never changed)."""
+
+    def read() -> dict[int, int]:
+        found = dict(ChannelVersion.objects.filter(channel_id__in=channel_ids).values_list("channel_id", "version"))
+        return {channel_id: found.get(channel_id, 0) for channel_id in channel_ids}
+
+    return await database_sync_to_async(read)()
+
+
+async def _member_counts(channel_ids: list[int]) -> list[int]:
+    from channels_app.selectors import channel_member_counts
+
+    counts = await sync_to_async(channel_member_counts)(channel_ids=list(set(channel_ids)))
+    return [counts[channel_id] for channel_id in channel_ids]
+
+
+_member_count = TurnBatch(_member_counts, one_at_a_time=True)
+_member_counts_seen: dict[int, tuple[float, int]] = {}
+
+
+async def channel_member_count(channel_id: int) -> int:
+    """Members of the channel, as this node saw them at most MEMBER_COUNT_SECONDS ago (for the
+    unread count of a live message: everybody but its sender has it still to read)."""
+    seen = _member_counts_seen.get(channel_id)
+    if seen is not None and time.monotonic() - seen[0] < MEMBER_COUNT_SECONDS:
+        return seen[1]
+    count = await _member_count(channel_id)
+    _member_counts_seen[channel_id] = (time.monotonic(), count)
+    return count
+
+
+async def message_frames_after(channel_id: int, after_seq: int, up_to: int, limit: int) -> list[tuple[int, list[str]]]:
+    """A gap of a room's messages, as (seq, [frame]) (chat/realtime/hub.py fills gaps with it)."""
+    messages = await history(channel_id=channel_id, after_seq=after_seq, before_seq=up_to + 1, limit=limit)
+    return [(message["seq"], [message_frame(message)]) for message in messages]
+
+
+async def change_frames_after(
+    channel_id: int, after_version: int, up_to: int, limit: int
+) -> list[tuple[int, list[str]]]:
+    """A gap of a room's changes, as (version, [frame, ...]) from each changed message's state now."""
+
+    def read() -> list:
+        return changes_after(channel_id=channel_id, after_version=after_version, until_version=up_to)[:limit]
+
+    states = await database_sync_to_async(read)()
+    return [(state.version, [_frame_text(frame) for frame in change_frames(state)]) for state in states]
+
+
+def _frame_text(frame: dict) -> str:
+    return json.dumps(frame, separators=(",", ":"), ensure_ascii=False)

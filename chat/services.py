@@ -1,13 +1,18 @@
 """Chat writes. REST, the WebSocket consumer and other apps send messages through message_send."""
 
+import re
 import uuid
 from datetime import UTC, datetime
 
+from asgiref.sync import sync_to_async
+
 from chat import message_log
+from chat.mentions import mentioned_members
 from config.errors import DomainError
 
 MAX_BODY_CHARS = 4000
 MAX_CLIENT_MSG_ID_CHARS = 64
+MESSAGE_ID = re.compile(r"[0-9a-f]{1,32}")
 
 
 class MessageInvalid(DomainError):
@@ -28,7 +33,7 @@ def _text_problem(text: str) -> str | None:
     return None
 
 
-def message_validate(*, body: object, client_msg_id: object) -> None:
+def message_validate(*, body: object, client_msg_id: object, reply_to: object = None) -> None:
     """The rules every message meets before it gets a seq: what passes here, the store accepts."""
     if not isinstance(body, str) or not body:
         raise MessageInvalid(f"`body` must be text of 1 to {MAX_BODY_CHARS} characters.", field="body")
@@ -42,18 +47,35 @@ def message_validate(*, body: object, client_msg_id: object) -> None:
         )
     if problem := _text_problem(client_msg_id):
         raise MessageInvalid(f"`client_msg_id` {problem}.", field="client_msg_id")
+    if reply_to is not None and not (isinstance(reply_to, str) and MESSAGE_ID.fullmatch(reply_to)):
+        raise MessageInvalid("`reply_to` must be the id of a message of the channel.", field="reply_to")
 
 
 async def message_send(
-    *, channel_id: int, sender_id: int, sender_username: str, body: str, client_msg_id: str | None = None
+    *,
+    channel_id: int,
+    sender_id: int,
+    sender_username: str,
+    body: str,
+    client_msg_id: str | None = None,
+    reply_to: str | None = None,
 ) -> tuple[dict, bool]:
     """Validates, stores and fans out one message; (message, created). The caller checked membership.
 
     Without a client_msg_id every call is a new message; a repeated one returns the first
-    message with created=False and delivers nothing.
+    message with created=False and delivers nothing. Members named with @username hear of it
+    (event `mentioned`).
     """
+    from chat import selectors
+
     client_msg_id = f"rest-{uuid.uuid4().hex}" if client_msg_id is None else client_msg_id
-    message_validate(body=body, client_msg_id=client_msg_id)
+    message_validate(body=body, client_msg_id=client_msg_id, reply_to=reply_to)
+    if (
+        reply_to is not None
+        and await sync_to_async(selectors.message_get)(channel_id=channel_id, message_id=reply_to) is None
+    ):
+        raise MessageInvalid("`reply_to` must be the id of a message of the channel.", field="reply_to")
+    mentions = await sync_to_async(mentioned_members)(channel_id=channel_id, body=body) if "@" in body else []
     draft = {
         "id": uuid.uuid4().hex,
         "channel": channel_id,
@@ -61,8 +83,16 @@ async def message_send(
         "body": body,
         "client_msg_id": client_msg_id,
         "created_at": datetime.now(UTC).isoformat(),
+        "mentions": mentions,
+        "reply_to": reply_to,
     }
-    return await message_log.append(draft)
+    unread = max(0, await selectors.channel_member_count(channel_id) - 1)  # everybody but the sender
+    message, created = await message_log.append(draft, unread_count=unread)
+    if created and mentions:
+        from chat.events import publish_mentions
+
+        await publish_mentions(message=message, user_ids=[user_id for user_id in mentions if user_id != sender_id])
+    return message, created
 
 
 def dead_letters_store_again(*, dead_letters) -> tuple[int, int]:

@@ -5,10 +5,16 @@ from chat import api
 urlpatterns = [
     path("api/channels/mine", api.ChannelMineApi.as_view(), name="api-channels-mine"),
     path("api/channels/<id:channel_id>/messages", api.ChannelMessagesApi.as_view(), name="api-channel-messages"),
-    # Before any api/channels/<id>/messages/<message_id>: "search" is not a message id.
+    # Before api/channels/<id>/messages/<message_id>: "search" is not a message id.
     path(
         "api/channels/<id:channel_id>/messages/search",
         api.ChannelMessageSearchApi.as_view(),
         name="api-channel-message-search",
+    ),
+    path("api/channels/<id:channel_id>/messages/<str:message_id>", api.MessageApi.as_view(), name="api-message"),
+    path(
+        "api/channels/<id:channel_id>/messages/<str:message_id>/reactions",
+        api.MessageReactionsApi.as_view(),
+        name="api-message-reactions",
     ),
 ]

@@ -27,10 +27,12 @@ Too many wrong passwords lock sign-in for that email from that address for a whi
 One connection carries every channel. Credentials: the session cookie, or
 `Authorization: Bearer <access>` on the handshake. Text frames, each a JSON object with a `type`.
 
-- Client to server: `subscribe` {channel, since_seq?}, `unsubscribe` {channel},
-  `send` {channel, body, client_msg_id}, `typing` {channel}, `ping`.
-- Server to client: `subscribed`, `unsubscribed`, `ack`, `message`, `typing`, `pong`,
-  `event` (member_joined, member_left, dues_requested, transfer_received, ...),
+- Client to server: `subscribe` {channel, since_seq?, since_version?}, `unsubscribe` {channel},
+  `send` {channel, body, client_msg_id, reply_to?}, `typing` {channel}, `read` {channel, seq},
+  `ping`.
+- Server to client: `subscribed`, `unsubscribed`, `ack`, `message`, `message_edited`,
+  `message_deleted`, `reactions`, `read_receipts`, `presence`, `typing`, `pong`,
+  `event` (member_joined, member_left, mentioned, dues_requested, transfer_received, ...),
   `reconnect` {reason, retry_after_ms}, `resync` {channel}, and `error`
   {code: bad_request / forbidden / not_found / too_large / rate_limited / unavailable /
   internal_error}.

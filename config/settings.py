@@ -211,6 +211,9 @@ CHAT_TYPING_RATE_PER_SECOND = env.float("CHAT_TYPING_RATE_PER_SECOND", default=2
 CHAT_TYPING_BURST = env.int("CHAT_TYPING_BURST", default=5)
 CHAT_SUBSCRIBE_RATE_PER_SECOND = env.float("CHAT_SUBSCRIBE_RATE_PER_SECOND", default=20.0)
 CHAT_SUBSCRIBE_BURST = env.int("CHAT_SUBSCRIBE_BURST", default=200)
+# Read markers move as messages scroll into view: a client sends a few a second at most.
+CHAT_READ_RATE_PER_SECOND = env.float("CHAT_READ_RATE_PER_SECOND", default=10.0)
+CHAT_READ_BURST = env.int("CHAT_READ_BURST", default=50)
 # Frames a connection has not yet written to its socket; past this the client is closed (4503).
 CHAT_OUTBOUND_LIMIT_BYTES = env.int("CHAT_OUTBOUND_LIMIT_BYTES", default=1024 * 1024)
 

@@ -52,6 +52,11 @@ def parse(argv: list[str]) -> argparse.Namespace:
         help="at most this many seconds for the last acks and deliveries after sending (default 10)",
     )
     load.add_argument("--body-bytes", type=int, default=64, help="message body size (default 64)")
+    load.add_argument(
+        "--reads",
+        action="store_true",
+        help="every client marks what it received as read, at most once a second a channel (read receipts on)",
+    )
     load.add_argument("--processes", type=int, default=1, help="load processes; more when one saturates (default 1)")
     load.add_argument("--connect-concurrency", type=int, default=200, help="handshakes in flight per process")
     users = parser.add_argument_group("users and channels")
@@ -131,6 +136,7 @@ def main(argv: list[str] | None = None) -> int:
         processes=args.processes,
         connect_concurrency=args.connect_concurrency,
         body_bytes=args.body_bytes,
+        reads=args.reads,
         origin=args.origin,
         history_channels=args.history_channels,
         label=args.label,

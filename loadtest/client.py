@@ -32,6 +32,9 @@ CLOSE_TIMEOUT_SECONDS = 5
 MAX_FRAME_BYTES = 2**22
 
 
+READ_EVERY_SECONDS = 1.0  # a person's client marks what scrolled into view, not every frame
+
+
 def sent_time(client_msg_id) -> float | None:
     """The send time a load client wrote into its client_msg_id; None for anyone else's message."""
     try:
@@ -56,9 +59,12 @@ class Client(asyncio.Protocol):
         tag: str,
         body: str,
         recorder: Recorder,
+        reads: bool = False,
     ):
         self.index, self.token, self.url, self.origin = index, token, url, origin
         self.channels, self.tag, self.body, self.recorder = channels, tag, body, recorder
+        self.reads = reads
+        self._read_at: dict[int, float] = {}  # channel -> when the last read frame went
         self.is_open = False
         self.closing = False
         self.sent = 0
@@ -249,6 +255,9 @@ class Client(asyncio.Protocol):
             if sent is not None:
                 recorder.delivery.append(now - sent)
                 recorder.delivery_at.append(now)
+            if self.reads and now - self._read_at.get(message["channel"], 0.0) >= READ_EVERY_SECONDS:
+                self._read_at[message["channel"]] = now
+                self._send_text(f'{{"type":"read","channel":{message["channel"]},"seq":{message["seq"]}}}')
         elif kind == "ack":
             channel = message["channel"]
             seqs = recorder.acked.get(channel)

@@ -40,6 +40,7 @@ class RunConfig:
     processes: int = 1
     connect_concurrency: int = 200
     body_bytes: int = 64
+    reads: bool = False  # every client marks what it received as read (at most once a second a channel)
     origin: str | None = None
     history_channels: int = 100  # 0: skip the history check
     label: str = ""
@@ -158,6 +159,7 @@ class Runner:
                 ramp_seconds=config.ramp,
                 connect_concurrency=config.connect_concurrency,
                 body=body,
+                reads=config.reads,
             )
             process = context.Process(target=worker_main, args=(spec, commands_in, events_out), daemon=True)
             process.start()

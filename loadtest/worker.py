@@ -36,6 +36,7 @@ class WorkerSpec:
     ramp_seconds: float
     connect_concurrency: int
     body: str
+    reads: bool = False
 
 
 def main(spec: WorkerSpec, commands, events) -> None:
@@ -63,6 +64,7 @@ class Worker:
                 tag=f"w{spec.worker}c{c.index}",
                 body=spec.body,
                 recorder=self.recorder,
+                reads=spec.reads,
             )
             for c in spec.clients
         ]

@@ -20,7 +20,11 @@ PROTOCOL_DOC = (DOCS / "websocket.md").read_text()
 def _server_frame_types() -> set[str]:
     """Every "type" of a frame the server builds, read from the code that builds frames."""
     types = {"message"}  # chat.selectors.message_frame adds it to a stored message
-    for path in [*(ROOT / "chat" / "realtime").glob("*.py"), ROOT / "chat" / "events.py"]:
+    for path in [
+        *(ROOT / "chat" / "realtime").glob("*.py"),
+        ROOT / "chat" / "events.py",
+        ROOT / "chat" / "selectors.py",
+    ]:
         for node in ast.walk(ast.parse(path.read_text())):
             if isinstance(node, ast.Dict):
                 for key, value in zip(node.keys, node.values, strict=True):
@@ -35,7 +39,7 @@ def _client_frame_types() -> set[str]:
 
 def test_every_frame_type_is_documented():
     types = _server_frame_types() | _client_frame_types()
-    assert {"subscribe", "send", "ack", "message", "resync", "reconnect", "error"} <= types
+    assert {"subscribe", "send", "ack", "message", "resync", "reconnect", "error", "message_edited", "read"} <= types
     undocumented = {kind for kind in types if f'"type": "{kind}"' not in PROTOCOL_DOC}
     assert undocumented == set()
 

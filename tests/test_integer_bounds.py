@@ -40,6 +40,7 @@ def world(club):
     approval = treasurer.transfer(club["member"].wallet_id, 50, from_wallet=club["group"]).json()
     monthly = {"title": "court", "amount": 10, "repeat": "monthly", "first_due": "2099-01-31"}
     recurring = treasurer.post(f"/api/wallets/{club['group']}/recurring-dues", monthly).json()
+    message = treasurer.post(f"/api/channels/{club['channel']}/messages", {"body": "hello"}).json()
     return {
         "client": treasurer,
         "ids": {
@@ -50,6 +51,7 @@ def world(club):
             "approval_id": approval["id"],
             "recurring_id": recurring["id"],
             "user_id": club["member"].user.pk,
+            "message_id": message["id"],
         },
         "bodies": {
             ("post", "/api/auth/signup"): {"email": "new@example.com", "username": "new", "password": "x-long-pass-7"},
@@ -59,6 +61,8 @@ def world(club):
             ("post", "/api/channels/{channel_id}/join"): {},
             ("post", "/api/channels/{channel_id}/owner"): {"user_id": club["member"].user.pk},
             ("post", "/api/channels/{channel_id}/messages"): {"body": "hello"},
+            ("patch", "/api/channels/{channel_id}/messages/{message_id}"): {"body": "edited"},
+            ("post", "/api/channels/{channel_id}/messages/{message_id}/reactions"): {"emoji": "👍"},
             ("post", "/api/channels/{channel_id}/read"): {"seq": 1},
             ("post", "/api/channels/{channel_id}/group-wallets"): {"name": "fund"},
             ("post", "/api/wallets"): {"pin": PIN},

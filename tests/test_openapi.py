@@ -31,7 +31,7 @@ def test_spectacular_generates_the_document_without_a_warning(tmp_path):
         ("/api/channels", {"name", "description", "password"}),
         ("/api/channels/{channel_id}/join", {"password"}),
         ("/api/channels/{channel_id}/owner", {"user_id"}),
-        ("/api/channels/{channel_id}/messages", {"body", "client_msg_id"}),
+        ("/api/channels/{channel_id}/messages", {"body", "client_msg_id", "reply_to"}),
         ("/api/channels/{channel_id}/read", {"seq"}),
         ("/api/channels/{channel_id}/group-wallets", {"name", "description"}),
         ("/api/wallets", {"pin"}),

@@ -43,6 +43,17 @@ include-path = "/api/wallets/{wallet_id}/join"
 checks.positive_data_acceptance.expected-statuses = ["2xx", "400", "401", "403", "404", "409", "429"]
 
 [[operations]]
+# reply_to must name a message of the channel (400 invalid otherwise).
+include-path = "/api/channels/{channel_id}/messages"
+include-method = "POST"
+checks.positive_data_acceptance.expected-statuses = ["2xx", "400", "401", "403", "404", "409", "429"]
+
+[[operations]]
+# A reaction is one emoji, which a pattern cannot say (chat/changes.py::_one_emoji).
+include-path = "/api/channels/{channel_id}/messages/{message_id}/reactions"
+checks.positive_data_acceptance.expected-statuses = ["2xx", "400", "401", "403", "404", "409", "429"]
+
+[[operations]]
 # Money out: insufficient_funds (422); from and to the same wallet (400).
 include-path-regex = "^/api/(transfers|scheduled-transfers|wallets/\\\\{wallet_id\\\\}/withdraw|dues/\\\\{dues_id\\\\}/pay)$"
 checks.positive_data_acceptance.expected-statuses = ["2xx", "400", "401", "403", "404", "409", "422", "429"]

@@ -7,12 +7,15 @@ feed carries that user's events (transfer_received, ...) to each of their local 
 
 Pub/sub is at most once, so live delivery is checked, not trusted (Centrifugo's offsets): a
 room knows the next seq it must deliver; a message further ahead waits while the gap is
-filled from the unpersisted tail and the store. This module is the whole hub of the embedded
-mode; chat/realtime/redis_hub.py feeds it from Redis in production.
+filled from the unpersisted tail and the store. Changes to sent messages (edits, deletions,
+reactions) are a second stream of the room, ordered by the channel's change version and filled
+from the database the same way. This module is the whole hub of the embedded mode;
+chat/realtime/redis_hub.py feeds it from Redis in production.
 
 Payloads on a room's topic:
     "m <seq> <published_at> <frame json>"   a message of the channel's history
-    "e <sender_id> <frame json>"            typing and channel events, not kept (seq 0)
+    "c <version> <frames json list>"        a change to a message (frames to apply, in order)
+    "e <sender_id> <frame json>"            typing, read receipts, presence, channel events (not kept)
     "x left <user_id>"                      that user's subscriptions end on every node
 Payloads on a user's feed:
     "e 0 <frame json>"                      an event for every connection of the user
@@ -20,6 +23,7 @@ Payloads on a user's feed:
 """
 
 import asyncio
+import json
 import logging
 import time
 from collections import defaultdict
@@ -28,6 +32,9 @@ from typing import Protocol
 
 from chat import metrics
 from chat.realtime.outbox import Outbound
+from chat.realtime.presence import Presence
+from chat.realtime.protocol import encode
+from chat.realtime.receipts import ReadReceipts
 
 logger = logging.getLogger(__name__)
 
@@ -39,7 +46,11 @@ JOIN_TIMEOUT_SECONDS = 10.0
 class Subscriber(Protocol):
     user_id: int
 
-    def deliver(self, channel_id: int, seq: int, frame: Outbound) -> None: ...
+    def deliver(self, channel_id: int, seq: int, frame: Outbound) -> None:
+        """A message (seq > 0), or a frame that is not kept (seq 0)."""
+
+    def deliver_change(self, channel_id: int, version: int, frame: Outbound) -> None:
+        """A frame of a change to a message, with the channel's version of that change."""
 
     def revoke(self, channel_id: int) -> None:
         """The user is no longer a member: nothing more from this room."""
@@ -58,13 +69,18 @@ class Unavailable(Exception):
     """The node cannot reach the message bus; the room cannot be served right now."""
 
 
-History = Callable[..., Awaitable[list[dict]]]  # (channel_id=, after_seq=, before_seq=, limit=) -> messages
-LastSeqs = Callable[[list[int]], Awaitable[dict[int, int]]]
+# (channel_id, after, up_to, limit) -> [(seq or version, [frame text, ...]), ...] ascending
+Fetch = Callable[[int, int, int, int], Awaitable[list[tuple[int, list[str]]]]]
+Tops = Callable[[list[int]], Awaitable[dict[int, int]]]  # channel ids -> the last seq, or version
 Members = Callable[[list[tuple[int, int]]], Awaitable[set[tuple[int, int]]]]
 
 
 def message_payload(seq: int, frame_text: str) -> str:
     return f"m {seq} {time.time():.6f} {frame_text}"
+
+
+def change_payload(version: int, frames_json: str) -> str:
+    return f"c {version} {frames_json}"
 
 
 def ephemeral_payload(sender_id: int, frame_text: str) -> str:
@@ -76,40 +92,61 @@ def left_payload(user_or_channel_id: int) -> str:
     return f"x left {user_or_channel_id}"
 
 
-class Room:
-    __slots__ = ("channel_id", "subscribers", "joining", "next_seq", "pending", "fill_to", "filling", "ready")
+class Stream:
+    """One ordered stream of a room: its messages by seq, or its changes by version."""
 
-    def __init__(self, channel_id: int):
+    __slots__ = ("kind", "fetch", "next", "pending", "fill_to", "filling")
+
+    def __init__(self, kind: str, fetch: Fetch):
+        self.kind, self.fetch = kind, fetch
+        self.next = 0  # the number to deliver next; known once the room is ready
+        self.pending: dict[int, tuple[Outbound, ...]] = {}  # what came ahead of a gap
+        self.fill_to = 0  # fill the gap up to here even if nothing is pending (after a reconnect)
+        self.filling: asyncio.Task | None = None
+
+
+class Room:
+    __slots__ = ("channel_id", "subscribers", "joining", "messages", "changes", "ready")
+
+    def __init__(self, channel_id: int, *, messages: Fetch, changes: Fetch):
         self.channel_id = channel_id
         self.subscribers: set[Subscriber] = set()
         self.joining = 0  # subscribers waiting for the room to be ready: it must not close under them
-        self.next_seq = 0  # the seq to deliver next; known once the room is ready
-        self.pending: dict[int, Outbound] = {}  # messages that came ahead of a gap
-        self.fill_to = 0  # fill the gap up to here even if nothing is pending (after a reconnect)
-        self.filling: asyncio.Task | None = None
+        self.messages = Stream("message", messages)
+        self.changes = Stream("change", changes)
         self.ready: asyncio.Future | None = None
+
+    @property
+    def streams(self) -> tuple[Stream, Stream]:
+        return self.messages, self.changes
 
 
 class Hub:
     """The rooms of one process. On its own it is the embedded mode's whole fan-out."""
 
-    def __init__(self, *, history: History, last_seqs: LastSeqs, members: Members):
-        self.history, self.last_seqs, self.members = history, last_seqs, members
+    def __init__(self, *, messages: Fetch, changes: Fetch, last_seqs: Tops, last_versions: Tops, members: Members):
+        self.fetch_messages, self.fetch_changes, self.members = messages, changes, members
+        self.last_seqs, self.last_versions = last_seqs, last_versions
         self.rooms: dict[int, Room] = {}
         self.feeds: dict[int, set[Subscriber]] = defaultdict(set)  # user id -> their local connections
+        self.presence = Presence(self.feeds, self.publish_ephemeral)
+        self.receipts = ReadReceipts(self.publish_ephemeral)
         self.loop: asyncio.AbstractEventLoop | None = None
         self.tasks: set[asyncio.Task] = set()  # the loop keeps only weak references to tasks
 
     # --- subscribers
 
-    async def join(self, channel_id: int, subscriber: Subscriber) -> int:
-        """Adds a subscriber once the room is receiving; returns the seq its live frames follow."""
+    async def join(self, channel_id: int, subscriber: Subscriber) -> tuple[int, int]:
+        """Adds a subscriber once the room is receiving; returns the seq and the version its live
+        frames follow."""
         self.loop = asyncio.get_running_loop()
         deadline = self.loop.time() + JOIN_TIMEOUT_SECONDS
         while True:
             room = self.rooms.get(channel_id)
             if room is None:
-                room = self.rooms[channel_id] = Room(channel_id)
+                room = self.rooms[channel_id] = Room(
+                    channel_id, messages=self.fetch_messages, changes=self.fetch_changes
+                )
                 room.ready = self._spawn(self._open(room))
             room.joining += 1
             try:
@@ -122,7 +159,7 @@ class Hub:
                 room.joining -= 1
             if self.rooms.get(channel_id) is room:  # not started over while this one waited
                 room.subscribers.add(subscriber)
-                return room.next_seq - 1
+                return room.messages.next - 1, room.changes.next - 1
 
     async def leave(self, channel_id: int, subscriber: Subscriber) -> None:
         room = self.rooms.get(channel_id)
@@ -135,17 +172,21 @@ class Hub:
     def _discard(self, room: Room) -> None:
         """The room has nobody left on this node: stop receiving it."""
         del self.rooms[room.channel_id]
-        if room.filling is not None and room.filling is not asyncio.current_task():
-            room.filling.cancel()
+        for stream in room.streams:
+            if stream.filling is not None and stream.filling is not asyncio.current_task():
+                stream.filling.cancel()
         if not room.ready.done() and not room.joining:
             room.ready.cancel()
         self._spawn(self._close(room))
 
     async def _open(self, room: Room) -> None:
-        room.next_seq = (await self.last_seqs([room.channel_id]))[room.channel_id] + 1
-        self._drain_pending(room)
-        if room.pending:
-            room.filling = self._spawn(self._fill(room))
+        seqs, versions = await asyncio.gather(self.last_seqs([room.channel_id]), self.last_versions([room.channel_id]))
+        room.messages.next = seqs[room.channel_id] + 1
+        room.changes.next = versions[room.channel_id] + 1
+        for stream in room.streams:
+            self._drain_pending(room, stream)
+            if stream.pending:
+                stream.filling = self._spawn(self._fill(room, stream))
 
     async def _close(self, room: Room) -> None:
         pass
@@ -157,6 +198,7 @@ class Hub:
         feed.add(subscriber)
         if len(feed) == 1:
             self._feed_opened(subscriber.user_id)
+            self.presence.connected(subscriber.user_id)
 
     def detach(self, subscriber: Subscriber) -> None:
         feed = self.feeds.get(subscriber.user_id)
@@ -166,6 +208,7 @@ class Hub:
         if not feed:
             del self.feeds[subscriber.user_id]
             self._feed_closed(subscriber.user_id)
+            self.presence.disconnected(subscriber.user_id)
 
     def _feed_opened(self, user_id: int) -> None:
         pass
@@ -195,34 +238,44 @@ class Hub:
         if kind == "m":
             _, seq, published_at, text = payload.split(" ", 3)
             metrics.delivery_latency.observe(max(0.0, time.time() - float(published_at)))
-            self._on_message(room, int(seq), Outbound(text))
+            self._arrived(room, room.messages, int(seq), (Outbound(text),))
+        elif kind == "c":
+            _, version, frames = payload.split(" ", 2)
+            texts = [encode(frame) for frame in json.loads(frames)]
+            self._arrived(room, room.changes, int(version), tuple(Outbound(text) for text in texts))
         elif kind == "e":
             _, sender_id, text = payload.split(" ", 2)
             self._deliver_ephemeral(room, int(sender_id), Outbound(text))
         elif payload.startswith("x left "):
             self._revoke(room, {int(payload.rsplit(" ", 1)[1])})
 
-    def _on_message(self, room: Room, seq: int, frame: Outbound) -> None:
-        if seq < room.next_seq:
+    def _arrived(self, room: Room, stream: Stream, number: int, frames: tuple[Outbound, ...]) -> None:
+        if number < stream.next:
             return  # a gap fill delivered it already
-        if seq == room.next_seq and room.filling is None and room.ready.done():
-            room.next_seq += 1
-            self._deliver(room, seq, frame)
-            if room.pending:
-                self._drain_pending(room)
+        if number == stream.next and stream.filling is None and room.ready.done():
+            stream.next += 1
+            self._deliver(room, stream, number, frames)
+            if stream.pending:
+                self._drain_pending(room, stream)
             return
-        room.pending[seq] = frame
-        if len(room.pending) > MAX_PENDING:
-            self._start_over(room, "too many messages behind a gap")
-        elif room.filling is None and room.ready.done():
-            room.filling = self._spawn(self._fill(room))
+        stream.pending[number] = frames
+        if len(stream.pending) > MAX_PENDING:
+            self._start_over(room, f"too many {stream.kind}s behind a gap")
+        elif stream.filling is None and room.ready.done():
+            stream.filling = self._spawn(self._fill(room, stream))
 
-    def _deliver(self, room: Room, seq: int, frame: Outbound) -> None:
+    def _deliver(self, room: Room, stream: Stream, number: int, frames: tuple[Outbound, ...]) -> None:
         channel_id = room.channel_id
         subscribers = tuple(room.subscribers)
-        for subscriber in subscribers:
-            subscriber.deliver(channel_id, seq, frame)
-        metrics.frames_out.inc(len(subscribers))  # once per room message, not per socket
+        if stream is room.messages:
+            (frame,) = frames
+            for subscriber in subscribers:
+                subscriber.deliver(channel_id, number, frame)
+        else:
+            for subscriber in subscribers:
+                for frame in frames:
+                    subscriber.deliver_change(channel_id, number, frame)
+        metrics.frames_out.inc(len(subscribers) * len(frames))  # once per room frame, not per socket
 
     def _deliver_ephemeral(self, room: Room, sender_id: int, frame: Outbound) -> None:
         receivers = [subscriber for subscriber in room.subscribers if subscriber.user_id != sender_id]
@@ -230,59 +283,57 @@ class Hub:
             subscriber.deliver(room.channel_id, 0, frame)
         metrics.frames_out.inc(len(receivers))
 
-    def _drain_pending(self, room: Room) -> None:
-        pending = room.pending
-        for seq in [seq for seq in pending if seq < room.next_seq]:
-            del pending[seq]
-        while room.next_seq in pending:
-            seq = room.next_seq
-            room.next_seq += 1
-            self._deliver(room, seq, pending.pop(seq))
+    def _drain_pending(self, room: Room, stream: Stream) -> None:
+        pending = stream.pending
+        for number in [number for number in pending if number < stream.next]:
+            del pending[number]
+        while stream.next in pending:
+            number = stream.next
+            stream.next += 1
+            self._deliver(room, stream, number, pending.pop(number))
 
-    async def _fill(self, room: Room) -> None:
-        """Delivers the missing messages from the tail and the store, then what waited behind them."""
-        from chat.selectors import message_frame
-
+    async def _fill(self, room: Room, stream: Stream) -> None:
+        """Delivers the missing part of the stream from storage, then what waited behind it."""
         try:
             while True:
-                self._drain_pending(room)
-                target = max(room.fill_to, min(room.pending) - 1 if room.pending else 0)
-                if target < room.next_seq:
+                self._drain_pending(room, stream)
+                target = max(stream.fill_to, min(stream.pending) - 1 if stream.pending else 0)
+                if target < stream.next:
                     return
-                page = await self.history(
-                    channel_id=room.channel_id, after_seq=room.next_seq - 1, before_seq=target + 1, limit=FILL_PAGE
-                )
+                page = await stream.fetch(room.channel_id, stream.next - 1, target, FILL_PAGE)
                 if self.rooms.get(room.channel_id) is not room:
                     return
-                for message in page:
-                    if message["seq"] >= room.next_seq:
-                        self._skip(room, message["seq"])
-                        room.next_seq = message["seq"] + 1
-                        self._deliver(room, message["seq"], Outbound(message_frame(message)))
+                for number, texts in page:
+                    if number >= stream.next:
+                        self._skip(room, stream, number)
+                        stream.next = number + 1
+                        self._deliver(room, stream, number, tuple(Outbound(text) for text in texts))
                 if page:
                     metrics.gaps_filled.inc()
                 if len(page) < FILL_PAGE:
-                    # Every seq up to the target was allocated before it was published, and a
-                    # message is in the tail or the store from its allocation on: what is not
-                    # there now was lost with Redis's data, or refused by the store.
-                    self._skip(room, target + 1)
-                    room.next_seq = max(room.next_seq, target + 1)
+                    # Every number up to the target was taken before it was published, and what
+                    # it numbers is stored from then on: a message in the tail or the store, a
+                    # change in the database. What is not there now is gone: a message lost with
+                    # Redis's data or refused by the store; a change a later one on the same
+                    # message replaced (its state carries both).
+                    self._skip(room, stream, target + 1)
+                    stream.next = max(stream.next, target + 1)
         except asyncio.CancelledError:
             raise
         except Exception:
             logger.exception("could not fill a gap in channel %s; its subscribers resync", room.channel_id)
             self._start_over(room, "gap fill failed")
         finally:
-            room.filling = None
+            stream.filling = None
 
-    def _skip(self, room: Room, up_to: int) -> None:
-        missing = up_to - room.next_seq
-        if missing > 0:
+    def _skip(self, room: Room, stream: Stream, up_to: int) -> None:
+        missing = up_to - stream.next
+        if missing > 0 and stream is room.messages:  # skipped versions are changes replaced since
             metrics.seqs_skipped.inc(missing)
             logger.warning(
                 "channel %s: seq %d-%d are in neither the tail nor the store; skipped",
                 room.channel_id,
-                room.next_seq,
+                stream.next,
                 up_to - 1,
             )
 
@@ -292,7 +343,8 @@ class Hub:
         metrics.room_resyncs.inc()
         subscribers = tuple(room.subscribers)
         room.subscribers.clear()
-        room.pending.clear()
+        for stream in room.streams:
+            stream.pending.clear()
         if self.rooms.get(room.channel_id) is room:
             self._discard(room)
         for subscriber in subscribers:
@@ -319,6 +371,9 @@ class Hub:
     def publish_to_user_from_thread(self, user_id: int, payload: str) -> None:
         if self.loop is not None and not self.loop.is_closed():
             self.loop.call_soon_threadsafe(self.on_user_payload, user_id, payload)
+
+    async def publish_to_user(self, user_id: int, payload: str) -> None:
+        self.on_user_payload(user_id, payload)
 
     def _spawn(self, coroutine) -> asyncio.Task:
         task = asyncio.get_running_loop().create_task(coroutine)

@@ -13,8 +13,10 @@ def get_hub() -> Hub:
         from chat import selectors
 
         dependencies = {
-            "history": selectors.messages_after,
+            "messages": selectors.message_frames_after,
+            "changes": selectors.change_frames_after,
             "last_seqs": selectors.channels_last_seq_async,
+            "last_versions": selectors.channels_version_async,
             "members": selectors.memberships_among_async,
         }
         if settings.REDIS_URL:

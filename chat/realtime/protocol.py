@@ -36,6 +36,7 @@ CLOSE_TOO_SLOW = 4503
 class Subscribe(Struct, tag="subscribe", tag_field="type", frozen=True):
     channel: ChannelId
     since_seq: Seq | None = None
+    since_version: Seq | None = None  # with since_seq: the changes to messages the client has
 
 
 class Unsubscribe(Struct, tag="unsubscribe", tag_field="type", frozen=True):
@@ -46,17 +47,23 @@ class Send(Struct, tag="send", tag_field="type", frozen=True):
     channel: ChannelId
     body: str
     client_msg_id: str
+    reply_to: str | None = None
 
 
 class Typing(Struct, tag="typing", tag_field="type", frozen=True):
     channel: ChannelId
 
 
+class Read(Struct, tag="read", tag_field="type", frozen=True):
+    channel: ChannelId
+    seq: Seq
+
+
 class Ping(Struct, tag="ping", tag_field="type", frozen=True):
     pass
 
 
-ClientFrame = Subscribe | Unsubscribe | Send | Typing | Ping
+ClientFrame = Subscribe | Unsubscribe | Send | Typing | Read | Ping
 _decoder = msgspec.json.Decoder(ClientFrame)
 
 

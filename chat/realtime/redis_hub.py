@@ -190,15 +190,17 @@ class RedisHub(Hub):
             [keys.room_topic(room.channel_id) for room in rooms] + [keys.user_topic(user_id) for user_id in self.feeds]
         )
         gone = await self._departed_members(rooms)
-        tops = await self.last_seqs([room.channel_id for room in rooms])
+        channel_ids = [room.channel_id for room in rooms]
+        seqs, versions = await asyncio.gather(self.last_seqs(channel_ids), self.last_versions(channel_ids))
         for room in rooms:
             if self.rooms.get(room.channel_id) is not room:
                 continue
             if gone[room.channel_id]:
                 self._revoke(room, gone[room.channel_id])
-            room.fill_to = max(room.fill_to, tops[room.channel_id])
-            if room.filling is None and room.fill_to >= room.next_seq:
-                room.filling = self._spawn(self._fill(room))
+            for stream, tops in ((room.messages, seqs), (room.changes, versions)):
+                stream.fill_to = max(stream.fill_to, tops[room.channel_id])
+                if stream.filling is None and stream.fill_to >= stream.next:
+                    stream.filling = self._spawn(self._fill(room, stream))
 
     async def _departed_members(self, rooms: list[Room]) -> dict[int, set[int]]:
         """Subscribers who stopped being members while the connection was down (a leave it missed)."""
@@ -222,6 +224,11 @@ class RedisHub(Hub):
         from chat.redis_client import sync_redis
 
         sync_redis().publish(keys.room_topic(channel_id), payload)
+
+    async def publish_to_user(self, user_id: int, payload: str) -> None:
+        from chat.redis_client import async_redis
+
+        await async_redis().publish(keys.user_topic(user_id), payload)
 
     def publish_to_user_from_thread(self, user_id: int, payload: str) -> None:
         from chat.redis_client import sync_redis

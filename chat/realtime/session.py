@@ -22,7 +22,8 @@ from chat.realtime.hub import Unavailable
 from chat.realtime.hubs import get_hub
 from chat.realtime.outbox import Outbound, Outbox, SlowClient
 from chat.realtime.protocol import FrameError
-from chat.selectors import memberships_among_async, message_frame, messages_after
+from chat.realtime.snapshots import changes_since, snapshot_frames
+from chat.selectors import history, memberships_among_async, message_frame
 from chat.turn_batch import TurnBatch
 
 logger = logging.getLogger(__name__)
@@ -50,9 +51,10 @@ class RoomState:
 
     last_seq: int = 0
     replaying: bool = True
-    held: list = field(default_factory=list)  # (seq, frame) that came live during the replay
+    held: list = field(default_factory=list)  # ("message" or "change", number, frame) that came during the replay
     held_bytes: int = 0
     replay_until: int = 0  # held frames dropped up to here: the replay reads them from history
+    versions_from: int = 0  # changes up to this version came with the replay
 
 
 class Session:
@@ -65,6 +67,7 @@ class Session:
         self.sends = TokenBucket(rate=settings.CHAT_SEND_RATE_PER_SECOND, burst=settings.CHAT_SEND_BURST)
         self.typings = TokenBucket(rate=settings.CHAT_TYPING_RATE_PER_SECOND, burst=settings.CHAT_TYPING_BURST)
         self.subscribes = TokenBucket(rate=settings.CHAT_SUBSCRIBE_RATE_PER_SECOND, burst=settings.CHAT_SUBSCRIBE_BURST)
+        self.reads = TokenBucket(rate=settings.CHAT_READ_RATE_PER_SECOND, burst=settings.CHAT_READ_BURST)
         self.strikes = 0
         self.last_heard = asyncio.get_running_loop().time()  # the last frame from the client (idle.py)
         self.tasks: set[asyncio.Task] = set()
@@ -81,6 +84,8 @@ class Session:
                 await self._unsubscribe(frame)
             case protocol.Typing():
                 await self._typing(frame)
+            case protocol.Read():
+                await self._read(frame)
             case protocol.Ping():
                 self.push({"type": "pong"})
 
@@ -98,32 +103,59 @@ class Session:
             await hub.leave(channel_id, self)
         state = self.rooms[channel_id] = RoomState()
         try:
-            last_seq = await hub.join(channel_id, self)  # live frames are held until the replay is out
+            # Live frames are held until the replay is out.
+            last_seq, last_version = await hub.join(channel_id, self)
         except Unavailable:
             self.rooms.pop(channel_id, None)
             raise FrameError(  # noqa: B904 - the client needs no cause
                 protocol.UNAVAILABLE, "The channel cannot be served right now; try again.", channel=channel_id
             )
-        self.push({"type": "subscribed", "channel": channel_id, "last_seq": last_seq})
+        state.versions_from = last_version
+        self.push({"type": "subscribed", "channel": channel_id, "last_seq": last_seq, "last_version": last_version})
         state.last_seq = last_seq if frame.since_seq is None else frame.since_seq
         try:
+            if frame.since_seq is not None and frame.since_version is not None:
+                await self._replay_changes(channel_id, state, frame, until_version=last_version)
             while state.last_seq < max(last_seq, state.replay_until):
                 await self._replay(channel_id, state, until_seq=max(last_seq, state.replay_until))
                 if self.rooms.get(channel_id) is not state:
                     return  # unsubscribed (or subscribed again) meanwhile
+            snapshots = await snapshot_frames(channel_id)
         except SlowClient:
             return  # the outbox closed the connection
+        if self.rooms.get(channel_id) is not state:
+            return
         # No await from here on: the held frames go out in order, then live ones as they come.
         state.replaying = False
-        for seq, held in state.held:
-            if seq > state.last_seq:
-                state.last_seq = seq
+        for held in snapshots:
+            self.push(held)
+        for kind, number, held in state.held:
+            if kind == "change":
+                self.outbox.put(held)
+            elif number > state.last_seq:
+                state.last_seq = number
                 self.outbox.put(held)
         state.held.clear()
 
+    async def _replay_changes(
+        self, channel_id: int, state: RoomState, frame: protocol.Subscribe, *, until_version: int
+    ):
+        """What became of the messages the client has (up to since_seq) since its since_version."""
+        frames = await changes_since(
+            channel_id=channel_id,
+            after_version=frame.since_version,
+            up_to_seq=frame.since_seq,
+            until_version=until_version,
+        )
+        for text in frames:
+            change = Outbound(text)
+            await self.outbox.room_for(change.size, share=REPLAY_SHARE, stall_seconds=REPLAY_STALL_SECONDS)
+            self.outbox.put(change)
+
     async def _replay(self, channel_id: int, state: RoomState, *, until_seq: int) -> None:
-        """The messages after the client's last one up to until_seq, paced by how fast it reads."""
-        page = await messages_after(
+        """The messages after the client's last one up to until_seq, as they are now (edited,
+        deleted, reacted to), paced by how fast the client reads."""
+        page = await history(
             channel_id=channel_id, after_seq=state.last_seq, before_seq=until_seq + 1, limit=REPLAY_PAGE
         )
         if self.rooms.get(channel_id) is not state:
@@ -161,6 +193,7 @@ class Session:
                 sender_username=self.username,
                 body=frame.body,
                 client_msg_id=client_msg_id,
+                reply_to=frame.reply_to,
             )
         except services.MessageInvalid as error:
             code = protocol.TOO_LARGE if error.too_large else protocol.BAD_REQUEST
@@ -191,6 +224,12 @@ class Session:
             raise FrameError(protocol.FORBIDDEN, "Subscribe to the channel first.", channel=frame.channel)
         typing = {"type": "typing", "channel": frame.channel, "user": {"id": self.user_id, "username": self.username}}
         await get_hub().publish_ephemeral(frame.channel, self.user_id, protocol.encode(typing))
+
+    async def _read(self, frame: protocol.Read) -> None:
+        self._take(self.reads, frame.channel)
+        if not await self._is_member(frame.channel):
+            raise FrameError(protocol.FORBIDDEN, "You are not a member of this channel.", channel=frame.channel)
+        await get_hub().receipts.read(user_id=self.user_id, channel_id=frame.channel, seq=frame.seq)
 
     def _take(self, bucket: TokenBucket, channel_id: int, client_msg_id: str | None = None) -> None:
         """A frame that reaches other users, or subscribe churn, spends a token; a flood is closed."""
@@ -234,7 +273,7 @@ class Session:
             return
         if seq:
             if state.replaying:
-                state.held.append((seq, frame))
+                state.held.append(("message", seq, frame))
                 state.held_bytes += frame.size
                 if state.held_bytes > self.outbox.limit_bytes * (1 - REPLAY_SHARE):
                     # Too much to hold beside the replay: read these from history instead.
@@ -245,6 +284,15 @@ class Session:
             if seq <= state.last_seq:
                 return
             state.last_seq = seq
+        self.outbox.put(frame)
+
+    def deliver_change(self, channel_id: int, version: int, frame: Outbound) -> None:
+        state = self.rooms.get(channel_id)
+        if state is None or version <= state.versions_from:
+            return
+        if state.replaying:
+            state.held.append(("change", version, frame))  # changes are few: held whatever their size
+            return
         self.outbox.put(frame)
 
     def deliver_event(self, frame: Outbound) -> None:

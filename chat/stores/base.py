@@ -43,6 +43,10 @@ class MessageStore(ABC):
         return self.max_seqs([channel_id])[channel_id]
 
     @abstractmethod
+    def find(self, *, channel_id: int, message_id: str) -> dict | None:
+        """The stored message with this id in this channel, if any."""
+
+    @abstractmethod
     def find_by_client_msg_id(self, *, channel_id: int, client_msg_id: str) -> dict | None:
         """The stored message a sender's client_msg_id produced, if any."""
 

@@ -64,6 +64,10 @@ class MongoMessageStore(MessageStore):
         found = {row["_id"]: row["top"] for row in tops}
         return {channel_id: found.get(channel_id, 0) for channel_id in channel_ids}
 
+    def find(self, *, channel_id, message_id):
+        document = self.messages.find_one({"_id": message_id, "channel": channel_id})
+        return _to_message(document) if document else None
+
     def find_by_client_msg_id(self, *, channel_id, client_msg_id):
         document = self.messages.find_one({"channel": channel_id, "client_msg_id": client_msg_id})
         return _to_message(document) if document else None

@@ -19,6 +19,8 @@ def _to_row(message: dict) -> Message:
         body=message["body"],
         client_msg_id=message["client_msg_id"],
         created_at=parse_datetime(message["created_at"]),
+        mentions=message.get("mentions", []),
+        reply_to=message.get("reply_to") or "",
     )
 
 
@@ -31,6 +33,8 @@ def _to_message(row: Message) -> dict:
         "body": row.body,
         "client_msg_id": row.client_msg_id,
         "created_at": row.created_at.isoformat(),
+        "mentions": row.mentions,
+        "reply_to": row.reply_to or None,
     }
 
 
@@ -94,6 +98,10 @@ class SqlMessageStore(MessageStore):
         tops = Message.objects.filter(channel_id__in=channel_ids).values("channel_id").annotate(top=Max("seq"))
         found = {row["channel_id"]: row["top"] for row in tops}
         return {channel_id: found.get(channel_id, 0) for channel_id in channel_ids}
+
+    def find(self, *, channel_id, message_id):
+        row = Message.objects.filter(channel_id=channel_id, pk=message_id).first()
+        return _to_message(row) if row else None
 
     def find_by_client_msg_id(self, *, channel_id, client_msg_id):
         row = Message.objects.filter(channel_id=channel_id, client_msg_id=client_msg_id).first()

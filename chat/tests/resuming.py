@@ -25,6 +25,7 @@ class ResumingClient:
         self.client: Client | None = None
         self.ready = asyncio.Event()
         self.last_seq = 0
+        self.last_version = 0
         self.seqs_received: list[int] = []  # every message frame, repeats included
         self.ids_by_seq: dict[int, str] = {}
         self.acks: dict[str, dict] = {}
@@ -65,6 +66,8 @@ class ResumingClient:
                     # From here send_next() sends itself; what waited goes out now.
                     self.ready.set()
                     await self._send_unacked()
+                elif kind in ("message_edited", "message_deleted", "reactions"):
+                    self.last_version = max(self.last_version, frame["version"])
                 elif kind == "message":
                     self.seqs_received.append(frame["seq"])
                     self.ids_by_seq.setdefault(frame["seq"], frame["id"])
@@ -95,7 +98,9 @@ class ResumingClient:
         return RETRY_SECONDS
 
     async def _subscribe(self) -> None:
-        await self.client.send(type="subscribe", channel=self.channel_id, since_seq=self.last_seq)
+        await self.client.send(
+            type="subscribe", channel=self.channel_id, since_seq=self.last_seq, since_version=self.last_version
+        )
 
     async def _send(self, client_msg_id: str) -> None:
         body = self.unacked.get(client_msg_id)

@@ -10,7 +10,7 @@ import pytest
 from prometheus_client import REGISTRY
 
 from chat.realtime import hub as hubs
-from chat.realtime.hub import Hub, message_payload
+from chat.realtime.hub import Hub, change_payload, message_payload
 from chat.selectors import message_frame
 
 pytestmark = pytest.mark.asyncio
@@ -25,11 +25,15 @@ class Member:
     def __init__(self, user_id: int):
         self.user_id = user_id
         self.seqs: list[int] = []
+        self.versions: list[int] = []
         self.revoked: list[int] = []
         self.resyncs: list[int] = []
 
     def deliver(self, channel_id, seq, frame):
         self.seqs.append(seq)
+
+    def deliver_change(self, channel_id, version, frame):
+        self.versions.append(version)
 
     def deliver_event(self, frame):
         pass
@@ -44,19 +48,31 @@ class Member:
         pass
 
 
-def _hub(history: dict[int, dict], last_seq: int = 0) -> Hub:
-    async def read_history(*, channel_id, after_seq, before_seq=None, limit):
+def _hub(history: dict[int, dict], last_seq: int = 0, changes: dict[int, list[str]] | None = None) -> Hub:
+    async def read_messages(channel_id, after, up_to, limit):
         await asyncio.sleep(0.01)  # a round trip: pub/sub keeps talking meanwhile
-        upper = before_seq or 10**9
-        return [history[seq] for seq in sorted(history) if after_seq < seq < upper][:limit]
+        return [(seq, [message_frame(history[seq])]) for seq in sorted(history) if after < seq <= up_to][:limit]
 
-    async def last_seqs(channel_ids):
-        return dict.fromkeys(channel_ids, last_seq)
+    async def read_changes(channel_id, after, up_to, limit):
+        await asyncio.sleep(0.01)
+        return [(version, frames) for version, frames in sorted((changes or {}).items()) if after < version <= up_to]
+
+    def tops(value):
+        async def read(channel_ids):
+            return dict.fromkeys(channel_ids, value)
+
+        return read
 
     async def members(pairs):
         return set(pairs)
 
-    return Hub(history=read_history, last_seqs=last_seqs, members=members)
+    return Hub(
+        messages=read_messages,
+        changes=read_changes,
+        last_seqs=tops(last_seq),
+        last_versions=tops(0),
+        members=members,
+    )
 
 
 def _publish(hub: Hub, seq: int) -> None:
@@ -67,7 +83,7 @@ async def test_a_message_ahead_of_a_gap_waits_until_the_gap_is_filled_from_histo
     history = {seq: _message(seq) for seq in range(1, 7)}
     hub = _hub(history)
     member = Member(1)
-    assert await hub.join(7, member) == 0
+    assert await hub.join(7, member) == (0, 0)
     for seq in (1, 4, 2, 5, 3, 6):  # 2 and 3 come late: the fill from history gets them first
         _publish(hub, seq)
     await asyncio.sleep(0.1)
@@ -90,9 +106,9 @@ async def test_a_seq_history_does_not_have_is_skipped_and_counted():
 async def test_a_late_joiner_gets_what_follows_the_seq_it_is_told():
     hub = _hub({seq: _message(seq) for seq in range(1, 5)}, last_seq=2)
     first, late = Member(1), Member(2)
-    assert await hub.join(7, first) == 2
+    assert await hub.join(7, first) == (2, 0)
     _publish(hub, 3)
-    assert await hub.join(7, late) == 3
+    assert await hub.join(7, late) == (3, 0)
     _publish(hub, 4)
     assert (first.seqs, late.seqs) == ([3, 4], [4])
 
@@ -115,3 +131,15 @@ async def test_a_room_that_cannot_vouch_for_its_stream_tells_its_members_to_resy
     for seq in range(10, 15):
         _publish(hub, seq)
     assert member.resyncs == [7] and 7 not in hub.rooms
+
+
+async def test_changes_to_messages_come_in_version_order_and_a_replaced_one_is_skipped():
+    # Version 2 was an edit a later change (version 4) to the same message replaced: its state
+    # carries both, so the fill finds versions 1, 3 and 4 and delivers them in order.
+    stored = {1: ['{"type":"message_edited"}'], 3: ['{"type":"reactions"}'], 4: ['{"type":"message_deleted"}']}
+    hub = _hub({}, changes=stored)
+    member = Member(1)
+    assert await hub.join(7, member) == (0, 0)
+    hub.on_payload(7, change_payload(4, "[" + stored[4][0] + "]"))
+    await asyncio.sleep(0.1)
+    assert member.versions == [1, 3, 4]

@@ -14,7 +14,7 @@ from chat.services import message_send
 from conftest import EMBEDDED
 
 pytestmark = [
-    pytest.mark.django_db,
+    pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(EMBEDDED, reason="the Redis send script exists only in production mode"),
 ]
 

@@ -16,7 +16,7 @@ from chat.stores import get_message_store
 from conftest import EMBEDDED
 
 pytestmark = [
-    pytest.mark.django_db,
+    pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(EMBEDDED, reason="the Redis buffer exists only in production mode"),
 ]
 

@@ -46,6 +46,8 @@ def _message(channel, seq, client_msg_id=None, body=None):
         "body": f"hello {seq}" if body is None else body,
         "client_msg_id": client_msg_id or f"c{seq}",
         "created_at": "2026-11-23T06:00:00+00:00",
+        "mentions": [channel.owner_id] if seq == 2 else [],
+        "reply_to": f"m{channel.pk}x1" if seq == 2 else None,
     }
 
 
@@ -74,6 +76,14 @@ def test_max_seq_and_lookup_by_client_msg_id(store, channel):
     assert store.max_seq(channel_id=channel.pk) == 2
     assert store.find_by_client_msg_id(channel_id=channel.pk, client_msg_id="def")["seq"] == 2
     assert store.find_by_client_msg_id(channel_id=channel.pk, client_msg_id="zzz") is None
+
+
+def test_a_message_is_found_by_its_id_in_its_channel_only(store, channel):
+    other = channel_create(owner=UserFactory(), name="other")
+    store.insert_many([_message(channel, 1), _message(channel, 2)])
+    assert store.find(channel_id=channel.pk, message_id=f"m{channel.pk}x2") == _message(channel, 2)
+    assert store.find(channel_id=other.pk, message_id=f"m{channel.pk}x2") is None
+    assert store.find(channel_id=channel.pk, message_id="nothing") is None
 
 
 def test_max_seqs_of_several_channels_at_once(store, channel):

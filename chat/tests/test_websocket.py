@@ -24,7 +24,12 @@ async def test_users_on_different_processes_chat(two_nodes):
     node_a, node_b = two_nodes
     a = await Client.connect(node_a.ws_url, alice)
     b = await Client.connect(node_b.ws_url, bob)
-    assert (await a.subscribe(channel.pk)) == {"type": "subscribed", "channel": channel.pk, "last_seq": 0}
+    assert (await a.subscribe(channel.pk)) == {
+        "type": "subscribed",
+        "channel": channel.pk,
+        "last_seq": 0,
+        "last_version": 0,
+    }
     await b.subscribe(channel.pk)
     await a.send(type="send", channel=channel.pk, body="hello bob", client_msg_id="m1")
     # The ack and the sender's own copy may come in either order.

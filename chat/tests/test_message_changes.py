@@ -1,0 +1,158 @@
+"""Edits, deletions, reactions, mentions, replies, read receipts and presence, over REST and real
+sockets on two nodes; a client that was away gets every change it missed when it resumes."""
+
+import json
+import urllib.error
+import urllib.request
+
+import pytest
+from asgiref.sync import sync_to_async
+
+from chat.tests.live import Client, access_token
+from chat.tests.test_websocket import _room
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
+
+
+def _call(node, method: str, path: str, user, body: dict | None = None) -> tuple[int, dict | None]:
+    request = urllib.request.Request(
+        f"{node.http_url}{path}",
+        data=None if body is None else json.dumps(body).encode(),
+        headers={"Authorization": f"Bearer {access_token(user)}", "Content-Type": "application/json"},
+        method=method,
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            raw = response.read()
+            return response.status, json.loads(raw) if raw else None
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read() or b"null")
+
+
+call = sync_to_async(_call)
+
+
+def _of(kind: str):
+    return lambda frame: frame["type"] == kind
+
+
+async def _send(client: Client, channel: int, body: str, client_msg_id: str, **extra) -> dict:
+    await client.send(type="send", channel=channel, body=body, client_msg_id=client_msg_id, **extra)
+    return (
+        await client.recv_until(lambda f: f["type"] in ("ack", "error") and f.get("client_msg_id") == client_msg_id)
+    )[-1]
+
+
+async def test_an_edit_a_deletion_and_reactions_reach_every_subscriber_and_history(two_nodes):
+    channel, (alice, bob, carol) = await _room("alice", "bob", "carol")
+    node_a, node_b = two_nodes
+    a = await Client.connect(node_a.ws_url, alice)
+    b = await Client.connect(node_b.ws_url, bob)
+    for client in (a, b):
+        await client.subscribe(channel.pk)
+    first = await _send(a, channel.pk, "helo", "m1")
+    second = await _send(a, channel.pk, "to be deleted", "m2")
+    path = f"/api/channels/{channel.pk}/messages"
+
+    assert (await call(node_b, "PATCH", f"{path}/{first['id']}", bob, {"body": "mine now"}))[0] == 403
+    status, edited = await call(node_a, "PATCH", f"{path}/{first['id']}", alice, {"body": "hello @bob"})
+    assert status == 200 and edited["body"] == "hello @bob" and edited["edited_at"] and edited["mentions"] == [bob.pk]
+    frame = (await b.recv_until(_of("message_edited")))[-1]
+    assert (frame["id"], frame["seq"], frame["body"], frame["version"]) == (first["id"], 1, "hello @bob", 1)
+
+    assert (await call(node_b, "POST", f"{path}/{first['id']}/reactions", bob, {"emoji": "👍"})) == (200, {"👍": 1})
+    assert (await call(node_a, "POST", f"{path}/{first['id']}/reactions", carol, {"emoji": "👍"})) == (200, {"👍": 2})
+    assert (await call(node_a, "POST", f"{path}/{first['id']}/reactions", carol, {"emoji": "👍"})) == (200, {"👍": 1})
+    assert (await call(node_a, "POST", f"{path}/{first['id']}/reactions", carol, {"emoji": "nope"}))[0] == 400
+    last = (await b.recv_until(lambda f: f["type"] == "reactions" and f["version"] == 4))[-1]
+    assert last["reactions"] == {"👍": 1}
+
+    assert (await call(node_b, "DELETE", f"{path}/{second['id']}", bob))[0] == 403  # neither sender nor owner
+    assert (await call(node_a, "DELETE", f"{path}/{second['id']}", alice))[0] == 204
+    deleted = (await a.recv_until(_of("message_deleted")))[-1]
+    assert (deleted["id"], deleted["seq"], deleted["version"]) == (second["id"], 2, 5)
+
+    status, page = await call(node_b, "GET", path, bob)
+    first_now, second_now = page["results"]
+    assert (first_now["body"], first_now["reactions"], first_now["mentions"]) == ("hello @bob", {"👍": 1}, [bob.pk])
+    assert (second_now["seq"], second_now["deleted"], second_now["body"]) == (2, True, None)
+    for client in (a, b):
+        await client.close()
+
+
+async def test_a_client_that_was_away_gets_the_changes_it_missed_when_it_resumes(two_nodes):
+    channel, (alice, bob) = await _room("alice", "bob")
+    node_a, node_b = two_nodes
+    a = await Client.connect(node_a.ws_url, alice)
+    b = await Client.connect(node_b.ws_url, bob)
+    await a.subscribe(channel.pk)
+    await b.subscribe(channel.pk)
+    sent = [await _send(a, channel.pk, f"m{i}", f"m{i}") for i in range(3)]
+    await b.recv_until(lambda f: f["type"] == "message" and f["seq"] == 3)
+    await b.close()  # bob has seq 3 and version 0
+
+    path = f"/api/channels/{channel.pk}/messages"
+    await call(node_a, "PATCH", f"{path}/{sent[0]['id']}", alice, {"body": "m0, edited"})
+    await call(node_a, "POST", f"{path}/{sent[1]['id']}/reactions", alice, {"emoji": "🎉"})
+    await call(node_a, "DELETE", f"{path}/{sent[2]['id']}", alice)
+    new = await _send(a, channel.pk, "while bob was away", "m3")
+
+    b = await Client.connect(node_b.ws_url, bob)
+    await b.send(type="subscribe", channel=channel.pk, since_seq=3, since_version=0)
+    frames = await b.recv_until(lambda f: f["type"] == "message" and f["seq"] == 4)
+    changes = [(f["type"], f["id"]) for f in frames if f["type"] in ("message_edited", "message_deleted", "reactions")]
+    assert ("message_edited", sent[0]["id"]) in changes
+    assert ("reactions", sent[1]["id"]) in changes
+    assert ("message_deleted", sent[2]["id"]) in changes
+    assert frames[0] == {"type": "subscribed", "channel": channel.pk, "last_seq": 4, "last_version": 3}
+    assert frames[-1]["id"] == new["id"]
+    assert [f for f in await b.flush() if f["type"] in ("message", "message_edited", "message_deleted")] == []
+    for client in (a, b):
+        await client.close()
+
+
+async def test_mentions_replies_and_read_receipts(two_nodes):
+    channel, (alice, bob) = await _room("alice", "bob")
+    node_a, node_b = two_nodes
+    a = await Client.connect(node_a.ws_url, alice)
+    bob_elsewhere = await Client.connect(node_b.ws_url, bob)  # not subscribed: mentions reach him anyway
+    await a.subscribe(channel.pk)
+    question = await _send(a, channel.pk, "who pays, @Bob?", "q")
+    mentioned = (await bob_elsewhere.recv_until(lambda f: f.get("event") == "mentioned"))[-1]
+    assert mentioned["channel"] == channel.pk and mentioned["data"]["message"]["id"] == question["id"]
+
+    answer = await _send(a, channel.pk, "me", "a", reply_to=question["id"])
+    assert answer["type"] == "ack"
+    refused = await _send(a, channel.pk, "?", "r", reply_to="0" * 32)
+    assert refused["type"] == "error" and refused["code"] == "bad_request"
+
+    status, page = await call(node_a, "GET", f"/api/channels/{channel.pk}/messages", alice)
+    assert [(m["mentions"], m["reply_to"], m["unread_count"]) for m in page["results"]] == [
+        ([bob.pk], None, 1),
+        ([], question["id"], 1),
+    ]
+    await bob_elsewhere.send(type="subscribe", channel=channel.pk)
+    snapshot = (await bob_elsewhere.recv_until(_of("read_receipts")))[-1]
+    assert snapshot["reads"] == [{"user": alice.pk, "seq": 0}, {"user": bob.pk, "seq": 0}]
+    await bob_elsewhere.send(type="read", channel=channel.pk, seq=1)
+    receipt = (await a.recv_until(lambda f: f["type"] == "read_receipts" and f["reads"][0]["seq"] == 1))[-1]
+    assert receipt["reads"] == [{"user": bob.pk, "seq": 1}]
+    status, page = await call(node_a, "GET", f"/api/channels/{channel.pk}/messages", alice)
+    assert [m["unread_count"] for m in page["results"]] == [0, 1]  # bob read the question, not the answer
+    for client in (a, bob_elsewhere):
+        await client.close()
+
+
+async def test_presence_tells_who_of_the_members_is_online(two_nodes):
+    channel, (alice, bob) = await _room("alice", "bob")
+    node_a, node_b = two_nodes
+    a = await Client.connect(node_a.ws_url, alice)
+    await a.send(type="subscribe", channel=channel.pk)
+    assert (await a.recv_until(_of("presence")))[-1]["online"] == [alice.pk]
+    b = await Client.connect(node_b.ws_url, bob)
+    online = (await a.recv_until(lambda f: f["type"] == "presence" and bob.pk in f["online"], timeout=10))[-1]
+    assert online["online"] == [alice.pk, bob.pk]
+    await b.close()
+    offline = (await a.recv_until(lambda f: f["type"] == "presence" and bob.pk not in f["online"], timeout=10))[-1]
+    assert offline["online"] == [alice.pk]
+    await a.close()
