@@ -52,9 +52,9 @@ def channel_for_owner(*, user, channel_id: int, lock: bool = False) -> Channel:
     channels = Channel.objects.select_for_update(no_key=True) if lock else Channel.objects
     channel = channels.filter(pk=channel_id).first()
     if channel is None:
-        raise NotFound("No such channel.")
+        raise NotFound(_("No such channel."))
     if channel.owner_id != user.pk:
-        raise Forbidden("Only the channel's owner may do this.")
+        raise Forbidden(_("Only the channel's owner may do this."))
     return channel
 
 

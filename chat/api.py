@@ -7,6 +7,7 @@ exactly like a WebSocket send.
 
 from asgiref.sync import async_to_sync
 from django.core.validators import RegexValidator
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
@@ -145,7 +146,7 @@ class ChannelMessageSearchApi(APIView):
 
 def _message_id(message_id: str) -> str:
     if not services.MESSAGE_ID.fullmatch(message_id):
-        raise NotFound("No such message in this channel.")
+        raise NotFound(_("No such message in this channel."))
     return message_id
 
 

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from channels_app.selectors import channel_for_member
 from chat import selectors
@@ -27,7 +28,7 @@ def _message(*, user, channel_id: int, message_id: str) -> tuple[object, dict]:
     channel = channel_for_member(user=user, channel_id=channel_id)
     message = selectors.message_get(channel_id=channel_id, message_id=message_id)
     if message is None:
-        raise NotFound("No such message in this channel.")
+        raise NotFound(_("No such message in this channel."))
     return channel, message
 
 
@@ -68,12 +69,12 @@ def message_edit(*, user, channel_id: int, message_id: str, body: str) -> dict:
     """The sender changes the body, within EDIT_WINDOW of sending; mentions are read again."""
     _, message = _message(user=user, channel_id=channel_id, message_id=message_id)
     if message["sender"]["id"] != user.pk:
-        raise Forbidden("Only the sender can edit a message.")
+        raise Forbidden(_("Only the sender can edit a message."))
     if message["deleted"]:
-        raise DomainError("A deleted message cannot be edited.", code="conflict", status_code=409)
+        raise DomainError(_("A deleted message cannot be edited."), code="conflict", status_code=409)
     sent_at = datetime.fromisoformat(message["created_at"])
     if timezone.now() - sent_at > EDIT_WINDOW:
-        raise Forbidden("A message can be edited for 24 hours after it was sent.")
+        raise Forbidden(_("A message can be edited for 24 hours after it was sent."))
     message_validate(body=body, client_msg_id=message["client_msg_id"])
     mentions = mentioned_members(channel_id=channel_id, body=body)
     _changed(message, lambda: {"body": body, "mentions": mentions, "edited_at": timezone.now()})
@@ -85,7 +86,7 @@ def message_delete(*, user, channel_id: int, message_id: str) -> None:
     """The sender or the channel's owner deletes it; history keeps its seq, without the body."""
     channel, message = _message(user=user, channel_id=channel_id, message_id=message_id)
     if user.pk not in (message["sender"]["id"], channel.owner_id):
-        raise Forbidden("Only the sender or the channel's owner can delete a message.")
+        raise Forbidden(_("Only the sender or the channel's owner can delete a message."))
     if not message["deleted"]:
 
         def delete() -> dict:
@@ -100,9 +101,9 @@ def message_react(*, user, channel_id: int, message_id: str, emoji: object) -> d
     """Toggles the caller's reaction; returns the message's reactions {emoji: count}."""
     _, message = _message(user=user, channel_id=channel_id, message_id=message_id)
     if not isinstance(emoji, str) or not 1 <= len(emoji) <= MAX_EMOJI_CHARS or not _one_emoji(emoji):
-        raise DomainError("`emoji` must be one emoji.", fields={"emoji": ["One emoji, please."]})
+        raise DomainError(_("`emoji` must be one emoji."), fields={"emoji": [_("One emoji, please.")]})
     if message["deleted"]:
-        raise DomainError("A deleted message takes no reactions.", code="conflict", status_code=409)
+        raise DomainError(_("A deleted message takes no reactions."), code="conflict", status_code=409)
 
     def toggle() -> dict:
         mine = Reaction.objects.filter(message_id=message_id, user=user, emoji=emoji)

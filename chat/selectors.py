@@ -9,6 +9,7 @@ import time
 from asgiref.sync import async_to_sync, sync_to_async
 from channels.db import database_sync_to_async
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 from chat import keys
 from chat.models import ChannelVersion, MessageState
@@ -80,8 +81,8 @@ def message_search(*, channel_id: int, query: str, limit: int, before_seq: int |
     words = search_words(query)
     if len(words) > SEARCH_MAX_WORDS:
         raise DomainError(
-            f"Search for at most {SEARCH_MAX_WORDS} words.",
-            fields={"q": [f"Ensure this field has no more than {SEARCH_MAX_WORDS} words."]},
+            _("Search for at most %(count)d words.") % {"count": SEARCH_MAX_WORDS},
+            fields={"q": [_("Ensure this field has no more than %(count)d words.") % {"count": SEARCH_MAX_WORDS}]},
         )
     if not words:
         return []

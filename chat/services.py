@@ -5,6 +5,7 @@ import uuid
 from datetime import UTC, datetime
 
 from asgiref.sync import sync_to_async
+from django.utils.translation import gettext as _
 
 from chat import message_log
 from chat.mentions import mentioned_members
@@ -25,30 +26,35 @@ class MessageInvalid(DomainError):
 
 def _text_problem(text: str) -> str | None:
     if "\x00" in text:
-        return "may not contain NUL characters"
+        return _("may not contain NUL characters")
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
-        return "may not contain lone surrogate characters"
+        return _("may not contain lone surrogate characters")
     return None
 
 
 def message_validate(*, body: object, client_msg_id: object, reply_to: object = None) -> None:
     """The rules every message meets before it gets a seq: what passes here, the store accepts."""
     if not isinstance(body, str) or not body:
-        raise MessageInvalid(f"`body` must be text of 1 to {MAX_BODY_CHARS} characters.", field="body")
+        raise MessageInvalid(
+            _("`body` must be text of 1 to %(max)d characters.") % {"max": MAX_BODY_CHARS}, field="body"
+        )
     if len(body) > MAX_BODY_CHARS:
-        raise MessageInvalid(f"`body` may be at most {MAX_BODY_CHARS} characters.", field="body", too_large=True)
+        raise MessageInvalid(
+            _("`body` may be at most %(max)d characters.") % {"max": MAX_BODY_CHARS}, field="body", too_large=True
+        )
     if problem := _text_problem(body):
-        raise MessageInvalid(f"`body` {problem}.", field="body")
+        raise MessageInvalid(_("`body` %(problem)s.") % {"problem": problem}, field="body")
     if not isinstance(client_msg_id, str) or not 1 <= len(client_msg_id) <= MAX_CLIENT_MSG_ID_CHARS:
         raise MessageInvalid(
-            f"`client_msg_id` must be text of 1 to {MAX_CLIENT_MSG_ID_CHARS} characters.", field="client_msg_id"
+            _("`client_msg_id` must be text of 1 to %(max)d characters.") % {"max": MAX_CLIENT_MSG_ID_CHARS},
+            field="client_msg_id",
         )
     if problem := _text_problem(client_msg_id):
-        raise MessageInvalid(f"`client_msg_id` {problem}.", field="client_msg_id")
+        raise MessageInvalid(_("`client_msg_id` %(problem)s.") % {"problem": problem}, field="client_msg_id")
     if reply_to is not None and not (isinstance(reply_to, str) and MESSAGE_ID.fullmatch(reply_to)):
-        raise MessageInvalid("`reply_to` must be the id of a message of the channel.", field="reply_to")
+        raise MessageInvalid(_("`reply_to` must be the id of a message of the channel."), field="reply_to")
 
 
 async def message_send(
@@ -74,7 +80,7 @@ async def message_send(
         reply_to is not None
         and await sync_to_async(selectors.message_get)(channel_id=channel_id, message_id=reply_to) is None
     ):
-        raise MessageInvalid("`reply_to` must be the id of a message of the channel.", field="reply_to")
+        raise MessageInvalid(_("`reply_to` must be the id of a message of the channel."), field="reply_to")
     mentions = await sync_to_async(mentioned_members)(channel_id=channel_id, body=body) if "@" in body else []
     draft = {
         "id": uuid.uuid4().hex,

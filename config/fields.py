@@ -6,6 +6,17 @@ from rest_framework import serializers
 from config.limits import DB_INTEGER_MAX
 
 
+def _whitespace_class() -> str:
+    """A regex class of what str.strip() removes (it trims DRF's CharField), in a form both Python
+    and JSON Schema's ECMA regexes read alike: their \\s differ (\\x1c-\\x1f, \\x85, \\ufeff)."""
+    spaces = [code for code in range(0x3001) if chr(code).isspace()]  # none lie above U+3000
+    return "".join(f"\\u{code:04x}" for code in spaces)
+
+
+# Text with something left once trimmed.
+NOT_BLANK = f"[^{_whitespace_class()}]"
+
+
 class StrictCharField(serializers.CharField):
     """Text that must arrive as a JSON string: DRF's CharField turns numbers and booleans into text."""
 
@@ -14,7 +25,7 @@ class StrictCharField(serializers.CharField):
         if self.trim_whitespace and not self.allow_blank:
             # Only spaces are blank once trimmed; the pattern says so in the OpenAPI document (it
             # never refuses anything here itself: blank text is refused before validators run).
-            self.validators.append(RegexValidator(r"\S"))
+            self.validators.append(RegexValidator(NOT_BLANK))
 
     def to_internal_value(self, data):
         if not isinstance(data, str):

@@ -111,3 +111,16 @@ def test_search_with_a_nul_character_is_a_clear_error(owner_client):
     response = owner_client.get("/api/channels?search=tri%00p")
     assert response.status_code == 400
     assert response.json()["code"] == "invalid" and "search" in response.json()["fields"]
+
+
+@pytest.mark.parametrize("name", ["   ", "\u001c", "\u0085\u3000", "\t\u2028"])
+def test_a_name_of_only_whitespace_is_refused_and_the_schema_says_which(owner_client, name):
+    """Python trims more characters than JSON Schema's \\s: the documented pattern must refuse them too."""
+    import re
+
+    response = owner_client.post("/api/channels", {"name": name}, format="json")
+    assert (response.status_code, response.json()["code"], list(response.json()["fields"])) == (400, "invalid", ["name"])
+    schema = owner_client.get("/api/schema/", {"format": "json"}).json()
+    pattern = schema["components"]["schemas"]["ChannelListCreateInputRequest"]["properties"]["name"]["pattern"]
+    assert re.search(pattern, name) is None and re.search(pattern, "\ufeffclub")
+    assert "\\s" not in pattern.lower()  # ECMA's \s is another set than Python's: name every character
