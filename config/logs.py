@@ -87,5 +87,9 @@ def logging_config(*, log_format: str, level: str) -> dict:
         "formatters": {"default": formatter},
         "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "default", "filters": ["request_id"]}},
         "root": {"handlers": ["console"], "level": level},
-        "loggers": {"django.db.backends": {"level": "WARNING"}},
+        "loggers": {
+            "django.db.backends": {"level": "WARNING"},
+            # Beat sends the persistence tick twice a second: a line for each would bury the rest.
+            "celery.beat": {"level": "WARNING"},
+        },
     }
