@@ -3,6 +3,7 @@ from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, Permis
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class UserManager(BaseUserManager):
@@ -29,7 +30,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     """Email is the login; username is the name other people see."""
 
     email = models.EmailField(max_length=254, unique=True)
-    username = models.CharField(max_length=150)
+    # Called "display name" wherever a person sees it: sign-up, the admin, createsuperuser.
+    username = models.CharField(_("display name"), max_length=150)
     # Blank: follow the browser (Accept-Language for the language, the browser's clock for times).
     language = models.CharField(max_length=8, blank=True, default="", choices=settings.LANGUAGES)
     time_zone = models.CharField(max_length=64, blank=True, default="")
