@@ -104,7 +104,7 @@ class ChannelMessagesApi(APIView):
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         channel_selectors.channel_for_member(user=request.user, channel_id=channel_id)
-        message, _ = async_to_sync(services.message_send)(
+        message, _created = async_to_sync(services.message_send)(
             channel_id=channel_id,
             sender_id=request.user.pk,
             sender_username=request.user.username,

@@ -47,7 +47,7 @@ def _changed(message: dict, change: Callable[[], dict]) -> MessageState:
     `change` runs after the channel's counter is locked: the channel's changes happen one at a
     time, so reactions are counted in order."""
     version = _next_version(message["channel"])
-    state, _ = MessageState.objects.select_for_update().get_or_create(
+    state, _created = MessageState.objects.select_for_update().get_or_create(
         message_id=message["id"], defaults={"channel_id": message["channel"], "seq": message["seq"], "version": version}
     )
     for name, value in change().items():
@@ -67,7 +67,7 @@ def _publish(state: MessageState) -> None:
 @transaction.atomic
 def message_edit(*, user, channel_id: int, message_id: str, body: str) -> dict:
     """The sender changes the body, within EDIT_WINDOW of sending; mentions are read again."""
-    _, message = _message(user=user, channel_id=channel_id, message_id=message_id)
+    message = _message(user=user, channel_id=channel_id, message_id=message_id)[1]
     if message["sender"]["id"] != user.pk:
         raise Forbidden(_("Only the sender can edit a message."))
     if message["deleted"]:
@@ -99,7 +99,7 @@ def message_delete(*, user, channel_id: int, message_id: str) -> None:
 @transaction.atomic
 def message_react(*, user, channel_id: int, message_id: str, emoji: object) -> dict[str, int]:
     """Toggles the caller's reaction; returns the message's reactions {emoji: count}."""
-    _, message = _message(user=user, channel_id=channel_id, message_id=message_id)
+    message = _message(user=user, channel_id=channel_id, message_id=message_id)[1]
     if not isinstance(emoji, str) or not 1 <= len(emoji) <= MAX_EMOJI_CHARS or not _one_emoji(emoji):
         raise DomainError(_("`emoji` must be one emoji."), fields={"emoji": [_("One emoji, please.")]})
     if message["deleted"]:

@@ -119,7 +119,11 @@ def test_a_name_of_only_whitespace_is_refused_and_the_schema_says_which(owner_cl
     import re
 
     response = owner_client.post("/api/channels", {"name": name}, format="json")
-    assert (response.status_code, response.json()["code"], list(response.json()["fields"])) == (400, "invalid", ["name"])
+    assert (response.status_code, response.json()["code"], list(response.json()["fields"])) == (
+        400,
+        "invalid",
+        ["name"],
+    )
     schema = owner_client.get("/api/schema/", {"format": "json"}).json()
     pattern = schema["components"]["schemas"]["ChannelListCreateInputRequest"]["properties"]["name"]["pattern"]
     assert re.search(pattern, name) is None and re.search(pattern, "\ufeffclub")
