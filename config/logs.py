@@ -70,8 +70,11 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False, default=str)
 
 
-def logging_config(*, log_format: str, level: str) -> dict:
-    """The LOGGING setting: every record goes to stderr through one handler."""
+def logging_config(*, log_format: str, level: str, tasks_in_process: bool = False) -> dict:
+    """The LOGGING setting: every record goes to stderr through one handler.
+
+    With the background work in the web process (the embedded mode) a periodic task's every
+    success would fill the terminal a user started the product from: only its failures show."""
     formatter = (
         {"()": JsonFormatter}
         if log_format == "json"
@@ -91,5 +94,6 @@ def logging_config(*, log_format: str, level: str) -> dict:
             "django.db.backends": {"level": "WARNING"},
             # Beat sends the persistence tick twice a second: a line for each would bury the rest.
             "celery.beat": {"level": "WARNING"},
+            **({"celery.app.trace": {"level": "WARNING"}} if tasks_in_process else {}),
         },
     }

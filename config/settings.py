@@ -338,7 +338,9 @@ METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
 
 # LOG_FORMAT=json: one JSON object per line with the request id; secrets are scrubbed either way.
 LOG_FORMAT = env.str("LOG_FORMAT", default="plain")
-LOGGING = logging_config(log_format=LOG_FORMAT, level=env.str("LOG_LEVEL", default="INFO"))
+LOGGING = logging_config(
+    log_format=LOG_FORMAT, level=env.str("LOG_LEVEL", default="INFO"), tasks_in_process=BACKGROUND_IN_PROCESS
+)
 
 # --- Graceful drain (chat/realtime/drain.py): how long a draining node waits for its sockets to
 # leave, and the window over which their reconnects are spread.
