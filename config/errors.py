@@ -103,11 +103,21 @@ def _flatten_detail(detail) -> str:
     return str(detail)
 
 
+def _messages(detail) -> list[str]:
+    """A field's errors as the contract's list of texts; an item's or a nested field's are named
+    by their place ("0: ...", "amount: ...")."""
+    if isinstance(detail, dict):
+        return [f"{key}: {message}" for key, value in detail.items() for message in _messages(value)]
+    if isinstance(detail, list):
+        return [message for item in detail for message in _messages(item)]
+    return [str(detail)]
+
+
 def _validation_body(exc: exceptions.ValidationError) -> dict:
     detail = exc.detail
     if isinstance(detail, dict):
         non_field = detail.get("non_field_errors")
-        fields = {key: value for key, value in detail.items() if key != "non_field_errors"}
+        fields = {key: _messages(value) for key, value in detail.items() if key != "non_field_errors"}
         text = (
             _flatten_detail(non_field)
             if non_field
