@@ -57,7 +57,8 @@ def machine_facts() -> list[str]:
         f"{os.cpu_count()} cores ({model}), {memory:.0f} GiB memory, Linux {platform.release()}",
         "limits for 10,000 sockets: " + ", ".join(f"{name} {value}" for name, value in kernel_limits().items()),
         "shared with other engineers' test runs: every figure carries the load average before and after it and "
-        "the CPU that went to other processes; a run with more than a quarter of a core for others is run again",
+        "the CPU that went to other processes; a run with more than a quarter of a core for others is run again "
+        "(test runs started under `nice -n 19` take only the cores a run leaves idle and are not counted)",
     ]
 
 

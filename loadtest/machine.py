@@ -3,11 +3,12 @@
 import os
 
 
-def cpu_times() -> tuple[int, int] | None:
-    """(busy, total) jiffies of all cores from /proc/stat; None where there is no /proc.
+def cpu_times() -> tuple[int, int, int] | None:
+    """(busy, total, niced) jiffies of all cores from /proc/stat; None where there is no /proc.
 
     Busy leaves out interrupt and softirq time: on loopback that is the kernel carrying the
-    run's own packets, charged to no process, and would read as someone else's load.
+    run's own packets, charged to no process, and would read as someone else's load. Niced is
+    the part of busy spent by processes at lowered priority (`nice`), which yield the cores.
     """
     try:
         with open("/proc/stat") as handle:
@@ -16,7 +17,7 @@ def cpu_times() -> tuple[int, int] | None:
         return None
     # user nice system idle iowait irq softirq steal; guest time is already inside user.
     user, nice, system, idle, iowait, irq, softirq, steal = (fields + [0] * 8)[:8]
-    return user + nice + system + steal, user + nice + system + idle + iowait + irq + softirq + steal
+    return user + nice + system + steal, user + nice + system + idle + iowait + irq + softirq + steal, nice
 
 
 def busy_share(before: tuple[int, int] | None, after: tuple[int, int] | None) -> float | None:
