@@ -1,5 +1,6 @@
 """Browser pages for signing up, in and out; they use the session, not JWTs."""
 
+from django.conf import settings
 from django.contrib.auth import authenticate, login, logout
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
@@ -78,7 +79,8 @@ def home(request):
     """The messenger: a page shell; its script talks to the REST API and /ws/ with this session."""
     user = request.user
     me = {"id": user.pk, "username": user.username, "language": user.language, "time_zone": user.time_zone}
-    return render(request, "messenger.html", {"me": me})
+    context = {"me": me, "background_check_seconds": settings.BACKGROUND_STATUS_CHECK_SECONDS}
+    return render(request, "messenger.html", context)
 
 
 @login_required

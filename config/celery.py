@@ -49,6 +49,7 @@ def start_in_process_beat() -> None:
 def _run_beat_forever() -> None:
     # The in-memory scheduler keeps no schedule file; a task that fails is logged by beat and
     # the next tick still comes. Should the service itself stop, it starts again.
+    background_heartbeat()  # running from now on, not only after the first interval has passed
     while True:
         try:
             Service(app, max_interval=1, scheduler_cls="celery.beat:Scheduler").start()

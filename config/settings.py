@@ -250,6 +250,8 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 BACKGROUND_HEARTBEAT_SECONDS = env.float("BACKGROUND_HEARTBEAT_SECONDS", default=5.0)
+# How often an open page asks /readyz whether background work runs (only while it is visible).
+BACKGROUND_STATUS_CHECK_SECONDS = env.float("BACKGROUND_STATUS_CHECK_SECONDS", default=60.0)
 CELERY_BEAT_SCHEDULE = {
     # Proof that beat and a worker run (config/celery.py): /readyz and an alert read it.
     "background-heartbeat": {"task": "background.heartbeat", "schedule": BACKGROUND_HEARTBEAT_SECONDS},
