@@ -1,16 +1,62 @@
 from django.contrib import admin, messages
 
-from chat import services
-from chat.models import DeadLetter, Message, SeqReservation
+from chat import changes, services
+from chat.models import DeadLetter, Message, MessageState, SeqReservation
 
 
 @admin.register(Message)
 class MessageAdmin(admin.ModelAdmin):
+    """The SQL store's messages. Read only: a row changed or deleted here would reach no client
+    and leave a gap in the channel's seqs; moderation goes through the same deletion as the
+    sender's, live to every subscriber and to clients that resume."""
+
     list_display = ("channel", "seq", "sender_username", "created_at")
     list_filter = ("channel",)
     search_fields = ("body", "sender_username", "client_msg_id")
     ordering = ("channel", "-seq")
-    readonly_fields = ("id", "channel", "seq", "sender", "sender_username", "client_msg_id", "created_at")
+    readonly_fields = ("id", "channel", "seq", "sender", "sender_username", "body", "client_msg_id", "created_at")
+    actions = ["delete_for_everyone"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description="Delete the selected messages for everyone (as their sender could)")
+    def delete_for_everyone(self, request, queryset):
+        deleted = sum(
+            changes.message_delete_by_moderator(channel_id=message.channel_id, message_id=message.id)
+            for message in queryset
+        )
+        self.message_user(request, f"{deleted} deleted for everyone.", messages.SUCCESS)
+
+
+@admin.register(MessageState)
+class MessageStateAdmin(admin.ModelAdmin):
+    """What became of messages after they were sent (edits, deletions, reactions); read only."""
+
+    list_display = ("channel", "seq", "edited_at", "deleted", "version")
+    list_filter = ("deleted",)
+    search_fields = ("message_id",)
+    ordering = ("channel", "-seq")
+    readonly_fields = (
+        "message_id",
+        "channel",
+        "seq",
+        "body",
+        "mentions",
+        "edited_at",
+        "deleted",
+        "reactions",
+        "version",
+    )
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(DeadLetter)

@@ -87,13 +87,28 @@ def message_delete(*, user, channel_id: int, message_id: str) -> None:
     channel, message = _message(user=user, channel_id=channel_id, message_id=message_id)
     if user.pk not in (message["sender"]["id"], channel.owner_id):
         raise Forbidden(_("Only the sender or the channel's owner can delete a message."))
-    if not message["deleted"]:
+    _delete(message)
 
-        def delete() -> dict:
-            Reaction.objects.filter(message_id=message_id).delete()
-            return {"deleted": True, "body": "", "mentions": [], "reactions": {}}
 
-        _changed(message, delete)
+@transaction.atomic
+def message_delete_by_moderator(*, channel_id: int, message_id: str) -> bool:
+    """A site moderator (the admin) deletes it as its sender could; False if it was gone already."""
+    message = selectors.message_get(channel_id=channel_id, message_id=message_id)
+    if message is None or message["deleted"]:
+        return False
+    _delete(message)
+    return True
+
+
+def _delete(message: dict) -> None:
+    if message["deleted"]:
+        return
+
+    def delete() -> dict:
+        Reaction.objects.filter(message_id=message["id"]).delete()
+        return {"deleted": True, "body": "", "mentions": [], "reactions": {}}
+
+    _changed(message, delete)
 
 
 @transaction.atomic

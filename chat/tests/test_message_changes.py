@@ -1,15 +1,22 @@
 """Edits, deletions, reactions, mentions, replies, read receipts and presence, over REST and real
 sockets on two nodes; a client that was away gets every change it missed when it resumes."""
 
+import asyncio
+import http.cookiejar
 import json
+import re
 import urllib.error
+import urllib.parse
 import urllib.request
 
 import pytest
 from asgiref.sync import sync_to_async
 
+from accounts.models import User
+from chat.models import Message
 from chat.tests.live import Client, access_token
 from chat.tests.test_websocket import _room
+from conftest import EMBEDDED
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
 
@@ -156,3 +163,79 @@ async def test_presence_tells_who_of_the_members_is_online(two_nodes):
     offline = (await a.recv_until(lambda f: f["type"] == "presence" and bob.pk not in f["online"], timeout=10))[-1]
     assert offline["online"] == [alice.pk]
     await a.close()
+
+
+class AdminSession:
+    """A moderator's browser on a node's admin, over HTTP: cookies, CSRF tokens and forms."""
+
+    def __init__(self, node):
+        self.node = node
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+
+    def _csrf_token(self, path: str) -> str:
+        with self.opener.open(f"{self.node.http_url}{path}", timeout=10) as response:
+            return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', response.read().decode())[1]
+
+    def post(self, path: str, form: list[tuple[str, str]]) -> int:
+        form = [("csrfmiddlewaretoken", self._csrf_token(path)), *form]
+        request = urllib.request.Request(
+            f"{self.node.http_url}{path}",
+            data=urllib.parse.urlencode(form).encode(),
+            headers={"Referer": f"{self.node.http_url}{path}"},
+        )
+        try:
+            with self.opener.open(request, timeout=10) as response:
+                return response.status
+        except urllib.error.HTTPError as error:
+            return error.code
+
+    def get(self, path: str) -> int:
+        try:
+            with self.opener.open(f"{self.node.http_url}{path}", timeout=10) as response:
+                return response.status
+        except urllib.error.HTTPError as error:
+            return error.code
+
+
+def _moderator_deletes_in_the_admin(node, moderator_email: str, message_id: str) -> tuple[int, int]:
+    """The admin's action on the message list, then its raw delete page: (action status, delete status)."""
+    admin = AdminSession(node)
+    assert admin.post("/admin/login/", [("username", moderator_email), ("password", "a-long-password-7")]) == 200
+    action = admin.post("/admin/chat/message/", [("action", "delete_for_everyone"), ("_selected_action", message_id)])
+    return action, admin.get(f"/admin/chat/message/{message_id}/delete/")
+
+
+async def test_a_moderator_deletes_a_message_in_the_admin_and_every_subscriber_sees_it(two_nodes, worker_factory):
+    channel, (alice, bob) = await _room("alice", "bob")
+    node_a, node_b = two_nodes
+    if not EMBEDDED:
+        worker_factory()  # moves sent messages to the SQL store, which the admin lists
+    a = await Client.connect(node_a.ws_url, alice)
+    b = await Client.connect(node_b.ws_url, bob)
+    for client in (a, b):
+        await client.subscribe(channel.pk)
+    spam = await _send(a, channel.pk, "buy cheap won here", "spam")
+    kept = await _send(a, channel.pk, "dues are 10,000 won", "kept")
+    stored = sync_to_async(lambda: Message.objects.filter(channel=channel, seq=2).exists())
+    for _attempt in range(100):
+        if await stored():
+            break
+        await asyncio.sleep(0.2)
+    assert await stored(), "the messages never reached the SQL store"
+
+    moderator = await sync_to_async(User.objects.create_superuser)("mod@example.com", "mod", "a-long-password-7")
+    action_status, raw_delete_status = await sync_to_async(_moderator_deletes_in_the_admin)(
+        node_b, moderator.email, spam["id"]
+    )
+    assert (action_status, raw_delete_status) == (200, 403)  # rows are never deleted raw: no seq gap
+    for client in (a, b):
+        deleted = (await client.recv_until(_of("message_deleted")))[-1]
+        assert (deleted["id"], deleted["seq"]) == (spam["id"], 1)
+    status, page = await call(node_b, "GET", f"/api/channels/{channel.pk}/messages", bob)
+    assert [(m["seq"], m["deleted"], m["body"]) for m in page["results"]] == [
+        (1, True, None),
+        (2, False, "dues are 10,000 won"),
+    ]
+    assert kept["seq"] == 2
+    for client in (a, b):
+        await client.close()
