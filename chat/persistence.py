@@ -16,6 +16,7 @@ from django.conf import settings
 from redis.exceptions import ResponseError
 
 from chat import keys, metrics
+from chat.changes import deleted_bodies_forget
 from chat.models import DeadLetter
 from chat.redis_client import sync_redis
 from chat.stores import get_message_store
@@ -63,6 +64,7 @@ def persist_pending_messages(*, batch_size: int = 500, max_batches: int = 100) -
             break
         messages, unreadable = _decode(entries)
         refused = unreadable + store.insert_many(messages)
+        deleted_bodies_forget(store=store, messages=messages)
         _keep_dead_letters(refused)
         entry_ids = [entry_id for entry_id, _ in entries]
         with client.pipeline(transaction=False) as pipe:

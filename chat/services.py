@@ -108,11 +108,14 @@ def dead_letters_store_again(*, dead_letters) -> tuple[int, int]:
     """
     import json
 
+    from chat.changes import deleted_bodies_forget  # changes uses this module's rules
     from chat.stores import get_message_store
 
     letters = list(dead_letters)
     messages = [json.loads(letter.payload) for letter in letters]
-    refused = {message.get("id"): reason for message, reason in get_message_store().insert_many(messages)}
+    store = get_message_store()
+    refused = {message.get("id"): reason for message, reason in store.insert_many(messages)}
+    deleted_bodies_forget(store=store, messages=messages)
     for letter in letters:
         if letter.message_id in refused:
             letter.error = refused[letter.message_id][:2000]

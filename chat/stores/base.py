@@ -51,6 +51,11 @@ class MessageStore(ABC):
         """The stored message a sender's client_msg_id produced, if any."""
 
     @abstractmethod
+    def redact(self, *, channel_id: int, message_ids: list[str]) -> None:
+        """Forgets the body and mentions of these messages (deleted by their sender or a
+        moderator), keeping id, seq, sender and time, so history has no gap; idempotent."""
+
+    @abstractmethod
     def search(self, *, channel_id: int, words: list[str], limit: int, before_seq: int | None = None) -> list[dict]:
         """The channel's messages with seq < before_seq whose body has every word, newest first.
 

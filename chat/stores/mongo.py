@@ -72,6 +72,11 @@ class MongoMessageStore(MessageStore):
         document = self.messages.find_one({"channel": channel_id, "client_msg_id": client_msg_id})
         return _to_message(document) if document else None
 
+    def redact(self, *, channel_id, message_ids):
+        self.messages.update_many(
+            {"_id": {"$in": list(message_ids)}, "channel": channel_id}, {"$set": {"body": "", "mentions": []}}
+        )
+
     def search(self, *, channel_id, words, limit, before_seq=None):
         # A regex per word, not a text index: MongoDB's text search matches whole words only (no
         # prefix, so "회비" would not find "회비를") and cannot combine with sort by seq. The

@@ -107,6 +107,9 @@ class SqlMessageStore(MessageStore):
         row = Message.objects.filter(channel_id=channel_id, client_msg_id=client_msg_id).first()
         return _to_message(row) if row else None
 
+    def redact(self, *, channel_id, message_ids):
+        Message.objects.filter(channel_id=channel_id, pk__in=message_ids).update(body="", mentions=[])
+
     def search(self, *, channel_id, words, limit, before_seq=None):
         rows = Message.objects.filter(channel_id=channel_id)
         if before_seq is not None:

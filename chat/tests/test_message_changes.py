@@ -239,3 +239,32 @@ async def test_a_moderator_deletes_a_message_in_the_admin_and_every_subscriber_s
     assert kept["seq"] == 2
     for client in (a, b):
         await client.close()
+
+
+async def test_a_deleted_message_leaves_no_body_in_the_store_whether_it_was_stored_yet_or_not(
+    two_nodes, worker_factory
+):
+    channel, (alice,) = await _room("alice")
+    node_a, _node_b = two_nodes
+    a = await Client.connect(node_a.ws_url, alice)
+    await a.subscribe(channel.pk)
+    waiting = await _send(a, channel.pk, "my PIN is 2468", "waiting")
+    path = f"/api/channels/{channel.pk}/messages"
+    assert (await call(node_a, "DELETE", f"{path}/{waiting['id']}", alice))[0] == 204  # no worker yet: in Redis
+    if not EMBEDDED:
+        worker_factory()
+    stored = await _send(a, channel.pk, "my password is hunter2", "stored")
+
+    def bodies() -> dict[int, str]:
+        return dict(Message.objects.filter(channel=channel).values_list("seq", "body"))
+
+    expected = {1: "", 2: "my password is hunter2"}  # the worker redacts right after it stores
+    for _attempt in range(100):
+        if await sync_to_async(bodies)() == expected:
+            break
+        await asyncio.sleep(0.2)
+    assert await sync_to_async(bodies)() == expected
+
+    assert (await call(node_a, "DELETE", f"{path}/{stored['id']}", alice))[0] == 204  # already in the store
+    assert await sync_to_async(bodies)() == {1: "", 2: ""}
+    await a.close()

@@ -154,3 +154,17 @@ def test_search_words_are_text_never_query_syntax(store, channel):
     assert _found(store, channel, ["a|b", "x\\y", "h.*i", 'say"hi']) == [1]
     assert 2 not in _found(store, channel, ["a.*b"])
     assert _found(store, channel, ["or"]) == []
+
+
+def test_redact_forgets_the_body_and_keeps_the_message_in_its_place(store, channel):
+    secret = _message(channel, 2, body="my card number is 9410 8812")
+    store.insert_many([_message(channel, 1), secret, _message(channel, 3)])
+    store.redact(channel_id=channel.pk + 1, message_ids=[secret["id"]])  # another channel: nothing happens
+    assert store.find(channel_id=channel.pk, message_id=secret["id"]) == secret
+
+    store.redact(channel_id=channel.pk, message_ids=[secret["id"]])
+    store.redact(channel_id=channel.pk, message_ids=[secret["id"]])  # a retry changes nothing more
+    first, second, third = store.range(channel_id=channel.pk, limit=10)
+    assert (first, third) == (_message(channel, 1), _message(channel, 3))
+    assert second == {**secret, "body": "", "mentions": []}
+    assert store.search(channel_id=channel.pk, words=["card"], limit=10) == []
