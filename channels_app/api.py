@@ -8,7 +8,7 @@ from rest_framework.views import APIView
 from accounts.serializers import UserRefSerializer
 from channels_app import selectors, services
 from channels_app.throttles import ChannelPasswordThrottle
-from config.fields import IdField, SeqField, StrictCharField
+from config.fields import IdField, StrictCharField
 from config.limits import DB_INTEGER_MAX
 from config.pagination import ResultsPagination, page_schema
 
@@ -133,16 +133,3 @@ class ChannelOwnerApi(APIView):
             user=request.user, channel_id=channel_id, new_owner_id=serializer.validated_data["user_id"]
         )
         return Response(_channel_body(channel_id))
-
-
-class ChannelReadApi(APIView):
-    class InputSerializer(serializers.Serializer):
-        seq = SeqField()
-
-    @extend_schema(request=InputSerializer, responses={204: None})
-    def post(self, request, channel_id: int):
-        serializer = self.InputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        channel = selectors.channel_for_member(user=request.user, channel_id=channel_id)
-        services.channel_mark_read(user=request.user, channel=channel, seq=serializer.validated_data["seq"])
-        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -12,5 +12,4 @@ urlpatterns = [
         "api/channels/<id:channel_id>/members/<id:user_id>", api.ChannelMemberApi.as_view(), name="api-channel-member"
     ),
     path("api/channels/<id:channel_id>/owner", api.ChannelOwnerApi.as_view(), name="api-channel-owner"),
-    path("api/channels/<id:channel_id>/read", api.ChannelReadApi.as_view(), name="api-channel-read"),
 ]

@@ -16,8 +16,9 @@ from rest_framework.views import APIView
 
 from accounts.serializers import UserRefSerializer
 from channels_app import selectors as channel_selectors
+from channels_app import services as channel_services
 from channels_app.api import ChannelOutputSerializer
-from chat import changes, selectors, services
+from chat import changes, read_markers, selectors, services
 from config.errors import NotFound
 from config.fields import SeqField, StrictCharField
 
@@ -54,6 +55,22 @@ class ChannelMineApi(APIView):
             channel.unread_count = max(0, channel.last_seq - last_read)
             body.append(MyChannelOutputSerializer(channel).data)
         return Response(body)
+
+
+class ChannelReadApi(APIView):
+    class InputSerializer(serializers.Serializer):
+        seq = SeqField()
+
+    @extend_schema(request=InputSerializer, responses={204: None})
+    def post(self, request, channel_id: int):
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        channel = channel_selectors.channel_for_member(user=request.user, channel_id=channel_id)
+        ((_user, _channel, seq),) = async_to_sync(read_markers.reads_bounded)(
+            [(request.user.pk, channel.pk, serializer.validated_data["seq"])]
+        )
+        channel_services.channel_mark_read(user=request.user, channel=channel, seq=seq)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class ChannelMessagesApi(APIView):

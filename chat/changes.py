@@ -17,8 +17,8 @@ from channels_app.selectors import channel_for_member
 from chat import selectors
 from chat.mentions import mentioned_members
 from chat.models import ChannelVersion, MessageState, Reaction
+from chat.redaction import redact_on_commit
 from chat.services import message_validate
-from chat.stores import get_message_store
 from config.errors import DomainError, Forbidden, NotFound
 
 EDIT_WINDOW = timedelta(hours=24)
@@ -110,24 +110,7 @@ def _delete(message: dict) -> None:
         return {"deleted": True, "body": "", "mentions": [], "reactions": {}}
 
     _changed(message, delete)
-    # The store forgets the body too. A message still waiting in Redis for the store is not
-    # there yet: persistence forgets it once stored (deleted_bodies_forget).
-    transaction.on_commit(
-        lambda: get_message_store().redact(channel_id=message["channel"], message_ids=[message["id"]])
-    )
-
-
-def deleted_bodies_forget(*, store, messages: list[dict]) -> None:
-    """Just-stored messages that were deleted while they waited lose their body in the store.
-
-    Called after the store write: a deletion committed before this query is found here, one
-    committed after it finds the message stored and redacts it itself."""
-    deleted = MessageState.objects.filter(message_id__in=[m["id"] for m in messages], deleted=True)
-    by_channel: dict[int, list[str]] = {}
-    for channel_id, message_id in deleted.values_list("channel_id", "message_id"):
-        by_channel.setdefault(channel_id, []).append(message_id)
-    for channel_id, message_ids in by_channel.items():
-        store.redact(channel_id=channel_id, message_ids=message_ids)
+    redact_on_commit(message)
 
 
 @transaction.atomic

@@ -16,8 +16,8 @@ from django.conf import settings
 from redis.exceptions import ResponseError
 
 from chat import keys, metrics
-from chat.changes import deleted_bodies_forget
 from chat.models import DeadLetter
+from chat.redaction import deleted_bodies_forget
 from chat.redis_client import sync_redis
 from chat.stores import get_message_store
 

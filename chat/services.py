@@ -108,7 +108,7 @@ def dead_letters_store_again(*, dead_letters) -> tuple[int, int]:
     """
     import json
 
-    from chat.changes import deleted_bodies_forget  # changes uses this module's rules
+    from chat.redaction import deleted_bodies_forget
     from chat.stores import get_message_store
 
     letters = list(dead_letters)

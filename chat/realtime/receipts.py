@@ -9,22 +9,14 @@ event-loop turn.
 
 import asyncio
 
-from channels.db import database_sync_to_async
-
+from chat.read_markers import read_markers_move
 from chat.realtime import protocol
 from chat.turn_batch import TurnBatch
 
 FLUSH_SECONDS = 0.5
 
 
-async def _write_markers(reads: list[tuple[int, int, int]]) -> list[None]:
-    from channels_app.services import channel_mark_read_many
-
-    await database_sync_to_async(channel_mark_read_many)(reads=reads)
-    return [None] * len(reads)
-
-
-_write_marker = TurnBatch(_write_markers, one_at_a_time=True)
+_write_marker = TurnBatch(read_markers_move, one_at_a_time=True)
 
 
 def receipt_frame(channel_id: int, reads: dict[int, int]) -> dict:
@@ -43,7 +35,7 @@ class ReadReceipts:
 
     async def read(self, *, user_id: int, channel_id: int, seq: int) -> None:
         """Moves the user's marker (never back) and tells the channel, with the others of the moment."""
-        await _write_marker((user_id, channel_id, seq))
+        seq = await _write_marker((user_id, channel_id, seq))
         reads = self.pending.setdefault(channel_id, {})
         reads[user_id] = max(seq, reads.get(user_id, 0))
         if self.flushing is None or self.flushing.done():

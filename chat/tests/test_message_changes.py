@@ -150,6 +150,41 @@ async def test_mentions_replies_and_read_receipts(two_nodes):
         await client.close()
 
 
+async def _read_seen(client: Client, reader) -> int:
+    """The seq the next read receipt of `reader` (past the subscribe snapshot's 0) tells the client."""
+
+    def moved(frame: dict) -> bool:
+        return frame["type"] == "read_receipts" and any(r["user"] == reader.pk and r["seq"] for r in frame["reads"])
+
+    receipt = (await client.recv_until(moved))[-1]
+    return next(r["seq"] for r in receipt["reads"] if r["user"] == reader.pk)
+
+
+async def test_a_read_past_the_last_message_marks_only_what_exists(two_nodes):
+    """A client that reads from the future (a bug, a stale cache) must not hide later messages
+    from its own unread count, over the socket or over REST."""
+    channel, (alice, bob) = await _room("alice", "bob")
+    node_a, node_b = two_nodes
+    a = await Client.connect(node_a.ws_url, alice)
+    b = await Client.connect(node_b.ws_url, bob)
+    for client in (a, b):
+        await client.subscribe(channel.pk)
+    for n in range(2):
+        await _send(a, channel.pk, f"before {n}", f"before-{n}")
+    await b.send(type="read", channel=channel.pk, seq=2**62)
+    assert await _read_seen(a, bob) == 2
+    assert (await call(node_a, "POST", f"/api/channels/{channel.pk}/read", alice, {"seq": 10**15}))[0] == 204
+    assert await _read_seen(b, alice) == 2
+
+    await _send(a, channel.pk, "after", "after")
+    status, mine = await call(node_b, "GET", "/api/channels/mine", bob)
+    assert [(c["id"], c["unread_count"]) for c in mine] == [(channel.pk, 1)]
+    status, page = await call(node_a, "GET", f"/api/channels/{channel.pk}/messages", alice)
+    assert [m["unread_count"] for m in page["results"]] == [0, 0, 1]  # bob has not read "after"
+    for client in (a, b):
+        await client.close()
+
+
 async def test_presence_tells_who_of_the_members_is_online(two_nodes):
     channel, (alice, bob) = await _room("alice", "bob")
     node_a, node_b = two_nodes
