@@ -1,6 +1,7 @@
 """Random frames of every JSON shape, type, size and encoding against two live nodes.
 
-Three users send what Hypothesis draws (frames right and wrong: wrong types in every field,
+Three users send what Hypothesis draws (frames right and wrong, of every type the protocol has
+and some it has not: wrong types in every field (seqs, versions, reply_to included),
 huge and deeply nested values, lone surrogates, NUL characters, frames over 64 KiB counted in
 bytes, binary frames, text that is not JSON) while an observer on the other node only listens.
 After each example: every socket is still open and answered every frame, every error is one
@@ -39,13 +40,15 @@ odd_text = st.sampled_from(["\x00", "a\x00b", "\ud800", "x\udfff", "", " ", "é"
 
 @pytest.fixture(scope="module")
 def fuzz_nodes(server_environment):
-    # Roomy limits: a drawn flood of typing frames should be answered, not closed (4429 is tested elsewhere).
+    # Roomy limits: a drawn flood of typing or read frames is answered, not closed (4429 is tested elsewhere).
     env = {
         **server_environment,
         "CHAT_TYPING_RATE_PER_SECOND": "1000",
         "CHAT_TYPING_BURST": "1000",
         "CHAT_SUBSCRIBE_RATE_PER_SECOND": "1000",
         "CHAT_SUBSCRIBE_BURST": "1000",
+        "CHAT_READ_RATE_PER_SECOND": "1000",
+        "CHAT_READ_BURST": "1000",
     }
     if EMBEDDED:  # one process is the whole deployment: it plays both nodes
         node = WebNode(env, "fuzz-embedded")
@@ -76,12 +79,15 @@ def frames(channel: int, other: int):
     bodies = st.one_of(st.text(min_size=1, max_size=40), odd_text, json_values)
     client_msg_ids = st.one_of(st.uuids().map(str), st.text(max_size=70), odd_text, json_values)
     fields = st.fixed_dictionaries(
-        {"type": st.sampled_from(["subscribe", "unsubscribe", "send", "typing", "ping"]) | json_values},
+        {"type": st.sampled_from(["subscribe", "unsubscribe", "send", "typing", "read", "ping"]) | json_values},
         optional={
             "channel": channels,
             "body": bodies,
             "client_msg_id": client_msg_ids,
             "since_seq": st.integers() | json_values,
+            "since_version": st.integers() | json_values,
+            "seq": st.integers() | st.integers(min_value=2**63, max_value=2**70) | json_values,
+            "reply_to": st.text(max_size=40) | odd_text | json_values,
             "extra": json_values,
         },
     )
@@ -155,7 +161,9 @@ async def _example(nodes, people, drawn: list[tuple[int, str | bytes]], run: Run
         except websockets.ConnectionClosed as closed:
             raise AssertionError(f"socket {who} was closed ({closed}) by frames {drawn}") from None
         replies = [frame for frame in received if frame["type"] in REPLIES]
-        assert len(replies) >= sent[who] - sum(1 for w, f in drawn if w == who and '"typing"' in str(f))
+        # Typing and read frames are answered only when refused.
+        unanswered = sum(1 for w, f in drawn if w == who and ('"typing"' in str(f) or '"read"' in str(f)))
+        assert len(replies) >= sent[who] - unanswered
         for frame in received:
             if frame["type"] == "error":
                 assert frame["code"] in ERROR_CODES and isinstance(frame["detail"], str)
