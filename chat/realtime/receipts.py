@@ -9,14 +9,19 @@ event-loop turn.
 
 import asyncio
 
-from chat.read_markers import read_markers_move
 from chat.realtime import protocol
 from chat.turn_batch import TurnBatch
 
 FLUSH_SECONDS = 0.5
 
 
-_write_marker = TurnBatch(read_markers_move, one_at_a_time=True)
+async def _write_markers(reads: list[tuple[int, int, int]]) -> list[int]:
+    from chat.read_markers import read_markers_move  # models: importable once Django is set up
+
+    return await read_markers_move(reads)
+
+
+_write_marker = TurnBatch(_write_markers, one_at_a_time=True)
 
 
 def receipt_frame(channel_id: int, reads: dict[int, int]) -> dict:
