@@ -19,6 +19,7 @@ export class Socket {
     this.onStatus = onStatus;
     this.subscriptions = new Map(); // channel -> {seq, version}: the highest message seq and change version seen
     this.unacked = new Map(); // client_msg_id -> send frame
+    this.unsentReads = new Map(); // channel -> seq read while the socket was down
     this.attempt = 0;
     this.retryAfterMs = null;
     this.timer = null;
@@ -42,6 +43,7 @@ export class Socket {
       this.onStatus("online");
       for (const channel of this.subscriptions.keys()) this.resubscribe(channel);
       for (const frame of this.unacked.values()) this.raw(frame);
+      for (const [channel, seq] of this.unsentReads) this.read(channel, seq);
       this.pinger = setInterval(() => this.keepAlive(ws), PING_EVERY_MS);
     };
     ws.onmessage = (event) => {
@@ -162,7 +164,13 @@ export class Socket {
     this.raw({ type: "typing", channel });
   }
 
+  // A read while offline goes out on the next connection (a marker never moves back: a repeat is harmless).
   read(channel, seq) {
+    if (!this.open) {
+      this.unsentReads.set(channel, Math.max(seq, this.unsentReads.get(channel) ?? 0));
+      return;
+    }
+    this.unsentReads.delete(channel);
     this.raw({ type: "read", channel, seq });
   }
 }
