@@ -68,7 +68,7 @@ export class ChannelView {
     this.members = h("ul", { class: "member-list", "data-testid": "members" });
     this.search = new MessageSearch(this);
     this.title = h("h2", {});
-    this.subtitle = h("p", { class: "muted" });
+    this.subtitle = h("span", {});
     this.onlineLine = h("span", { class: "online-count", "data-testid": "online-count" });
     this.element = h("section", { class: "channel-view", "aria-label": interpolate(gettext("Channel %(channel)s"), { channel: c.name }) },
       h("header", { class: "channel-header" },

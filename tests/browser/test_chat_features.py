@@ -2,7 +2,6 @@
 edits, deletions and reactions live and after a reconnect, replies, @mentions, search, the read
 count, presence, the owner's administration, private channels' lock, and reading comfort."""
 
-import time
 from datetime import timedelta
 
 import pytest
@@ -12,7 +11,15 @@ from playwright.sync_api import expect
 
 from chat.models import Message
 from chat.tests.live import post_json
-from tests.browser.conftest import PHONE, create_channel, join_channel, messages, send_message, sign_up
+from tests.browser.conftest import (
+    PHONE,
+    create_channel,
+    join_channel,
+    messages,
+    send_message,
+    sign_up,
+    wait_stored,
+)
 from tests.browser.test_resume import RECONNECT_TIMEOUT_MS, restartable_node  # noqa: F401 - a fixture
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -51,14 +58,6 @@ def channel_id(page) -> int:
 
 def user(name: str):
     return get_user_model().objects.get(username=name)
-
-
-def wait_stored(channel: int, count: int, timeout: float = 30) -> None:
-    """Waits until the persistence worker has written `count` messages of the channel to the store."""
-    deadline = time.monotonic() + timeout
-    while Message.objects.filter(channel_id=channel).count() < count:
-        assert time.monotonic() < deadline, f"the worker did not store {count} messages in {timeout}s"
-        time.sleep(0.2)
 
 
 def test_an_edit_a_deletion_and_reactions_show_live_on_the_other_phone(node, new_page):
@@ -275,6 +274,8 @@ def test_the_owner_renames_the_channel_makes_it_private_and_removes_a_member(nod
     expect(ana.get_by_test_id("channel-tennis-club").get_by_test_id("lock")).to_be_visible()
     expect(ana.locator(".channel-header").get_by_test_id("lock")).to_be_visible()
     expect(ana.get_by_test_id("channel-tennis-club")).to_have_attribute("title", "Private channel · owner: ana")
+    ben.reload()  # Ben's list shows the lock too
+    expect(ben.get_by_role("heading", name="#tennis-club").get_by_test_id("lock")).to_be_visible()
 
     send_message(ana, "before the removal")
     expect(messages(ben).filter(has_text="before the removal")).to_have_count(1)
@@ -287,6 +288,11 @@ def test_the_owner_renames_the_channel_makes_it_private_and_removes_a_member(nod
     ben.goto(f"{node.http_url}/#/channel/{channel_id(ana)}")
     expect(ben.get_by_test_id("join-card").get_by_test_id("lock")).to_be_visible()
     expect(ben.get_by_text("after the removal")).to_have_count(0)
+
+    ana.get_by_test_id("channel-settings").get_by_text("Channel settings").click()
+    ana.get_by_test_id("channel-make-public").click()  # the password goes: public again
+    expect(ana.get_by_test_id("channel-tennis-club").get_by_test_id("lock")).to_have_count(0)
+    expect(ana.get_by_test_id("channel-tennis-club")).to_have_attribute("title", "owner: ana")
 
 
 def test_the_owner_hands_the_channel_to_a_member(node, new_page):
