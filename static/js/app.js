@@ -280,13 +280,9 @@ class App {
       case "reactions":
         if (view) view.applyChange(frame);
         break;
-      case "read_receipts": {
-        const markers = this.readMarkers.get(frame.channel) ?? new Map();
-        for (const { user, seq } of frame.reads) markers.set(user, Math.max(seq, markers.get(user) ?? 0)); // never back
-        this.readMarkers.set(frame.channel, markers);
-        if (view) view.showReads();
+      case "read_receipts":
+        this.noteReads(frame.channel, frame.reads);
         break;
-      }
       case "presence":
         this.online.set(frame.channel, new Set(frame.online));
         if (view) view.showPresence();
@@ -343,6 +339,19 @@ class App {
       refreshWallet(data.approval.transfer.from_wallet.id);
       if (this.view instanceof ApprovalsView) guarded(() => this.view.refresh())();
     }
+  }
+
+  // My own reading counts at once on my page; the server tells the others (read_receipts).
+  readUpTo(channelId, seq) {
+    this.socket.read(channelId, seq);
+    this.noteReads(channelId, [{ user: this.me.id, seq }]);
+  }
+
+  noteReads(channelId, reads) {
+    const markers = this.readMarkers.get(channelId) ?? new Map();
+    for (const { user, seq } of reads) markers.set(user, Math.max(seq, markers.get(user) ?? 0)); // never back
+    this.readMarkers.set(channelId, markers);
+    if (this.view instanceof ChannelView && this.view.channel.id === channelId) this.view.showReads();
   }
 
   // A newcomer has read nothing (the server's marker starts at 0), and has just acted: online

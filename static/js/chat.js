@@ -39,7 +39,7 @@ export class ChannelView {
     this.newDivider = null;
     this.unreadSeen = false;
     this.render();
-    this.reads = new ReadTracker({ root: this.list, since: lastRead, report: (seq) => app.socket.read(channel.id, seq) });
+    this.reads = new ReadTracker({ root: this.list, since: lastRead, report: (seq) => app.readUpTo(channel.id, seq) });
   }
 
   render() {
