@@ -20,6 +20,7 @@ export class MessageCard {
     this.message = message;
     this.unread = message.unread_count ?? 0;
     this.status = null; // "pending" until the server acknowledged it, "failed" if it refused it
+    this.menuOpen = false; // kept across redraws: a live change does not close the menu under a finger
     this.element = h("li", { class: "message" });
     this.body = this.bodyElement();
     this.render();
@@ -83,15 +84,22 @@ export class MessageCard {
     const m = this.message;
     const editable = this.mine && !isDuesMessage(m) && Date.now() - new Date(m.created_at) < EDIT_WINDOW_MS;
     const deletable = this.mine || this.view.channel.owner.id === this.view.app.me.id;
-    const menu = h("div", { class: "actions", hidden: true, "data-testid": "message-actions" },
-      REACTIONS.map((emoji) => h("button", { type: "button", class: "react", "aria-label": interpolate(gettext("React with %(emoji)s"), { emoji }), onclick: () => this.view.react(this, emoji) }, emoji)),
-      h("button", { type: "button", onclick: () => this.view.replyTo(this), "data-testid": "reply" }, gettext("Reply")),
-      editable ? h("button", { type: "button", onclick: () => this.view.startEdit(this), "data-testid": "edit" }, gettext("Edit")) : null,
-      deletable ? h("button", { type: "button", class: "danger", onclick: () => this.view.deleteMessage(this), "data-testid": "delete" }, gettext("Delete")) : null);
-    const toggle = h("button", { type: "button", class: "more", "aria-label": gettext("Message actions"), "aria-expanded": "false", "data-testid": "more",
+    // An action closes the menu, then runs.
+    const act = (run) => () => {
+      this.menuOpen = false;
+      this.render();
+      run();
+    };
+    const menu = h("div", { class: "actions", hidden: !this.menuOpen, "data-testid": "message-actions" },
+      REACTIONS.map((emoji) => h("button", { type: "button", class: "react", "aria-label": interpolate(gettext("React with %(emoji)s"), { emoji }), onclick: act(() => this.view.react(this, emoji)) }, emoji)),
+      h("button", { type: "button", onclick: act(() => this.view.replyTo(this)), "data-testid": "reply" }, gettext("Reply")),
+      editable ? h("button", { type: "button", onclick: act(() => this.view.startEdit(this)), "data-testid": "edit" }, gettext("Edit")) : null,
+      deletable ? h("button", { type: "button", class: "danger", onclick: act(() => this.view.deleteMessage(this)), "data-testid": "delete" }, gettext("Delete")) : null);
+    const toggle = h("button", { type: "button", class: "more", "aria-label": gettext("Message actions"), "aria-expanded": String(this.menuOpen), "data-testid": "more",
       onclick: () => {
-        menu.hidden = !menu.hidden;
-        toggle.setAttribute("aria-expanded", String(!menu.hidden));
+        this.menuOpen = !this.menuOpen;
+        menu.hidden = !this.menuOpen;
+        toggle.setAttribute("aria-expanded", String(this.menuOpen));
       } }, "⋯");
     return [toggle, menu];
   }
