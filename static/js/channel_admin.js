@@ -5,9 +5,7 @@
 import { del, patch, post } from "./api.js";
 import { guarded, h, toast } from "./dom.js";
 import { gettext, interpolate } from "./i18n.js";
-import { actionForm } from "./wallets.js";
-
-const field = (label, input) => h("label", { class: "field" }, h("span", {}, label), input);
+import { actionForm, field } from "./wallets.js";
 
 export function channelSettings(channel, onChange) {
   const rename = actionForm({
