@@ -2,6 +2,7 @@
 edits, deletions and reactions live and after a reconnect, replies, @mentions, search, the read
 count, presence, the owner's administration, private channels' lock, and reading comfort."""
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -354,3 +355,27 @@ def test_days_the_first_unread_and_the_bottom_on_opening(node, new_page):
     expect(days).to_have_count(2)
     overflow = ben.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
     assert overflow <= 0  # the long word wraps
+
+
+def test_reading_a_screenful_sends_one_read_frame_for_the_newest_message(node, new_page):
+    ana, ben = two_people(node, new_page, "batched")
+    back_to_list(ben)
+    author, room = user("ana"), channel_id(ana)
+    for number in range(1, 31):
+        post_json(node, f"/api/channels/{room}/messages", author, {"body": f"news {number}"})
+    expect(ben.get_by_test_id("channel-batched").locator(".badge")).to_have_text("30")
+    expect(card(ana, 30).get_by_test_id("unread-count")).to_have_text("1")
+    reads = []
+    ben.on(
+        "websocket",
+        lambda socket: socket.on(
+            "framesent", lambda payload: '"read"' in payload and reads.append(json.loads(payload))
+        ),
+    )
+    ben.reload()
+    expect(ben.get_by_test_id("connection-status")).to_have_text("Connected")
+    ben.get_by_test_id("channel-batched").click()
+    expect(card(ben, 30)).to_be_in_viewport()
+    expect(card(ana, 30).get_by_test_id("unread-count")).to_be_hidden()  # Ben's read reached Ana
+    expect(card(ana, 1).get_by_test_id("unread-count")).to_be_hidden()
+    assert reads == [{"type": "read", "channel": room, "seq": 30}]
