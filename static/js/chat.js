@@ -37,6 +37,7 @@ export class ChannelView {
     this.replying = null; // the card the composer answers
     this.editing = null; // the card the composer edits
     this.newDivider = null;
+    this.unreadAtOpen = lastRead < channel.last_seq; // messages that come while it is open are not "new" here
     this.unreadSeen = false;
     this.render();
     this.reads = new ReadTracker({ root: this.list, since: lastRead, report: (seq) => app.readUpTo(channel.id, seq) });
@@ -251,16 +252,12 @@ export class ChannelView {
   // "New messages" above the first message from someone else after my read marker, once the
   // messages right after the marker are loaded (before that, the first loaded one is not the first).
   markFirstUnread() {
-    if (this.newDivider || (this.hasMore && this.oldestSeq > this.lastRead + 1)) return;
+    if (!this.unreadAtOpen || this.newDivider || (this.hasMore && this.oldestSeq > this.lastRead + 1)) return;
     const unread = [...this.cards.values()].filter((card) => card.message.seq > this.lastRead && !card.mine);
     if (!unread.length) return;
     const first = unread.reduce((a, b) => (a.message.seq < b.message.seq ? a : b));
     this.newDivider = h("li", { class: "divider new-divider", role: "separator", "data-testid": "new-messages" }, gettext("New messages"));
     first.element.before(this.newDivider);
-  }
-
-  get hasUnread() {
-    return this.channel.last_seq > this.lastRead && this.lastRead < this.newestSeq;
   }
 
   // Shown while the first unread message is above the view (or not loaded yet), until it was seen.
@@ -269,7 +266,7 @@ export class ChannelView {
       const top = this.list.getBoundingClientRect().top;
       this.unreadSeen = this.newDivider.getBoundingClientRect().bottom > top;
     }
-    this.jumpButton.hidden = this.unreadSeen || !this.hasUnread || (!this.newDivider && !this.hasMore);
+    this.jumpButton.hidden = this.unreadSeen || !this.unreadAtOpen || (!this.newDivider && !this.hasMore);
   }
 
   async jumpToUnread() {
