@@ -56,6 +56,7 @@ class App {
     await this.loadChannels();
     guarded(() => this.refreshApprovals())();
     window.addEventListener("hashchange", () => this.route());
+    document.addEventListener("visibilitychange", () => this.onVisible());
     document.addEventListener("keydown", (event) => event.key === "Escape" && this.togglePanel(false));
     document.getElementById("backdrop").addEventListener("click", () => this.togglePanel(false));
     this.route();
@@ -309,7 +310,10 @@ class App {
       if (this.view?.showsWallet?.(walletId)) guarded(() => this.view.refresh())();
     };
     if (event === "member_joined") this.memberJoined(channel, data.user);
-    if (event === "member_left") this.readMarkers.get(channel)?.delete(data.user.id);
+    if (event === "member_left") {
+      this.readMarkers.get(channel)?.delete(data.user.id);
+      this.online.get(channel)?.delete(data.user.id);
+    }
     if (event === "mentioned") {
       this.onMentioned(data.message, view);
     } else if (event === "member_joined" || event === "member_left") {
@@ -360,6 +364,12 @@ class App {
     const markers = this.readMarkers.get(channelId);
     if (markers && !markers.has(user.id)) markers.set(user.id, 0);
     this.online.get(channelId)?.add(user.id);
+  }
+
+  // Back to the page: the open channel's mentions are seen now.
+  onVisible() {
+    if (document.visibilityState !== "visible" || !(this.view instanceof ChannelView)) return;
+    if (this.mentions.delete(this.view.channel.id)) this.renderChannelList();
   }
 
   // A mark on the channel unless I am reading it; a notification if the page is hidden.
