@@ -204,7 +204,7 @@ class App {
       h("div", { class: "panel-head" }, h("h2", {}, `#${channel.name}`),
         h("button", { type: "button", class: "panel-close", "aria-label": gettext("Close details"), onclick: () => this.togglePanel(false) }, "×")),
       h("section", {}, h("h3", {}, gettext("Members")), view.members),
-      channel.owner.id === this.me.id ? channelSettings(channel, (changed) => this.channelChanged(changed)) : null,
+      channel.owner.id === this.me.id ? channelSettings(channel, (changed) => this.channelChanged(changed)) : "",
       inviteSection(channel),
       this.walletsPanel,
       h("button", { type: "button", class: "leave", onclick: guarded(() => this.leaveChannel(channel.id)), "data-testid": "leave-channel" }, gettext("Leave channel")));

@@ -304,6 +304,7 @@ def test_the_owner_hands_the_channel_to_a_member(node, new_page):
     ana.get_by_test_id("make-owner-ben").click()
     expect(ana.get_by_test_id("channel-settings")).to_have_count(0)
     expect(ana.get_by_test_id("channel-handover")).to_have_attribute("title", "owner: ben")
+    expect(ana.locator("#panel")).not_to_contain_text("null")  # nothing where the settings were
     ben.reload()
     ben.get_by_test_id("toggle-panel").click()
     expect(ben.get_by_test_id("channel-settings")).to_be_visible()
