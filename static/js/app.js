@@ -217,8 +217,7 @@ class App {
     Object.assign(channel, changed);
     this.renderChannelList();
     if (this.view instanceof ChannelView && this.view.channel === channel) {
-      this.view.showTitle();
-      this.view.showMembers();
+      this.view.channelChanged();
       this.renderPanel(this.view);
     }
     toast(gettext("Channel saved."));

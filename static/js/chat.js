@@ -94,6 +94,13 @@ export class ChannelView {
     this.subtitle.textContent = c.description || (c.is_private ? gettext("Private channel") : gettext("Public channel"));
   }
 
+  // Renamed, made private or public, or handed over: who may delete what changes with the owner.
+  channelChanged() {
+    this.showTitle();
+    this.showMembers();
+    for (const card of this.cards.values()) card.render();
+  }
+
   async start() {
     const page = await get(`/api/channels/${this.channel.id}/messages?limit=${PAGE}`);
     this.hasMore = page.has_more;

@@ -301,8 +301,11 @@ def test_the_owner_renames_the_channel_makes_it_private_and_removes_a_member(nod
 def test_the_owner_hands_the_channel_to_a_member(node, new_page):
     ana, ben = two_people(node, new_page, "handover")
     ana.on("dialog", lambda dialog: dialog.accept())
+    send_message(ben, "thanks for running this")
+    expect(open_actions(ana, 1).get_by_test_id("delete")).to_be_visible()  # the owner may delete it
     ana.get_by_test_id("make-owner-ben").click()
     expect(ana.get_by_test_id("channel-settings")).to_have_count(0)
+    expect(card(ana, 1).get_by_test_id("delete")).to_have_count(0)  # no longer
     expect(ana.get_by_test_id("channel-handover")).to_have_attribute("title", "owner: ben")
     expect(ana.locator("#panel")).not_to_contain_text("null")  # nothing where the settings were
     ben.reload()
