@@ -83,6 +83,9 @@ class MongoMessageStore(MessageStore):
         # channel's messages are walked newest first on the (channel, seq) index until `limit`
         # match, so a search costs at most its channel's size. A regex with no anchor matches
         # inside words too; a word boundary would not help, as PCRE's \b only knows ASCII letters.
+        # Issue 14 asked for a $text index; it stays out on purpose: it would break the contract's
+        # word-prefix rule that the SQL stores keep, and mongomock (the contract tests' MongoDB)
+        # has no $text, so two code paths would ship with only one of them tested.
         query = {
             "channel": channel_id,
             "$and": [{"body": {"$regex": re.escape(word), "$options": "i"}} for word in words],

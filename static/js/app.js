@@ -1,14 +1,17 @@
-// The messenger shell: my channels with unread counts, search and create, the router
-// (#/channel/<id>, #/join/<id>, #/wallet, #/wallet/to/<user id>, #/wallet/<id>, #/approvals),
-// the settings (language, time zone) and the one socket every view shares.
+// The messenger shell: my channels with unread counts and mention marks, search and create, the
+// router (#/channel/<id>, #/join/<id>, #/wallet, #/wallet/to/<user id>, #/wallet/<id>, #/approvals),
+// the settings (language, time zone), the one socket every view shares and what it keeps per
+// channel beyond the open view: read markers, who is online, mentions not yet seen.
 
 import { ApiError, get, patch, post } from "./api.js";
+import { channelSettings, ownerActions } from "./channel_admin.js";
 import { ChannelView, JoinView } from "./chat.js";
-import { formValues, guarded, h, money, toast } from "./dom.js";
+import { formValues, guarded, h, lockIcon, money, toast } from "./dom.js";
 import { gettext, interpolate, ngettext, timeZones } from "./i18n.js";
 import {
   actionForm, ApprovalsView, channelWalletsPanel, GroupWalletView, PersonalWalletView, refreshDues,
 } from "./wallets.js";
+import { notificationsButton, notifyMention } from "./notify.js";
 import { Socket } from "./socket.js";
 
 const STATUS_WORDS = {
@@ -36,6 +39,9 @@ class App {
   constructor() {
     this.me = JSON.parse(document.getElementById("me").textContent);
     this.channels = new Map(); // id -> channel from /api/channels/mine, with last_seq and unread_count
+    this.readMarkers = new Map(); // channel id -> Map(user id -> seq read), from read_receipts
+    this.online = new Map(); // channel id -> Set of member ids online, from presence
+    this.mentions = new Map(); // channel id -> mentions of me not yet seen
     this.view = null;
     this.channelList = document.getElementById("channel-list");
     this.main = document.getElementById("main");
@@ -50,6 +56,7 @@ class App {
     await this.loadChannels();
     guarded(() => this.refreshApprovals())();
     window.addEventListener("hashchange", () => this.route());
+    document.addEventListener("visibilitychange", () => this.onVisible());
     document.addEventListener("keydown", (event) => event.key === "Escape" && this.togglePanel(false));
     document.getElementById("backdrop").addEventListener("click", () => this.togglePanel(false));
     this.route();
@@ -70,18 +77,26 @@ class App {
     this.renderChannelList();
   }
 
+  // Two channels may share a name: the lock and the owner (on hover) tell them apart.
   renderChannelList() {
     const current = this.view instanceof ChannelView ? this.view.channel.id : null;
-    this.channelList.replaceChildren(...[...this.channels.values()].map((c) =>
-      h("li", { class: c.id === current ? "active" : "" },
-        h("a", { href: `#/channel/${c.id}`, "data-testid": `channel-${c.name}` }, `# ${c.name}`,
-          c.unread_count ? h("span", { class: "badge", "aria-label": interpolate(gettext("%(count)s unread"), { count: c.unread_count }) }, String(c.unread_count)) : null))));
+    this.channelList.replaceChildren(...[...this.channels.values()].map((c) => {
+      const owner = interpolate(gettext("owner: %(name)s"), { name: c.owner.username });
+      const mentioned = this.mentions.get(c.id);
+      return h("li", { class: c.id === current ? "active" : "" },
+        h("a", { href: `#/channel/${c.id}`, title: c.is_private ? `${gettext("Private channel")} · ${owner}` : owner, "data-testid": `channel-${c.name}` },
+          h("span", { class: "channel-name" }, c.is_private ? lockIcon() : "", `# ${c.name}`),
+          mentioned ? h("span", { class: "badge mention", "aria-label": interpolate(ngettext("%(count)s mention", "%(count)s mentions", mentioned), { count: mentioned }), "data-testid": "mention-badge" }, "@") : null,
+          c.unread_count ? h("span", { class: "badge", "aria-label": interpolate(gettext("%(count)s unread"), { count: c.unread_count }) }, String(c.unread_count)) : null));
+    }));
     if (!this.channels.size) this.channelList.append(h("li", { class: "muted" }, gettext("No channels yet: create one or search.")));
     const unread = [...this.channels.values()].reduce((sum, c) => sum + c.unread_count, 0);
     document.title = `${unread ? `(${unread}) ` : ""}${gettext("Messenger")} · ${gettext("Group wallet messenger")}`;
   }
 
   setUpSidebar() {
+    const ask = notificationsButton();
+    if (ask) this.channelList.after(ask);
     const results = document.getElementById("search-results");
     document.getElementById("search-form").addEventListener("submit", guarded(async (event) => {
       event.preventDefault();
@@ -109,7 +124,7 @@ class App {
   searchResult(channel) {
     const joined = this.channels.has(channel.id);
     return h("li", { class: "search-result" },
-      h("div", {}, h("strong", {}, channel.name), channel.is_private ? " 🔒" : "",
+      h("div", {}, channel.is_private ? lockIcon() : "", h("strong", {}, channel.name),
         h("small", { class: "muted" }, ` ${interpolate(ngettext("%(count)s member", "%(count)s members", channel.member_count), { count: channel.member_count })}`)),
       joined ? h("a", { href: `#/channel/${channel.id}` }, gettext("Open")) : this.joinForm(channel));
   }
@@ -156,6 +171,7 @@ class App {
   }
 
   async show(view) {
+    this.view?.stop?.();
     this.view = view;
     document.body.classList.toggle("showing-detail", Boolean(view));
     document.body.classList.toggle("without-panel", !(view instanceof ChannelView));
@@ -173,17 +189,54 @@ class App {
 
   async openChannel(channelId) {
     const channel = this.channels.get(channelId);
+    const lastRead = channel.last_seq - channel.unread_count;
     channel.unread_count = 0;
-    const view = new ChannelView(this, channel);
+    this.mentions.delete(channelId);
+    const view = new ChannelView(this, channel, { lastRead });
     await this.show(view);
-    const wallets = await channelWalletsPanel(this, channelId);
+    await channelWalletsPanel(this, channelId); // becomes this.walletsPanel
+    if (this.view === view) this.renderPanel(view);
+  }
+
+  renderPanel(view) {
+    const channel = view.channel;
     this.panel.replaceChildren(
       h("div", { class: "panel-head" }, h("h2", {}, `#${channel.name}`),
         h("button", { type: "button", class: "panel-close", "aria-label": gettext("Close details"), onclick: () => this.togglePanel(false) }, "×")),
       h("section", {}, h("h3", {}, gettext("Members")), view.members),
+      channel.owner.id === this.me.id ? channelSettings(channel, (changed) => this.channelChanged(changed)) : "",
       inviteSection(channel),
-      wallets,
-      h("button", { type: "button", class: "leave", onclick: guarded(() => this.leaveChannel(channelId)), "data-testid": "leave-channel" }, gettext("Leave channel")));
+      this.walletsPanel,
+      h("button", { type: "button", class: "leave", onclick: guarded(() => this.leaveChannel(channel.id)), "data-testid": "leave-channel" }, gettext("Leave channel")));
+  }
+
+  // The owner renamed the channel, changed its password or handed it over: shown everywhere.
+  channelChanged(changed) {
+    const channel = this.channels.get(changed.id);
+    if (!channel) return;
+    Object.assign(channel, changed);
+    this.renderChannelList();
+    if (this.view instanceof ChannelView && this.view.channel === channel) {
+      this.view.channelChanged();
+      this.renderPanel(this.view);
+    }
+    toast(gettext("Channel saved."));
+  }
+
+  ownerActions(channel, member) {
+    return ownerActions(channel, member, (changed) => this.channelChanged(changed));
+  }
+
+  // I left, or the owner removed me: the channel goes from my list (and from the screen).
+  channelGone(channelId) {
+    const channel = this.channels.get(channelId);
+    if (!channel) return;
+    this.channels.delete(channelId);
+    if (this.view instanceof ChannelView && this.view.channel.id === channelId) {
+      toast(interpolate(gettext("You are no longer a member of #%(channel)s."), { channel: channel.name }));
+      location.hash = "#/";
+    }
+    this.renderChannelList();
   }
 
   async leaveChannel(channelId) {
@@ -209,7 +262,6 @@ class App {
         if (unseen) channel.last_seq = frame.seq;
         if (view) {
           view.append(frame);
-          view.markRead();
         } else if (unseen && frame.sender.id !== this.me.id) {
           channel.unread_count += 1;
           this.renderChannelList();
@@ -222,6 +274,21 @@ class App {
       case "subscribed":
         // Events sent before this (re)subscription took hold never reached us: read the wallets again.
         if (this.walletsPanel?.channelId === frame.channel) guarded(() => this.walletsPanel.reload())();
+        break;
+      case "message_edited":
+      case "message_deleted":
+      case "reactions":
+        if (view) view.applyChange(frame);
+        break;
+      case "read_receipts":
+        this.noteReads(frame.channel, frame.reads);
+        break;
+      case "presence":
+        this.online.set(frame.channel, new Set(frame.online));
+        if (view) view.showPresence();
+        break;
+      case "unsubscribed":
+        if (frame.reason === "not_a_member") this.channelGone(frame.channel);
         break;
       case "typing":
         if (view && frame.user.id !== this.me.id) view.onTyping(frame.user);
@@ -241,7 +308,14 @@ class App {
     const refreshWallet = (walletId) => {
       if (this.view?.showsWallet?.(walletId)) guarded(() => this.view.refresh())();
     };
-    if (event === "member_joined" || event === "member_left") {
+    if (event === "member_joined") this.memberJoined(channel, data.user);
+    if (event === "member_left") {
+      this.readMarkers.get(channel)?.delete(data.user.id);
+      this.online.get(channel)?.delete(data.user.id);
+    }
+    if (event === "mentioned") {
+      this.onMentioned(data.message, view);
+    } else if (event === "member_joined" || event === "member_left") {
       if (view && data.user.id !== this.me.id) {
         view.notice(interpolate(event === "member_joined" ? gettext("%(name)s joined the channel") : gettext("%(name)s left the channel"), { name: data.user.username }));
         view.refreshMembers();
@@ -268,6 +342,45 @@ class App {
       refreshWallet(data.approval.transfer.from_wallet.id);
       if (this.view instanceof ApprovalsView) guarded(() => this.view.refresh())();
     }
+  }
+
+  // My own reading counts at once on my page; the server tells the others (read_receipts).
+  readUpTo(channelId, seq) {
+    this.socket.read(channelId, seq);
+    this.noteReads(channelId, [{ user: this.me.id, seq }]);
+  }
+
+  noteReads(channelId, reads) {
+    const markers = this.readMarkers.get(channelId) ?? new Map();
+    for (const { user, seq } of reads) markers.set(user, Math.max(seq, markers.get(user) ?? 0)); // never back
+    this.readMarkers.set(channelId, markers);
+    if (this.view instanceof ChannelView && this.view.channel.id === channelId) this.view.showReads();
+  }
+
+  // A newcomer has read nothing (the server's marker starts at 0), and has just acted: online
+  // (presence frames are sent when a connection opens or closes, not on a join).
+  memberJoined(channelId, user) {
+    const markers = this.readMarkers.get(channelId);
+    if (markers && !markers.has(user.id)) markers.set(user.id, 0);
+    this.online.get(channelId)?.add(user.id);
+  }
+
+  // Back to the page: the open channel's mentions are seen now.
+  onVisible() {
+    if (document.visibilityState !== "visible" || !(this.view instanceof ChannelView)) return;
+    if (this.mentions.delete(this.view.channel.id)) this.renderChannelList();
+  }
+
+  // A mark on the channel unless I am reading it; a notification if the page is hidden.
+  onMentioned(message, view) {
+    const channel = this.channels.get(message.channel);
+    if (!channel) return;
+    const reading = view && document.visibilityState === "visible";
+    if (!reading) {
+      this.mentions.set(channel.id, (this.mentions.get(channel.id) ?? 0) + 1);
+      this.renderChannelList();
+    }
+    notifyMention(message, channel.name, () => { location.hash = `#/channel/${channel.id}`; });
   }
 
   // The number of transfers waiting for my approval, in the top bar.

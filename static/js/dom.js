@@ -16,6 +16,11 @@ export function h(tag, attrs = {}, ...children) {
   return element;
 }
 
+// The mark of a private (password) channel; the words "Private channel" are said beside it.
+export function lockIcon() {
+  return h("span", { class: "lock", "aria-hidden": "true", title: gettext("Private channel"), "data-testid": "lock" }, "🔒");
+}
+
 export function toast(text) {
   const box = document.getElementById("toasts");
   const item = h("div", { class: "toast", role: "status" }, text);

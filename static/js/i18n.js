@@ -33,6 +33,15 @@ export function dateTime(iso) {
   return new Intl.DateTimeFormat(locale, { dateStyle: "medium", timeStyle: "short", timeZone, ...clock }).format(new Date(iso));
 }
 
+// The calendar day of a moment in the user's time zone ("2026-12-02"), for telling days apart.
+const dayParts = new Intl.DateTimeFormat("en-CA", { year: "numeric", month: "2-digit", day: "2-digit", timeZone });
+export const dayKey = (iso) => dayParts.format(new Date(iso));
+
+// A day as a heading between a chat's days: "Wednesday, December 2, 2026" / "2026년 12월 2일 수요일".
+export function dayHeading(iso) {
+  return new Intl.DateTimeFormat(locale, { dateStyle: "full", timeZone }).format(new Date(iso));
+}
+
 export function date(isoDate) {
   // A calendar date (no time of day): shown as it is written, whatever the time zone.
   return new Intl.DateTimeFormat(locale, { dateStyle: "medium", timeZone: "UTC" }).format(new Date(`${isoDate}T00:00:00Z`));

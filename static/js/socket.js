@@ -1,6 +1,7 @@
 // One WebSocket for every channel: reconnects with backoff and jitter, obeys the server's
-// reconnect frame, resubscribes with since_seq (also when the server asks a channel to resync),
-// and re-sends unacknowledged messages (the server de-duplicates them by client_msg_id). A link
+// reconnect frame, resubscribes with since_seq and since_version (also when the server asks a
+// channel to resync), so no message and no edit, deletion or reaction is missed, and re-sends
+// unacknowledged messages (the server de-duplicates them by client_msg_id). A link
 // that has gone silent (no frame, not even a pong) is treated as dropped; coming back online or
 // to the tab retries at once.
 
@@ -9,13 +10,16 @@ const SILENT_LIMIT_MS = 2 * PING_EVERY_MS + 5000;
 const FIRST_BACKOFF_MS = 500;
 const MAX_BACKOFF_MS = 30000;
 const UNAVAILABLE_RETRY_MS = 1000;
+// Frames of a change to a message; each carries the channel's version of that change.
+const CHANGES = new Set(["message_edited", "message_deleted", "reactions"]);
 
 export class Socket {
   constructor({ onFrame, onStatus }) {
     this.onFrame = onFrame;
     this.onStatus = onStatus;
-    this.subscriptions = new Map(); // channel -> highest seq seen
+    this.subscriptions = new Map(); // channel -> {seq, version}: the highest message seq and change version seen
     this.unacked = new Map(); // client_msg_id -> send frame
+    this.unsentReads = new Map(); // channel -> seq read while the socket was down
     this.attempt = 0;
     this.retryAfterMs = null;
     this.timer = null;
@@ -37,8 +41,9 @@ export class Socket {
       this.attempt = 0;
       this.lastFrameAt = Date.now();
       this.onStatus("online");
-      for (const [channel, seq] of this.subscriptions) this.raw({ type: "subscribe", channel, since_seq: seq });
+      for (const channel of this.subscriptions.keys()) this.resubscribe(channel);
       for (const frame of this.unacked.values()) this.raw(frame);
+      for (const [channel, seq] of this.unsentReads) this.read(channel, seq);
       this.pinger = setInterval(() => this.keepAlive(ws), PING_EVERY_MS);
     };
     ws.onmessage = (event) => {
@@ -61,6 +66,8 @@ export class Socket {
       }
       if (frame.type === "ack") this.unacked.delete(frame.client_msg_id);
       if (frame.type === "message") this.noteSeq(frame.channel, frame.seq);
+      if (CHANGES.has(frame.type)) this.noteVersion(frame.channel, frame.version);
+      if (frame.type === "subscribed") this.noteFirstVersion(frame.channel, frame.last_version);
       this.onFrame(frame);
     };
     ws.onclose = (event) => this.closed(ws, event.code);
@@ -110,13 +117,19 @@ export class Socket {
     if (this.open) this.ws.send(JSON.stringify(frame));
   }
 
+  // The first subscribe has no version: the messages this page reads come as they are now, and
+  // changes after the `subscribed` frame's last_version come live.
   subscribe(channel, sinceSeq) {
-    this.subscriptions.set(channel, sinceSeq);
+    this.subscriptions.set(channel, { seq: sinceSeq, version: null });
     this.raw({ type: "subscribe", channel, since_seq: sinceSeq });
   }
 
   resubscribe(channel) {
-    if (this.subscriptions.has(channel)) this.raw({ type: "subscribe", channel, since_seq: this.subscriptions.get(channel) });
+    const seen = this.subscriptions.get(channel);
+    if (!seen) return;
+    const frame = { type: "subscribe", channel, since_seq: seen.seq };
+    if (seen.version !== null) frame.since_version = seen.version;
+    this.raw(frame);
   }
 
   unsubscribe(channel) {
@@ -125,16 +138,39 @@ export class Socket {
   }
 
   noteSeq(channel, seq) {
-    if (this.subscriptions.has(channel) && seq > this.subscriptions.get(channel)) this.subscriptions.set(channel, seq);
+    const seen = this.subscriptions.get(channel);
+    if (seen && seq > seen.seq) seen.seq = seq;
   }
 
-  sendMessage(channel, body, clientMsgId) {
+  noteVersion(channel, version) {
+    const seen = this.subscriptions.get(channel);
+    if (seen && version > (seen.version ?? 0)) seen.version = version;
+  }
+
+  // A resume's `subscribed` is not taken as the version reached: the changes it replays come after it.
+  noteFirstVersion(channel, version) {
+    const seen = this.subscriptions.get(channel);
+    if (seen && seen.version === null) seen.version = version;
+  }
+
+  sendMessage(channel, body, clientMsgId, replyTo = null) {
     const frame = { type: "send", channel, body, client_msg_id: clientMsgId };
+    if (replyTo) frame.reply_to = replyTo;
     this.unacked.set(clientMsgId, frame);
     this.raw(frame);
   }
 
   typing(channel) {
     this.raw({ type: "typing", channel });
+  }
+
+  // A read while offline goes out on the next connection (a marker never moves back: a repeat is harmless).
+  read(channel, seq) {
+    if (!this.open) {
+      this.unsentReads.set(channel, Math.max(seq, this.unsentReads.get(channel) ?? 0));
+      return;
+    }
+    this.unsentReads.delete(channel);
+    this.raw({ type: "read", channel, seq });
   }
 }

@@ -3,11 +3,13 @@ and Celery worker. On failure each page's screenshot and HTML are kept in var/te
 
 import os
 import re
+import time
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
+from chat.models import Message
 from chat.tests.conftest import server_environment  # noqa: F401 - the live-server fixture
 from chat.tests.live import ROOT, CeleryWorker, WebNode
 
@@ -224,3 +226,11 @@ def group_wallet_with_dues(treasurer, member, *, name: str, title: str, amount: 
     dues_form.get_by_label("Amount each").fill(str(amount))
     dues_form.get_by_role("button", name="Request dues").click()
     expect(treasurer.get_by_test_id("dues-card")).to_contain_text("0 of 2 paid")
+
+
+def wait_stored(channel: int, count: int, timeout: float = 30) -> None:
+    """Waits until the persistence worker has written `count` messages of the channel to the store."""
+    deadline = time.monotonic() + timeout
+    while Message.objects.filter(channel_id=channel).count() < count:
+        assert time.monotonic() < deadline, f"the worker did not store {count} messages in {timeout}s"
+        time.sleep(0.2)

@@ -1,9 +1,15 @@
 """A tour of the main pages at phone and desktop size: each page fits the screen without sideways
 scrolling, and its screenshot is kept in var/test-artifacts/screens/ for people to look at."""
 
+from datetime import timedelta
+
 import pytest
+from django.contrib.auth import get_user_model
+from django.utils import timezone
 from playwright.sync_api import expect
 
+from chat.models import Message
+from chat.tests.live import post_json
 from tests.browser.conftest import (
     PASSWORD,
     PHONE,
@@ -11,10 +17,12 @@ from tests.browser.conftest import (
     create_channel,
     group_wallet_with_dues,
     join_channel,
+    messages,
     open_wallet,
     send_message,
     shoot,
     sign_up,
+    wait_stored,
 )
 from tests.browser.test_money import confirm_with_pin, group_wallet, person, send_in_form  # noqa: E402
 from tests.browser.test_money import create_channel as create_channel_any_language  # noqa: E402
@@ -126,3 +134,76 @@ def test_the_money_pages_in_korean_fit_a_phone_and_a_desktop(node, new_page):
     ben.get_by_test_id("channel-등산모임").click()
     expect(ben.get_by_test_id("messages")).to_contain_text("@민준 알림")
     shoot(ben, "ko-chat")
+
+
+def test_the_chat_features_fit_a_phone_and_a_desktop(node, new_page):
+    """Edits, deletions, reactions, replies, mentions, search, read counts, presence, the owner's
+    settings, private channels' lock, days and the first unread: one screenshot each."""
+    ana, ben = new_page(), new_page()
+    sign_up(ana, node, "ana")
+    sign_up(ben, node, "ben")
+    create_channel(ana, "book-club")
+    join_channel(ben, "book-club")
+    ben.get_by_test_id("channel-book-club").click()
+    room = int(ana.url.rsplit("/", 1)[1])
+    author = get_user_model().objects.get(username="ana")
+    for number in range(1, 4):
+        post_json(node, f"/api/channels/{room}/messages", author, {"body": f"Yesterday's note {number}"})
+    wait_stored(room, 3)
+    Message.objects.filter(channel_id=room).update(created_at=timezone.now() - timedelta(days=1))
+    ana.reload()
+    ben.goto(f"{node.http_url}/")
+    for text in ("This month we read Pachinko.", "Who has finished it?", "A typo here"):
+        send_message(ana, text)
+    ben.get_by_test_id("channel-book-club").click()
+    expect(ben.get_by_test_id("new-messages")).to_be_visible()
+    shoot(ben, "chat-days-and-new-messages")
+
+    ana.on("dialog", lambda dialog: dialog.accept())
+    mine = messages(ana).filter(has_text="A typo here")
+    mine.get_by_test_id("more").click()
+    mine.get_by_test_id("delete").click()
+    question = messages(ana).filter(has_text="This month we read Pachinko.")
+    question.get_by_test_id("more").click()
+    question.get_by_test_id("edit").click()
+    ana.get_by_test_id("composer").fill("This month we read Pachinko by Min Jin Lee.")
+    ana.get_by_test_id("composer").press("Enter")
+    answer = messages(ben).filter(has_text="Who has finished it?")
+    answer.get_by_test_id("more").click()
+    answer.get_by_role("button", name="React with 🙏").click()
+    answer.get_by_test_id("more").click()
+    answer.get_by_test_id("reply").click()
+    ben.get_by_test_id("composer").press_sequentially("Almost done, @a")
+    expect(ben.get_by_test_id("mention-picker")).to_have_text("@ana")
+    shoot(ben, "chat-reply-and-mention")
+    ben.get_by_test_id("composer").press("Enter")
+    ben.get_by_test_id("composer").press("Enter")
+    expect(messages(ana).filter(has_text="Almost done")).to_have_class("message mentions-me")
+    expect(messages(ana).filter(has_text="by Min Jin Lee").get_by_test_id("edited")).to_be_visible()
+    shoot(ana, "chat-edited-deleted-reacted-read-counts")
+
+    ana.get_by_test_id("toggle-search").click()
+    ana.get_by_test_id("message-search-input").fill("note")
+    ana.get_by_test_id("message-search-button").click()
+    expect(ana.get_by_test_id("message-search-hit")).to_have_count(3)
+    shoot(ana, "chat-search")
+
+    settings = ana.get_by_test_id("channel-settings")
+    settings.get_by_text("Channel settings").click()
+    password = ana.get_by_test_id("channel-password-form")
+    password.get_by_label("New password").fill("a-secret-shelf")
+    password.get_by_role("button", name="Set password").click()
+    expect(ana.locator(".channel-header").get_by_test_id("lock")).to_be_visible()
+    ana.get_by_test_id("channel-settings").get_by_text("Channel settings").click()
+    expect(ana.get_by_test_id("member-ben")).to_have_attribute("data-online", "true")
+    ana.set_viewport_size({"width": PHONE[0], "height": PHONE[1]})
+    ana.get_by_test_id("toggle-panel").click()
+    for width, height in (PHONE, (1280, 800)):
+        ana.set_viewport_size({"width": width, "height": height})
+        path = SCREENS / f"chat-owner-settings-and-presence-{width}x{height}.png"
+        ana.get_by_test_id("channel-settings").scroll_into_view_if_needed()
+        ana.screenshot(path=str(path))
+        print(f"screenshot {path}")
+    ana.keyboard.press("Escape")
+    ana.goto(f"{node.http_url}/")
+    shoot(ana, "channel-list-private-lock")

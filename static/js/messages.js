@@ -1,0 +1,133 @@
+// One message as a card: the quote of what it answers, sender and time ("edited" once edited),
+// its body (or that it was deleted), its reactions, how many members have not read it
+// (KakaoTalk's number) and the actions on it. Frames change a card in place; the channel view
+// decides where cards go and carries out the actions.
+
+import { h, time } from "./dom.js";
+import { dayKey, gettext, interpolate } from "./i18n.js";
+import { duesCard, isDuesMessage } from "./wallets.js";
+
+export const REACTIONS = ["👍", "❤️", "😂", "😮", "😢", "🙏"];
+const EDIT_WINDOW_MS = 24 * 60 * 60 * 1000; // the server's rule: a sender edits within a day
+const QUOTE_CHARS = 80;
+
+export const snippet = (text) => (text.length > QUOTE_CHARS ? `${text.slice(0, QUOTE_CHARS)}…` : text);
+
+export class MessageCard {
+  // view: the channel view (who I am, the channel's owner, the quoted messages, the actions).
+  constructor(view, message) {
+    this.view = view;
+    this.message = message;
+    this.unread = message.unread_count ?? 0;
+    this.status = null; // "pending" until the server acknowledged it, "failed" if it refused it
+    this.menuOpen = false; // kept across redraws: a live change does not close the menu under a finger
+    this.element = h("li", { class: "message" });
+    this.body = this.bodyElement();
+    this.render();
+  }
+
+  get mine() {
+    return this.message.sender.id === this.view.app.me.id;
+  }
+
+  bodyElement() {
+    const m = this.message;
+    if (m.deleted) return h("p", { class: "body deleted muted", "data-testid": "deleted" }, gettext("This message was deleted."));
+    // A dues request's card holds a payment form: it is built once, so a change never wipes a PIN being typed.
+    return isDuesMessage(m) ? duesCard(this.view.app, m) : h("p", { class: "body" }, m.body);
+  }
+
+  render() {
+    const m = this.message;
+    const mentionsMe = (m.mentions || []).includes(this.view.app.me.id);
+    this.element.className = ["message", this.mine && "mine", mentionsMe && "mentions-me", m.deleted && "deleted", this.status].filter(Boolean).join(" ");
+    Object.assign(this.element.dataset, { seq: m.seq ?? "", id: m.id ?? "", clientMsgId: m.client_msg_id, day: dayKey(m.created_at) });
+    const parts = [
+      m.reply_to && !m.deleted ? this.quote() : null,
+      h("div", { class: "meta" }, h("strong", {}, m.sender.username), " ", h("time", { datetime: m.created_at }, time(m.created_at)),
+        m.edited_at && !m.deleted ? h("span", { class: "edited", "data-testid": "edited" }, ` ${gettext("(edited)")}`) : null),
+      this.body,
+      this.reactions(),
+      this.unreadMark(),
+      m.id && !m.deleted ? this.actions() : null,
+    ];
+    this.element.replaceChildren(...parts.flat().filter(Boolean));
+  }
+
+  quote() {
+    const original = this.view.messageById(this.message.reply_to);
+    const text = !original ? gettext("an earlier message") : original.deleted ? gettext("This message was deleted.") : snippet(original.body);
+    return h("button", { type: "button", class: "quote", "data-testid": "quote", title: gettext("Show the original message"), onclick: () => this.view.jumpToMessage(this.message.reply_to) },
+      original ? h("strong", {}, original.sender.username) : null, " ", text);
+  }
+
+  reactions() {
+    const shown = Object.entries(this.message.reactions || {}).filter(([, count]) => count > 0);
+    if (!shown.length || this.message.deleted) return null;
+    return h("div", { class: "reactions", "data-testid": "reactions" }, shown.map(([emoji, count]) =>
+      h("button", { type: "button", class: "reaction", dataset: { emoji }, "aria-label": interpolate(gettext("%(emoji)s: %(count)s, click to add or take back yours"), { emoji, count }), onclick: () => this.view.react(this, emoji) },
+        `${emoji} ${count}`)));
+  }
+
+  unreadMark() {
+    this.unreadElement = h("span", { class: "unread-count", "data-testid": "unread-count", title: gettext("Members who have not read it") });
+    this.showUnread();
+    return this.unreadElement;
+  }
+
+  showUnread() {
+    this.unreadElement.textContent = String(this.unread);
+    this.unreadElement.hidden = !this.unread || this.message.deleted || !this.message.id;
+  }
+
+  actions() {
+    const m = this.message;
+    const editable = this.mine && !isDuesMessage(m) && Date.now() - new Date(m.created_at) < EDIT_WINDOW_MS;
+    const deletable = this.mine || this.view.channel.owner.id === this.view.app.me.id;
+    // An action closes the menu, then runs.
+    const act = (run) => () => {
+      this.menuOpen = false;
+      this.render();
+      run();
+    };
+    const menu = h("div", { class: "actions", hidden: !this.menuOpen, "data-testid": "message-actions" },
+      REACTIONS.map((emoji) => h("button", { type: "button", class: "react", "aria-label": interpolate(gettext("React with %(emoji)s"), { emoji }), onclick: act(() => this.view.react(this, emoji)) }, emoji)),
+      h("button", { type: "button", onclick: act(() => this.view.replyTo(this)), "data-testid": "reply" }, gettext("Reply")),
+      editable ? h("button", { type: "button", onclick: act(() => this.view.startEdit(this)), "data-testid": "edit" }, gettext("Edit")) : null,
+      deletable ? h("button", { type: "button", class: "danger", onclick: act(() => this.view.deleteMessage(this)), "data-testid": "delete" }, gettext("Delete")) : null);
+    const toggle = h("button", { type: "button", class: "more", "aria-label": gettext("Message actions"), "aria-expanded": String(this.menuOpen), "data-testid": "more",
+      onclick: () => {
+        this.menuOpen = !this.menuOpen;
+        menu.hidden = !this.menuOpen;
+        toggle.setAttribute("aria-expanded", String(this.menuOpen));
+      } }, "⋯");
+    return [toggle, menu];
+  }
+
+  // A live change (message_edited, message_deleted, reactions): the frame says what the message now is.
+  apply(frame) {
+    const m = this.message;
+    if (frame.type === "message_edited" && !m.deleted) {
+      Object.assign(m, { body: frame.body, mentions: frame.mentions, edited_at: frame.edited_at });
+      this.body = this.bodyElement();
+    } else if (frame.type === "message_deleted" && !m.deleted) {
+      Object.assign(m, { body: null, deleted: true, reactions: {} });
+      this.body = this.bodyElement();
+    } else if (frame.type === "reactions") {
+      m.reactions = frame.reactions;
+    }
+    this.render();
+  }
+
+  // The sender's own card, once the server acknowledged it: it has an id and a seq now.
+  confirm({ id, seq, created_at: createdAt, unread_count: unread }) {
+    Object.assign(this.message, { id, seq, created_at: createdAt });
+    if (unread !== undefined) this.unread = unread; // the echo counts them; the ack does not
+    this.render();
+  }
+
+  setUnread(count) {
+    this.unread = count;
+    this.showUnread();
+  }
+}
