@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 from channels_app.models import Channel, Membership
 from channels_app.passwords import channel_password_check, password_hash
 from channels_app.selectors import channel_for_owner, channel_membership_for_update
-from channels_app.signals import marker_moved, member_joined, member_leaving, member_left
+from channels_app.signals import channel_changed, marker_moved, member_joined, member_leaving, member_left
 from config.errors import Conflict, DomainError, NotFound
 
 
@@ -94,6 +94,7 @@ def channel_update(
         channel.password_hash = password_hash(password) if password else ""
         changed.append("password_hash")
     channel.save(update_fields=changed)
+    _on_commit_send(channel_changed, channel_id=channel.pk, user=user)
     return channel
 
 
@@ -117,6 +118,7 @@ def channel_owner_transfer(*, user, channel_id: int, new_owner_id: int) -> Chann
         raise DomainError(detail, fields={"user_id": [detail]})
     channel.owner_id = new_owner_id
     channel.save(update_fields=["owner"])
+    _on_commit_send(channel_changed, channel_id=channel.pk, user=user)
     return channel
 
 

@@ -14,3 +14,4 @@ member_left = Signal()  # channel_id, user
 # DomainError, which refuses the leave. The one signal here that can say no.
 member_leaving = Signal()  # channel_id, user
 marker_moved = Signal()  # channel_id, user, seq: a read marker moved (through REST)
+channel_changed = Signal()  # channel_id, user (the owner who changed it): renamed, described, password, owner

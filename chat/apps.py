@@ -13,3 +13,4 @@ class ChatConfig(AppConfig):
         signals.member_joined.connect(events.on_member_joined, dispatch_uid="chat.member_joined")
         signals.member_left.connect(events.on_member_left, dispatch_uid="chat.member_left")
         signals.marker_moved.connect(events.on_marker_moved, dispatch_uid="chat.marker_moved")
+        signals.channel_changed.connect(events.on_channel_changed, dispatch_uid="chat.channel_changed")

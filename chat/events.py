@@ -47,6 +47,15 @@ def on_member_joined(*, channel_id: int, user, **kwargs) -> None:
     publish_channel_event(channel_id=channel_id, event="member_joined", data=_member(user))
 
 
+def on_channel_changed(*, channel_id: int, **kwargs) -> None:
+    """Renamed, described, locked or unlocked, handed over: every subscriber's screen shows it."""
+    from channels_app.api import ChannelOutputSerializer
+    from channels_app.selectors import channel_with_member_count
+
+    channel = ChannelOutputSerializer(channel_with_member_count(channel_id=channel_id)).data
+    publish_channel_event(channel_id=channel_id, event="channel_updated", data={"channel": channel})
+
+
 def on_member_left(*, channel_id: int, user, **kwargs) -> None:
     publish_channel_event(channel_id=channel_id, event="member_left", data=_member(user))
     publish_membership_ended(user_id=user.pk, channel_id=channel_id)

@@ -25,11 +25,14 @@ _write_marker = TurnBatch(_write_markers, one_at_a_time=True)
 
 
 def receipt_frame(channel_id: int, reads: dict[int, int]) -> dict:
-    return {
+    frame = {
         "type": "read_receipts",
         "channel": channel_id,
         "reads": [{"user": user_id, "seq": seq} for user_id, seq in sorted(reads.items())],
     }
+    if len(reads) == 1:  # one reader: also API.md's {user, seq} form
+        ((frame["user"], frame["seq"]),) = reads.items()
+    return frame
 
 
 class ReadReceipts:

@@ -144,6 +144,7 @@ async def test_mentions_replies_and_read_receipts(two_nodes):
     await bob_elsewhere.send(type="read", channel=channel.pk, seq=1)
     receipt = (await a.recv_until(lambda f: f["type"] == "read_receipts" and f["reads"][0]["seq"] == 1))[-1]
     assert receipt["reads"] == [{"user": bob.pk, "seq": 1}]
+    assert (receipt["user"], receipt["seq"]) == (bob.pk, 1)  # API.md's form of one reader
     status, page = await call(node_a, "GET", f"/api/channels/{channel.pk}/messages", alice)
     assert [m["unread_count"] for m in page["results"]] == [0, 1]  # bob read the question, not the answer
     for client in (a, bob_elsewhere):
@@ -183,6 +184,27 @@ async def test_a_read_past_the_last_message_marks_only_what_exists(two_nodes):
     assert [m["unread_count"] for m in page["results"]] == [0, 0, 1]  # bob has not read "after"
     for client in (a, b):
         await client.close()
+
+
+async def test_a_rename_a_new_password_and_a_hand_over_reach_every_subscriber(two_nodes):
+    channel, (alice, bob) = await _room("alice", "bob")
+    node_a, node_b = two_nodes
+    b = await Client.connect(node_b.ws_url, bob)
+    await b.subscribe(channel.pk)
+
+    def updated(frame: dict) -> bool:
+        return frame["type"] == "event" and frame["event"] == "channel_updated"
+
+    path = f"/api/channels/{channel.pk}"
+    assert (await call(node_a, "PATCH", path, alice, {"name": "climbing club", "password": "rope"}))[0] == 200
+    event = (await b.recv_until(updated))[-1]
+    assert event["channel"] == channel.pk
+    assert (event["data"]["channel"]["name"], event["data"]["channel"]["is_private"]) == ("climbing club", True)
+
+    assert (await call(node_a, "POST", f"{path}/owner", alice, {"user_id": bob.pk}))[0] == 200
+    event = (await b.recv_until(updated))[-1]
+    assert event["data"]["channel"]["owner"]["id"] == bob.pk
+    await b.close()
 
 
 async def test_presence_tells_who_of_the_members_is_online(two_nodes):

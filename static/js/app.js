@@ -211,7 +211,8 @@ class App {
   }
 
   // The owner renamed the channel, changed its password or handed it over: shown everywhere.
-  channelChanged(changed) {
+  // saved: my own change (the others hear of it through the channel_updated event).
+  channelChanged(changed, { saved = true } = {}) {
     const channel = this.channels.get(changed.id);
     if (!channel) return;
     Object.assign(channel, changed);
@@ -220,7 +221,7 @@ class App {
       this.view.channelChanged();
       this.renderPanel(this.view);
     }
-    toast(gettext("Channel saved."));
+    if (saved) toast(gettext("Channel saved."));
   }
 
   ownerActions(channel, member) {
@@ -309,6 +310,7 @@ class App {
       if (this.view?.showsWallet?.(walletId)) guarded(() => this.view.refresh())();
     };
     if (event === "member_joined") this.memberJoined(channel, data.user);
+    if (event === "channel_updated") this.channelChanged(data.channel, { saved: false });
     if (event === "member_left") {
       this.readMarkers.get(channel)?.delete(data.user.id);
       this.online.get(channel)?.delete(data.user.id);

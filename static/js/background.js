@@ -1,7 +1,9 @@
 // Tells the user when the server's background work (saving messages, scheduled transfers) has
 // stopped, from /readyz's background check. Asked only while the page is visible: thousands of
-// open tabs in the background would otherwise ask for nothing.
+// open tabs in the background would otherwise ask for nothing. While the warning shows, asked
+// again sooner, so it goes soon after a worker is back (or has just started).
 const banner = document.getElementById("background-status");
+const WARNING_CHECK_SECONDS = 10;
 
 async function check() {
   if (document.hidden) return;
@@ -14,8 +16,13 @@ async function check() {
   }
 }
 
+async function keepChecking() {
+  await check();
+  const every = Number(banner.dataset.checkSeconds);
+  setTimeout(keepChecking, (banner.hidden ? every : Math.min(every, WARNING_CHECK_SECONDS)) * 1000);
+}
+
 if (banner) {
-  check();
-  setInterval(check, Number(banner.dataset.checkSeconds) * 1000);
+  keepChecking();
   document.addEventListener("visibilitychange", check);
 }

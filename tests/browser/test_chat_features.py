@@ -269,6 +269,8 @@ def test_the_owner_renames_the_channel_makes_it_private_and_removes_a_member(nod
     rename.get_by_role("button", name="Save").click()
     expect(ana.get_by_role("heading", name="#tennis-club")).to_be_visible()
     expect(ana.get_by_test_id("channel-tennis-club")).to_be_visible()
+    expect(ben.get_by_role("heading", name="#tennis-club")).to_be_visible()  # live, no reload
+    expect(ben.get_by_test_id("channel-tennis-club")).to_have_count(1)  # in the list behind the phone's chat
 
     ana.get_by_test_id("channel-settings").get_by_text("Channel settings").click()
     password = ana.get_by_test_id("channel-password-form")
@@ -277,8 +279,8 @@ def test_the_owner_renames_the_channel_makes_it_private_and_removes_a_member(nod
     expect(ana.get_by_test_id("channel-tennis-club").get_by_test_id("lock")).to_be_visible()
     expect(ana.locator(".channel-header").get_by_test_id("lock")).to_be_visible()
     expect(ana.get_by_test_id("channel-tennis-club")).to_have_attribute("title", "Private channel · owner: ana")
-    ben.reload()  # Ben's list shows the lock too
-    expect(ben.get_by_role("heading", name="#tennis-club").get_by_test_id("lock")).to_be_visible()
+    expect(ben.get_by_role("heading", name="#tennis-club").get_by_test_id("lock")).to_be_visible()  # live too
+    expect(ben.get_by_test_id("channel-tennis-club").get_by_test_id("lock")).to_have_count(1)
 
     send_message(ana, "before the removal")
     expect(messages(ben).filter(has_text="before the removal")).to_have_count(1)
@@ -308,7 +310,7 @@ def test_the_owner_hands_the_channel_to_a_member(node, new_page):
     expect(card(ana, 1).get_by_test_id("delete")).to_have_count(0)  # no longer
     expect(ana.get_by_test_id("channel-handover")).to_have_attribute("title", "owner: ben")
     expect(ana.locator("#panel")).not_to_contain_text("null")  # nothing where the settings were
-    ben.reload()
+    expect(ben.get_by_test_id("channel-handover")).to_have_attribute("title", "owner: ben")  # live, no reload
     ben.get_by_test_id("toggle-panel").click()
     expect(ben.get_by_test_id("channel-settings")).to_be_visible()
     expect(ben.get_by_test_id("remove-ana")).to_be_visible()
