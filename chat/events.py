@@ -45,6 +45,7 @@ def _member(user) -> dict:
 
 def on_member_joined(*, channel_id: int, user, **kwargs) -> None:
     publish_channel_event(channel_id=channel_id, event="member_joined", data=_member(user))
+    get_hub().members_changed_from_thread(channel_id)
 
 
 def on_channel_changed(*, channel_id: int, **kwargs) -> None:
@@ -59,6 +60,7 @@ def on_channel_changed(*, channel_id: int, **kwargs) -> None:
 def on_member_left(*, channel_id: int, user, **kwargs) -> None:
     publish_channel_event(channel_id=channel_id, event="member_left", data=_member(user))
     publish_membership_ended(user_id=user.pk, channel_id=channel_id)
+    get_hub().members_changed_from_thread(channel_id)
 
 
 def publish_change(*, state) -> None:

@@ -23,6 +23,7 @@ Payloads on a user's feed:
 """
 
 import asyncio
+import contextvars
 import json
 import logging
 import time
@@ -363,14 +364,22 @@ class Hub:
     async def publish_ephemeral(self, channel_id: int, sender_id: int, frame_text: str) -> None:
         self.on_payload(channel_id, ephemeral_payload(sender_id, frame_text))
 
+    # Callbacks from threads run in a context of their own: the calling request's would hand
+    # tasks they start a database executor that is gone once the request has answered.
+
     def publish_from_thread(self, channel_id: int, payload: str) -> None:
         """For sync code (services in worker threads): hand the payload to the hub's loop."""
         if self.loop is not None and not self.loop.is_closed():
-            self.loop.call_soon_threadsafe(self.on_payload, channel_id, payload)
+            self.loop.call_soon_threadsafe(self.on_payload, channel_id, payload, context=contextvars.Context())
+
+    def members_changed_from_thread(self, channel_id: int) -> None:
+        """Someone joined or left the channel (a service's thread): presence tells it who is online."""
+        if self.loop is not None and not self.loop.is_closed():
+            self.loop.call_soon_threadsafe(self.presence.members_changed, channel_id, context=contextvars.Context())
 
     def publish_to_user_from_thread(self, user_id: int, payload: str) -> None:
         if self.loop is not None and not self.loop.is_closed():
-            self.loop.call_soon_threadsafe(self.on_user_payload, user_id, payload)
+            self.loop.call_soon_threadsafe(self.on_user_payload, user_id, payload, context=contextvars.Context())
 
     async def publish_to_user(self, user_id: int, payload: str) -> None:
         self.on_user_payload(user_id, payload)

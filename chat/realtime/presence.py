@@ -51,6 +51,7 @@ class Presence:
         self.feeds = feeds  # the hub's: user id -> this node's connections of that user
         self.publish = publish  # the hub's publish_ephemeral(channel_id, sender_id, frame text)
         self.dirty_users: set[int] = set()
+        self.dirty_channels: set[int] = set()
         self.announcer: asyncio.Task | None = None
         self.refresher: asyncio.Task | None = None
         self.tasks: set[asyncio.Task] = set()
@@ -110,20 +111,31 @@ class Presence:
             online.update(user_id for user_id, count in zip(others, counts, strict=True) if count)
         return online
 
+    def members_changed(self, channel_id: int) -> None:
+        """Someone joined or left the channel: it hears who of its members is online now."""
+        self.dirty_channels.add(channel_id)
+        self._ensure_announcing()
+
     def _changed(self, user_id: int) -> None:
         self.dirty_users.add(user_id)
+        self._ensure_announcing()
+
+    def _ensure_announcing(self) -> None:
         if self.announcer is None or self.announcer.done():
             self.announcer = asyncio.get_running_loop().create_task(self._announce())
 
     async def _announce(self) -> None:
-        """Every ANNOUNCE_SECONDS, each channel of the users who came or went hears its online members."""
+        """Every ANNOUNCE_SECONDS, each channel of the users who came or went, and each channel
+        someone joined or left, hears its online members."""
         from channels_app.selectors import channels_read_markers, user_channel_ids
 
-        while self.dirty_users:
+        while self.dirty_users or self.dirty_channels:
             await asyncio.sleep(ANNOUNCE_SECONDS)
             users, self.dirty_users = self.dirty_users, set()
+            channels, self.dirty_channels = self.dirty_channels, set()
             try:
                 channel_ids = await database_sync_to_async(user_channel_ids)(user_ids=list(users))
+                channel_ids = sorted(set(channel_ids) | channels)
                 members = await database_sync_to_async(channels_read_markers)(channel_ids=channel_ids)
                 online = await self.online_among(list({user for rows in members.values() for user, _ in rows}))
                 for channel_id, rows in members.items():

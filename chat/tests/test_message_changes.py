@@ -13,6 +13,7 @@ import pytest
 from asgiref.sync import sync_to_async
 
 from accounts.models import User
+from accounts.tests.factories import UserFactory
 from chat.models import Message
 from chat.tests.live import Client, access_token
 from chat.tests.test_websocket import _room
@@ -220,6 +221,25 @@ async def test_presence_tells_who_of_the_members_is_online(two_nodes):
     offline = (await a.recv_until(lambda f: f["type"] == "presence" and bob.pk not in f["online"], timeout=10))[-1]
     assert offline["online"] == [alice.pk]
     await a.close()
+
+
+async def test_a_member_who_joins_or_leaves_while_online_changes_the_channels_presence(two_nodes):
+    channel, (alice,) = await _room("alice")
+    carol = await sync_to_async(UserFactory)(username="carol")
+    node_a, node_b = two_nodes
+    a = await Client.connect(node_a.ws_url, alice)
+    await a.send(type="subscribe", channel=channel.pk)
+    assert (await a.recv_until(_of("presence")))[-1]["online"] == [alice.pk]
+    c = await Client.connect(node_b.ws_url, carol)  # online, not yet a member
+
+    assert (await call(node_b, "POST", f"/api/channels/{channel.pk}/join", carol, {}))[0] == 200
+    joined = (await a.recv_until(lambda f: f["type"] == "presence" and carol.pk in f["online"], timeout=10))[-1]
+    assert joined["online"] == [alice.pk, carol.pk]
+    assert (await call(node_b, "POST", f"/api/channels/{channel.pk}/leave", carol, {}))[0] == 204
+    left = (await a.recv_until(lambda f: f["type"] == "presence" and carol.pk not in f["online"], timeout=10))[-1]
+    assert left["online"] == [alice.pk]
+    for client in (a, c):
+        await client.close()
 
 
 class AdminSession:
