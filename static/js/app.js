@@ -359,12 +359,11 @@ class App {
     if (this.view instanceof ChannelView && this.view.channel.id === channelId) this.view.showReads();
   }
 
-  // A newcomer has read nothing (the server's marker starts at 0), and has just acted: online
-  // (presence frames are sent when a connection opens or closes, not on a join).
+  // A newcomer has read nothing (the server's marker starts at 0); whether they are online, the
+  // presence frame that follows a join says.
   memberJoined(channelId, user) {
     const markers = this.readMarkers.get(channelId);
     if (markers && !markers.has(user.id)) markers.set(user.id, 0);
-    this.online.get(channelId)?.add(user.id);
   }
 
   // Back to the page: the open channel's mentions are seen now.
