@@ -1,8 +1,10 @@
 """Appending a message to its channel: dedup, seq, durable buffer and fan-out, in one step.
 
 With Redis (production) one Lua script does it atomically across every node: dedup on
-(channel, client_msg_id), the channel's next seq, the unpersisted tail, the persistence
-stream, and one PUBLISH of the frame to the room. The script decodes nothing: the message is
+(channel, client_msg_id), the channel's next seq, the unpersisted tail, its partition's
+persistence stream, and one PUBLISH of the frame to the room (SPUBLISH in a Redis Cluster, where
+every key and the topic share the channel's slot: chat/keys.py). With CHAT_REDIS_REPLICAS_TO_ACK
+the send counts as done once that many replicas have it (chat/redis_scripts.py). The script decodes nothing: the message is
 encoded here around a gap for the seq, so nothing it does after the INCR can fail. Celery
 drains the stream into the message store (chat/persistence.py).
 
@@ -21,6 +23,7 @@ from redis.exceptions import ResponseError
 from chat import keys, sequence
 from chat.realtime.hub import message_payload
 from chat.realtime.hubs import get_hub
+from chat.redis_client import publish_command
 from chat.redis_scripts import BatchedScript
 from chat.selectors import message_frame
 from chat.stores import get_message_store
@@ -29,13 +32,19 @@ from chat.turn_batch import TurnBatch
 DEDUP_TTL_SECONDS = 7 * 24 * 3600
 
 # KEYS: seq, ceiling, dedup, tail, stream, topic.
-# ARGV: the message's JSON up to its seq, the JSON after it, dedup TTL, publish time, and the
-# live frame's own fields (its state now: not edited, unread by everybody but its sender).
+# ARGV: the message's JSON up to its seq, the JSON after it, dedup TTL, publish time, the
+# live frame's own fields (its state now: not edited, unread by everybody but its sender), and
+# the publish command (PUBLISH, or SPUBLISH in a cluster).
+# A repeated client_msg_id still writes (the dedup key's expiry): a WAIT after it then covers the
+# first message's writes too, whichever connection made them.
 # Returns {1, seq} for a new message, {0, message} for a repeated client_msg_id, {2, last} when
 # the counter reached its reserved ceiling, or the error NOSEQ when the counter must be seeded.
 SEND_SCRIPT = """
 local existing = redis.call('GET', KEYS[3])
-if existing then return {0, existing} end
+if existing then
+  redis.call('EXPIRE', KEYS[3], ARGV[3])
+  return {0, existing}
+end
 local last = redis.call('GET', KEYS[1])
 if not last then return redis.error_reply('NOSEQ') end
 local ceiling = redis.call('GET', KEYS[2])
@@ -45,7 +54,7 @@ local encoded = ARGV[1] .. seq .. ARGV[2]
 redis.call('SET', KEYS[3], encoded, 'EX', ARGV[3])
 redis.call('ZADD', KEYS[4], seq, encoded)
 redis.call('XADD', KEYS[5], '*', 'm', encoded)
-redis.call('PUBLISH', KEYS[6], 'm ' .. seq .. ' ' .. ARGV[4] .. ' {"type":"message",' .. string.sub(encoded, 2, -2) .. ARGV[5] .. '}')
+redis.call(ARGV[6], KEYS[6], 'm ' .. seq .. ' ' .. ARGV[4] .. ' {"type":"message",' .. string.sub(encoded, 2, -2) .. ARGV[5] .. '}')
 return {1, seq}
 """
 
@@ -98,7 +107,12 @@ class _RedisLog:
     """The round trips of the send path, batched per event-loop turn (the Redis client is per loop)."""
 
     def __init__(self, client):
-        self.send = BatchedScript(client, SEND_SCRIPT)
+        self.send = BatchedScript(
+            client,
+            SEND_SCRIPT,
+            replicas=settings.CHAT_REDIS_REPLICAS_TO_ACK,
+            replica_wait_ms=settings.CHAT_REDIS_REPLICA_WAIT_MS,
+        )
         self.seed = BatchedScript(client, SEED_SCRIPT)
         self.raise_ceiling = BatchedScript(client, RAISE_CEILING_SCRIPT)
         # A busy node's first seconds bring many new channels at once: one query for them all.
@@ -114,13 +128,14 @@ class _RedisLog:
             keys.ceiling_key(channel_id),
             keys.dedup_key(channel_id, draft["client_msg_id"]),
             keys.tail_key(channel_id),
-            keys.PERSIST_STREAM,
+            keys.channel_persist_stream(channel_id),
             keys.room_topic(channel_id),
         ]
         for _ in range(5):
             try:
                 code, value = await self.send(
-                    keys=script_keys, args=[head, rest, DEDUP_TTL_SECONDS, f"{time.time():.6f}", frame_fields]
+                    keys=script_keys,
+                    args=[head, rest, DEDUP_TTL_SECONDS, f"{time.time():.6f}", frame_fields, publish_command()],
                 )
             except ResponseError as error:
                 if "NOSEQ" not in str(error):
@@ -161,7 +176,8 @@ async def append(draft: dict, *, unread_count: int) -> tuple[dict, bool]:
     if settings.REDIS_URL:
         from chat.redis_client import async_redis
 
-        client = async_redis()
+        # A pipeline retried by the client itself would WAIT on a connection that wrote nothing.
+        client = async_redis(retry=not settings.CHAT_REDIS_REPLICAS_TO_ACK)
         log = _logs.get(id(client))
         if log is None:
             log = _logs[id(client)] = _RedisLog(client)
