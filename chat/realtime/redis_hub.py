@@ -124,6 +124,8 @@ class RedisHub(Hub):
                     for connection in subscriptions.connections.values()
                 ]
                 tasks.append(loop.create_task(self._heartbeat(subscriptions, heartbeats)))
+                for task in tasks:
+                    task.add_done_callback(self._connection_failed)
                 await self._subscribe(heartbeats)
                 if next(self.connections):
                     metrics.hub_reconnects.inc()
@@ -143,14 +145,23 @@ class RedisHub(Hub):
                     task.cancel()
             self.connected.clear()
             self.subscriptions = None
-            for waiting in self.confirmations.values():
-                for future in waiting:
-                    if not future.done():
-                        future.set_exception(ConnectionError("subscription connection lost"))
-            self.confirmations.clear()
+            self._fail_confirmations()
             await subscriptions.close()
             await asyncio.sleep(RECONNECT_DELAYS[min(failures, len(RECONNECT_DELAYS) - 1)])
             failures += 1
+
+    def _connection_failed(self, task: asyncio.Task) -> None:
+        """A reader or the heartbeat ended: nothing waiting for a confirmation will get one."""
+        if not task.cancelled() and task.exception() is not None:
+            logger.warning("a subscription connection failed: %r", task.exception())
+            self._fail_confirmations()
+
+    def _fail_confirmations(self) -> None:
+        for waiting in self.confirmations.values():
+            for future in waiting:
+                if not future.done():
+                    future.set_exception(ConnectionError("subscription connection lost"))
+        self.confirmations.clear()
 
     async def _read(self, subscriptions: Subscriptions, connection, heartbeats: list[str]) -> None:
         heartbeat_topics = {topic.encode() for topic in heartbeats}

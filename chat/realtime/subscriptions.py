@@ -15,7 +15,8 @@ from redis.backoff import NoBackoff
 
 from chat import keys
 
-NO_RETRY = {"retry": Retry(NoBackoff(), 0), "socket_keepalive": True}
+CONNECT_TIMEOUT_SECONDS = 5
+NO_RETRY = {"retry": Retry(NoBackoff(), 0), "socket_keepalive": True, "socket_connect_timeout": CONNECT_TIMEOUT_SECONDS}
 
 
 class Subscriptions:
@@ -44,12 +45,16 @@ class Subscriptions:
     async def publish(self, topic: str, payload: str) -> None:
         await self.client.execute_command(self.publish_command, topic, payload)
 
+    def command_group(self, topic: str) -> object:
+        """Topics of one group may go in one command: any for one Redis."""
+        return None
+
     async def subscribe(self, topics: list[str]) -> None:
-        by_connection: dict[int, tuple[aioredis.client.PubSub, list[str]]] = {}
+        groups: dict[tuple, tuple[aioredis.client.PubSub, list[str]]] = {}
         for topic in topics:
             connection = self.connection_for(topic)
-            by_connection.setdefault(id(connection), (connection, []))[1].append(topic)
-        for connection, its_topics in by_connection.values():
+            groups.setdefault((id(connection), self.command_group(topic)), (connection, []))[1].append(topic)
+        for connection, its_topics in groups.values():
             await connection.execute_command(self.subscribe_command, *its_topics)
 
     async def unsubscribe(self, topic: str) -> None:
@@ -99,6 +104,10 @@ class ShardedSubscriptions(Subscriptions):
 
     def connection_for(self, topic: str) -> aioredis.client.PubSub:
         return self.connections[self.client.get_node_from_key(topic).name]
+
+    def command_group(self, topic: str) -> object:
+        """One SSUBSCRIBE takes topics of one slot only (CROSSSLOT otherwise)."""
+        return self.client.keyslot(topic)
 
     def heartbeat_tags(self) -> list[str]:
         return [
