@@ -58,6 +58,11 @@ def ceiling_key(channel_id: int) -> str:
     return f"chat:{_channel(channel_id)}:ceiling"
 
 
+def writer_key(channel_id: int) -> str:
+    """The Redis server that last wrote the counter: after a failover it is another one."""
+    return f"chat:{_channel(channel_id)}:writer"
+
+
 def dedup_key(channel_id: int, client_msg_id: str) -> str:
     return f"chat:{_channel(channel_id)}:dedup:{client_msg_id}"
 

@@ -23,7 +23,7 @@ from redis.exceptions import ResponseError
 from chat import keys, sequence
 from chat.realtime.hub import message_payload
 from chat.realtime.hubs import get_hub
-from chat.redis_client import publish_command
+from chat.redis_client import publish_command, serving_node
 from chat.redis_scripts import BatchedScript
 from chat.selectors import message_frame
 from chat.stores import get_message_store
@@ -31,14 +31,16 @@ from chat.turn_batch import TurnBatch
 
 DEDUP_TTL_SECONDS = 7 * 24 * 3600
 
-# KEYS: seq, ceiling, dedup, tail, stream, topic.
+# KEYS: seq, ceiling, dedup, tail, stream, topic, writer.
 # ARGV: the message's JSON up to its seq, the JSON after it, dedup TTL, publish time, the
-# live frame's own fields (its state now: not edited, unread by everybody but its sender), and
-# the publish command (PUBLISH, or SPUBLISH in a cluster).
+# live frame's own fields (its state now: not edited, unread by everybody but its sender), the
+# publish command (PUBLISH, or SPUBLISH in a cluster), and the Redis server the node sends to.
 # A repeated client_msg_id still writes (the dedup key's expiry): a WAIT after it then covers the
 # first message's writes too, whichever connection made them.
 # Returns {1, seq} for a new message, {0, message} for a repeated client_msg_id, {2, last} when
-# the counter reached its reserved ceiling, or the error NOSEQ when the counter must be seeded.
+# the counter reached its reserved ceiling, {3, last} when another server wrote the counter last
+# (a failover: it may be behind seqs the old primary published), or the error NOSEQ when the
+# counter must be seeded.
 SEND_SCRIPT = """
 local existing = redis.call('GET', KEYS[3])
 if existing then
@@ -47,6 +49,7 @@ if existing then
 end
 local last = redis.call('GET', KEYS[1])
 if not last then return redis.error_reply('NOSEQ') end
+if redis.call('GET', KEYS[7]) ~= ARGV[7] then return {3, last} end
 local ceiling = redis.call('GET', KEYS[2])
 if not ceiling or tonumber(last) >= tonumber(ceiling) then return {2, last} end
 local seq = redis.call('INCR', KEYS[1])
@@ -58,13 +61,18 @@ redis.call(ARGV[6], KEYS[6], 'm ' .. seq .. ' ' .. ARGV[4] .. ' {"type":"message
 return {1, seq}
 """
 
-# KEYS: seq, tail. ARGV: a floor no seq of the channel was handed out above (the store's top, the
-# reserved ceiling). After a Redis restart the counter starts above everything ever sent.
+# KEYS: seq, tail, writer. ARGV: a floor no seq of the channel was handed out above (the store's
+# top, the reserved ceiling), the server. After a Redis restart the counter starts above
+# everything ever sent; after a failover (another server wrote the counter last) it moves up to
+# the floor, so no seq the old primary may have published is given again.
 SEED_SCRIPT = """
 local top = tonumber(ARGV[1])
 local tail = redis.call('ZRANGE', KEYS[2], -1, -1, 'WITHSCORES')
 if tail[2] and tonumber(tail[2]) > top then top = tonumber(tail[2]) end
-redis.call('SET', KEYS[1], top, 'NX')
+local last = tonumber(redis.call('GET', KEYS[1]) or '0')
+if last > top then top = last end
+redis.call('SET', KEYS[1], top)
+redis.call('SET', KEYS[3], ARGV[2])
 return top
 """
 
@@ -107,6 +115,7 @@ class _RedisLog:
     """The round trips of the send path, batched per event-loop turn (the Redis client is per loop)."""
 
     def __init__(self, client):
+        self.client = client
         self.send = BatchedScript(
             client,
             SEND_SCRIPT,
@@ -130,17 +139,19 @@ class _RedisLog:
             keys.tail_key(channel_id),
             keys.channel_persist_stream(channel_id),
             keys.room_topic(channel_id),
+            keys.writer_key(channel_id),
         ]
-        for _ in range(5):
+        for _ in range(6):
+            writer = await serving_node(self.client, keys.seq_key(channel_id))
             try:
                 code, value = await self.send(
                     keys=script_keys,
-                    args=[head, rest, DEDUP_TTL_SECONDS, f"{time.time():.6f}", frame_fields, publish_command()],
+                    args=[head, rest, DEDUP_TTL_SECONDS, f"{time.time():.6f}", frame_fields, publish_command(), writer],
                 )
             except ResponseError as error:
                 if "NOSEQ" not in str(error):
                     raise
-                await self._seed(channel_id)
+                await self._seed(channel_id, writer)
                 stored = await sync_to_async(_stored_duplicate)(draft)  # Redis lost the dedup keys too
                 if stored is not None:
                     return {**stored, **fresh}, False
@@ -149,13 +160,19 @@ class _RedisLog:
                 return {**draft, "seq": int(value), **fresh}, True
             if code == 0:
                 return {**json.loads(value), **fresh}, False
+            if code == 3:
+                await self._seed(channel_id, writer)
+                continue
             ceiling = await self.reserve((channel_id, int(value)))
             await self.raise_ceiling(keys=[keys.ceiling_key(channel_id)], args=[ceiling])
         raise RuntimeError(f"could not allocate a seq in channel {channel_id}")
 
-    async def _seed(self, channel_id: int) -> None:
+    async def _seed(self, channel_id: int, writer: str) -> None:
         floor = await self.floor(channel_id)
-        await self.seed(keys=[keys.seq_key(channel_id), keys.tail_key(channel_id)], args=[floor])
+        await self.seed(
+            keys=[keys.seq_key(channel_id), keys.tail_key(channel_id), keys.writer_key(channel_id)],
+            args=[floor, writer],
+        )
 
 
 _logs: dict[int, _RedisLog] = {}  # id(client) -> its batches

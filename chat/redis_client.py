@@ -72,6 +72,15 @@ def _sync_client(url: str, cluster_nodes: tuple[str, ...], socket_timeout: float
     return redis.Redis.from_url(url, socket_timeout=socket_timeout)
 
 
+async def serving_node(client, key: str) -> str:
+    """host:port of the primary that serves the key now (a cluster's slot map), or "redis" for
+    one Redis."""
+    if isinstance(client, AsyncRedisCluster):
+        await client.initialize()
+        return client.get_node_from_key(key).name
+    return "redis"
+
+
 def publish_command() -> str:
     """Sharded pub/sub in a cluster: a topic lives on its slot's shard, not on every node."""
     return "SPUBLISH" if cluster_mode() else "PUBLISH"

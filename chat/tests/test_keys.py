@@ -22,6 +22,7 @@ def test_every_key_of_a_channel_and_its_stream_share_one_slot():
         keys.seq_key(42),
         keys.ceiling_key(42),
         keys.dedup_key(42, "c1"),
+        keys.writer_key(42),
         keys.tail_key(42),
         keys.channel_persist_stream(42),
         keys.room_topic(42),

@@ -81,3 +81,14 @@ def test_a_repeat_after_redis_lost_the_counter_is_found_in_the_store():
     sync_redis().delete(keys.dedup_key(channel.pk, "once"))
     repeat, created = async_to_sync(_send)(channel, "once")
     assert not created and repeat["id"] == original["id"] and repeat["seq"] == original["seq"]
+
+
+def test_after_a_failover_the_counter_moves_above_every_reserved_seq():
+    """Another server wrote the counter last (a replica promoted): it may be behind seqs the old
+    primary published live before it died, so none of them is given again."""
+    channel = channel_create(owner=UserFactory(), name="failed over")
+    first, _ = async_to_sync(_send)(channel, "before")
+    sync_redis().set(keys.writer_key(channel.pk), "the-old-primary:6379")
+    after, created = async_to_sync(_send)(channel, "after")
+    assert (first["seq"], created, after["seq"]) == (1, True, sequence.BLOCK + 1)
+    assert async_to_sync(_send)(channel, "next")[0]["seq"] == sequence.BLOCK + 2  # and it stays there
