@@ -53,8 +53,14 @@ def _servers() -> list[tuple[str, redis.Redis]]:
 
     if not cluster_mode():
         return [(settings.REDIS_URL, redis.Redis.from_url(settings.REDIS_URL))]
-    cluster = sync_redis()
-    return [(node.name, cluster.get_redis_connection(node)) for node in cluster.get_nodes()]
+    servers = []
+    # CLUSTER NODES: the cluster client itself knows only the primaries it sends to.
+    for address, node in sync_redis().cluster_nodes().items():
+        if "fail" in node["flags"] or "noaddr" in node["flags"]:
+            continue  # not serving now: it is checked by the nodes that start after it is back
+        host, port = address.rsplit(":", 1)
+        servers.append((address, redis.Redis(host=node["hostname"] or host, port=int(port))))
+    return servers
 
 
 def check_redis_durability() -> None:
