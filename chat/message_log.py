@@ -62,15 +62,17 @@ return {1, seq}
 """
 
 # KEYS: seq, tail, writer. ARGV: a floor no seq of the channel was handed out above (the store's
-# top, the reserved ceiling), the server. After a Redis restart the counter starts above
-# everything ever sent; after a failover (another server wrote the counter last) it moves up to
-# the floor, so no seq the old primary may have published is given again.
+# top, the reserved ceiling), the server. After a Redis restart (no counter) the counter starts
+# above everything ever sent; after a failover (another server wrote the counter last) it moves
+# up to the floor, so no seq the old primary may have published is given again. A counter this
+# server already seeded is left alone (another node's seed got there first).
 SEED_SCRIPT = """
+local last = redis.call('GET', KEYS[1])
+if last and redis.call('GET', KEYS[3]) == ARGV[2] then return tonumber(last) end
 local top = tonumber(ARGV[1])
 local tail = redis.call('ZRANGE', KEYS[2], -1, -1, 'WITHSCORES')
 if tail[2] and tonumber(tail[2]) > top then top = tonumber(tail[2]) end
-local last = tonumber(redis.call('GET', KEYS[1]) or '0')
-if last > top then top = last end
+if last and tonumber(last) > top then top = tonumber(last) end
 redis.call('SET', KEYS[1], top)
 redis.call('SET', KEYS[3], ARGV[2])
 return top

@@ -24,7 +24,7 @@ import redis
 from asgiref.sync import sync_to_async
 
 from channels_app.tests.factories import channel_with_members
-from chat import keys
+from chat import keys, sequence
 from chat.persistence import persist_backlog
 from chat.tests.live import ROOT, CeleryWorker, RedisClusterServers, RedisServer, WebNode
 from chat.tests.resuming import ResumingClient
@@ -189,7 +189,12 @@ async def test_no_acknowledged_message_is_lost_when(stack, fault, redis_mode):
     figures = {"redis": redis_mode, **_figures(fault, rooms, clients, stored)}
     _keep(figures)
     assert figures["acknowledged"] > 100
-    assert (figures["lost"], figures["duplicated"], figures["gaps"], figures["missed_by_members"]) == (0, 0, 0, 0)
+    assert (figures["lost"], figures["duplicated"], figures["missed_by_members"]) == (0, 0, 0)
+    # A failover moves the counters of the failed shard's channels above their reserved ceilings
+    # (a seq the old primary published before it died is never given again): at most one block
+    # of numbers is skipped per room, once. Anything else leaves no gap.
+    skipped_by_failover = sequence.BLOCK * ROOMS if (redis_mode, fault) == ("cluster", "redis") else 0
+    assert figures["gaps"] <= skipped_by_failover
     assert figures["out_of_order"] == 0 and figures["stored_twice"] == 0
     assert not [r for c in clients for r in c.refusals]  # nothing refused but `unavailable` (retried)
     assert worker_alive
