@@ -14,6 +14,7 @@ per-process lock, and handed to the in-process hub in seq order.
 
 import asyncio
 import json
+import logging
 import time
 
 from asgiref.sync import sync_to_async
@@ -28,6 +29,8 @@ from chat.redis_scripts import BatchedScript
 from chat.selectors import message_frame
 from chat.stores import get_message_store
 from chat.turn_batch import TurnBatch
+
+logger = logging.getLogger(__name__)
 
 DEDUP_TTL_SECONDS = 7 * 24 * 3600
 
@@ -163,6 +166,7 @@ class _RedisLog:
             if code == 0:
                 return {**json.loads(value), **fresh}, False
             if code == 3:
+                logger.warning("channel %s: its counter was written by another Redis server; moving it up", channel_id)
                 await self._seed(channel_id, writer)
                 continue
             ceiling = await self.reserve((channel_id, int(value)))
