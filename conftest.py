@@ -10,6 +10,8 @@ import os
 import pytest
 
 EMBEDDED = os.environ.get("TEST_EMBEDDED") == "1"
+# Tests marked `redis_modes` run once on one Redis and once on a Redis Cluster (production only).
+REDIS_MODES = ["single"] if EMBEDDED else ["single", "cluster"]
 
 
 def pytest_configure(config):
@@ -19,6 +21,27 @@ def pytest_configure(config):
         )
     if not EMBEDDED and not os.environ.get("REDIS_URL"):
         raise pytest.UsageError("REDIS_URL must point at Redis (run bin/test), or set TEST_EMBEDDED=1.")
+
+
+def pytest_generate_tests(metafunc):
+    if "redis_mode" in metafunc.fixturenames and metafunc.definition.get_closest_marker("redis_modes"):
+        metafunc.parametrize("redis_mode", REDIS_MODES, indirect=True, scope="module")
+
+
+@pytest.fixture(scope="module")
+def redis_mode(request) -> str:
+    """ "single" (REDIS_URL) or "cluster" (REDIS_CLUSTER_NODES) for the servers a test starts."""
+    return getattr(request, "param", "single")
+
+
+@pytest.fixture(scope="session")
+def redis_cluster(tmp_path_factory):
+    """A three-primary Redis Cluster with a replica each, shared by the cluster-mode tests."""
+    from chat.tests.live import RedisClusterServers
+
+    cluster = RedisClusterServers("cluster", tmp_path_factory.mktemp("redis-cluster"))
+    yield cluster
+    cluster.stop()
 
 
 @pytest.fixture(scope="session", autouse=True)

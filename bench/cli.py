@@ -12,7 +12,7 @@ from bench.processes import ROOT
 from bench.scenarios import Bench, Sizes
 from loadtest.limits import raise_open_file_limit
 
-SERVERS = ("product", "product-daphne", "product-uvicorn", "channels-tutorial", "bare-websockets")
+SERVERS = ("product", "product-daphne", "product-uvicorn", "product-cluster", "channels-tutorial", "bare-websockets")
 DEFAULT_SERVERS = ("product", "channels-tutorial", "bare-websockets")
 SEARCH_START_RATE = 50
 
@@ -25,7 +25,8 @@ def parse(argv: list[str]) -> argparse.Namespace:
         "--servers",
         default=",".join(DEFAULT_SERVERS),
         help=f"which of {', '.join(SERVERS)} (default {','.join(DEFAULT_SERVERS)}); product-daphne and "
-        "product-uvicorn are the product on those servers instead of granian",
+        "product-uvicorn are the product on those servers instead of granian; product-cluster is the product "
+        "with its realtime path on a Redis Cluster of its own (three primaries, a replica each)",
     )
     parser.add_argument("--nodes", type=int, default=2, help="web nodes of the product (default 2)")
     parser.add_argument("--workers", type=int, default=1, help="Celery workers of the product (default 1)")

@@ -30,6 +30,7 @@ SERVER_TITLES = {
     "product": "product (granian)",
     "product-daphne": "product on daphne",
     "product-uvicorn": "product on uvicorn",
+    "product-cluster": "product on a Redis Cluster (3 primaries + 3 replicas)",
     "channels-tutorial": "Channels tutorial",
     "bare-websockets": "bare websockets (ceiling)",
 }

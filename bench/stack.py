@@ -32,14 +32,43 @@ def flush_redis(url: str) -> None:
 REDIS_PERSISTENCE = {"none": None, "aof": "everysec", "fsync": "always"}
 
 
-def private_redis(*, port: int, appendfsync: str, var: Path) -> Service:
-    data = var / "redis"
+def private_redis(*, port: int, appendfsync: str | None, var: Path, name: str = "redis", extra: tuple = ()) -> Service:
+    data = var / name
     if data.exists():
         shutil.rmtree(data)
     data.mkdir(parents=True)
+    persistence = ["--appendonly", "yes", "--appendfsync", appendfsync] if appendfsync else ["--appendonly", "no"]
     args = ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--dir", str(data), "--save", "",
-            "--appendonly", "yes", "--appendfsync", appendfsync, "--maxmemory-policy", "noeviction"]  # fmt: skip
-    return Service("redis", args, _base_env(), var / "logs", port=port)
+            *persistence, "--maxmemory-policy", "noeviction", *extra]  # fmt: skip
+    return Service(name, args, _base_env(), var / "logs", port=port)
+
+
+CLUSTER_PRIMARIES = 3
+
+
+def cluster_nodes(*, port: int, appendfsync: str | None, var: Path) -> list[Service]:
+    """The redis-servers of a Redis Cluster, three primaries and a replica each (made by create_cluster)."""
+    extra = ("--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf", "--cluster-node-timeout", "2000")
+    return [
+        private_redis(port=port + i, appendfsync=appendfsync, var=var, name=f"redis-cluster-{i + 1}", extra=extra)
+        for i in range(CLUSTER_PRIMARIES * 2)
+    ]
+
+
+def create_cluster(nodes: list[Service], timeout: float = 60) -> None:
+    addresses = [f"127.0.0.1:{node.port}" for node in nodes]
+    subprocess.run(
+        ["redis-cli", "--cluster", "create", *addresses, "--cluster-replicas", "1", "--cluster-yes"],
+        check=True,
+        capture_output=True,
+    )
+    deadline = time.monotonic() + timeout
+    for node in nodes:  # every node agrees the cluster is ok
+        client = redis.Redis(port=node.port, socket_timeout=1)
+        while client.cluster("INFO").get("cluster_state") != "ok":
+            if time.monotonic() > deadline:
+                raise RuntimeError("the bench's Redis Cluster did not become ok")
+            time.sleep(0.2)
 
 
 def web_node_command(web_server: str, port: int) -> list[str]:
@@ -54,11 +83,17 @@ def web_node_command(web_server: str, port: int) -> list[str]:
             "--lifespan", "off"]  # fmt: skip
 
 
-WEB_SERVERS = {"product": "granian", "product-daphne": "daphne", "product-uvicorn": "uvicorn"}
+WEB_SERVERS = {
+    "product": "granian",
+    "product-daphne": "daphne",
+    "product-uvicorn": "uvicorn",
+    "product-cluster": "granian",
+}
 
 
 class ProductStack:
-    """Production mode: web nodes (chat.realtime.server), Celery worker(s), one beat, PostgreSQL, Redis."""
+    """Production mode: web nodes (chat.realtime.server), Celery worker(s), one beat, PostgreSQL, Redis;
+    product-cluster puts the realtime path on a Redis Cluster of its own (REDIS_CLUSTER_NODES)."""
 
     def __init__(
         self,
@@ -74,7 +109,11 @@ class ProductStack:
     ):
         self.name, self.var = name, var
         self.redis = None
-        if REDIS_PERSISTENCE[redis_persistence]:
+        appendfsync = REDIS_PERSISTENCE[redis_persistence]
+        self.cluster = (
+            cluster_nodes(port=port + 70, appendfsync=appendfsync, var=var) if name == "product-cluster" else []
+        )
+        if appendfsync and not self.cluster:
             self.redis = private_redis(port=port + 90, appendfsync=REDIS_PERSISTENCE[redis_persistence], var=var)
             redis_url = f"redis://127.0.0.1:{port + 90}/0"
         self.redis_url, self.database_url = redis_url, database_url
@@ -98,6 +137,8 @@ class ProductStack:
             "DRAIN_TIMEOUT_SECONDS": "5",  # stopping between scenarios need not wait for stragglers
             "CHAT_REDIS_DURABILITY": redis_persistence,
         }
+        if self.cluster:
+            self.env["REDIS_CLUSTER_NODES"] = ",".join(f"127.0.0.1:{node.port}" for node in self.cluster)
         self.nodes = [
             Service(
                 f"web{i + 1}",
@@ -141,7 +182,7 @@ class ProductStack:
     @property
     def services(self) -> list[Service]:
         """Everything the server's CPU and memory are counted over (its own Redis included)."""
-        return [*([self.redis] if self.redis else []), *self.nodes, *self.workers, self.beat]
+        return [*([self.redis] if self.redis else []), *self.cluster, *self.nodes, *self.workers, self.beat]
 
     @property
     def connection_holders(self) -> list[Service]:
@@ -157,9 +198,15 @@ class ProductStack:
             self.redis.start()
             _wait_for_redis(self.redis_url)
         flush_redis(self.redis_url)
+        for node in self.cluster:
+            node.start()
+            _wait_for_redis(f"redis://127.0.0.1:{node.port}/0")
+        if self.cluster:
+            create_cluster(self.cluster)
         subprocess.run([PYTHON, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=self.env, check=True)
         for service in self.services:
-            service.start()
+            if not service.running():
+                service.start()
         for node in self.nodes:
             node.wait_listening("/readyz")
 

@@ -10,7 +10,8 @@ into the message store, Redis is its only copy. What survives depends on Redis's
            numbers are never reused: chat/sequence.py)
 
 CHAT_REDIS_DURABILITY names the least a node accepts (default `aof`); it refuses to start on a
-Redis that keeps less, or that may evict keys under memory pressure.
+Redis that keeps less, or that may evict keys under memory pressure. In a Redis Cluster every
+node is checked, replicas too: a failover promotes a replica with what it kept.
 """
 
 import logging
@@ -45,21 +46,41 @@ def redis_durability(client: redis.Redis) -> tuple[str, str]:
     return ("fsync" if found.get("appendfsync") == "always" else "aof"), described
 
 
+def _servers() -> list[tuple[str, redis.Redis]]:
+    """(name, client) of every Redis that holds acknowledged messages: every node of a cluster
+    (primaries and replicas: a replica is promoted with what it has), or the one Redis."""
+    from chat.redis_client import cluster_mode, sync_redis
+
+    if not cluster_mode():
+        return [(settings.REDIS_URL, redis.Redis.from_url(settings.REDIS_URL))]
+    servers = []
+    # CLUSTER NODES: the cluster client itself knows only the primaries it sends to.
+    for address, node in sync_redis().cluster_nodes().items():
+        if "fail" in node["flags"] or "noaddr" in node["flags"]:
+            continue  # not serving now: it is checked by the nodes that start after it is back
+        host, port = address.rsplit(":", 1)
+        servers.append((address, redis.Redis(host=node["hostname"] or host, port=int(port))))
+    return servers
+
+
 def check_redis_durability() -> None:
     required = settings.CHAT_REDIS_DURABILITY
     if not settings.REDIS_URL:
         return  # the embedded mode stores each message before it acknowledges it
     if required not in LEVELS:
         raise ImproperlyConfigured(f"CHAT_REDIS_DURABILITY must be one of {', '.join(LEVELS)}, not {required!r}.")
-    level, described = redis_durability(redis.Redis.from_url(settings.REDIS_URL))
-    if LEVELS.index(level) < LEVELS.index(required):
-        raise ImproperlyConfigured(
-            f"Redis keeps acknowledged messages only at level {level!r} ({described}), and "
-            f"CHAT_REDIS_DURABILITY asks for {required!r}: turn on Redis's append-only file "
-            "(appendonly yes, maxmemory-policy noeviction), or accept the loss window with "
-            "CHAT_REDIS_DURABILITY=none."
-        )
-    if level == "none":
-        logger.warning(
-            "Redis keeps no append-only file: a Redis restart loses the messages not yet stored (%s)", described
-        )
+    for name, client in _servers():
+        level, described = redis_durability(client)
+        if LEVELS.index(level) < LEVELS.index(required):
+            raise ImproperlyConfigured(
+                f"Redis keeps acknowledged messages only at level {level!r} ({name}: {described}), and "
+                f"CHAT_REDIS_DURABILITY asks for {required!r}: turn on Redis's append-only file "
+                "(appendonly yes, maxmemory-policy noeviction), or accept the loss window with "
+                "CHAT_REDIS_DURABILITY=none."
+            )
+        if level == "none":
+            logger.warning(
+                "Redis keeps no append-only file: a Redis restart loses the messages not yet stored (%s: %s)",
+                name,
+                described,
+            )

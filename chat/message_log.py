@@ -1,8 +1,10 @@
 """Appending a message to its channel: dedup, seq, durable buffer and fan-out, in one step.
 
 With Redis (production) one Lua script does it atomically across every node: dedup on
-(channel, client_msg_id), the channel's next seq, the unpersisted tail, the persistence
-stream, and one PUBLISH of the frame to the room. The script decodes nothing: the message is
+(channel, client_msg_id), the channel's next seq, the unpersisted tail, its partition's
+persistence stream, and one PUBLISH of the frame to the room (SPUBLISH in a Redis Cluster, where
+every key and the topic share the channel's slot: chat/keys.py). With CHAT_REDIS_REPLICAS_TO_ACK
+the send counts as done once that many replicas have it (chat/redis_scripts.py). The script decodes nothing: the message is
 encoded here around a gap for the seq, so nothing it does after the INCR can fail. Celery
 drains the stream into the message store (chat/persistence.py).
 
@@ -12,6 +14,7 @@ per-process lock, and handed to the in-process hub in seq order.
 
 import asyncio
 import json
+import logging
 import time
 
 from asgiref.sync import sync_to_async
@@ -21,23 +24,35 @@ from redis.exceptions import ResponseError
 from chat import keys, sequence
 from chat.realtime.hub import message_payload
 from chat.realtime.hubs import get_hub
+from chat.redis_client import publish_command, serving_node
 from chat.redis_scripts import BatchedScript
 from chat.selectors import message_frame
 from chat.stores import get_message_store
 from chat.turn_batch import TurnBatch
 
+logger = logging.getLogger(__name__)
+
 DEDUP_TTL_SECONDS = 7 * 24 * 3600
 
-# KEYS: seq, ceiling, dedup, tail, stream, topic.
-# ARGV: the message's JSON up to its seq, the JSON after it, dedup TTL, publish time, and the
-# live frame's own fields (its state now: not edited, unread by everybody but its sender).
+# KEYS: seq, ceiling, dedup, tail, stream, topic, writer.
+# ARGV: the message's JSON up to its seq, the JSON after it, dedup TTL, publish time, the
+# live frame's own fields (its state now: not edited, unread by everybody but its sender), the
+# publish command (PUBLISH, or SPUBLISH in a cluster), and the Redis server the node sends to.
+# A repeated client_msg_id still writes (the dedup key's expiry): a WAIT after it then covers the
+# first message's writes too, whichever connection made them.
 # Returns {1, seq} for a new message, {0, message} for a repeated client_msg_id, {2, last} when
-# the counter reached its reserved ceiling, or the error NOSEQ when the counter must be seeded.
+# the counter reached its reserved ceiling, {3, last} when another server wrote the counter last
+# (a failover: it may be behind seqs the old primary published), or the error NOSEQ when the
+# counter must be seeded.
 SEND_SCRIPT = """
 local existing = redis.call('GET', KEYS[3])
-if existing then return {0, existing} end
+if existing then
+  redis.call('EXPIRE', KEYS[3], ARGV[3])
+  return {0, existing}
+end
 local last = redis.call('GET', KEYS[1])
 if not last then return redis.error_reply('NOSEQ') end
+if redis.call('GET', KEYS[7]) ~= ARGV[7] then return {3, last} end
 local ceiling = redis.call('GET', KEYS[2])
 if not ceiling or tonumber(last) >= tonumber(ceiling) then return {2, last} end
 local seq = redis.call('INCR', KEYS[1])
@@ -45,17 +60,24 @@ local encoded = ARGV[1] .. seq .. ARGV[2]
 redis.call('SET', KEYS[3], encoded, 'EX', ARGV[3])
 redis.call('ZADD', KEYS[4], seq, encoded)
 redis.call('XADD', KEYS[5], '*', 'm', encoded)
-redis.call('PUBLISH', KEYS[6], 'm ' .. seq .. ' ' .. ARGV[4] .. ' {"type":"message",' .. string.sub(encoded, 2, -2) .. ARGV[5] .. '}')
+redis.call(ARGV[6], KEYS[6], 'm ' .. seq .. ' ' .. ARGV[4] .. ' {"type":"message",' .. string.sub(encoded, 2, -2) .. ARGV[5] .. '}')
 return {1, seq}
 """
 
-# KEYS: seq, tail. ARGV: a floor no seq of the channel was handed out above (the store's top, the
-# reserved ceiling). After a Redis restart the counter starts above everything ever sent.
+# KEYS: seq, tail, writer. ARGV: a floor no seq of the channel was handed out above (the store's
+# top, the reserved ceiling), the server. After a Redis restart (no counter) the counter starts
+# above everything ever sent; after a failover (another server wrote the counter last) it moves
+# up to the floor, so no seq the old primary may have published is given again. A counter this
+# server already seeded is left alone (another node's seed got there first).
 SEED_SCRIPT = """
+local last = redis.call('GET', KEYS[1])
+if last and redis.call('GET', KEYS[3]) == ARGV[2] then return tonumber(last) end
 local top = tonumber(ARGV[1])
 local tail = redis.call('ZRANGE', KEYS[2], -1, -1, 'WITHSCORES')
 if tail[2] and tonumber(tail[2]) > top then top = tonumber(tail[2]) end
-redis.call('SET', KEYS[1], top, 'NX')
+if last and tonumber(last) > top then top = tonumber(last) end
+redis.call('SET', KEYS[1], top)
+redis.call('SET', KEYS[3], ARGV[2])
 return top
 """
 
@@ -98,7 +120,13 @@ class _RedisLog:
     """The round trips of the send path, batched per event-loop turn (the Redis client is per loop)."""
 
     def __init__(self, client):
-        self.send = BatchedScript(client, SEND_SCRIPT)
+        self.client = client
+        self.send = BatchedScript(
+            client,
+            SEND_SCRIPT,
+            replicas=settings.CHAT_REDIS_REPLICAS_TO_ACK,
+            replica_wait_ms=settings.CHAT_REDIS_REPLICA_WAIT_MS,
+        )
         self.seed = BatchedScript(client, SEED_SCRIPT)
         self.raise_ceiling = BatchedScript(client, RAISE_CEILING_SCRIPT)
         # A busy node's first seconds bring many new channels at once: one query for them all.
@@ -114,18 +142,21 @@ class _RedisLog:
             keys.ceiling_key(channel_id),
             keys.dedup_key(channel_id, draft["client_msg_id"]),
             keys.tail_key(channel_id),
-            keys.PERSIST_STREAM,
+            keys.channel_persist_stream(channel_id),
             keys.room_topic(channel_id),
+            keys.writer_key(channel_id),
         ]
-        for _ in range(5):
+        for _ in range(6):
+            writer = await serving_node(self.client, keys.seq_key(channel_id))
             try:
                 code, value = await self.send(
-                    keys=script_keys, args=[head, rest, DEDUP_TTL_SECONDS, f"{time.time():.6f}", frame_fields]
+                    keys=script_keys,
+                    args=[head, rest, DEDUP_TTL_SECONDS, f"{time.time():.6f}", frame_fields, publish_command(), writer],
                 )
             except ResponseError as error:
                 if "NOSEQ" not in str(error):
                     raise
-                await self._seed(channel_id)
+                await self._seed(channel_id, writer)
                 stored = await sync_to_async(_stored_duplicate)(draft)  # Redis lost the dedup keys too
                 if stored is not None:
                     return {**stored, **fresh}, False
@@ -134,13 +165,20 @@ class _RedisLog:
                 return {**draft, "seq": int(value), **fresh}, True
             if code == 0:
                 return {**json.loads(value), **fresh}, False
+            if code == 3:
+                logger.warning("channel %s: its counter was written by another Redis server; moving it up", channel_id)
+                await self._seed(channel_id, writer)
+                continue
             ceiling = await self.reserve((channel_id, int(value)))
             await self.raise_ceiling(keys=[keys.ceiling_key(channel_id)], args=[ceiling])
         raise RuntimeError(f"could not allocate a seq in channel {channel_id}")
 
-    async def _seed(self, channel_id: int) -> None:
+    async def _seed(self, channel_id: int, writer: str) -> None:
         floor = await self.floor(channel_id)
-        await self.seed(keys=[keys.seq_key(channel_id), keys.tail_key(channel_id)], args=[floor])
+        await self.seed(
+            keys=[keys.seq_key(channel_id), keys.tail_key(channel_id), keys.writer_key(channel_id)],
+            args=[floor, writer],
+        )
 
 
 _logs: dict[int, _RedisLog] = {}  # id(client) -> its batches
@@ -161,7 +199,8 @@ async def append(draft: dict, *, unread_count: int) -> tuple[dict, bool]:
     if settings.REDIS_URL:
         from chat.redis_client import async_redis
 
-        client = async_redis()
+        # A pipeline retried by the client itself would WAIT on a connection that wrote nothing.
+        client = async_redis(retry=not settings.CHAT_REDIS_REPLICAS_TO_ACK)
         log = _logs.get(id(client))
         if log is None:
             log = _logs[id(client)] = _RedisLog(client)

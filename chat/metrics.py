@@ -41,28 +41,33 @@ class PersistenceBacklogCollector:
     """chat_persist_stream_length and chat_persist_oldest_age_seconds, read from Redis at scrape time:
     every web node reports them, so the backlog alerts fire even when every worker is dead."""
 
-    def __init__(self, redis_url: str):
-        import redis
+    def __init__(self):
+        from chat.redis_client import sync_redis
 
-        self.redis = redis.Redis.from_url(redis_url, socket_timeout=REDIS_TIMEOUT_SECONDS)
+        self.redis = sync_redis(socket_timeout=REDIS_TIMEOUT_SECONDS)
 
     def describe(self):
         return []
 
     def collect(self):
         try:
+            streams = keys.persist_streams()
             with self.redis.pipeline(transaction=False) as pipe:
-                pipe.xlen(keys.PERSIST_STREAM)
-                pipe.xrange(keys.PERSIST_STREAM, count=1)
-                length, head = pipe.execute()
+                for stream in streams:
+                    pipe.xlen(stream)
+                    pipe.xrange(stream, count=1)
+                replies = pipe.execute()
         except Exception:  # an unreachable Redis shows as missing series (and /readyz says why)
-            logger.warning("could not read the persistence stream for /metrics", exc_info=True)
+            logger.warning("could not read the persistence streams for /metrics", exc_info=True)
             return
+        length = sum(replies[0::2])
+        heads = [head[0][0] for head in replies[1::2] if head]
         yield GaugeMetricFamily(
             "chat_persist_stream_length", "Messages in Redis not yet written to the message store", value=length
         )
         # A stream id starts with the milliseconds at which the entry was added.
-        age = max(0.0, time.time() - int(head[0][0].split(b"-")[0]) / 1000) if head else 0.0
+        oldest = min((int(entry_id.split(b"-")[0]) for entry_id in heads), default=None)
+        age = max(0.0, time.time() - oldest / 1000) if oldest is not None else 0.0
         yield GaugeMetricFamily(
             "chat_persist_oldest_age_seconds", "Age of the oldest message waiting for the message store", value=age
         )
@@ -71,4 +76,4 @@ class PersistenceBacklogCollector:
 def register_web_collectors() -> None:
     """Called once by config.asgi, in web nodes only."""
     if settings.REDIS_URL:
-        REGISTRY.register(PersistenceBacklogCollector(settings.REDIS_URL))
+        REGISTRY.register(PersistenceBacklogCollector())

@@ -1,4 +1,5 @@
-"""Drains the Redis persistence stream into the message store, at least once.
+"""Drains the Redis persistence streams (one per partition, chat/keys.py) into the message store,
+at least once.
 
 Entries are acknowledged only after the store has them; the store skips messages it
 already holds, so a batch retried after a worker died is harmless. Entries a dead worker
@@ -11,9 +12,9 @@ import json
 import logging
 import os
 import socket
+from collections import defaultdict
 
 from django.conf import settings
-from redis.exceptions import ResponseError
 
 from chat import keys, metrics
 from chat.models import DeadLetter
@@ -26,63 +27,90 @@ logger = logging.getLogger(__name__)
 CONSUMER_NAME = f"{socket.gethostname()}-{os.getpid()}"
 
 
-def _ensure_group(client) -> None:
-    try:
-        client.xgroup_create(keys.PERSIST_STREAM, keys.PERSIST_GROUP, id="0", mkstream=True)
-    except ResponseError as error:
-        if "BUSYGROUP" not in str(error):
-            raise
+def _ensure_groups(client, streams: list[str]) -> None:
+    with client.pipeline(transaction=False) as pipe:
+        for stream in streams:
+            pipe.xgroup_create(stream, keys.PERSIST_GROUP, id="0", mkstream=True)
+        for outcome in pipe.execute(raise_on_error=False):
+            if isinstance(outcome, Exception) and "BUSYGROUP" not in str(outcome):
+                raise outcome
 
 
-def _next_batch(client, batch_size: int) -> list:
-    _, reclaimed, _ = client.xautoclaim(
-        keys.PERSIST_STREAM,
-        keys.PERSIST_GROUP,
-        CONSUMER_NAME,
-        min_idle_time=settings.CHAT_PERSIST_RECLAIM_IDLE_MS,
-        start_id="0-0",
-        count=batch_size,
-    )
-    if reclaimed:
-        return reclaimed
-    response = client.xreadgroup(keys.PERSIST_GROUP, CONSUMER_NAME, {keys.PERSIST_STREAM: ">"}, count=batch_size)
-    return response[0][1] if response else []
+def _next_batch(client, streams: list[str], batch_size: int) -> list[tuple[str, bytes, dict]]:
+    """(stream, entry id, fields) of every partition: entries a dead worker left pending first,
+    then new ones. One pipeline each (one round trip per Redis, in a cluster per shard)."""
+    with client.pipeline(transaction=False) as pipe:
+        for stream in streams:
+            pipe.xautoclaim(
+                stream,
+                keys.PERSIST_GROUP,
+                CONSUMER_NAME,
+                min_idle_time=settings.CHAT_PERSIST_RECLAIM_IDLE_MS,
+                start_id="0-0",
+                count=batch_size,
+            )
+        reclaimed = [(stream, claim[1]) for stream, claim in zip(streams, pipe.execute(), strict=True)]
+    if any(entries for _, entries in reclaimed):
+        return [(stream, entry_id, fields) for stream, entries in reclaimed for entry_id, fields in entries]
+    with client.pipeline(transaction=False) as pipe:
+        for stream in streams:
+            pipe.xreadgroup(keys.PERSIST_GROUP, CONSUMER_NAME, {stream: ">"}, count=batch_size)
+        responses = pipe.execute()
+    return [
+        (stream, entry_id, fields)
+        for stream, response in zip(streams, responses, strict=True)
+        for entry_id, fields in (response[0][1] if response else [])
+    ]
 
 
 def persist_pending_messages(*, batch_size: int = 500, max_batches: int = 100) -> int:
-    """Writes buffered messages to the store; returns how many it wrote."""
+    """Writes buffered messages to the store; returns how many it wrote.
+
+    Every partition's stream is read in each batch (batch_size entries at most from each)."""
     if not settings.REDIS_URL:
         return 0  # the embedded mode writes to the store on send
     client = sync_redis()
-    _ensure_group(client)
+    streams = keys.persist_streams()
+    _ensure_groups(client, streams)
     store = get_message_store()
     written = 0
     for _ in range(max_batches):
-        entries = _next_batch(client, batch_size)
-        entries = [(entry_id, fields) for entry_id, fields in entries if fields]  # deleted entries come back empty
+        entries = _next_batch(client, streams, batch_size)
+        entries = [(stream, entry_id, fields) for stream, entry_id, fields in entries if fields]  # deleted: empty
         if not entries:
             break
         messages, unreadable = _decode(entries)
         refused = unreadable + store.insert_many(messages)
         deleted_bodies_forget(store=store, messages=messages)
         _keep_dead_letters(refused)
-        entry_ids = [entry_id for entry_id, _ in entries]
+        by_stream = defaultdict(list)
+        for stream, entry_id, _fields in entries:
+            by_stream[stream].append(entry_id)
         with client.pipeline(transaction=False) as pipe:
-            pipe.xack(keys.PERSIST_STREAM, keys.PERSIST_GROUP, *entry_ids)
-            pipe.xdel(keys.PERSIST_STREAM, *entry_ids)
+            for stream, entry_ids in by_stream.items():
+                pipe.xack(stream, keys.PERSIST_GROUP, *entry_ids)
+                pipe.xdel(stream, *entry_ids)
             for message in messages:
                 pipe.zremrangebyscore(keys.tail_key(message["channel"]), message["seq"], message["seq"])
             pipe.execute()
         written += len(entries) - len(refused)
     metrics.messages_persisted.inc(written)
-    metrics.persist_backlog.set(client.xlen(keys.PERSIST_STREAM))
+    metrics.persist_backlog.set(persist_backlog(client))
     return written
+
+
+def persist_backlog(client) -> int:
+    """Entries in every partition's stream."""
+    with client.pipeline(transaction=False) as pipe:
+        for stream in keys.persist_streams():
+            pipe.xlen(stream)
+        return sum(pipe.execute())
 
 
 def _decode(entries: list) -> tuple[list[dict], list[tuple[dict, str]]]:
     """The stream's messages, and the entries that are not a message at all (refused as such)."""
     messages, unreadable = [], []
-    for entry_id, fields in entries:
+    for _stream, entry_id, fields in entries:
         raw = fields.get(b"m", b"")
         try:
             message = json.loads(raw)

@@ -129,9 +129,9 @@ async def channels_last_seq_async(channel_ids: list[int]) -> dict[int, int]:
     """The last seq of each channel: its Redis counter, or the store's top where it has none."""
     found: dict[int, int] = {}
     if settings.REDIS_URL and channel_ids:
-        from chat.redis_client import async_redis
+        from chat.redis_client import get_many
 
-        values = await async_redis().mget([keys.seq_key(channel_id) for channel_id in channel_ids])
+        values = await get_many([keys.seq_key(channel_id) for channel_id in channel_ids])
         found = {channel_id: int(value) for channel_id, value in zip(channel_ids, values, strict=True) if value}
     missing = [channel_id for channel_id in channel_ids if channel_id not in found]
     if missing:

@@ -190,6 +190,18 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=256
 
 # --- Redis: channel layer, fan-out, sequence counters. In-memory when unset.
 REDIS_URL = env.str("REDIS_URL", default="")
+# Redis Cluster for the realtime path (host:port of some of its nodes, comma-separated): seq
+# counters, tails, persistence streams, room fan-out (sharded pub/sub), user feeds, presence.
+# REDIS_URL stays the Celery broker, the cache and the channel layer (neither speaks cluster).
+REDIS_CLUSTER_NODES = env.list("REDIS_CLUSTER_NODES", default=[])
+if REDIS_CLUSTER_NODES and not REDIS_URL:
+    raise ImproperlyConfigured(
+        "REDIS_CLUSTER_NODES needs REDIS_URL too (Celery's broker, the cache, the channel layer)."
+    )
+# A send is acknowledged once this many replicas have its writes (Redis WAIT): a failover then
+# loses no acknowledged message. While a shard has fewer replicas, its sends answer `unavailable`.
+CHAT_REDIS_REPLICAS_TO_ACK = env.int("CHAT_REDIS_REPLICAS_TO_ACK", default=1 if REDIS_CLUSTER_NODES else 0)
+CHAT_REDIS_REPLICA_WAIT_MS = env.int("CHAT_REDIS_REPLICA_WAIT_MS", default=1000)
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
@@ -225,6 +237,8 @@ CHAT_REDIS_DURABILITY = env.str("CHAT_REDIS_DURABILITY", default="aof")
 # --- Message store: MongoDB when MONGO_URL is set, the SQL model otherwise.
 MONGO_URL = env.str("MONGO_URL", default="")
 MONGO_DB_NAME = env.str("MONGO_DB_NAME", default="messenger")
+# The store's collection is sharded by (channel, seq) behind mongos (`manage.py shard_message_store`).
+MONGO_SHARDED = env.bool("MONGO_SHARDED", default=False)
 
 # --- Celery. With a broker (production): workers and one beat. Without one (the embedded mode)
 # there is no worker to die: the web process runs beat's schedule in a thread and every task

@@ -31,11 +31,16 @@ def _database_answers() -> bool:
 async def _redis_answers() -> bool:
     if not settings.REDIS_URL:
         return True  # in-memory channel layer: it answers while the process runs
-    client = aioredis.from_url(settings.REDIS_URL)
+    from chat.redis_client import async_redis, cluster_mode
+
+    client = aioredis.from_url(settings.REDIS_URL)  # the channel layer's Redis
     try:
-        return bool(await client.ping())
+        answers = bool(await client.ping())
     finally:
         await client.aclose()
+    if cluster_mode():  # the realtime path's cluster: every shard's primary answers
+        answers = answers and bool(await async_redis().ping(target_nodes="primaries"))
+    return answers
 
 
 async def _check(name: str, coroutine) -> tuple[str, bool]:

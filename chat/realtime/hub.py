@@ -211,6 +211,9 @@ class Hub:
             self._feed_closed(subscriber.user_id)
             self.presence.disconnected(subscriber.user_id)
 
+    def start(self) -> None:
+        """Called once the node serves: a hub fed by Redis connects then (this one has nothing to do)."""
+
     def _feed_opened(self, user_id: int) -> None:
         pass
 

@@ -1,10 +1,11 @@
-"""The production hub: rooms and user feeds fed by one Redis pub/sub connection per node.
+"""The production hub: rooms and user feeds fed by one Redis pub/sub connection per node (in a
+Redis Cluster, one sharded pub/sub connection per shard: chat/realtime/subscriptions.py).
 
-Only this hub drives that connection: SUBSCRIBE and UNSUBSCRIBE go out one at a time, a room is
-ready once Redis has confirmed its subscription, and the node publishes a heartbeat to its own
-topic to prove the connection still delivers. No retry is hidden below: when the connection
-breaks (or goes silent) a new one is made, every room and feed is subscribed again, the rooms'
-members are checked and every room is filled up to its channel's counter.
+Only this hub drives those connections: SUBSCRIBE and UNSUBSCRIBE go out one at a time, a room
+is ready once Redis has confirmed its subscription, and the node publishes a heartbeat to its
+own topic on each connection to prove it still delivers. No retry is hidden below: when a
+connection breaks (or goes silent) a new set is made, every room and feed is subscribed again,
+the rooms' members are checked and every room is filled up to its channel's counter.
 """
 
 import asyncio
@@ -17,6 +18,8 @@ from collections import defaultdict, deque
 
 from chat import keys, metrics
 from chat.realtime.hub import Hub, Room, ephemeral_payload
+from chat.realtime.subscriptions import ShardedSubscriptions, Subscriptions
+from chat.redis_client import cluster_mode, publish, publish_from_thread
 
 logger = logging.getLogger(__name__)
 
@@ -27,18 +30,19 @@ SUBSCRIBE_CHUNK = 1000
 
 
 class RedisHub(Hub):
-    """Rooms fed by one Redis pub/sub connection per process, which only this hub drives."""
+    """Rooms fed by one Redis pub/sub connection per process (per shard in a cluster), which only
+    this hub drives."""
 
     def __init__(self, *, redis_url: str, **kwargs):
         super().__init__(**kwargs)
         self.redis_url = redis_url
-        self.pubsub = None
+        self.subscriptions: Subscriptions | None = None
         self.commands = asyncio.Lock()  # SUBSCRIBE and UNSUBSCRIBE go out one at a time, in order
         self.confirmations: dict[bytes, deque[asyncio.Future]] = defaultdict(deque)
         self.connected: asyncio.Event | None = None
         self.runner: asyncio.Task | None = None
-        self.node_topic = keys.node_topic(f"{socket.gethostname()}:{os.getpid()}:{id(self)}")
-        self.heard_at = time.monotonic()
+        self.node_name = f"{socket.gethostname()}:{os.getpid()}:{id(self)}"
+        self.heard_at: dict[bytes, float] = {}  # heartbeat topic -> when it was last heard
         self.connections = itertools.count()
 
     async def _open(self, room: Room) -> None:
@@ -74,11 +78,11 @@ class RedisHub(Hub):
             logger.info("could not subscribe %s now; the next connection will", topic)
 
     async def _unsubscribe_quietly(self, topic: str, wanted_again) -> None:
-        if self.pubsub is None or wanted_again():
+        if self.subscriptions is None or wanted_again():
             return
         try:
             async with self.commands:
-                await self.pubsub.unsubscribe(topic)
+                await self.subscriptions.unsubscribe(topic)
         except Exception:  # noqa: BLE001 - a dead connection: the next one does not subscribe it
             logger.info("could not unsubscribe %s", topic)
 
@@ -92,8 +96,11 @@ class RedisHub(Hub):
             waiting.append(future)
         async with self.commands:
             for start in range(0, len(topics), SUBSCRIBE_CHUNK):
-                await self.pubsub.subscribe(*topics[start : start + SUBSCRIBE_CHUNK])
+                await self.subscriptions.subscribe(topics[start : start + SUBSCRIBE_CHUNK])
         await asyncio.gather(*waiting)
+
+    def start(self) -> None:
+        self._ensure_running()
 
     def _ensure_running(self) -> None:
         if self.runner is None or self.runner.done():
@@ -101,71 +108,78 @@ class RedisHub(Hub):
             self.runner = asyncio.get_running_loop().create_task(self._run())
 
     async def _run(self) -> None:
-        import redis.asyncio as aioredis
-        from redis.asyncio.retry import Retry
-        from redis.backoff import NoBackoff
-
-        # No silent retries: a dropped connection must surface here, because what was published
-        # while it was down has to be filled in.
-        pool = aioredis.ConnectionPool.from_url(self.redis_url, retry=Retry(NoBackoff(), 0), socket_keepalive=True)
-        client = aioredis.Redis(connection_pool=pool)
         failures = 0
         while True:
-            pubsub = client.pubsub()
+            # No silent retries: a dropped connection must surface here, because what was
+            # published while it was down has to be filled in.
+            subscriptions = ShardedSubscriptions(self.redis_url) if cluster_mode() else Subscriptions(self.redis_url)
+            tasks: list[asyncio.Task] = []
             try:
-                await pubsub.connect()
-                self.pubsub = pubsub
-                reader = asyncio.get_running_loop().create_task(self._read(pubsub))
-                heartbeat = asyncio.get_running_loop().create_task(self._heartbeat(client))
-                try:
-                    await self._subscribe([self.node_topic])
-                    if next(self.connections):
-                        metrics.hub_reconnects.inc()
-                    await self._resubscribe_and_fill()
-                    self.connected.set()
-                    failures = 0
-                    await asyncio.wait([reader, heartbeat], return_when=asyncio.FIRST_COMPLETED)
-                    for task in (reader, heartbeat):
-                        if task.done() and task.exception() is not None:
-                            raise task.exception()
-                finally:
-                    reader.cancel()
-                    heartbeat.cancel()
+                await subscriptions.open()
+                self.subscriptions = subscriptions
+                loop = asyncio.get_running_loop()
+                heartbeats = [keys.node_topic(self.node_name, tag) for tag in subscriptions.heartbeat_tags()]
+                tasks = [
+                    loop.create_task(self._read(subscriptions, connection, heartbeats))
+                    for connection in subscriptions.connections.values()
+                ]
+                tasks.append(loop.create_task(self._heartbeat(subscriptions, heartbeats)))
+                for task in tasks:
+                    task.add_done_callback(self._connection_failed)
+                await self._subscribe(heartbeats)
+                if next(self.connections):
+                    metrics.hub_reconnects.inc()
+                await self._resubscribe_and_fill()
+                self.connected.set()
+                failures = 0
+                await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+                for task in tasks:
+                    if task.done() and task.exception() is not None:
+                        raise task.exception()
             except asyncio.CancelledError:
                 raise
             except Exception as error:  # noqa: BLE001 - any failure means: start a new connection
                 logger.warning("room subscription connection lost (%s); reconnecting", error)
+            finally:
+                for task in tasks:
+                    task.cancel()
             self.connected.clear()
-            self.pubsub = None
-            for waiting in self.confirmations.values():
-                for future in waiting:
-                    if not future.done():
-                        future.set_exception(ConnectionError("subscription connection lost"))
-            self.confirmations.clear()
-            try:
-                await pubsub.aclose()
-            except Exception:  # noqa: BLE001
-                pass
+            self.subscriptions = None
+            self._fail_confirmations()
+            await subscriptions.close()
             await asyncio.sleep(RECONNECT_DELAYS[min(failures, len(RECONNECT_DELAYS) - 1)])
             failures += 1
 
-    async def _read(self, pubsub) -> None:
-        node_topic = self.node_topic.encode()
+    def _connection_failed(self, task: asyncio.Task) -> None:
+        """A reader or the heartbeat ended: nothing waiting for a confirmation will get one."""
+        if not task.cancelled() and task.exception() is not None:
+            logger.warning("a subscription connection failed: %r", task.exception())
+            self._fail_confirmations()
+
+    def _fail_confirmations(self) -> None:
+        for waiting in self.confirmations.values():
+            for future in waiting:
+                if not future.done():
+                    future.set_exception(ConnectionError("subscription connection lost"))
+        self.confirmations.clear()
+
+    async def _read(self, subscriptions: Subscriptions, connection, heartbeats: list[str]) -> None:
+        heartbeat_topics = {topic.encode() for topic in heartbeats}
         while True:
-            message = await pubsub.get_message(timeout=None)  # blocks: no timer per message
-            if message is None:
+            event = await subscriptions.next_event(connection)
+            if event is None:
                 continue
-            kind, topic = message["type"], message["channel"]
+            kind, topic, data = event
             if kind == "message":
-                if topic == node_topic:
-                    self.heard_at = time.monotonic()
+                if topic in heartbeat_topics:
+                    self.heard_at[topic] = time.monotonic()
                     continue
                 target, target_id = keys.parse_topic(topic)
                 if target == "room":
-                    self.on_payload(target_id, message["data"].decode())
+                    self.on_payload(target_id, data.decode())
                 else:
-                    self.on_user_payload(target_id, message["data"].decode())
-            elif kind == "subscribe":
+                    self.on_user_payload(target_id, data.decode())
+            else:
                 waiting = self.confirmations.get(topic)
                 if waiting:
                     future = waiting.popleft()
@@ -174,14 +188,18 @@ class RedisHub(Hub):
                     if not waiting:
                         del self.confirmations[topic]
 
-    async def _heartbeat(self, client) -> None:
-        """Publishes to this node's own topic: hearing nothing back means the connection is dead."""
-        self.heard_at = time.monotonic()
+    async def _heartbeat(self, subscriptions: Subscriptions, heartbeats: list[str]) -> None:
+        """Publishes to this node's own topic on each connection: hearing nothing back means that
+        connection is dead."""
+        started = time.monotonic()
+        for topic in heartbeats:
+            self.heard_at[topic.encode()] = started
         while True:
-            await client.publish(self.node_topic, "hb")
+            for topic in heartbeats:
+                await subscriptions.publish(topic, "hb")
             await asyncio.sleep(HEARTBEAT_SECONDS)
-            if time.monotonic() - self.heard_at > SILENT_LIMIT_SECONDS:
-                raise ConnectionError("the subscription connection hears nothing")
+            if any(time.monotonic() - self.heard_at[topic.encode()] > SILENT_LIMIT_SECONDS for topic in heartbeats):
+                raise ConnectionError("a subscription connection hears nothing")
 
     async def _resubscribe_and_fill(self) -> None:
         """After a new connection: every room and feed subscribed again, members checked, gaps filled."""
@@ -216,21 +234,13 @@ class RedisHub(Hub):
         return gone
 
     async def publish_ephemeral(self, channel_id: int, sender_id: int, frame_text: str) -> None:
-        from chat.redis_client import async_redis
-
-        await async_redis().publish(keys.room_topic(channel_id), ephemeral_payload(sender_id, frame_text))
+        await publish(keys.room_topic(channel_id), ephemeral_payload(sender_id, frame_text))
 
     def publish_from_thread(self, channel_id: int, payload: str) -> None:
-        from chat.redis_client import sync_redis
-
-        sync_redis().publish(keys.room_topic(channel_id), payload)
+        publish_from_thread(keys.room_topic(channel_id), payload)
 
     async def publish_to_user(self, user_id: int, payload: str) -> None:
-        from chat.redis_client import async_redis
-
-        await async_redis().publish(keys.user_topic(user_id), payload)
+        await publish(keys.user_topic(user_id), payload)
 
     def publish_to_user_from_thread(self, user_id: int, payload: str) -> None:
-        from chat.redis_client import sync_redis
-
-        sync_redis().publish(keys.user_topic(user_id), payload)
+        publish_from_thread(keys.user_topic(user_id), payload)

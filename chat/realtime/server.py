@@ -41,6 +41,7 @@ async def serve(arguments: argparse.Namespace) -> None:
 
     from chat.durability import check_redis_durability
     from chat.realtime import drain
+    from chat.realtime.hubs import get_hub
     from config.asgi import application
 
     check_redis_durability()
@@ -61,6 +62,7 @@ async def serve(arguments: argparse.Namespace) -> None:
         loop.add_signal_handler(signum, on_signal, signum)
     drain.exit_hook = server.stop
     serving = loop.create_task(server.serve())
+    get_hub().start()  # its subscription connections come up now, not with the first socket
     await asyncio.sleep(0)
     _settle_garbage_collector()
     logger.info("listening on http://%s:%s", arguments.bind, arguments.port)

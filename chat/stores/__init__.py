@@ -15,7 +15,7 @@ def get_message_store() -> MessageStore:
         from chat.stores.mongo import MongoMessageStore
 
         client = pymongo.MongoClient(settings.MONGO_URL, tz_aware=True)
-        return MongoMessageStore(client[settings.MONGO_DB_NAME])
+        return MongoMessageStore(client[settings.MONGO_DB_NAME], sharded=settings.MONGO_SHARDED)
     from chat.stores.sql import SqlMessageStore
 
     return SqlMessageStore()

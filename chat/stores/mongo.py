@@ -22,11 +22,26 @@ def _to_message(document: dict) -> dict:
     return {"id": document["_id"], **message}
 
 
+COLLECTION = "messages"
+SHARD_KEY = {"channel": 1, "seq": 1}
+
+
+def message_indexes(*, sharded: bool) -> list[pymongo.IndexModel]:
+    """The indexes of the messages collection. (channel, seq) is unique and, sharded, the shard
+    key: history and the worker's inserts go to one channel's chunks. A sharded collection can
+    keep a unique index only if the shard key prefixes it, so (channel, client_msg_id) is then
+    a plain index for lookups; its uniqueness is the send path's (the Redis dedup key, and a
+    repeated send finding the stored message after Redis lost its keys: chat/message_log.py)."""
+    return [
+        pymongo.IndexModel([("channel", pymongo.ASCENDING), ("seq", pymongo.ASCENDING)], unique=True),
+        pymongo.IndexModel([("channel", pymongo.ASCENDING), ("client_msg_id", pymongo.ASCENDING)], unique=not sharded),
+    ]
+
+
 class MongoMessageStore(MessageStore):
-    def __init__(self, database):
-        self.messages = database["messages"]
-        self.messages.create_index([("channel", pymongo.ASCENDING), ("seq", pymongo.ASCENDING)], unique=True)
-        self.messages.create_index([("channel", pymongo.ASCENDING), ("client_msg_id", pymongo.ASCENDING)], unique=True)
+    def __init__(self, database, *, sharded: bool = False):
+        self.messages = database[COLLECTION]
+        self.messages.create_indexes(message_indexes(sharded=sharded))
 
     # Documents the client cannot encode (bad text, too large) or that lack a field: the data's fault.
     refusals = (InvalidDocument, DocumentTooLarge, UnicodeEncodeError, OverflowError, KeyError, TypeError)

@@ -217,10 +217,17 @@ class RedisServer(Process):
     (append-only file, fsync on every write): the shared test Redis keeps nothing on disk."""
 
     def __init__(
-        self, name: str, data_dir: Path, port: int | None = None, appendfsync: str = "always", appendonly: bool = True
+        self,
+        name: str,
+        data_dir: Path,
+        port: int | None = None,
+        appendfsync: str = "always",
+        appendonly: bool = True,
+        extra_args: tuple[str, ...] = (),
     ):
         self.port = port or free_port()
         self.name, self.data_dir, self.appendfsync, self.appendonly = name, data_dir, appendfsync, appendonly
+        self.extra_args = extra_args
         data_dir.mkdir(parents=True, exist_ok=True)
         args = [
             "redis-server",
@@ -231,6 +238,7 @@ class RedisServer(Process):
             "--appendfsync", appendfsync,
             "--save", "",
             "--maxmemory-policy", "noeviction",
+            *extra_args,
         ]  # fmt: skip
         super().__init__(args, {**os.environ}, name)
         self._wait_answering()
@@ -254,5 +262,123 @@ class RedisServer(Process):
     def restarted(self) -> "RedisServer":
         """A new process on the same port and data: what it acknowledged before must be there."""
         return RedisServer(
-            self.name, self.data_dir, port=self.port, appendfsync=self.appendfsync, appendonly=self.appendonly
+            self.name,
+            self.data_dir,
+            port=self.port,
+            appendfsync=self.appendfsync,
+            appendonly=self.appendonly,
+            extra_args=self.extra_args,
         )
+
+
+def free_cluster_port(taken: set[int]) -> int:
+    """A free port whose cluster bus port (port + 10000) is free too."""
+    while True:
+        port = free_port()
+        if port < 55536 and port not in taken and port + 10000 not in taken and _free(port + 10000):
+            return port
+
+
+def _free(port: int) -> bool:
+    with closing(socket.socket()) as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
+
+
+class RedisClusterServers:
+    """A Redis Cluster from the installed redis-server: three primaries with one replica each, on
+    free ports, each with the production persistence (append-only file, fsync on every write),
+    created by `redis-cli --cluster create`. A small node timeout makes a failover take seconds."""
+
+    NODE_TIMEOUT_MS = 1500
+
+    def __init__(self, name: str, data_dir: Path, primaries: int = 3):
+        taken: set[int] = set()
+        ports = []
+        for _ in range(primaries * 2):
+            ports.append(free_cluster_port(taken))
+            taken.update((ports[-1], ports[-1] + 10000))
+        cluster_args = (
+            "--cluster-enabled", "yes",
+            "--cluster-config-file", "nodes.conf",
+            "--cluster-node-timeout", str(self.NODE_TIMEOUT_MS),
+        )  # fmt: skip
+        self.servers = [
+            RedisServer(f"{name}-{port}", data_dir / str(port), port=port, extra_args=cluster_args) for port in ports
+        ]
+        created = subprocess.run(
+            ["redis-cli", "--cluster", "create", *self.addresses, "--cluster-replicas", "1", "--cluster-yes"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        if created.returncode != 0:
+            self.stop()
+            raise RuntimeError(f"redis-cli --cluster create failed: {created.stdout}{created.stderr}")
+        self.wait_healthy()
+
+    @property
+    def addresses(self) -> list[str]:
+        return [f"127.0.0.1:{server.port}" for server in self.servers]
+
+    @property
+    def nodes(self) -> str:
+        """REDIS_CLUSTER_NODES."""
+        return ",".join(self.addresses)
+
+    def client(self, server: RedisServer):
+        import redis
+
+        return redis.Redis(port=server.port, socket_timeout=2)
+
+    def wait_healthy(self, timeout: float = 60) -> None:
+        """Until every node says the cluster is ok and every primary has a replica in sync."""
+        import redis
+
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                if all(self._healthy(server) for server in self.servers):
+                    return
+            except redis.RedisError:
+                pass
+            time.sleep(0.2)
+        raise RuntimeError("the Redis Cluster did not become healthy; see var/test-logs")
+
+    def _healthy(self, server: RedisServer) -> bool:
+        client = self.client(server)
+        if client.cluster("INFO").get("cluster_state") != "ok":
+            return False
+        replication = client.info("replication")
+        if replication["role"] == "master":
+            return replication.get("connected_slaves", 0) >= 1
+        return replication.get("master_link_status") == "up"
+
+    def client_of_cluster(self):
+        from redis.cluster import ClusterNode, RedisCluster
+
+        return RedisCluster(startup_nodes=[ClusterNode("127.0.0.1", server.port) for server in self.servers])
+
+    def primary_of(self, key: str) -> RedisServer | None:
+        """The server that serves the key's slot now, as the cluster says (None while it cannot say)."""
+        import redis
+
+        try:
+            cluster = self.client_of_cluster()
+        except redis.RedisError:
+            return None
+        try:
+            port = cluster.get_node_from_key(key).port
+        finally:
+            cluster.close()
+        return next(server for server in self.servers if server.port == port)
+
+    def replace(self, server: RedisServer, restarted: RedisServer) -> None:
+        self.servers[self.servers.index(server)] = restarted
+
+    def stop(self) -> None:
+        for server in self.servers:
+            server.stop()

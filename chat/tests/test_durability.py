@@ -86,3 +86,16 @@ async def test_after_redis_lost_its_data_no_seq_is_handed_out_twice(server_envir
     finally:
         await sync_to_async(node.stop)()
         await sync_to_async(redis.stop)()
+
+
+def test_in_a_redis_cluster_every_node_is_checked_replicas_too(server_environment, redis_cluster):
+    """A failover promotes a replica with what it kept: a replica weaker than asked stops the node."""
+    replica = next(s for s in redis_cluster.servers if redis_cluster.client(s).info("replication")["role"] == "slave")
+    env = {**server_environment, "REDIS_CLUSTER_NODES": redis_cluster.nodes, "CHAT_REDIS_DURABILITY": "fsync"}
+    redis_cluster.client(replica).config_set("appendfsync", "everysec")
+    try:
+        refusal = _node_refuses(env)
+    finally:
+        redis_cluster.client(replica).config_set("appendfsync", "always")
+    assert f"level 'aof' (127.0.0.1:{replica.port}:" in refusal
+    WebNode(env, "durability-cluster-node").stop()  # every node fsyncs again: it starts

@@ -8,6 +8,7 @@ from asgiref.sync import async_to_sync
 from accounts.tests.factories import UserFactory
 from channels_app.services import channel_create
 from chat import keys, sequence
+from chat.message_log import SEED_SCRIPT
 from chat.persistence import persist_pending_messages
 from chat.redis_client import sync_redis
 from chat.services import message_send
@@ -81,3 +82,25 @@ def test_a_repeat_after_redis_lost_the_counter_is_found_in_the_store():
     sync_redis().delete(keys.dedup_key(channel.pk, "once"))
     repeat, created = async_to_sync(_send)(channel, "once")
     assert not created and repeat["id"] == original["id"] and repeat["seq"] == original["seq"]
+
+
+def test_after_a_failover_the_counter_moves_above_every_reserved_seq():
+    """Another server wrote the counter last (a replica promoted): it may be behind seqs the old
+    primary published live before it died, so none of them is given again."""
+    channel = channel_create(owner=UserFactory(), name="failed over")
+    first, _ = async_to_sync(_send)(channel, "before")
+    sync_redis().set(keys.writer_key(channel.pk), "the-old-primary:6379")
+    after, created = async_to_sync(_send)(channel, "after")
+    assert (first["seq"], created, after["seq"]) == (1, True, sequence.BLOCK + 1)
+    assert async_to_sync(_send)(channel, "next")[0]["seq"] == sequence.BLOCK + 2  # and it stays there
+
+
+def test_a_seed_that_comes_after_another_nodes_leaves_the_counter_alone():
+    """Two nodes found no counter at once; the second seed comes after the first node's sends
+    reserved a block in PostgreSQL: the counter stays where they left it (nothing skipped)."""
+    channel = channel_create(owner=UserFactory(), name="seeded twice")
+    async_to_sync(_send)(channel, "first")
+    seq_keys = [keys.seq_key(channel.pk), keys.tail_key(channel.pk), keys.writer_key(channel.pk)]
+    floor = sequence.seq_ceilings(channel_ids=[channel.pk])[channel.pk]
+    assert sync_redis().eval(SEED_SCRIPT, 3, *seq_keys, floor, "redis") == 1
+    assert async_to_sync(_send)(channel, "second")[0]["seq"] == 2

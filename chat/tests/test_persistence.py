@@ -44,9 +44,10 @@ def test_a_batch_left_pending_by_a_dead_worker_is_reclaimed(settings):
     channel = channel_create(owner=UserFactory(), name="club")
     _send(channel, 5)
     client = sync_redis()
-    client.xgroup_create(keys.PERSIST_STREAM, keys.PERSIST_GROUP, id="0", mkstream=True)
+    stream = keys.channel_persist_stream(channel.pk)
+    client.xgroup_create(stream, keys.PERSIST_GROUP, id="0", mkstream=True)
     # A worker reads the batch and dies before writing it: the entries stay pending.
-    client.xreadgroup(keys.PERSIST_GROUP, "dead-worker", {keys.PERSIST_STREAM: ">"}, count=100)
+    client.xreadgroup(keys.PERSIST_GROUP, "dead-worker", {stream: ">"}, count=100)
     settings.CHAT_PERSIST_RECLAIM_IDLE_MS = 0
     assert persist_pending_messages() == 5
     assert get_message_store().max_seq(channel_id=channel.pk) == 5

@@ -12,6 +12,7 @@ import pytest
 
 from accounts.tests.factories import UserFactory
 from channels_app.services import channel_create
+from chat.management.commands.shard_message_store import message_store_indexes, message_store_shard
 from chat.stores.mongo import MongoMessageStore
 from chat.stores.sql import SqlMessageStore
 
@@ -22,14 +23,41 @@ def _mongo_database():
     return mongomock.MongoClient(tz_aware=True)["test"]
 
 
-@pytest.fixture(params=["sql", "mongo"])
+@pytest.fixture(params=["sql", "mongo", "mongo-sharded"])
 def store(request, db):
+    """The sharded MongoDB store has the indexes a collection sharded by (channel, seq) can keep."""
     if request.param == "sql":
         yield SqlMessageStore()
         return
     database = _mongo_database()
-    yield MongoMessageStore(database)
+    yield MongoMessageStore(database, sharded=request.param == "mongo-sharded")
     database.client.drop_database(database.name)
+
+
+def test_the_shard_command_creates_the_indexes_a_sharded_collection_needs():
+    database = _mongo_database()
+    try:
+        message_store_indexes(database)
+        indexes = {
+            tuple(key for key, _ in index["key"]): index for index in database["messages"].index_information().values()
+        }
+        assert indexes[("channel", "seq")].get("unique") is True  # the shard key's index
+        assert not indexes[("channel", "client_msg_id")].get("unique")  # no unique index without the shard key
+    finally:
+        database.client.drop_database(database.name)
+
+
+@pytest.mark.skipif(not os.environ.get("MONGO_URL"), reason="sharding needs a real mongos (MONGO_URL)")
+def test_the_shard_command_shards_the_collection_behind_mongos():
+    database = _mongo_database()
+    try:
+        done = message_store_shard(client=database.client, database_name=database.name)
+        if done[-1].startswith("not a mongos"):
+            pytest.skip("MONGO_URL is not a mongos")
+        found = database.client.config.collections.find_one({"_id": f"{database.name}.messages"})
+        assert found["key"] == {"channel": 1, "seq": 1}
+    finally:
+        database.client.drop_database(database.name)
 
 
 @pytest.fixture

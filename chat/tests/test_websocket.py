@@ -19,6 +19,7 @@ def _room(*usernames):
     return channel_with_members(name="room", usernames=list(usernames))
 
 
+@pytest.mark.redis_modes
 async def test_users_on_different_processes_chat(two_nodes):
     channel, (alice, bob) = await _room("alice", "bob")
     node_a, node_b = two_nodes
@@ -66,6 +67,7 @@ def _metrics(node) -> dict[str, float]:
     }
 
 
+@pytest.mark.redis_modes
 async def test_resume_replays_exactly_the_missed_messages(two_nodes):
     channel, (alice, bob) = await _room("alice", "bob")
     node_a, node_b = two_nodes
@@ -92,6 +94,7 @@ async def test_resume_replays_exactly_the_missed_messages(two_nodes):
     await b.close()
 
 
+@pytest.mark.redis_modes
 async def test_repeated_client_msg_id_is_one_message_and_identical_acks(two_nodes):
     channel, (alice, bob) = await _room("alice", "bob")
     node_a, node_b = two_nodes
@@ -235,6 +238,7 @@ async def test_frames_before_the_4401_close_are_not_handled(two_nodes):
     assert "Traceback" not in node.log_path.read_text(errors="replace")
 
 
+@pytest.mark.redis_modes
 async def test_typing_reaches_others_and_member_events_reach_subscribers(two_nodes):
     channel, (alice, bob) = await _room("alice", "bob")
     a = await Client.connect(two_nodes[0].ws_url, alice)
@@ -253,6 +257,7 @@ async def test_typing_reaches_others_and_member_events_reach_subscribers(two_nod
     await b.close()
 
 
+@pytest.mark.redis_modes
 @pytest.mark.skipif(EMBEDDED, reason="the embedded mode writes to the store on send: no buffer, no worker")
 async def test_acknowledged_messages_survive_a_killed_worker(two_nodes, worker_factory):
     from chat.selectors import messages_after

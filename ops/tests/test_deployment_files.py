@@ -177,3 +177,49 @@ def test_grafana_provisions_the_datasource_and_dashboard_the_compose_file_mounts
 def test_dashboard_shows_what_the_issue_asks_for(wanted):
     queries = [t["expr"] for b in dashboards() for p in b["panels"] for t in p["targets"]]
     assert any(wanted in metric_names(query) for query in queries)
+
+
+def _cluster_profile() -> dict:
+    return yaml.safe_load((DOCKER / "compose.cluster.yaml").read_text())
+
+
+def test_cluster_profile_runs_a_redis_cluster_with_a_replica_per_primary():
+    services = _cluster_profile()["services"]
+    nodes = sorted(name for name, service in services.items() if "--cluster-enabled yes" in _command(service))
+    assert len(nodes) == 6
+    for name in nodes:
+        assert "--appendonly yes --appendfsync always" in _command(services[name]), name
+    create = _command(services["redis-cluster-init"])
+    assert "--cluster-replicas 1" in create and all(f"{name}:6379" in create for name in nodes)
+    for name in ("web1", "web2", "worker", "beat", "migrate"):
+        env = services[name]["environment"]
+        assert sorted(node.split(":")[0] for node in env["REDIS_CLUSTER_NODES"].split(",")) == nodes
+        assert services[name]["depends_on"]["redis-cluster-init"] == {"condition": "service_completed_successfully"}
+
+
+def test_cluster_profile_shards_the_message_store_behind_mongos():
+    services = _cluster_profile()["services"]
+    assert "--configsvr" in _command(services["mongo-config"])
+    shards = sorted(name for name, service in services.items() if "--shardsvr" in _command(service))
+    assert len(shards) == 2
+    assert "--configdb config/mongo-config:27018" in _command(services["mongos"])
+    joined = _command(services["mongo-init"])
+    assert all(f"{name}:27018" in joined for name in shards) and joined.count("sh.addShard(") == 2
+    assert _command(services["store-shard"]) == "python manage.py shard_message_store"
+    for name in ("web1", "web2", "worker", "beat", "migrate"):
+        env = services[name]["environment"]
+        assert env["MONGO_URL"] == "mongodb://mongos:27017" and env["MONGO_SHARDED"] == "1"
+        assert services[name]["depends_on"]["store-shard"] == {"condition": "service_completed_successfully"}
+
+
+def test_cluster_profile_services_have_health_checks_pinned_images_and_volumes():
+    spec = _cluster_profile()
+    for name, service in spec["services"].items():
+        if "image" not in service:
+            continue  # a service of compose.yaml that the profile only reconfigures
+        image = service["image"]
+        assert image == "messenger-app:local" or re.search(r":v?\d+(\.\d+)+", image), f"{name}: unpinned {image}"
+        if service.get("restart") != "no":  # one-shot jobs end; everything else is checked
+            assert "test" in service.get("healthcheck", {}), name
+        for volume in service.get("volumes", []):
+            assert volume.split(":")[0] in spec["volumes"], name

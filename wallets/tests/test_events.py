@@ -32,6 +32,7 @@ def _is_event(name):
     return lambda frame: frame["type"] == "event" and frame["event"] == name
 
 
+@pytest.mark.redis_modes
 async def test_transfer_received_reaches_every_connection_of_the_recipient(two_nodes):
     treasurer, member, _, wallets, _ = await _club()
     node_a, node_b = two_nodes
