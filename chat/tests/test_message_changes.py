@@ -40,6 +40,16 @@ def _call(node, method: str, path: str, user, body: dict | None = None) -> tuple
 call = sync_to_async(_call)
 
 
+async def _eventually(read, wanted, seconds: float = 20.0):
+    """What `read` (a database query) returns once it returns `wanted`, or at the deadline."""
+    for _attempt in range(int(seconds / 0.2)):
+        found = await sync_to_async(read)()
+        if found == wanted:
+            return found
+        await asyncio.sleep(0.2)
+    return await sync_to_async(read)()
+
+
 def _of(kind: str):
     return lambda frame: frame["type"] == kind
 
@@ -293,12 +303,8 @@ async def test_a_moderator_deletes_a_message_in_the_admin_and_every_subscriber_s
         await client.subscribe(channel.pk)
     spam = await _send(a, channel.pk, "buy cheap won here", "spam")
     kept = await _send(a, channel.pk, "dues are 10,000 won", "kept")
-    stored = sync_to_async(lambda: Message.objects.filter(channel=channel, seq=2).exists())
-    for _attempt in range(100):
-        if await stored():
-            break
-        await asyncio.sleep(0.2)
-    assert await stored(), "the messages never reached the SQL store"
+    stored = await _eventually(lambda: Message.objects.filter(channel=channel, seq=2).exists(), True)
+    assert stored, "the messages never reached the SQL store"
 
     moderator = await sync_to_async(User.objects.create_superuser)("mod@example.com", "mod", "a-long-password-7")
     action_status, raw_delete_status = await sync_to_async(_moderator_deletes_in_the_admin)(
@@ -336,11 +342,7 @@ async def test_a_deleted_message_leaves_no_body_in_the_store_whether_it_was_stor
         return dict(Message.objects.filter(channel=channel).values_list("seq", "body"))
 
     expected = {1: "", 2: "my password is hunter2"}  # the worker redacts right after it stores
-    for _attempt in range(100):
-        if await sync_to_async(bodies)() == expected:
-            break
-        await asyncio.sleep(0.2)
-    assert await sync_to_async(bodies)() == expected
+    assert await _eventually(bodies, expected) == expected
 
     assert (await call(node_a, "DELETE", f"{path}/{stored['id']}", alice))[0] == 204  # already in the store
     assert await sync_to_async(bodies)() == {1: "", 2: ""}
