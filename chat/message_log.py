@@ -132,6 +132,7 @@ class _RedisLog:
         # A busy node's first seconds bring many new channels at once: one query for them all.
         self.floor = TurnBatch(_floors, one_at_a_time=True)
         self.reserve = TurnBatch(_reserve, one_at_a_time=True)
+        self.stored_duplicate = TurnBatch(_stored_duplicates, one_at_a_time=True)
 
     async def append(self, draft: dict, fresh: dict) -> tuple[dict, bool]:
         channel_id = draft["channel"]
@@ -156,10 +157,11 @@ class _RedisLog:
             except ResponseError as error:
                 if "NOSEQ" not in str(error):
                     raise
-                await self._seed(channel_id, writer)
-                stored = await sync_to_async(_stored_duplicate)(draft)  # Redis lost the dedup keys too
-                if stored is not None:
-                    return {**stored, **fresh}, False
+                # Redis lost the dedup keys too, unless the channel never had a message.
+                if await self._seed(channel_id, writer):
+                    stored = await self.stored_duplicate(draft)
+                    if stored is not None:
+                        return {**stored, **fresh}, False
                 continue
             if code == 1:
                 return {**draft, "seq": int(value), **fresh}, True
@@ -173,12 +175,14 @@ class _RedisLog:
             await self.raise_ceiling(keys=[keys.ceiling_key(channel_id)], args=[ceiling])
         raise RuntimeError(f"could not allocate a seq in channel {channel_id}")
 
-    async def _seed(self, channel_id: int, writer: str) -> None:
+    async def _seed(self, channel_id: int, writer: str) -> int:
+        """Sets the channel's counter up from what was handed out before; returns that floor."""
         floor = await self.floor(channel_id)
         await self.seed(
             keys=[keys.seq_key(channel_id), keys.tail_key(channel_id), keys.writer_key(channel_id)],
             args=[floor, writer],
         )
+        return floor
 
 
 _logs: dict[int, _RedisLog] = {}  # id(client) -> its batches
@@ -186,6 +190,12 @@ _logs: dict[int, _RedisLog] = {}  # id(client) -> its batches
 
 def _stored_duplicate(draft: dict) -> dict | None:
     return get_message_store().find_by_client_msg_id(channel_id=draft["channel"], client_msg_id=draft["client_msg_id"])
+
+
+async def _stored_duplicates(drafts: list[dict]) -> list[dict | None]:
+    """One thread hop for a turn's lookups: on a fresh Redis every channel's first sends look
+    (one hop each, queued on asgiref's one thread, held acks back for seconds)."""
+    return await sync_to_async(lambda: [_stored_duplicate(draft) for draft in drafts])()
 
 
 async def append(draft: dict, *, unread_count: int) -> tuple[dict, bool]:

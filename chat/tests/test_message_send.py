@@ -104,3 +104,15 @@ def test_a_seed_that_comes_after_another_nodes_leaves_the_counter_alone():
     floor = sequence.seq_ceilings(channel_ids=[channel.pk])[channel.pk]
     assert sync_redis().eval(SEED_SCRIPT, 3, *seq_keys, floor, "redis") == 1
     assert async_to_sync(_send)(channel, "second")[0]["seq"] == 2
+
+
+def test_a_reservation_raises_each_channels_ceiling_above_its_own_floor():
+    """A cold start reserves for many channels in one statement; each keeps its own ceiling."""
+    channels = [channel_create(owner=UserFactory(), name=f"cold{i}") for i in range(3)]
+    ids = [channel.pk for channel in channels]
+    first = sequence.seq_reserve(floors={ids[0]: 0, ids[1]: 5})
+    assert first == {ids[0]: sequence.BLOCK, ids[1]: 5 + sequence.BLOCK}
+    # Below a ceiling already reserved, a floor does not lower it; above it, it lifts it.
+    second = sequence.seq_reserve(floors={ids[0]: 3, ids[1]: 10 * sequence.BLOCK, ids[2]: 7})
+    assert second == {ids[0]: 2 * sequence.BLOCK, ids[1]: 11 * sequence.BLOCK, ids[2]: 7 + sequence.BLOCK}
+    assert sequence.seq_ceilings(channel_ids=ids) == second
