@@ -109,6 +109,10 @@ NOTES_FILE = Path(__file__).with_name("NOTES.md")
 
 def main(argv: list[str] | None = None) -> int:
     args = parse(sys.argv[1:] if argv is None else argv)
+    missing = [program for program in map(stack.program_missing, args.servers.split(",")) if program]
+    if missing:  # found now, not an hour into the run
+        say(f"not installed: {', '.join(missing)} (bin/setup requirements-dev.txt)")
+        return 2
     # Stopped from outside: unwind, so every server started so far is stopped too.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     raise_open_file_limit()  # the servers and the load tool inherit it: 10,000 sockets each side

@@ -91,6 +91,13 @@ WEB_SERVERS = {
 }
 
 
+def program_missing(name: str) -> str | None:
+    """The program a server needs, if it is not installed (uvicorn comes with requirements-dev.txt)."""
+    web_server = WEB_SERVERS.get(name)
+    program = web_node_command(web_server, 0)[0] if web_server else None
+    return program if program and not Path(program).exists() else None
+
+
 class ProductStack:
     """Production mode: web nodes (chat.realtime.server), Celery worker(s), one beat, PostgreSQL, Redis;
     product-cluster puts the realtime path on a Redis Cluster of its own (REDIS_CLUSTER_NODES)."""
