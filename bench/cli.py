@@ -12,7 +12,15 @@ from bench.processes import ROOT
 from bench.scenarios import Bench, Sizes
 from loadtest.limits import raise_open_file_limit
 
-SERVERS = ("product", "product-daphne", "product-uvicorn", "product-cluster", "channels-tutorial", "bare-websockets")
+SERVERS = (
+    "product",
+    "product-daphne",
+    "product-uvicorn",
+    "product-cluster",
+    "channels-tutorial",
+    "bare-websockets",
+    "bare-granian",
+)
 DEFAULT_SERVERS = ("product", "channels-tutorial", "bare-websockets")
 SEARCH_START_RATE = 50
 
@@ -26,7 +34,8 @@ def parse(argv: list[str]) -> argparse.Namespace:
         default=",".join(DEFAULT_SERVERS),
         help=f"which of {', '.join(SERVERS)} (default {','.join(DEFAULT_SERVERS)}); product-daphne and "
         "product-uvicorn are the product on those servers instead of granian; product-cluster is the product "
-        "with its realtime path on a Redis Cluster of its own (three primaries, a replica each)",
+        "with its realtime path on a Redis Cluster of its own (three primaries, a replica each); bare-granian is "
+        "the bare server's rooms as a plain ASGI application on granian (the floor of ASGI there)",
     )
     parser.add_argument("--nodes", type=int, default=2, help="web nodes of the product (default 2)")
     parser.add_argument("--workers", type=int, default=1, help="Celery workers of the product (default 1)")
@@ -72,6 +81,8 @@ def build_server(name: str, args: argparse.Namespace):
         )
     if name == "channels-tutorial":
         return stack.tutorial_server(port=args.port + 50, redis_url=args.redis_url, var=var)
+    if name == "bare-granian":
+        return stack.asgi_floor_server(port=args.port + 70, var=var)
     return stack.websockets_server(port=args.port + 60, var=var)
 
 

@@ -2,50 +2,34 @@
 
     python -m bench.reference_websockets --port 9100
 
-It speaks just enough of API.md "WebSocket" for the load tool (subscribe, send -> ack and a
-`message` to every subscriber of the channel, ping) and nothing else: no accounts, no
-membership checks, no persistence, seq from an in-process counter. It is what Python can
-do here with no framework at all, the ceiling the product is compared with.
+It speaks just enough of API.md "WebSocket" for the load tool (bench/reference_rooms.py:
+subscribe, send -> ack and a `message` to every subscriber of the channel, ping) and nothing
+else: no accounts, no membership checks, no persistence. It is what Python can do here with no
+framework at all, the ceiling the product is compared with.
 """
 
 import argparse
 import asyncio
-import json
-from collections import defaultdict
 
 from websockets.asyncio.server import broadcast, serve
 from websockets.exceptions import ConnectionClosed
 
-from bench import frames
+from bench.reference_rooms import Rooms
 
-rooms: dict[int, set] = defaultdict(set)
-last_seq: dict[int, int] = defaultdict(int)
+rooms = Rooms(broadcast)
 
 
 async def handle(connection) -> None:
     joined: list[int] = []
     try:
         async for raw in connection:
-            frame = json.loads(raw)
-            kind = frame.get("type")
-            if kind == "subscribe":
-                channel = frame["channel"]
-                rooms[channel].add(connection)
-                joined.append(channel)
-                await connection.send(frames.subscribed(channel, last_seq[channel]))
-            elif kind == "send":
-                channel = frame["channel"]
-                last_seq[channel] += 1
-                message = frames.new_message(frame, last_seq[channel])
-                broadcast(rooms[channel], frames.message_frame(message))
-                await connection.send(frames.ack_frame(message))
-            elif kind == "ping":
-                await connection.send(frames.PONG)
+            reply = rooms.handle(connection, raw, joined)
+            if reply is not None:
+                await connection.send(reply)
     except ConnectionClosed:
         pass
     finally:
-        for channel in joined:
-            rooms[channel].discard(connection)
+        rooms.leave(connection, joined)
 
 
 async def serve_forever(host: str, port: int) -> None:

@@ -33,6 +33,7 @@ SERVER_TITLES = {
     "product-cluster": "product on a Redis Cluster (3 primaries + 3 replicas)",
     "channels-tutorial": "Channels tutorial",
     "bare-websockets": "bare websockets (ceiling)",
+    "bare-granian": "bare ASGI on granian",
 }
 
 
@@ -142,12 +143,13 @@ def node_ms_per_message(figure: Figure) -> float | None:
 
 
 def web_server_table(figures: list[Figure]) -> list[str]:
-    """The product's consumer on each web server tried, against the bare websockets ceiling."""
-    servers = [server for server in _servers(figures) if server.startswith("product")]
+    """The product's consumer on each web server tried, and the bare servers: the websockets ceiling and
+    the same rooms as a bare ASGI application on granian (what ASGI there costs with no consumer at all)."""
+    servers = [server for server in _servers(figures) if server.startswith("product") or server.startswith("bare")]
     if len(servers) < 2:
         return []
     lines = [
-        "## Web servers, with the product's consumer",
+        "## Web servers: the product's consumer on each, and the bare servers",
         "",
         "| server | 2. lost / p99 | 3. highest sustained | 3. node CPU per message | 3. / ceiling | "
         "4b. highest sustained | 4b. node CPU per message | 4b. / ceiling |",
@@ -185,7 +187,11 @@ def web_server_table(figures: list[Figure]) -> list[str]:
 
 
 def summary_table(figures: list[Figure], sizes: Sizes) -> list[str]:
-    servers = [server for server in _servers(figures) if server in ("product", "channels-tutorial", "bare-websockets")]
+    servers = [
+        server
+        for server in _servers(figures)
+        if server in ("product", "channels-tutorial", "bare-websockets", "bare-granian")
+    ]
     lines = [
         "| scenario | " + " | ".join(SERVER_TITLES[s] for s in servers) + " | product / ceiling |",
         "|---" * (len(servers) + 2) + "|",
@@ -307,7 +313,9 @@ def write(
         "- reference servers, one process each, same frames as the product (bench/): the Channels tutorial "
         "consumer (`group_send` per message, one channel-layer hop per recipient) on RedisChannelLayer under "
         "daphne, and a bare `websockets` server with `websockets.broadcast` (no accounts, no database, no "
-        "persistence: the ceiling for Python here)",
+        "persistence: the ceiling for Python here); with `--servers bare-granian`, the same rooms as a bare "
+        "ASGI application on granian, each frame awaited through the product's outbox (the floor of any ASGI "
+        "consumer there)",
         "- the load tool runs on the same 2 cores as the servers; its own CPU is in every row, and it says when "
         "it was saturated",
         "- each server first gets a 5-second warm-up run at 20 msg/s that is not kept (a fresh process pays "

@@ -290,6 +290,12 @@ def websockets_server(*, port: int, var: Path) -> ReferenceServer:
     return ReferenceServer("bare-websockets", args, _base_env(), port, var)
 
 
+def asgi_floor_server(*, port: int, var: Path) -> ReferenceServer:
+    """The same rooms as a bare ASGI application on granian: what ASGI on granian costs per frame."""
+    args = [PYTHON, "-m", "bench.reference_asgi", "--port", str(port)]
+    return ReferenceServer("bare-granian", args, _base_env(), port, var)
+
+
 def _wait_for_redis(url: str, timeout: float = 30) -> None:
     deadline = time.monotonic() + timeout
     while True:
