@@ -151,12 +151,13 @@ def web_server_table(figures: list[Figure]) -> list[str]:
     lines = [
         "## Web servers: the product's consumer on each, and the bare servers",
         "",
-        "| server | 2. lost / p99 | 3. highest sustained | 3. node CPU per message | 3. / ceiling | "
-        "4b. highest sustained | 4b. node CPU per message | 4b. / ceiling |",
-        "|---|---|---|---|---|---|---|---|",
+        "| server | 1. memory per connection | 2. lost / p99 | 3. highest sustained | 3. node CPU per message | "
+        "3. / ceiling | 4b. highest sustained | 4b. node CPU per message | 4b. / ceiling |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for server in servers:
-        cells = []
+        hold = _find(figures, "1", server)
+        cells = ["-" if hold is None else f"{_ms(hold.extra.get('memory_per_connection_kib'))} KiB"]
         rooms = _find(figures, "2", server)
         cells.append(
             "-"
