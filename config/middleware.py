@@ -1,7 +1,7 @@
 """A base for the project's small middlewares: native in sync and async stacks alike.
 
 Django's MiddlewareMixin runs its hooks through sync_to_async (a thread hop per request) in an
-async stack, which every request under daphne is.
+async stack, which every request under granian or daphne is.
 """
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction

@@ -1,6 +1,6 @@
 """One id per HTTP request and per WebSocket connection, carried into every log line.
 
-The ASGI middleware sets a context variable at the start of each connection; daphne runs
+The ASGI middleware sets a context variable at the start of each connection; the server runs
 every connection in its own task, and asgiref copies the context into the threads of sync
 views, so every record logged on behalf of that request or socket carries its id. A
 well-formed X-Request-ID from the load balancer is kept, so one id follows a request

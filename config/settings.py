@@ -345,7 +345,7 @@ SPECTACULAR_SETTINGS = {
     ],
 }
 
-# --- Prometheus: several daphne processes each export their own port range, or the
+# --- Prometheus: several web node processes each export their own port range, or the
 # multiprocess directory when PROMETHEUS_MULTIPROC_DIR is set (see config/metrics.py).
 PROMETHEUS_EXPORT_MIGRATIONS = False
 # Who may read /metrics (config/metrics_view.py): these networks, or anyone with the token.
