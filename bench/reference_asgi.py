@@ -9,11 +9,9 @@ is left between this server and the bare one is the cost of ASGI on granian per 
 consumer built on it can go below.
 """
 
-import argparse
-
 import uvloop
 
-from bench.reference_rooms import Rooms
+from bench.reference_rooms import Rooms, run_server
 from chat.realtime.outbox import Outbound, Outbox
 
 UNBOUNDED = 2**40  # the bare server does not bound what a connection has unsent either
@@ -57,14 +55,7 @@ async def serve(host: str, port: int) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=9100)
-    args = parser.parse_args()
-    from loadtest.limits import raise_open_file_limit
-
-    raise_open_file_limit()
-    uvloop.run(serve(args.host, args.port))
+    run_server(__doc__.split("\n\n")[0], serve, uvloop.run)
 
 
 if __name__ == "__main__":

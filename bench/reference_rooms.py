@@ -4,9 +4,10 @@ Each reference server wraps this in its own socket layer; the frames and the rul
 so their figures differ only by how a frame reaches the sockets.
 """
 
+import argparse
 import json
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Coroutine, Iterable
 
 from bench import frames
 
@@ -39,3 +40,16 @@ class Rooms:
     def leave(self, connection, joined: list[int]) -> None:
         for channel in joined:
             self.members[channel].discard(connection)
+
+
+def run_server(description: str, serve: Callable[[str, int], Coroutine], run: Callable[[Coroutine], object]) -> None:
+    """The command line of a reference server: --host and --port, 10,000 sockets' worth of files,
+    then `serve(host, port)` under the event loop runner given."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=9100)
+    args = parser.parse_args()
+    from loadtest.limits import raise_open_file_limit
+
+    raise_open_file_limit()
+    run(serve(args.host, args.port))

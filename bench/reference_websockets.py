@@ -8,13 +8,12 @@ else: no accounts, no membership checks, no persistence. It is what Python can d
 framework at all, the ceiling the product is compared with.
 """
 
-import argparse
 import asyncio
 
 from websockets.asyncio.server import broadcast, serve
 from websockets.exceptions import ConnectionClosed
 
-from bench.reference_rooms import Rooms
+from bench.reference_rooms import Rooms, run_server
 
 rooms = Rooms(broadcast)
 
@@ -38,14 +37,7 @@ async def serve_forever(host: str, port: int) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=9100)
-    args = parser.parse_args()
-    from loadtest.limits import raise_open_file_limit
-
-    raise_open_file_limit()
-    asyncio.run(serve_forever(args.host, args.port))
+    run_server(__doc__.split("\n\n")[0], serve_forever, asyncio.run)
 
 
 if __name__ == "__main__":
