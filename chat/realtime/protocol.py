@@ -95,7 +95,9 @@ def parse_frame(text: str | None, data: bytes | None) -> ClientFrame:
     except msgspec.ValidationError as error:
         raise FrameError(BAD_REQUEST, f"Not a valid frame: {error}.") from None
     except (msgspec.DecodeError, RecursionError):
-        raise FrameError(BAD_REQUEST, "Frames must be JSON objects.") from None
+        raise FrameError(
+            BAD_REQUEST, "Not valid JSON: a frame is one JSON object, with no lone surrogate escapes."
+        ) from None
 
 
 _encoder = msgspec.json.Encoder()
