@@ -63,6 +63,8 @@ class Child:
             self.popen.send_signal(signum)
 
     def wait(self, timeout: float) -> int | None:
+        if self.popen is None:  # never started: the cluster stopped while starting
+            return None
         try:
             return self.popen.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
@@ -170,6 +172,14 @@ class Cluster:
     def run(self) -> int:
         ensure_database(self.env)
         subprocess.run([PYTHON, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=self.env, check=True)
+        try:
+            return self.serve()
+        except RuntimeError as error:  # a process that would not start: stop the others, leave none behind
+            self.say(f"{error}: stopping the cluster")
+            self.stop()
+            return 1
+
+    def serve(self) -> int:
         for node in self.nodes:
             node.start()
         for node in self.nodes:

@@ -61,11 +61,12 @@ async def serve(arguments: argparse.Namespace) -> None:
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, on_signal, signum)
     drain.exit_hook = server.stop
+    # Granian calls its startup hooks once the socket is bound: a busy port never says "listening".
+    server.on_startup(lambda: logger.info("listening on http://%s:%s", arguments.bind, arguments.port))
     serving = loop.create_task(server.serve())
     get_hub().start()  # its subscription connections come up now, not with the first socket
     await asyncio.sleep(0)
     _settle_garbage_collector()
-    logger.info("listening on http://%s:%s", arguments.bind, arguments.port)
     await serving
     logger.info("node stopped")
 

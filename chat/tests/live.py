@@ -271,12 +271,20 @@ class RedisServer(Process):
         )
 
 
-def free_cluster_port(taken: set[int]) -> int:
-    """A free port whose cluster bus port (port + 10000) is free too."""
+def free_port_block(offsets: tuple[int, ...], taken: frozenset[int] | set[int] = frozenset()) -> int:
+    """A free port P with P + offset free too for every offset: for a process that derives its
+    other ports from P (a Redis Cluster bus, bin/cluster's nodes). The suite's outgoing
+    connections take ephemeral ports all the time, so a neighbour of a free port may be busy."""
     while True:
         port = free_port()
-        if port < 55536 and port not in taken and port + 10000 not in taken and _free(port + 10000):
+        wanted = [port + offset for offset in offsets]
+        if max(wanted) < 65536 and taken.isdisjoint([port, *wanted]) and all(map(_free, wanted)):
             return port
+
+
+def free_cluster_port(taken: set[int]) -> int:
+    """A free port whose cluster bus port (port + 10000) is free too."""
+    return free_port_block((10000,), taken)
 
 
 def _free(port: int) -> bool:

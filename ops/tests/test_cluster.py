@@ -4,6 +4,7 @@ import asyncio
 import json
 import os
 import signal
+import socket
 import subprocess
 import urllib.error
 import urllib.request
@@ -13,13 +14,14 @@ from asgiref.sync import sync_to_async
 
 from accounts.tests.factories import UserFactory
 from channels_app.services import channel_create
-from chat.tests.live import ROOT, free_port
+from chat.tests.live import ROOT, free_port_block
 from chat.tests.resuming import ResumingClient
 from ops.tests.scrape import readyz, wait_until
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio, pytest.mark.slow]
 
 SIGNIN_LIMIT = 20  # THROTTLE_SIGNIN's default, per minute
+CLUSTER_PORT_OFFSETS = (1, 2, 100)  # bin/cluster's two web nodes and its worker's /metrics
 
 
 def _status(url: str, *, body: dict | None = None, headers: dict | None = None) -> int:
@@ -37,10 +39,23 @@ def _sign_in(port: int, n: int, *, forwarded_for: str) -> int:
     return _status(f"http://127.0.0.1:{port}/api/auth/token", body=body, headers={"X-Forwarded-For": forwarded_for})
 
 
+async def _wait_started(manager: subprocess.Popen, output) -> None:
+    """Until the cluster says it is ready; a manager that gave up or hangs fails the test with its log."""
+
+    def started() -> bool:
+        assert manager.poll() is None, f"bin/cluster exited with {manager.returncode}"
+        return "cluster  | ready" in output.read_text()
+
+    try:
+        await wait_until(started, timeout=120, what="the cluster")
+    except AssertionError as error:
+        raise AssertionError(f"{error}\n{output.read_text()[-3000:]}") from None
+
+
 async def test_cluster_serves_through_nginx_restarts_node_by_node_and_stops(server_environment, tmp_path):
     user = await sync_to_async(UserFactory)(username="clustered")
     channel = await sync_to_async(channel_create)(owner=user, name="cluster room")
-    port = free_port()
+    port = free_port_block(CLUSTER_PORT_OFFSETS)
     output = tmp_path / "cluster.out"
     with open(output, "w") as out:
         manager = subprocess.Popen(
@@ -54,7 +69,7 @@ async def test_cluster_serves_through_nginx_restarts_node_by_node_and_stops(serv
     client = ResumingClient(f"ws://127.0.0.1:{port}/ws/", user, channel.pk, name="c")
     task = None
     try:
-        await wait_until(lambda: "cluster  | ready" in output.read_text(), timeout=120, what="the cluster")
+        await _wait_started(manager, output)
         assert readyz(f"http://127.0.0.1:{port}")[0] == 200  # through nginx
         task = asyncio.create_task(client.run())
         await asyncio.wait_for(client.ready.wait(), 30)
@@ -87,3 +102,23 @@ async def test_cluster_serves_through_nginx_restarts_node_by_node_and_stops(serv
     for name in ("web1", "web2", "worker1", "beat"):
         assert f"\n{name:<8} | " in log  # every process ran and spoke
     assert '"path":"/ws/","status":101' in (tmp_path / "var" / "nginx" / "access.log").read_text()
+
+
+async def test_a_node_that_cannot_start_stops_the_cluster_and_leaves_no_process_behind(server_environment, tmp_path):
+    port = free_port_block(CLUSTER_PORT_OFFSETS)
+    with socket.socket() as squatter:
+        squatter.bind(("127.0.0.1", port + 1))  # web1's port, taken by someone else
+        squatter.listen()
+        finished = await sync_to_async(subprocess.run)(
+            [str(ROOT / "bin" / "cluster"), "--port", str(port), "--var", str(tmp_path / "var")],
+            cwd=ROOT,
+            env=server_environment,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+    assert finished.returncode == 1, finished.stdout[-3000:]
+    assert "cluster  | web1 exited while starting: stopping the cluster" in finished.stdout
+    assert finished.stdout.rstrip().endswith("cluster  | stopped")
+    with socket.socket() as probe:
+        assert probe.connect_ex(("127.0.0.1", port + 2)) != 0  # web2 started, then was stopped with the rest
