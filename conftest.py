@@ -5,6 +5,7 @@ against SQLite is allowed only when asked for explicitly (TEST_EMBEDDED=1), so a
 service never turns into a silently weaker run.
 """
 
+import asyncio
 import os
 
 import pytest
@@ -51,6 +52,18 @@ def _empty_test_redis():
         import redis
 
         redis.Redis.from_url(os.environ["REDIS_URL"]).flushdb()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _close_the_async_tests_connections(django_db_setup, django_db_blocker):
+    """Async tests reach the ORM through asgiref's one thread-sensitive executor thread; its
+    connection would outlive the run and keep the test database from being dropped."""
+    yield
+    from asgiref.sync import sync_to_async
+    from django.db import connections
+
+    with django_db_blocker.unblock():
+        asyncio.run(sync_to_async(connections.close_all)())
 
 
 @pytest.fixture(autouse=True)
