@@ -10,3 +10,6 @@ class WalletsConfig(AppConfig):
         from wallets import receivers
 
         signals.member_leaving.connect(receivers.refuse_a_treasurer_leaving, dispatch_uid="wallets.treasurer_stays")
+        signals.member_leaving.connect(
+            receivers.leave_the_channels_group_wallets, dispatch_uid="wallets.leavers_leave_group_wallets"
+        )

@@ -4,6 +4,7 @@ from django.utils.translation import gettext as _
 
 from config.errors import Conflict
 from wallets.selectors import wallet_keeps_group_wallet_in
+from wallets.services.wallets import group_wallets_forget_member
 
 
 def refuse_a_treasurer_leaving(*, channel_id: int, user, **kwargs) -> None:
@@ -11,3 +12,7 @@ def refuse_a_treasurer_leaving(*, channel_id: int, user, **kwargs) -> None:
     emptied by them: its treasurer leaves only once it is handed over (409 conflict)."""
     if wallet_keeps_group_wallet_in(user=user, channel_id=channel_id):
         raise Conflict(_("You keep a group wallet of this channel: hand it to another member before you leave."))
+
+
+def leave_the_channels_group_wallets(*, channel_id: int, user, **kwargs) -> None:
+    group_wallets_forget_member(channel_id=channel_id, user=user)

@@ -118,7 +118,8 @@ def dues_pay(*, actor, dues_id: int, pin: str) -> Transfer:
 
 
 def dues_remind(*, actor, dues_id: int) -> int:
-    """Reminds every member who has not paid (an event and a chat mention); at most once an hour.
+    """Reminds every member who has not paid and is still in the channel (an event and a chat
+    mention); at most once an hour.
 
     Returns how many were reminded; nobody to remind does not use up the hour.
     """
@@ -139,7 +140,9 @@ def dues_remind(*, actor, dues_id: int) -> int:
                 % {"minutes": minutes}
             )
         unpaid = list(
-            DuesPayment.objects.filter(dues_id=dues_id, transfer__isnull=True)
+            DuesPayment.objects.filter(
+                dues_id=dues_id, transfer__isnull=True, user__channel_memberships__channel_id=dues.wallet.channel_id
+            )
             .exclude(user=actor)
             .order_by("user__username", "pk")
             .values_list("user_id", flat=True)

@@ -53,6 +53,13 @@ def group_wallet_join(*, user, wallet: Wallet) -> Wallet:
     return wallet
 
 
+def group_wallets_forget_member(*, channel_id: int, user) -> None:
+    """Someone leaving the channel leaves its group wallets: no longer counted, asked for new dues
+    or told of the wallets' money. Dues they were asked for before keep their row (paid or not) as
+    history; reminders go to the channel's members only (dues_remind)."""
+    GroupWalletMember.objects.filter(wallet__channel_id=channel_id, user=user).delete()
+
+
 def _check_handover(*, actor, wallet: Wallet, new_treasurer) -> None:
     if not wallet.is_group:
         raise DomainError(_("Only a group wallet has a treasurer to hand over."))

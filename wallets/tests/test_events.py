@@ -5,7 +5,7 @@ from asgiref.sync import sync_to_async
 
 from accounts.tests.factories import UserFactory
 from channels_app.services import channel_create, channel_join
-from chat.tests.live import Client, post_json
+from chat.tests.live import Client, post_json, request_json
 from wallets.services import transfers
 from wallets.services import wallets as wallet_services
 from wallets.tests.conftest import PIN
@@ -158,3 +158,38 @@ def _found(frames: list[dict], event: str) -> dict | None:
 
 def _reminder_post(frames: list[dict]) -> dict | None:
     return next((f for f in frames if f["type"] == "message" and f["client_msg_id"].startswith("dues-remind:")), None)
+
+
+async def test_someone_who_leaves_the_channel_leaves_its_group_wallet_and_hears_no_more_of_it(two_nodes):
+    treasurer, member, channel, wallets, group = await _club()
+    node_a, node_b = two_nodes
+    old_dues = await sync_to_async(post_json)(
+        node_a, f"/api/wallets/{group}/dues", treasurer, {"title": "May", "amount": 500}
+    )
+    await sync_to_async(post_json)(node_b, f"/api/channels/{channel}/leave", member, {})
+    leaver = await Client.connect(node_b.ws_url, member)
+    keeper = await Client.connect(node_a.ws_url, treasurer)
+    for connection in (leaver, keeper):
+        await connection.flush()
+
+    wallet = await sync_to_async(request_json)(node_a, "GET", f"/api/wallets/{group}", treasurer)
+    members = await sync_to_async(request_json)(node_a, "GET", f"/api/wallets/{group}/members", treasurer)
+    assert wallet["member_count"] == 1 and [m["username"] for m in members] == ["treasurer"]
+    new_dues = await sync_to_async(post_json)(
+        node_a, f"/api/wallets/{group}/dues", treasurer, {"title": "June", "amount": 500}
+    )
+    asked = await sync_to_async(request_json)(node_a, "GET", f"/api/dues/{new_dues['id']}", treasurer)
+    assert [m["user"]["username"] for m in asked["members"]] == ["treasurer"]
+    reminded = await sync_to_async(post_json)(node_a, f"/api/dues/{old_dues['id']}/remind", treasurer, {})
+    assert reminded == {"reminded": 0}
+
+    into_group = {"from_wallet": wallets["treasurer"], "to_wallet": group, "amount": 700, "pin": PIN, "memo": "fund"}
+    await sync_to_async(post_json)(node_a, "/api/transfers", treasurer, into_group)
+    # A transfer to the leaver's own wallet comes after on the same feed: anything of the group's came first.
+    to_leaver = {"from_wallet": wallets["treasurer"], "to_wallet": wallets["member"], "amount": 1, "pin": PIN}
+    await sync_to_async(post_json)(node_a, "/api/transfers", treasurer, to_leaver)
+    frames = await leaver.recv_until(_is_event("transfer_received"))
+    assert frames[-1]["data"]["wallet"] == wallets["member"]
+    assert [f for f in frames if f["type"] == "event" and f["event"] != "member_left"] == [frames[-1]]
+    for connection in (leaver, keeper):
+        await connection.close()
