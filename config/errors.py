@@ -96,6 +96,8 @@ def error_body(code: str, detail: str, fields: dict | None = None) -> dict:
 
 
 def _flatten_detail(detail) -> str:
+    if isinstance(detail, dict) and "detail" in detail:
+        return _flatten_detail(detail["detail"])  # simplejwt's {"detail", "code", "messages"}: its sentence
     if isinstance(detail, list):
         return " ".join(_flatten_detail(item) for item in detail)
     if isinstance(detail, dict):

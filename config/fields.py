@@ -1,5 +1,7 @@
 """Serializer fields shared by the apps' input serializers."""
 
+import re
+
 from django.core.validators import RegexValidator
 from rest_framework import serializers
 
@@ -33,11 +35,21 @@ class StrictCharField(serializers.CharField):
         return super().to_internal_value(data)
 
 
+ASCII_DIGITS = re.compile(r"\A[0-9]+\Z")
+
+
 class IdField(serializers.IntegerField):
-    """The id of a row, as a client sends it in a body."""
+    """The id of a row: a JSON integer, or its ASCII digits (a query string, a form's value).
+    DRF's int(str(value)) would also take 5.0, "5.0", " 5 " and other scripts' digits ("٥")."""
 
     def __init__(self, **kwargs):
         super().__init__(min_value=1, max_value=DB_INTEGER_MAX, **kwargs)
+
+    def to_internal_value(self, data):
+        is_integer = isinstance(data, int) and not isinstance(data, bool)
+        if not (is_integer or (isinstance(data, str) and ASCII_DIGITS.match(data))):
+            self.fail("invalid")
+        return super().to_internal_value(data)
 
 
 class SeqField(serializers.IntegerField):

@@ -1,7 +1,10 @@
 """The contract's page shape: {"results": [...], "next": <url or null>}."""
 
+from rest_framework.exceptions import NotFound
 from rest_framework.pagination import CursorPagination, PageNumberPagination
 from rest_framework.response import Response
+
+from config.fields import ASCII_DIGITS
 
 
 class ResultsPagination(PageNumberPagination):
@@ -27,6 +30,13 @@ class NewestFirstCursorPagination(CursorPagination):
 
     ordering = "-id"
     page_size = 50
+
+    def decode_cursor(self, request):
+        """A cursor is signed by nobody: one whose position is not an id is refused like any bad cursor."""
+        cursor = super().decode_cursor(request)
+        if cursor is not None and cursor.position is not None and not ASCII_DIGITS.match(cursor.position):
+            raise NotFound(self.invalid_cursor_message)
+        return cursor
 
     def get_paginated_response(self, data):
         return Response({"results": data, "next": self.get_next_link()})

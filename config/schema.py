@@ -6,6 +6,8 @@
 - operationIds: the view and the method (`channel_join_post`), unique by construction.
 - Tags: the app a view lives in.
 - Errors: every operation documents the contract's error body (a postprocessing hook).
+- Bodies: a request body with required fields is itself required (another hook); without it a
+  client may leave the body out, and an edit (PATCH) would be documented as body-less.
 """
 
 import re
@@ -67,4 +69,21 @@ def document_error_responses(result, generator, request, public):
         for operation in operations.values():
             for status, codes in ERROR_STATUSES.items():
                 operation["responses"].setdefault(status, {"description": codes, "content": body})
+    return result
+
+
+def require_bodies_with_required_fields(result, generator, request, public):
+    """Postprocessing hook: `requestBody.required` wherever the body's schema requires a field."""
+    components = result.get("components", {}).get("schemas", {})
+    for operations in result["paths"].values():
+        for operation in operations.values():
+            request_body = operation.get("requestBody")
+            if request_body is None:
+                continue
+            for media in request_body.get("content", {}).values():
+                schema = media.get("schema", {})
+                if "$ref" in schema:
+                    schema = components.get(schema["$ref"].rsplit("/", 1)[1], {})
+                if schema.get("required"):
+                    request_body["required"] = True
     return result

@@ -38,7 +38,7 @@ def world(club):
     treasurer.post(f"/api/wallets/{club['group']}/approval-policy", policy)
     treasurer.transfer(club["group"], 100)
     approval = treasurer.transfer(club["member"].wallet_id, 50, from_wallet=club["group"]).json()
-    monthly = {"title": "court", "amount": 10, "repeat": "monthly", "first_due": "2099-01-31"}
+    monthly = {"title": "court", "amount": 10, "repeat": "monthly", "first_due": f"{datetime.now(UTC).year + 5}-01-31"}
     recurring = treasurer.post(f"/api/wallets/{club['group']}/recurring-dues", monthly).json()
     message = treasurer.post(f"/api/channels/{club['channel']}/messages", {"body": "hello"}).json()
     return {

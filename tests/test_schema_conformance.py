@@ -58,7 +58,13 @@ include-path = "/api/channels/{channel_id}/messages/{message_id}/reactions"
 checks.positive_data_acceptance.expected-statuses = ["2xx", "400", "401", "403", "404", "409", "429"]
 
 [[operations]]
-# Money out: insufficient_funds (422); from and to the same wallet (400).
+# A due date more than ten years ahead: JSON Schema cannot state a date relative to today.
+include-name = "POST /api/wallets/{wallet_id}/dues"
+checks.positive_data_acceptance.expected-statuses = ["2xx", "400", "401", "403", "404", "409", "429"]
+
+[[operations]]
+# Money out: insufficient_funds (422); from and to the same wallet, a first run more than ten
+# years ahead (400); a receiving wallet at the most a wallet can hold (409).
 include-path-regex = "^/api/(transfers|scheduled-transfers|wallets/\\\\{wallet_id\\\\}/withdraw|dues/\\\\{dues_id\\\\}/pay)$"
 checks.positive_data_acceptance.expected-statuses = ["2xx", "400", "401", "403", "404", "409", "422", "429"]
 
@@ -68,8 +74,8 @@ include-path = "/api/auth/me"
 checks.positive_data_acceptance.expected-statuses = ["2xx", "400", "401"]
 
 [[operations]]
-# Money v2 rules: a first due date in the past, a policy that cannot work, a handover to someone
-# outside the channel (400); a handover to an approver, an approval already decided (409); the
+# Money v2 rules: a first due date in the past or more than ten years ahead, a policy that
+# cannot work, a handover to someone outside the channel (400); a handover to an approver, an approval already decided (409); the
 # balance when the last approval arrives (422); a second reminder within the hour (429).
 include-path-regex = "^/api/(wallets/\\\\{wallet_id\\\\}/(recurring-dues|approval-policy|treasurer)|dues/\\\\{dues_id\\\\}/remind|approvals/\\\\{approval_id\\\\}/(approve|reject))$"
 checks.positive_data_acceptance.expected-statuses = ["2xx", "400", "401", "403", "404", "409", "422", "429"]

@@ -30,6 +30,8 @@ from wallets.serializers import (
     MemberDuesRecordSerializer,
     MoneyField,
     PinField,
+    PlannedDateField,
+    PlannedDateTimeField,
     RecipientOutputSerializer,
     RecurringDuesOutputSerializer,
     ScheduledTransferOutputSerializer,
@@ -172,14 +174,23 @@ class WalletExportApi(APIView):
                         item["kind"],
                         item["amount"],
                         item["balance_after"],
-                        counterparty,
-                        item["memo"],
+                        _as_text(counterparty),
+                        _as_text(item["memo"]),
                     ]
                 )
 
         response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="wallet-{wallet.pk}.csv"'
         return response
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _as_text(value: str) -> str:
+    """Names and memos are other people's words: one a spreadsheet would run as a formula
+    (=HYPERLINK(...)) is kept as text by a leading apostrophe (OWASP's CSV injection advice)."""
+    return f"'{value}" if value.startswith(FORMULA_STARTS) else value
 
 
 class _Echo:
@@ -264,7 +275,7 @@ class ScheduledTransferCreateApi(APIView):
         to_wallet = IdField()
         amount = MoneyField()
         pin = PinField()
-        execute_at = serializers.DateTimeField()
+        execute_at = PlannedDateTimeField()
         repeat = serializers.ChoiceField(choices=["none", "daily", "weekly", "monthly"], default="none")
         memo = StrictCharField(max_length=200, required=False, allow_blank=True, default="")
 
@@ -303,7 +314,7 @@ class WalletDuesApi(APIView):
     class InputSerializer(serializers.Serializer):
         title = StrictCharField(max_length=200)
         amount = MoneyField()
-        due_date = serializers.DateField(required=False, allow_null=True, default=None)
+        due_date = PlannedDateField(required=False, allow_null=True, default=None)
 
     @extend_schema(responses={200: DuesOutputSerializer(many=True)})
     def get(self, request, wallet_id: int):
@@ -419,7 +430,7 @@ class WalletRecurringDuesApi(APIView):
         title = StrictCharField(max_length=200)
         amount = MoneyField()
         repeat = serializers.ChoiceField(choices=["weekly", "monthly"])
-        first_due = serializers.DateField()
+        first_due = PlannedDateField()
 
     @extend_schema(responses={200: RecurringDuesOutputSerializer(many=True)})
     def get(self, request, wallet_id: int):

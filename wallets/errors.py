@@ -30,3 +30,7 @@ class AlreadyPaid(Conflict):
 class IdempotencyConflict(Conflict):
     code = "idempotency_conflict"
     default_detail = _("This Idempotency-Key was already used with another request.")
+
+
+class BalanceLimit(Conflict):
+    default_detail = _("The receiving wallet would hold more than the most a wallet can hold.")

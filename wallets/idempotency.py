@@ -12,6 +12,7 @@ import json
 from collections.abc import Callable
 
 from django.db import transaction
+from django.utils.translation import gettext
 from rest_framework.response import Response
 
 from config.errors import DomainError, error_body
@@ -40,7 +41,9 @@ def idempotent(request, run: Callable[[], Response]) -> Response:
     if key is None:
         return run()
     if not key or len(key) > MAX_KEY_LENGTH:
-        raise DomainError(f"{HEADER} must be 1 to {MAX_KEY_LENGTH} characters.")
+        raise DomainError(
+            gettext("%(header)s must be 1 to %(length)d characters.") % {"header": HEADER, "length": MAX_KEY_LENGTH}
+        )
     fingerprint = _fingerprint(request)
     with transaction.atomic():
         record, _ = IdempotencyRecord.objects.get_or_create(

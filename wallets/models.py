@@ -160,6 +160,8 @@ class ScheduledTransfer(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     execute_at = models.DateTimeField()
     repeat = models.CharField(max_length=8, choices=Repeat.choices, default=Repeat.NONE)
+    # The scheduler's zone when it was made: "monthly on the 31st at 08:00" is on their calendar.
+    time_zone = models.CharField(max_length=64)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
     next_run_at = models.DateTimeField(null=True, blank=True)
     last_error = models.CharField(max_length=200, blank=True, default="")

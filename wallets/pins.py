@@ -16,7 +16,7 @@ from django.utils.translation import ngettext
 from wallets.errors import PinLocked, WrongPin
 from wallets.models import Wallet
 
-PIN_PATTERN = re.compile(r"^[0-9]{4,6}$")
+PIN_PATTERN = re.compile(r"\A[0-9]{4,6}\Z")  # \Z: "$" would let a trailing newline in
 MAX_WRONG_ATTEMPTS = 5
 LOCK_DURATION = timedelta(minutes=15)
 

@@ -3,11 +3,15 @@
 Shared by the REST API and the WebSocket events, so a client sees one shape for each.
 """
 
+from datetime import timedelta
+
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from accounts.serializers import UserRefSerializer
+from wallets import pins
 
 MAX_AMOUNT = 10**15  # far above any real balance, far below BigInteger's limit
 
@@ -24,11 +28,46 @@ class MoneyField(serializers.IntegerField):
         return super().to_internal_value(data)
 
 
+# Money is planned months or a few years ahead; a date beyond this is a typo (and year 9999 leaves
+# no room for the day after, which a due date's deadline and a schedule's next run need).
+PLANNING_HORIZON = timedelta(days=3653)
+
+
+class PlannedDateField(serializers.DateField):
+    """A due date: at most ten years ahead."""
+
+    default_error_messages = {"too_far": _("At most ten years ahead.")}
+
+    def to_internal_value(self, value):
+        day = super().to_internal_value(value)
+        if day > timezone.localdate() + PLANNING_HORIZON:
+            self.fail("too_far")
+        return day
+
+
+class PlannedDateTimeField(serializers.DateTimeField):
+    """When money moves: a time with its time zone (the contract's times all have one; a bare time
+    would be read in the server's zone, not the person's), at most ten years ahead."""
+
+    default_error_messages = {
+        "naive": _("Give the time with its time zone, for example 2027-01-31T08:00:00+09:00."),
+        "too_far": _("At most ten years ahead."),
+    }
+
+    def to_internal_value(self, value):
+        if isinstance(value, str) and (parsed := parse_datetime(value.strip())) and timezone.is_naive(parsed):
+            self.fail("naive")
+        moment = super().to_internal_value(value)
+        if moment > timezone.now() + PLANNING_HORIZON:
+            self.fail("too_far")
+        return moment
+
+
 class PinField(serializers.RegexField):
     def __init__(self, **kwargs):
         # Given before the field builds its pattern's validator, which takes this message.
         kwargs.setdefault("error_messages", {"invalid": _("A PIN is 4 to 6 digits.")})
-        super().__init__(r"^[0-9]{4,6}$", max_length=6, trim_whitespace=False, **kwargs)
+        super().__init__(pins.PIN_PATTERN, max_length=6, trim_whitespace=False, **kwargs)
 
 
 class WalletOutputSerializer(serializers.Serializer):
@@ -97,6 +136,7 @@ class ScheduledTransferOutputSerializer(serializers.Serializer):
     memo = serializers.CharField()
     execute_at = serializers.DateTimeField()
     repeat = serializers.CharField()
+    time_zone = serializers.CharField(help_text="The calendar its repeats follow: the scheduler's time zone.")
     status = serializers.CharField()
     next_run_at = serializers.DateTimeField(allow_null=True)
     last_error = serializers.CharField()

@@ -97,6 +97,13 @@ def test_me_without_credentials_is_401(api_client):
     assert response.json()["code"] == "not_authenticated"
 
 
+def test_a_bad_bearer_token_is_told_in_one_sentence(api_client):
+    api_client.credentials(HTTP_AUTHORIZATION="Bearer not.a.token")
+    response = api_client.get("/api/auth/me")
+    assert response.status_code == 401
+    assert response.json() == {"code": "not_authenticated", "detail": "Given token not valid for any token type"}
+
+
 def test_sign_in_is_throttled_with_429_rate_limited(api_client, settings):
     user = UserFactory()
     # One address trying many emails (each email alone would be locked out after five: django-axes).

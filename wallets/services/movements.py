@@ -26,11 +26,13 @@ from django.utils.translation import gettext as _
 from channels_app.selectors import channel_is_member
 from config.errors import DomainError, Forbidden
 from wallets import metrics, notifications, pins, selectors
-from wallets.errors import InsufficientFunds
+from wallets.errors import BalanceLimit, InsufficientFunds
 from wallets.locks import lock_wallets
 from wallets.models import ApprovalPolicy, ApprovalRequest, LedgerEntry, Transfer, Wallet
 
 T = TypeVar("T")
+# Under BigInteger's 9.2 * 10**18, so no balance ever overflows its column.
+MAX_BALANCE = 10**18
 
 
 @dataclass(frozen=True)
@@ -148,6 +150,8 @@ def money_move(
             check_order(order=order, source=source, target=target)  # the rules at this moment
             if source is not None and source.balance < order.amount:
                 raise InsufficientFunds()
+            if target is not None and target.balance + order.amount > MAX_BALANCE:
+                raise BalanceLimit()
             policy = _policy_asking(order=order, source=source)
             if policy is not None:
                 observed.outcome = "pending_approval"

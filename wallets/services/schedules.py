@@ -7,7 +7,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from config.errors import DomainError, Forbidden, NotFound
-from config.locale import user_language
+from config.locale import user_language, user_time_zone
 from wallets import metrics, selectors
 from wallets.locks import lock_schedule
 from wallets.models import ApprovalRequest, ScheduledTransfer, ScheduledTransferRun, Transfer
@@ -42,6 +42,7 @@ def scheduled_transfer_create(
             created_by=actor,
             execute_at=execute_at,
             repeat=repeat,
+            time_zone=user_time_zone(actor),
             next_run_at=execute_at,
         )
 
@@ -98,7 +99,9 @@ def scheduled_transfer_run(*, schedule_id: int, run_at: datetime) -> ScheduledTr
                     run.transfer = outcome
         run.save(update_fields=["status", "error", "transfer", "approval"])
         schedule.last_error = run.error
-        schedule.next_run_at = next_occurrence(repeat=schedule.repeat, previous=run_at, anchor=schedule.execute_at)
+        schedule.next_run_at = next_occurrence(
+            repeat=schedule.repeat, previous=run_at, anchor=schedule.execute_at, time_zone=schedule.time_zone
+        )
         if schedule.next_run_at is None:
             schedule.status = ScheduledTransfer.Status.COMPLETED
         schedule.save(update_fields=["last_error", "next_run_at", "status"])

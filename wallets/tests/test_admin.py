@@ -1,5 +1,7 @@
 """The admin shows every wallet model; money history and approvals are read-only there."""
 
+from datetime import date
+
 import pytest
 from django.contrib import admin
 from django.urls import reverse
@@ -19,6 +21,7 @@ from wallets.tests.conftest import PIN
 
 pytestmark = pytest.mark.django_db
 
+FAR_YEAR = date.today().year + 5  # nothing runs or falls due during the test
 MODELS = [Wallet, Transfer, LedgerEntry, ScheduledTransfer, Dues, RecurringDues, ApprovalPolicy, ApprovalRequest]
 
 
@@ -30,14 +33,14 @@ def test_every_wallet_model_has_an_admin_page_that_opens(club, client):
     treasurer.transfer(group, 1_000)
     treasurer.transfer(member.wallet_id, 500, from_wallet=group)
     treasurer.post(f"/api/wallets/{group}/dues", {"title": "March", "amount": 100})
-    recurring = {"title": "Monthly", "amount": 100, "repeat": "monthly", "first_due": "2099-01-31"}
+    recurring = {"title": "Monthly", "amount": 100, "repeat": "monthly", "first_due": f"{FAR_YEAR}-01-31"}
     assert treasurer.post(f"/api/wallets/{group}/recurring-dues", recurring).status_code == 201
     schedule = {
         "from_wallet": treasurer.wallet_id,
         "to_wallet": member.wallet_id,
         "amount": 10,
         "pin": PIN,
-        "execute_at": "2099-01-01T09:00:00+09:00",
+        "execute_at": f"{FAR_YEAR}-01-01T09:00:00+09:00",
     }
     assert treasurer.post("/api/scheduled-transfers", schedule).status_code == 201
     client.force_login(UserFactory(is_staff=True, is_superuser=True))

@@ -3,6 +3,7 @@
 import pytest
 from django.core.management import call_command
 
+from wallets.models import Wallet
 from wallets.tests.conftest import PIN
 
 pytestmark = pytest.mark.django_db
@@ -21,7 +22,7 @@ def test_open_personal_wallet_once(person):
     assert alice.get("/api/wallets/me").json()["id"] == body["id"]
 
 
-@pytest.mark.parametrize("pin", ["12", "1234567", "12a4", "", " 1234"])
+@pytest.mark.parametrize("pin", ["12", "1234567", "12a4", "", " 1234", "1234\n", "١٢٣٤"])
 def test_a_pin_is_four_to_six_digits(person, pin):
     response = person("alice").post("/api/wallets", {"pin": pin})
     assert response.status_code == 400
@@ -223,6 +224,36 @@ def test_history_pages_newest_first_with_a_cursor(person):
     assert [e["amount"] for e in second["results"]] == list(range(10, 0, -1)) and second["next"] is None
 
 
+@pytest.mark.parametrize("cursor", ["garbage", "cD1hYmM=", "cD0lMDA=", "cD0tMQ=="])  # p=abc, p=%00, p=-1
+def test_a_forged_history_cursor_is_not_found(person, cursor):
+    alice = person("alice").open_wallet(deposit=100)
+    response = alice.get(f"/api/wallets/{alice.wallet_id}/transactions?cursor={cursor}")
+    assert response.status_code == 404 and response.json()["code"] == "not_found"
+
+
+@pytest.mark.parametrize("wallet_number", ["\u0661", "5.0", "5 ", 5.0, True])
+def test_a_wallet_number_is_an_integer_or_its_ascii_digits(person, wallet_number):
+    alice = person("alice").open_wallet(deposit=1_000)
+    bob = person("bob").open_wallet()
+    refused = alice.transfer(wallet_number, 100)
+    assert refused.status_code == 400 and "to_wallet" in refused.json()["fields"]
+    assert alice.transfer(str(bob.wallet_id), 100).status_code == 201  # a form's value
+    assert alice.get(f"/api/wallets/lookup?number={wallet_number}").status_code == 400
+    assert alice.balance() == 900
+
+
+def test_no_wallet_holds_more_than_its_column_can(person):
+    from wallets.services.movements import MAX_BALANCE
+
+    alice = person("alice").open_wallet(deposit=1_000)
+    bob = person("bob").open_wallet()
+    Wallet.objects.filter(pk=bob.wallet_id).update(balance=MAX_BALANCE - 500)
+    refused = alice.transfer(bob.wallet_id, 501)
+    assert refused.status_code == 409 and refused.json()["code"] == "conflict"
+    assert alice.transfer(bob.wallet_id, 500).status_code == 201
+    assert bob.balance() == MAX_BALANCE and alice.balance() == 500
+
+
 def test_csv_export_is_the_whole_history_for_members(club, person):
     treasurer, group = club["treasurer"], club["group"]
     club["member"].transfer(group, 700, memo="dues, march")
@@ -234,6 +265,13 @@ def test_csv_export_is_the_whole_history_for_members(club, person):
     assert lines[0].startswith("entry_id,transfer_id,created_at,kind,amount,balance_after,counterparty,memo")
     assert lines[1].endswith(',transfer,700,700,member\'s wallet,"dues, march"')
     assert person("stranger").get(f"/api/wallets/{group}/export.csv").status_code == 403
+
+
+def test_a_memo_a_spreadsheet_would_run_is_exported_as_text(club):
+    treasurer, group = club["treasurer"], club["group"]
+    club["member"].transfer(group, 700, memo='=HYPERLINK("http://evil.example","refund")')
+    text = b"".join(treasurer.get(f"/api/wallets/{group}/export.csv").streaming_content).decode()
+    assert text.splitlines()[-1].endswith(',member\'s wallet,"\'=HYPERLINK(""http://evil.example"",""refund"")"')
 
 
 def test_check_ledger_passes_and_names_a_tampered_wallet(club, capsys):

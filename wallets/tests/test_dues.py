@@ -21,6 +21,15 @@ def _request_dues(club, amount=3_000, title="March dues"):
     return response.json()
 
 
+@pytest.mark.parametrize("due_date", ["9999-12-31", "2999-01-01"])
+def test_a_due_date_is_at_most_ten_years_ahead(club, due_date):
+    response = club["treasurer"].post(
+        f"/api/wallets/{club['group']}/dues", {"title": "Far", "amount": 100, "due_date": due_date}
+    )
+    assert response.status_code == 400 and response.json()["fields"] == {"due_date": ["At most ten years ahead."]}
+    assert not Dues.objects.exists()
+
+
 def test_treasurer_requests_dues_from_every_member(club):
     dues = _request_dues(club)
     assert (dues["title"], dues["amount"], dues["due_date"], dues["wallet"]) == (

@@ -1,6 +1,7 @@
 """Scheduled transfers: created with the PIN, run by the beat's tasks exactly once per occurrence."""
 
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.utils import timezone
@@ -129,6 +130,55 @@ def test_monthly_runs_keep_the_day_clamped_to_short_months():
     assert next_occurrence(repeat="monthly", previous=december, anchor=december) == datetime(2028, 1, 15, tzinfo=UTC)
     assert next_occurrence(repeat="weekly", previous=anchor, anchor=anchor) == anchor + timedelta(weeks=1)
     assert next_occurrence(repeat="none", previous=anchor, anchor=anchor) is None
+
+
+def test_monthly_runs_follow_the_schedulers_calendar_not_utcs():
+    seoul = ZoneInfo("Asia/Seoul")
+    anchor = datetime(2027, 1, 31, 8, 0, tzinfo=seoul)  # 23:00 on the 30th in UTC
+    runs, previous = [], anchor
+    for _ in range(4):
+        previous = next_occurrence(repeat="monthly", previous=previous, anchor=anchor, time_zone="Asia/Seoul")
+        runs.append(previous.astimezone(seoul).isoformat())
+    assert runs == [
+        "2027-02-28T08:00:00+09:00",
+        "2027-03-31T08:00:00+09:00",
+        "2027-04-30T08:00:00+09:00",
+        "2027-05-31T08:00:00+09:00",
+    ]
+    # A weekly run keeps its hour on the clock across a daylight-saving change (New York, 2027-03-14).
+    new_york = ZoneInfo("America/New_York")
+    saturday = datetime(2027, 3, 13, 9, 0, tzinfo=new_york)
+    weekly = next_occurrence(repeat="weekly", previous=saturday, anchor=saturday, time_zone="America/New_York")
+    assert weekly.astimezone(new_york).isoformat() == "2027-03-20T09:00:00-04:00"
+
+
+def test_a_monthly_schedule_runs_on_the_schedulers_day_of_month(person):
+    alice = person("alice").open_wallet(deposit=5_000)
+    bob = person("bob").open_wallet()
+    created = _schedule(alice, bob.wallet_id, repeat="monthly")
+    assert created.status_code == 201 and created.json()["time_zone"] == "Asia/Seoul"  # the default user's
+    seoul = ZoneInfo("Asia/Seoul")
+    past_31st = datetime(2026, 1, 31, 8, 0, tzinfo=seoul)
+    ScheduledTransfer.objects.filter(pk=created.json()["id"]).update(execute_at=past_31st, next_run_at=past_31st)
+    assert _tick() == 1 and bob.balance() == 1_000
+    listed = alice.get(f"/api/wallets/{alice.wallet_id}/scheduled-transfers").json()[0]
+    assert datetime.fromisoformat(listed["next_run_at"]).astimezone(seoul).isoformat() == "2026-02-28T08:00:00+09:00"
+
+
+@pytest.mark.parametrize(
+    ("execute_at", "field_error"),
+    [
+        ("2030-01-01T00:00:00", "Give the time with its time zone, for example 2027-01-31T08:00:00+09:00."),
+        ("9999-12-31T23:00:00+00:00", "At most ten years ahead."),
+    ],
+)
+def test_a_first_run_needs_its_time_zone_and_a_date_within_ten_years(person, execute_at, field_error):
+    alice = person("alice").open_wallet(deposit=5_000)
+    bob = person("bob").open_wallet()
+    body = {"from_wallet": alice.wallet_id, "to_wallet": bob.wallet_id, "amount": 100, "pin": PIN}
+    response = alice.post("/api/scheduled-transfers", {**body, "execute_at": execute_at, "repeat": "monthly"})
+    assert response.status_code == 400 and response.json()["fields"] == {"execute_at": [field_error]}
+    assert ScheduledTransfer.objects.count() == 0
 
 
 def test_a_schedule_into_my_wallet_is_listed_as_incoming_with_its_sender(person):
