@@ -33,6 +33,7 @@ MEMBERSHIP_RECHECK_SECONDS = 60
 STRIKES_BEFORE_CLOSE = 5
 REPLAY_SHARE = 0.5  # of the outbound limit: the rest is for live frames
 REPLAY_STALL_SECONDS = 30.0
+NOT_A_MEMBER = "You are not a member of this channel."
 
 
 async def _memberships(pairs: list) -> list[bool]:
@@ -96,8 +97,8 @@ class Session:
     async def _subscribe(self, frame: protocol.Subscribe) -> None:
         channel_id = frame.channel
         self._take(self.subscribes, channel_id)
-        if not await self._is_member(channel_id, fresh=True):
-            raise FrameError(protocol.FORBIDDEN, "You are not a member of this channel.", channel=channel_id)
+        if not await self._is_member(channel_id):
+            raise FrameError(protocol.FORBIDDEN, NOT_A_MEMBER, channel=channel_id)
         hub = get_hub()
         if self.rooms.pop(channel_id, None) is not None:
             await hub.leave(channel_id, self)
@@ -110,6 +111,16 @@ class Session:
             raise FrameError(  # noqa: B904 - the client needs no cause
                 protocol.UNAVAILABLE, "The channel cannot be served right now; try again.", channel=channel_id
             )
+        # Asked again now that the room is heard: a removal committed before this query is seen
+        # here, and one committed after it is published to the room, where this session now is
+        # (Hub._revoke). Asked only before joining, a removal racing the join went unheard.
+        if not await self._is_member(channel_id, fresh=True):
+            if self.rooms.get(channel_id) is state:
+                del self.rooms[channel_id]
+                await hub.leave(channel_id, self)
+            raise FrameError(protocol.FORBIDDEN, NOT_A_MEMBER, channel=channel_id)
+        if self.rooms.get(channel_id) is not state:
+            return  # revoked meanwhile: the client was told
         state.versions_from = last_version
         self.push({"type": "subscribed", "channel": channel_id, "last_seq": last_seq, "last_version": last_version})
         state.last_seq = last_seq if frame.since_seq is None else frame.since_seq
@@ -150,6 +161,8 @@ class Session:
         for text in frames:
             change = Outbound(text)
             await self.outbox.room_for(change.size, share=REPLAY_SHARE, stall_seconds=REPLAY_STALL_SECONDS)
+            if self.rooms.get(channel_id) is not state:
+                return  # left, removed or subscribed again while the client caught up
             self.outbox.put(change)
 
     async def _replay(self, channel_id: int, state: RoomState, *, until_seq: int) -> None:
@@ -163,6 +176,8 @@ class Session:
         for message in page:
             frame = Outbound(message_frame(message))
             await self.outbox.room_for(frame.size, share=REPLAY_SHARE, stall_seconds=REPLAY_STALL_SECONDS)
+            if self.rooms.get(channel_id) is not state:
+                return  # left, removed or subscribed again while the client caught up
             state.last_seq = message["seq"]
             self.outbox.put(frame)
         if len(page) < REPLAY_PAGE:

@@ -7,6 +7,7 @@ import asyncio
 import pytest
 from asgiref.sync import sync_to_async
 
+from channels_app.services import channel_create, channel_join
 from chat.tests.live import Client, post_json, request_json
 from chat.tests.test_websocket import _room
 
@@ -50,3 +51,32 @@ async def test_after_the_leave_is_answered_no_node_delivers_the_channel_to_the_m
         assert (await client.recv())["code"] == "forbidden"
     for client in (sender, bob_here, bob_there):
         await client.close()
+
+
+RACES = 60  # an outside attack saw 3 leaks in 200 such races before the fix
+
+
+async def test_a_subscribe_racing_the_removal_never_outlives_it(two_nodes):
+    """The member's subscribe and the owner's removal at the same moment, on a room no one has
+    opened yet: however they interleave, nothing the channel gets after the removal is answered
+    reaches the removed member (before the fix the subscribe could join after the removal's
+    notice went by, and stay subscribed for good)."""
+    _, (alice, bob) = await _room("alice", "bob")
+    node_a, node_b = two_nodes
+    bob_socket = await Client.connect(node_b.ws_url, bob)
+    markers = {}
+    for race in range(RACES):
+        channel = await sync_to_async(channel_create)(owner=alice, name=f"race {race}")
+        await sync_to_async(channel_join)(user=bob, channel=channel)
+        removal = asyncio.create_task(sync_to_async(_removal)(node_a, channel, owner=alice, member=bob))
+        await asyncio.sleep(race % 5 * 0.003)  # the subscribe lands before, during or after the removal
+        await bob_socket.send(type="subscribe", channel=channel.pk)
+        await removal
+        marker = await sync_to_async(post_json)(
+            node_a, f"/api/channels/{channel.pk}/messages", alice, {"body": f"after removal {race}"}
+        )
+        markers[channel.pk] = marker["seq"]
+    await asyncio.sleep(0.5)  # whatever a node would still deliver arrives meanwhile
+    frames = await bob_socket.flush()
+    assert [f for f in frames if f["type"] == "message" and f["channel"] in markers] == []
+    await bob_socket.close()

@@ -7,13 +7,14 @@ since_seq and misses nothing.
 """
 
 import asyncio
+import contextlib
 import json
 import socket
 
 import pytest
 import websockets
 
-from chat.tests.live import Client, WebNode, access_token
+from chat.tests.live import Client, WebNode, access_token, request_json
 from chat.tests.test_websocket import _room
 from ops.tests.scrape import value, wait_until
 
@@ -108,3 +109,30 @@ async def test_a_client_that_stops_reading_is_closed_and_resumes_without_loss(ti
     assert rss_after - rss_before < 40 * 1024 * 1024
     for client in (reader, sender, back):
         await client.close()
+
+
+async def test_a_replay_stops_where_the_member_is_removed(tight_node):
+    """A member catching up on a long history is removed while the replay waits on their reading:
+    once they are told (unsubscribed), nothing more of the channel comes, replay included."""
+    channel, (alice, bob, carol) = await _room("alice", "bob", "carol")  # alice owns it
+    sender = await Client.connect(tight_node.ws_url, alice)
+    for i in range(1400):  # 5.5 MB: more than the kernel's buffers hold, so the replay waits
+        await sender.send(type="send", channel=channel.pk, body=BODY, client_msg_id=f"old-{i}")
+        if i % 100 == 99:
+            await sender.flush()
+    await sender.flush()
+    catching_up = await _stalled_client(tight_node, carol)
+    await catching_up.send(json.dumps({"type": "subscribe", "channel": channel.pk, "since_seq": 0}))
+    await asyncio.sleep(1)  # the replay fills the buffers and waits
+    await asyncio.to_thread(request_json, tight_node, "DELETE", f"/api/channels/{channel.pk}/members/{carol.pk}", alice)
+
+    frames = []
+    with contextlib.suppress(TimeoutError):
+        while True:
+            frames.append(json.loads(await asyncio.wait_for(catching_up.recv(), 3)))
+    told = frames.index({"type": "unsubscribed", "channel": channel.pk, "reason": "not_a_member"})
+    replayed = [f["seq"] for f in frames[:told] if f["type"] == "message"]
+    assert replayed == list(range(1, len(replayed) + 1)) and len(replayed) < 1400
+    assert [f for f in frames[told:] if f["type"] == "message"] == []
+    await catching_up.close()
+    await sender.close()
