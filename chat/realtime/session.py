@@ -56,6 +56,7 @@ class RoomState:
     held_bytes: int = 0
     replay_until: int = 0  # held frames dropped up to here: the replay reads them from history
     versions_from: int = 0  # changes up to this version came with the replay
+    catching_up: asyncio.Task | None = None  # a long replay runs beside the connection's other frames
 
 
 class Session:
@@ -100,7 +101,7 @@ class Session:
         if not await self._is_member(channel_id):
             raise FrameError(protocol.FORBIDDEN, NOT_A_MEMBER, channel=channel_id)
         hub = get_hub()
-        if self.rooms.pop(channel_id, None) is not None:
+        if self._forget_room(channel_id) is not None:
             await hub.leave(channel_id, self)
         state = self.rooms[channel_id] = RoomState()
         try:
@@ -124,6 +125,17 @@ class Session:
         state.versions_from = last_version
         self.push({"type": "subscribed", "channel": channel_id, "last_seq": last_seq, "last_version": last_version})
         state.last_seq = last_seq if frame.since_seq is None else frame.since_seq
+        if frame.since_version is not None or state.last_seq < last_seq:
+            # A replay is paced by the client's reading, for minutes on a slow link: meanwhile
+            # its pings, sends and an unsubscribe are answered (and keep it from looking idle).
+            state.catching_up = self._spawn(self._catch_up(channel_id, state, frame, last_seq, last_version))
+        else:
+            await self._catch_up(channel_id, state, frame, last_seq, last_version)
+
+    async def _catch_up(
+        self, channel_id: int, state: RoomState, frame: protocol.Subscribe, last_seq: int, last_version: int
+    ) -> None:
+        """The replay the subscribe asked for, the room's snapshots, then the live frames held meanwhile."""
         try:
             if frame.since_seq is not None and frame.since_version is not None:
                 await self._replay_changes(channel_id, state, frame, until_version=last_version)
@@ -134,6 +146,14 @@ class Session:
             snapshots = await snapshot_frames(channel_id)
         except SlowClient:
             return  # the outbox closed the connection
+        except Exception:
+            if self.rooms.get(channel_id) is not state:
+                return  # the room was left meanwhile: nothing to tell
+            # The replay could not be read (the store or Redis failing): the client resumes later.
+            logger.exception("the replay of channel %s failed; the client is told to resync", channel_id)
+            self.resync(channel_id)
+            await get_hub().leave(channel_id, self)
+            return
         if self.rooms.get(channel_id) is not state:
             return
         # No await from here on: the held frames go out in order, then live ones as they come.
@@ -187,7 +207,7 @@ class Session:
 
     async def _unsubscribe(self, frame: protocol.Unsubscribe) -> None:
         self._take(self.subscribes, frame.channel)
-        if self.rooms.pop(frame.channel, None) is not None:
+        if self._forget_room(frame.channel) is not None:
             await get_hub().leave(frame.channel, self)
         self.push({"type": "unsubscribed", "channel": frame.channel})
 
@@ -314,13 +334,20 @@ class Session:
         self.outbox.put(frame)
 
     def revoke(self, channel_id: int) -> None:
-        self.rooms.pop(channel_id, None)
+        self._forget_room(channel_id)
         self.memberships.pop(channel_id, None)
         self.push({"type": "unsubscribed", "channel": channel_id, "reason": "not_a_member"})
 
     def resync(self, channel_id: int) -> None:
-        self.rooms.pop(channel_id, None)
+        self._forget_room(channel_id)
         self.push({"type": "resync", "channel": channel_id})
+
+    def _forget_room(self, channel_id: int) -> RoomState | None:
+        """Drops the room's state, and its replay if one is still running."""
+        state = self.rooms.pop(channel_id, None)
+        if state is not None and state.catching_up is not None and state.catching_up is not asyncio.current_task():
+            state.catching_up.cancel()
+        return state
 
     def request_reconnect(self, retry_after_ms: int) -> None:
         """The node is draining: the client reconnects (to any node) and resumes with since_seq."""
@@ -340,10 +367,11 @@ class Session:
         self.outbox.close()
         hub = get_hub()
         for channel_id in list(self.rooms):
+            self._forget_room(channel_id)
             await hub.leave(channel_id, self)
-        self.rooms.clear()
 
-    def _spawn(self, coroutine) -> None:
+    def _spawn(self, coroutine) -> asyncio.Task:
         task = asyncio.get_running_loop().create_task(coroutine)
         self.tasks.add(task)
         task.add_done_callback(self.tasks.discard)
+        return task

@@ -111,16 +111,47 @@ async def test_a_client_that_stops_reading_is_closed_and_resumes_without_loss(ti
         await client.close()
 
 
-async def test_a_replay_stops_where_the_member_is_removed(tight_node):
-    """A member catching up on a long history is removed while the replay waits on their reading:
-    once they are told (unsubscribed), nothing more of the channel comes, replay included."""
-    channel, (alice, bob, carol) = await _room("alice", "bob", "carol")  # alice owns it
-    sender = await Client.connect(tight_node.ws_url, alice)
-    for i in range(1400):  # 5.5 MB: more than the kernel's buffers hold, so the replay waits
+HISTORY = 1400  # 5.5 MB: more than the kernel's buffers hold, so a replay waits on the reader
+
+
+async def _long_history(node: WebNode, sender_user, channel) -> None:
+    sender = await Client.connect(node.ws_url, sender_user)
+    for i in range(HISTORY):
         await sender.send(type="send", channel=channel.pk, body=BODY, client_msg_id=f"old-{i}")
         if i % 100 == 99:
             await sender.flush()
     await sender.flush()
+    await sender.close()
+
+
+async def test_a_client_catching_up_is_still_answered_and_can_stop_the_replay(tight_node):
+    """A replay is paced by the client's reading, minutes on a slow link: the connection's other
+    frames are answered meanwhile (so it is not taken for idle), and an unsubscribe ends it."""
+    channel, (alice, bob) = await _room("alice", "bob")
+    await _long_history(tight_node, alice, channel)
+    catching_up = await _stalled_client(tight_node, bob)
+    for frame in ({"type": "subscribe", "channel": channel.pk, "since_seq": 0}, {"type": "ping"}):
+        await catching_up.send(json.dumps(frame))
+    await catching_up.send(json.dumps({"type": "unsubscribe", "channel": channel.pk}))
+    await asyncio.sleep(1)
+
+    frames = []
+    with contextlib.suppress(TimeoutError):
+        while True:
+            frames.append(json.loads(await asyncio.wait_for(catching_up.recv(), 3)))
+    told = frames.index({"type": "unsubscribed", "channel": channel.pk})
+    assert {"type": "pong"} in frames[:told]
+    replayed = [f["seq"] for f in frames[:told] if f["type"] == "message"]
+    assert replayed == list(range(1, len(replayed) + 1)) and len(replayed) < HISTORY
+    assert [f for f in frames[told:] if f["type"] == "message"] == []
+    await catching_up.close()
+
+
+async def test_a_replay_stops_where_the_member_is_removed(tight_node):
+    """A member catching up on a long history is removed while the replay waits on their reading:
+    once they are told (unsubscribed), nothing more of the channel comes, replay included."""
+    channel, (alice, bob, carol) = await _room("alice", "bob", "carol")  # alice owns it
+    await _long_history(tight_node, alice, channel)
     catching_up = await _stalled_client(tight_node, carol)
     await catching_up.send(json.dumps({"type": "subscribe", "channel": channel.pk, "since_seq": 0}))
     await asyncio.sleep(1)  # the replay fills the buffers and waits
@@ -132,7 +163,6 @@ async def test_a_replay_stops_where_the_member_is_removed(tight_node):
             frames.append(json.loads(await asyncio.wait_for(catching_up.recv(), 3)))
     told = frames.index({"type": "unsubscribed", "channel": channel.pk, "reason": "not_a_member"})
     replayed = [f["seq"] for f in frames[:told] if f["type"] == "message"]
-    assert replayed == list(range(1, len(replayed) + 1)) and len(replayed) < 1400
+    assert replayed == list(range(1, len(replayed) + 1)) and len(replayed) < HISTORY
     assert [f for f in frames[told:] if f["type"] == "message"] == []
     await catching_up.close()
-    await sender.close()
