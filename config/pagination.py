@@ -1,6 +1,7 @@
 """The contract's page shape: {"results": [...], "next": <url or null>}."""
 
-from rest_framework.exceptions import NotFound
+from django.utils.translation import gettext as _
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import CursorPagination, PageNumberPagination
 from rest_framework.response import Response
 
@@ -10,6 +11,21 @@ from config.fields import ASCII_DIGITS
 class ResultsPagination(PageNumberPagination):
     page_size_query_param = "limit"
     max_page_size = 100
+
+    # The document says both are integers: DRF would read `?page=` and `?page=last` as pages and
+    # quietly use its default size for `?limit=abc`.
+    def get_page_number(self, request, paginator):
+        page = request.query_params.get(self.page_query_param)
+        if page is not None and not ASCII_DIGITS.match(page):
+            raise NotFound(_("Invalid page."))
+        return super().get_page_number(request, paginator)
+
+    def get_page_size(self, request):
+        limit = request.query_params.get(self.page_size_query_param)
+        if limit is not None and not (ASCII_DIGITS.match(limit) and 1 <= int(limit) <= self.max_page_size):
+            message = _("A whole number from 1 to %(most)d.") % {"most": self.max_page_size}
+            raise ValidationError({self.page_size_query_param: [message]})
+        return super().get_page_size(request)
 
     def get_paginated_response(self, data):
         return Response({"results": data, "next": self.get_next_link()})

@@ -41,6 +41,15 @@ def test_search_lists_public_channels_only(owner_client):
     assert [c["name"] for c in owner_client.get("/api/channels?search=budget").json()["results"]] == ["Trip to Jeju"]
 
 
+@pytest.mark.parametrize(
+    ("query", "status"), [("page=", 404), ("page=last", 400), ("limit=abc", 400), ("limit=101", 400)]
+)
+def test_a_page_or_size_that_is_not_a_whole_number_in_range_is_refused(owner_client, query, status):
+    owner_client.post("/api/channels", {"name": "Trip to Jeju"}, format="json")
+    response = owner_client.get(f"/api/channels?search=trip&{query}")
+    assert response.status_code == status and response.json()["code"] in ("not_found", "invalid")
+
+
 def test_private_channel_needs_its_password(owner_client):
     channel = owner_client.post("/api/channels", {"name": "club", "password": "hunter22"}, format="json").json()
     assert channel["is_private"] is True
