@@ -9,6 +9,7 @@ import logging
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, JsonResponse
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from rest_framework import exceptions, status
@@ -158,6 +159,17 @@ def api_exception_handler(exc, context):
 
 def _is_api_request(request) -> bool:
     return request.path.startswith("/api/")
+
+
+def json_bad_request(request, exception=None):
+    """A request Django refuses before any view (a Host it does not serve): in the contract's shape under /api/."""
+    if _is_api_request(request):
+        # Refused before the locale middleware chose a language: the request's own, as it would.
+        with translation.override(translation.get_language_from_request(request)):
+            return JsonResponse(error_body("invalid", _("The request is not valid.")), status=400)
+    from django.views.defaults import bad_request
+
+    return bad_request(request, exception)
 
 
 def json_not_found(request, exception=None):

@@ -8,6 +8,7 @@ from config import converters, docs_view, metrics_view
 
 converters.register()  # <id:...> in the apps' URLs: ids the database can hold
 
+handler400 = "config.errors.json_bad_request"
 handler404 = "config.errors.json_not_found"
 handler500 = "config.errors.json_server_error"
 

@@ -46,3 +46,9 @@ def test_a_body_that_is_not_json_says_where_in_the_readers_language(api_client, 
         response = _post(api_client, "/api/auth/token", raw, **{"Accept-Language": language})
         assert response.status_code == 400
         assert response.json() == {"code": "invalid", "detail": detail}
+
+
+def test_a_host_the_server_does_not_serve_is_refused_in_the_contracts_shape(client):
+    response = client.get("/api/auth/me", headers={"Host": "evil.example", "Accept-Language": "en"})
+    assert response.status_code == 400
+    assert response.json() == {"code": "invalid", "detail": "The request is not valid."}

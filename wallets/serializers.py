@@ -55,9 +55,9 @@ class PlannedDateTimeField(serializers.DateTimeField):
     }
 
     def to_internal_value(self, value):
+        moment = super().to_internal_value(value)  # refuses what is no time at all (an offset of 25 hours too)
         if isinstance(value, str) and (parsed := parse_datetime(value.strip())) and timezone.is_naive(parsed):
             self.fail("naive")
-        moment = super().to_internal_value(value)
         if moment > timezone.now() + PLANNING_HORIZON:
             self.fail("too_far")
         return moment
@@ -68,6 +68,11 @@ class PinField(serializers.RegexField):
         # Given before the field builds its pattern's validator, which takes this message.
         kwargs.setdefault("error_messages", {"invalid": _("A PIN is 4 to 6 digits.")})
         super().__init__(pins.PIN_PATTERN, max_length=6, trim_whitespace=False, **kwargs)
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):  # 1234 as a number: a PIN is its digits (0123 is not 123)
+            self.fail("invalid")
+        return super().to_internal_value(data)
 
 
 class WalletOutputSerializer(serializers.Serializer):

@@ -76,6 +76,10 @@ class Outbox:
             try:
                 await asyncio.wait_for(self.progress.wait(), stall_seconds)
             except TimeoutError:
+                # A client that reads nothing for so long is closed like one past the limit (4503):
+                # left open, its room would stay in replay and hold its live frames for good.
+                self.close()
+                self.on_overflow()
                 raise SlowClient from None
         if self.closed:
             raise SlowClient

@@ -14,6 +14,7 @@ import socket
 import pytest
 import websockets
 
+from chat.realtime.session import REPLAY_STALL_SECONDS
 from chat.tests.live import Client, WebNode, access_token, request_json
 from chat.tests.test_websocket import _room
 from ops.tests.scrape import value, wait_until
@@ -166,3 +167,18 @@ async def test_a_replay_stops_where_the_member_is_removed(tight_node):
     assert replayed == list(range(1, len(replayed) + 1)) and len(replayed) < HISTORY
     assert [f for f in frames[told:] if f["type"] == "message"] == []
     await catching_up.close()
+
+
+async def test_a_client_that_stops_reading_during_a_replay_is_closed_not_left_half_subscribed(tight_node):
+    """Nothing read for longer than a replay waits (30 s): the connection is closed (4503, or a
+    drop when even the close cannot pass) and the client resumes; before, it stayed open with the
+    room stuck in its replay, holding live messages for good."""
+    channel, (alice, bob) = await _room("alice", "bob")
+    await _long_history(tight_node, alice, channel)
+    stalled = await _stalled_client(tight_node, bob)
+    await stalled.send(json.dumps({"type": "subscribe", "channel": channel.pk, "since_seq": 0}))
+    await asyncio.sleep(REPLAY_STALL_SECONDS + 3)
+    with pytest.raises(websockets.ConnectionClosed):
+        while True:
+            await asyncio.wait_for(stalled.recv(), 10)
+    assert stalled.close_code in (4503, 1006, None)

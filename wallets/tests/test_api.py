@@ -22,7 +22,7 @@ def test_open_personal_wallet_once(person):
     assert alice.get("/api/wallets/me").json()["id"] == body["id"]
 
 
-@pytest.mark.parametrize("pin", ["12", "1234567", "12a4", "", " 1234", "1234\n", "١٢٣٤"])
+@pytest.mark.parametrize("pin", ["12", "1234567", "12a4", "", " 1234", "1234\n", "١٢٣٤", 1234])
 def test_a_pin_is_four_to_six_digits(person, pin):
     response = person("alice").post("/api/wallets", {"pin": pin})
     assert response.status_code == 400

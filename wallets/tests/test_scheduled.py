@@ -170,6 +170,10 @@ def test_a_monthly_schedule_runs_on_the_schedulers_day_of_month(person):
     [
         ("2030-01-01T00:00:00", "Give the time with its time zone, for example 2027-01-31T08:00:00+09:00."),
         ("9999-12-31T23:00:00+00:00", "At most ten years ahead."),
+        (
+            "2027-01-01T00:00:00+25:00",  # no such offset: a 500 before
+            "Datetime has wrong format. Use one of these formats instead: YYYY-MM-DDThh:mm[:ss[.uuuuuu]][+HH:MM|-HH:MM|Z].",
+        ),
     ],
 )
 def test_a_first_run_needs_its_time_zone_and_a_date_within_ten_years(person, execute_at, field_error):
