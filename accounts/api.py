@@ -50,6 +50,8 @@ class SignInSerializer(TokenObtainPairSerializer):
         super().__init__(*args, **kwargs)
         # A password is what was typed: spaces are part of it (a blank-looking one is wrong, not invalid).
         self.fields["password"] = PasswordField(trim_whitespace=False)
+        # Trimmed like any text; its pattern tells the document that only spaces are blank.
+        self.fields[self.username_field] = StrictCharField(write_only=True)
 
 
 class TokenApi(TokenObtainPairView):
