@@ -63,8 +63,9 @@ def writer_key(channel_id: int) -> str:
     return f"chat:{_channel(channel_id)}:writer"
 
 
-def dedup_key(channel_id: int, client_msg_id: str) -> str:
-    return f"chat:{_channel(channel_id)}:dedup:{client_msg_id}"
+def dedup_key(channel_id: int, sender_id: int, client_msg_id: str) -> str:
+    """A client_msg_id is its sender's own: two members may use the same one."""
+    return f"chat:{_channel(channel_id)}:dedup:{sender_id}:{client_msg_id}"
 
 
 def tail_key(channel_id: int) -> str:

@@ -1,7 +1,7 @@
 """Appending a message to its channel: dedup, seq, durable buffer and fan-out, in one step.
 
 With Redis (production) one Lua script does it atomically across every node: dedup on
-(channel, client_msg_id), the channel's next seq, the unpersisted tail, its partition's
+(channel, sender, client_msg_id), the channel's next seq, the unpersisted tail, its partition's
 persistence stream, and one PUBLISH of the frame to the room (SPUBLISH in a Redis Cluster, where
 every key and the topic share the channel's slot: chat/keys.py). With CHAT_REDIS_REPLICAS_TO_ACK
 the send counts as done once that many replicas have it (chat/redis_scripts.py). The script decodes nothing: the message is
@@ -38,7 +38,7 @@ DEDUP_TTL_SECONDS = 7 * 24 * 3600
 # ARGV: the message's JSON up to its seq, the JSON after it, dedup TTL, publish time, the
 # live frame's own fields (its state now: not edited, unread by everybody but its sender), the
 # publish command (PUBLISH, or SPUBLISH in a cluster), and the Redis server the node sends to.
-# A repeated client_msg_id still writes (the dedup key's expiry): a WAIT after it then covers the
+# A repeated client_msg_id (of the same sender: the dedup key names both) still writes (the dedup key's expiry): a WAIT after it then covers the
 # first message's writes too, whichever connection made them.
 # Returns {1, seq} for a new message, {0, message} for a repeated client_msg_id, {2, last} when
 # the counter reached its reserved ceiling, {3, last} when another server wrote the counter last
@@ -141,7 +141,7 @@ class _RedisLog:
         script_keys = [
             keys.seq_key(channel_id),
             keys.ceiling_key(channel_id),
-            keys.dedup_key(channel_id, draft["client_msg_id"]),
+            keys.dedup_key(channel_id, draft["sender"]["id"], draft["client_msg_id"]),
             keys.tail_key(channel_id),
             keys.channel_persist_stream(channel_id),
             keys.room_topic(channel_id),
@@ -189,7 +189,9 @@ _logs: dict[int, _RedisLog] = {}  # id(client) -> its batches
 
 
 def _stored_duplicate(draft: dict) -> dict | None:
-    return get_message_store().find_by_client_msg_id(channel_id=draft["channel"], client_msg_id=draft["client_msg_id"])
+    return get_message_store().find_by_client_msg_id(
+        channel_id=draft["channel"], sender_id=draft["sender"]["id"], client_msg_id=draft["client_msg_id"]
+    )
 
 
 async def _stored_duplicates(drafts: list[dict]) -> list[dict | None]:

@@ -19,7 +19,10 @@ class Message(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["channel", "seq"], name="chat_message_channel_seq_unique"),
-            models.UniqueConstraint(fields=["channel", "client_msg_id"], name="chat_message_channel_client_id_unique"),
+            # A client_msg_id is its sender's own: two members may use the same one.
+            models.UniqueConstraint(
+                fields=["channel", "sender", "client_msg_id"], name="chat_message_channel_sender_client_id_unique"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -14,6 +14,9 @@ from config.errors import DomainError
 MAX_BODY_CHARS = 4000
 MAX_CLIENT_MSG_ID_CHARS = 64
 MESSAGE_ID = re.compile(r"[0-9a-f]{1,32}")
+# client_msg_ids of posts the server writes (dues cards, reminders, notices): no client may send
+# one, so no member can take the id of a post the server is about to write.
+SYSTEM_ID_PREFIX = "sys:"
 
 
 class MessageInvalid(DomainError):
@@ -65,17 +68,24 @@ async def message_send(
     body: str,
     client_msg_id: str | None = None,
     reply_to: str | None = None,
+    system: bool = False,
 ) -> tuple[dict, bool]:
     """Validates, stores and fans out one message; (message, created). The caller checked membership.
 
-    Without a client_msg_id every call is a new message; a repeated one returns the first
-    message with created=False and delivers nothing. Members named with @username hear of it
-    (event `mentioned`).
+    Without a client_msg_id every call is a new message; a repeated one (of the same sender)
+    returns the first message with created=False and delivers nothing. Members named with
+    @username hear of it (event `mentioned`). Only the server's own posts (system=True) may use
+    client_msg_ids starting with SYSTEM_ID_PREFIX.
     """
     from chat import selectors
 
     client_msg_id = f"rest-{uuid.uuid4().hex}" if client_msg_id is None else client_msg_id
     message_validate(body=body, client_msg_id=client_msg_id, reply_to=reply_to)
+    if not system and client_msg_id.startswith(SYSTEM_ID_PREFIX):
+        raise MessageInvalid(
+            _("`client_msg_id` may not start with “%(prefix)s”: those are the server's.") % {"prefix": SYSTEM_ID_PREFIX},
+            field="client_msg_id",
+        )
     if (
         reply_to is not None
         and await sync_to_async(selectors.message_get)(channel_id=channel_id, message_id=reply_to) is None

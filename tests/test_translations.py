@@ -113,7 +113,7 @@ def test_a_korean_treasurers_dues_are_announced_in_won_as_koreans_write_it(club,
     with django_capture_on_commit_callbacks(execute=True):
         dues = club["treasurer"].post(f"/api/wallets/{club['group']}/dues", {"title": "3월 회비", "amount": 12_000})
     history = club["member"].get(f"/api/channels/{club['channel']}/messages").json()["results"]
-    body = next(m["body"] for m in history if m["client_msg_id"] == f"dues:{dues.json()['id']}")
+    body = next(m["body"] for m in history if m["client_msg_id"] == f"sys:dues:{dues.json()['id']}")
     assert body == "treasurer 님이 club fund 멤버에게 “3월 회비” 회비 12,000원을 요청합니다."
 
 

@@ -13,7 +13,7 @@ from django.utils.translation import ngettext
 
 from accounts.serializers import UserRefSerializer
 from chat.events import publish_channel_event, publish_user_event
-from chat.services import message_send
+from chat.services import SYSTEM_ID_PREFIX, message_send
 from config.formats import money
 from config.locale import user_language
 from wallets import selectors
@@ -27,14 +27,16 @@ from wallets.serializers import (
 )
 
 
-def _post(*, channel_id: int, sender, body: str, client_msg_id: str) -> None:
-    """A chat message in the sender's name; a repeated client_msg_id is not posted twice."""
+def _post(*, channel_id: int, sender, body: str, name: str) -> None:
+    """A chat message the server writes in the sender's name, client_msg_id "sys:<name>" (no
+    client may send one); the same name is not posted twice."""
     async_to_sync(message_send)(
         channel_id=channel_id,
         sender_id=sender.pk,
         sender_username=sender.username,
         body=body,
-        client_msg_id=client_msg_id,
+        client_msg_id=f"{SYSTEM_ID_PREFIX}{name}",
+        system=True,
     )
 
 
@@ -60,13 +62,13 @@ def dues_announcement(*, dues: Dues, treasurer) -> str:
 
 
 def notify_dues_requested(*, dues_id: int, treasurer) -> None:
-    """A dues_requested event and a chat message (client_msg_id "dues:<id>") in the wallet's channel."""
+    """A dues_requested event and a chat message (client_msg_id "sys:dues:<id>") in the wallet's channel."""
     dues = selectors.dues_get(dues_id=dues_id)
     channel_id = dues.wallet.channel_id
     publish_channel_event(channel_id=channel_id, event="dues_requested", data={"dues": DuesOutputSerializer(dues).data})
     with translation.override(user_language(treasurer)):
         body = dues_announcement(dues=dues, treasurer=treasurer)
-    _post(channel_id=channel_id, sender=treasurer, body=body, client_msg_id=f"dues:{dues.pk}")
+    _post(channel_id=channel_id, sender=treasurer, body=body, name=f"dues:{dues.pk}")
 
 
 def notify_dues_paid(*, dues: Dues, payer, transfer: Transfer) -> None:
@@ -104,7 +106,7 @@ def notify_dues_reminder(*, dues_id: int, user_ids: list[int], reminded_hour: in
         channel_id=dues.wallet.channel_id,
         sender=treasurer,
         body=body,
-        client_msg_id=f"dues-remind:{dues.pk}:{reminded_hour}",
+        name=f"dues-remind:{dues.pk}:{reminded_hour}",
     )
 
 
@@ -142,7 +144,7 @@ def notify_treasurer_changed(
                 "%(count)d scheduled transfers were cancelled.",
                 cancelled_schedules,
             ) % {"count": cancelled_schedules}
-    _post(channel_id=wallet.channel_id, sender=previous, body=body, client_msg_id=f"treasurer:{uuid.uuid4()}")
+    _post(channel_id=wallet.channel_id, sender=previous, body=body, name=f"treasurer:{uuid.uuid4()}")
 
 
 def _approval_audience(request: ApprovalRequest) -> set[int]:
@@ -194,4 +196,4 @@ def notify_approval_policy_changed(*, wallet_id: int, by) -> None:
                 "required": policy.required,
                 "approvers": ", ".join(user.username for user in policy.approvers.all()),
             }
-    _post(channel_id=wallet.channel_id, sender=by, body=body, client_msg_id=f"approval-policy:{uuid.uuid4()}")
+    _post(channel_id=wallet.channel_id, sender=by, body=body, name=f"approval-policy:{uuid.uuid4()}")

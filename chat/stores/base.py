@@ -47,8 +47,8 @@ class MessageStore(ABC):
         """The stored message with this id in this channel, if any."""
 
     @abstractmethod
-    def find_by_client_msg_id(self, *, channel_id: int, client_msg_id: str) -> dict | None:
-        """The stored message a sender's client_msg_id produced, if any."""
+    def find_by_client_msg_id(self, *, channel_id: int, sender_id: int, client_msg_id: str) -> dict | None:
+        """The stored message this sender's client_msg_id produced, if any."""
 
     @abstractmethod
     def redact(self, *, channel_id: int, message_ids: list[str]) -> None:

@@ -26,22 +26,37 @@ COLLECTION = "messages"
 SHARD_KEY = {"channel": 1, "seq": 1}
 
 
+# Before dedup was per sender: unique on (channel, client_msg_id), it would refuse a second
+# member's message with the same id, so it is dropped where it is still found.
+OLD_DEDUP_INDEX = "channel_1_client_msg_id_1"
+
+
 def message_indexes(*, sharded: bool) -> list[pymongo.IndexModel]:
     """The indexes of the messages collection. (channel, seq) is unique and, sharded, the shard
     key: history and the worker's inserts go to one channel's chunks. A sharded collection can
-    keep a unique index only if the shard key prefixes it, so (channel, client_msg_id) is then
-    a plain index for lookups; its uniqueness is the send path's (the Redis dedup key, and a
+    keep a unique index only if the shard key prefixes it, so (channel, sender, client_msg_id) is
+    then a plain index for lookups; its uniqueness is the send path's (the Redis dedup key, and a
     repeated send finding the stored message after Redis lost its keys: chat/message_log.py)."""
     return [
         pymongo.IndexModel([("channel", pymongo.ASCENDING), ("seq", pymongo.ASCENDING)], unique=True),
-        pymongo.IndexModel([("channel", pymongo.ASCENDING), ("client_msg_id", pymongo.ASCENDING)], unique=not sharded),
+        pymongo.IndexModel(
+            [("channel", pymongo.ASCENDING), ("sender.id", pymongo.ASCENDING), ("client_msg_id", pymongo.ASCENDING)],
+            unique=not sharded,
+        ),
     ]
+
+
+def message_indexes_ensure(collection, *, sharded: bool) -> list[str]:
+    """Creates the indexes the collection needs and drops the old dedup index; their names."""
+    if OLD_DEDUP_INDEX in collection.index_information():
+        collection.drop_index(OLD_DEDUP_INDEX)
+    return collection.create_indexes(message_indexes(sharded=sharded))
 
 
 class MongoMessageStore(MessageStore):
     def __init__(self, database, *, sharded: bool = False):
         self.messages = database[COLLECTION]
-        self.messages.create_indexes(message_indexes(sharded=sharded))
+        message_indexes_ensure(self.messages, sharded=sharded)
 
     # Documents the client cannot encode (bad text, too large) or that lack a field: the data's fault.
     refusals = (InvalidDocument, DocumentTooLarge, UnicodeEncodeError, OverflowError, KeyError, TypeError)
@@ -83,8 +98,8 @@ class MongoMessageStore(MessageStore):
         document = self.messages.find_one({"_id": message_id, "channel": channel_id})
         return _to_message(document) if document else None
 
-    def find_by_client_msg_id(self, *, channel_id, client_msg_id):
-        document = self.messages.find_one({"channel": channel_id, "client_msg_id": client_msg_id})
+    def find_by_client_msg_id(self, *, channel_id, sender_id, client_msg_id):
+        document = self.messages.find_one({"channel": channel_id, "sender.id": sender_id, "client_msg_id": client_msg_id})
         return _to_message(document) if document else None
 
     def redact(self, *, channel_id, message_ids):

@@ -103,8 +103,8 @@ class SqlMessageStore(MessageStore):
         row = Message.objects.filter(channel_id=channel_id, pk=message_id).first()
         return _to_message(row) if row else None
 
-    def find_by_client_msg_id(self, *, channel_id, client_msg_id):
-        row = Message.objects.filter(channel_id=channel_id, client_msg_id=client_msg_id).first()
+    def find_by_client_msg_id(self, *, channel_id, sender_id, client_msg_id):
+        row = Message.objects.filter(channel_id=channel_id, sender_id=sender_id, client_msg_id=client_msg_id).first()
         return _to_message(row) if row else None
 
     def redact(self, *, channel_id, message_ids):

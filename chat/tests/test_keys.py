@@ -21,7 +21,7 @@ def test_every_key_of_a_channel_and_its_stream_share_one_slot():
     channel_keys = [
         keys.seq_key(42),
         keys.ceiling_key(42),
-        keys.dedup_key(42, "c1"),
+        keys.dedup_key(42, 7, "c1"),
         keys.writer_key(42),
         keys.tail_key(42),
         keys.channel_persist_stream(42),

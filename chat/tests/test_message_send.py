@@ -79,7 +79,7 @@ def test_a_repeat_after_redis_lost_the_counter_is_found_in_the_store():
     original = async_to_sync(_send)(channel, "once")[0]
     persist_pending_messages()
     _forget_the_counter(channel)
-    sync_redis().delete(keys.dedup_key(channel.pk, "once"))
+    sync_redis().delete(keys.dedup_key(channel.pk, channel.owner_id, "once"))
     repeat, created = async_to_sync(_send)(channel, "once")
     assert not created and repeat["id"] == original["id"] and repeat["seq"] == original["seq"]
 

@@ -42,7 +42,7 @@ def test_the_shard_command_creates_the_indexes_a_sharded_collection_needs():
             tuple(key for key, _ in index["key"]): index for index in database["messages"].index_information().values()
         }
         assert indexes[("channel", "seq")].get("unique") is True  # the shard key's index
-        assert not indexes[("channel", "client_msg_id")].get("unique")  # no unique index without the shard key
+        assert not indexes[("channel", "sender.id", "client_msg_id")].get("unique")  # not unique without the shard key
     finally:
         database.client.drop_database(database.name)
 
@@ -65,12 +65,13 @@ def channel(db):
     return channel_create(owner=UserFactory(), name="general")
 
 
-def _message(channel, seq, client_msg_id=None, body=None):
+def _message(channel, seq, client_msg_id=None, body=None, sender=None):
+    sender = sender or channel.owner
     return {
         "id": f"m{channel.pk}x{seq}",
         "channel": channel.pk,
         "seq": seq,
-        "sender": {"id": channel.owner_id, "username": channel.owner.username},
+        "sender": {"id": sender.pk, "username": sender.username},
         "body": f"hello {seq}" if body is None else body,
         "client_msg_id": client_msg_id or f"c{seq}",
         "created_at": "2026-11-23T06:00:00+00:00",
@@ -102,8 +103,48 @@ def test_max_seq_and_lookup_by_client_msg_id(store, channel):
     assert store.max_seq(channel_id=channel.pk) == 0
     store.insert_many([_message(channel, 1, "abc"), _message(channel, 2, "def")])
     assert store.max_seq(channel_id=channel.pk) == 2
-    assert store.find_by_client_msg_id(channel_id=channel.pk, client_msg_id="def")["seq"] == 2
-    assert store.find_by_client_msg_id(channel_id=channel.pk, client_msg_id="zzz") is None
+    owner = channel.owner_id
+    assert store.find_by_client_msg_id(channel_id=channel.pk, sender_id=owner, client_msg_id="def")["seq"] == 2
+    assert store.find_by_client_msg_id(channel_id=channel.pk, sender_id=owner, client_msg_id="zzz") is None
+
+
+def test_two_senders_may_use_the_same_client_msg_id(store, channel):
+    other = UserFactory()
+    refused = store.insert_many([_message(channel, 1, "c-1"), _message(channel, 2, "c-1", sender=other)])
+    assert refused == []
+    assert [m["sender"]["id"] for m in store.range(channel_id=channel.pk, limit=10)] == [channel.owner_id, other.pk]
+    found = store.find_by_client_msg_id(channel_id=channel.pk, sender_id=other.pk, client_msg_id="c-1")
+    assert found["seq"] == 2
+
+
+def test_a_collection_indexed_before_dedup_was_per_sender_takes_both_senders():
+    """A MongoDB store created by an older release had (channel, client_msg_id) unique."""
+    database = _mongo_database()
+    try:
+        database["messages"].create_index([("channel", 1), ("client_msg_id", 1)], unique=True)
+        store = MongoMessageStore(database)
+        both = [
+            {**_message_of(1, sender_id=1), "client_msg_id": "c-1"},
+            {**_message_of(2, sender_id=2), "client_msg_id": "c-1"},
+        ]
+        assert store.insert_many(both) == []
+        assert [m["seq"] for m in store.range(channel_id=5, limit=10)] == [1, 2]
+    finally:
+        database.client.drop_database(database.name)
+
+
+def _message_of(seq, *, sender_id):
+    return {
+        "id": f"old{seq}",
+        "channel": 5,
+        "seq": seq,
+        "sender": {"id": sender_id, "username": f"user{sender_id}"},
+        "body": "hi",
+        "client_msg_id": f"c{seq}",
+        "created_at": "2026-11-23T06:00:00+00:00",
+        "mentions": [],
+        "reply_to": None,
+    }
 
 
 def test_a_message_is_found_by_its_id_in_its_channel_only(store, channel):

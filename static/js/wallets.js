@@ -521,7 +521,9 @@ export class ApprovalsView {
 
 // --- dues: a card in the chat and a block on the wallet page, both updating live ---------
 
-export const isDuesMessage = (message) => typeof message.client_msg_id === "string" && message.client_msg_id.startsWith("dues:");
+// Only the server writes "sys:" ids (a member's "dues:7" is plain text, not a card with a Pay button).
+const DUES_CARD_PREFIX = "sys:dues:";
+export const isDuesMessage = (message) => typeof message.client_msg_id === "string" && message.client_msg_id.startsWith(DUES_CARD_PREFIX);
 
 function duesBlock(app, dues, { isTreasurer = false } = {}) {
   const element = h("div", { class: "dues-card", "data-testid": "dues-card", dataset: { duesId: dues.id } });
@@ -531,7 +533,7 @@ function duesBlock(app, dues, { isTreasurer = false } = {}) {
 }
 
 export function duesCard(app, message) {
-  const duesId = Number(message.client_msg_id.slice("dues:".length));
+  const duesId = Number(message.client_msg_id.slice(DUES_CARD_PREFIX.length));
   const element = h("div", { class: "dues-card", "data-testid": "dues-card", dataset: { duesId } }, h("p", {}, message.body));
   get(`/api/dues/${duesId}`).then((dues) => fillDues(app, element, dues)).catch(() => {});
   return element;

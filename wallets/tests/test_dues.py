@@ -51,7 +51,7 @@ def test_the_channel_gets_a_chat_message_announcing_the_dues(club, django_captur
     with django_capture_on_commit_callbacks(execute=True):
         dues = _request_dues(club)
     history = club["member"].get(f"/api/channels/{club['channel']}/messages").json()["results"]
-    announcement = next(m for m in history if m["client_msg_id"] == f"dues:{dues['id']}")
+    announcement = next(m for m in history if m["client_msg_id"] == f"sys:dues:{dues['id']}")
     assert announcement["sender"]["username"] == "treasurer"
     assert announcement["body"] == "treasurer asks the members of club fund to pay ₩3,000 for “March dues”."
 
@@ -108,7 +108,7 @@ def test_the_treasurer_reminds_unpaid_members_at_most_once_an_hour(club, person,
         reminded = club["treasurer"].post(f"/api/dues/{dues['id']}/remind")
     assert reminded.status_code == 200 and reminded.json() == {"reminded": 1}  # ana; not the payer, not oneself
     history = ana.get(f"/api/channels/{club['channel']}/messages").json()["results"]
-    reminder = next(m for m in history if m["client_msg_id"].startswith(f"dues-remind:{dues['id']}:"))
+    reminder = next(m for m in history if m["client_msg_id"].startswith(f"sys:dues-remind:{dues['id']}:"))
     assert reminder["body"] == "@ana a reminder: “March dues”, ₩3,000, is not paid yet."
     assert reminder["sender"]["username"] == "treasurer"
     again = club["treasurer"].post(f"/api/dues/{dues['id']}/remind")
@@ -124,7 +124,7 @@ def test_a_retried_reminder_is_posted_once(club):
     for _ in range(2):
         tasks.send_dues_reminder.apply(args=(dues["id"], [club["member"].user.pk], reminded_at)).get()
     history = club["member"].get(f"/api/channels/{club['channel']}/messages").json()["results"]
-    assert len([m for m in history if m["client_msg_id"].startswith("dues-remind:")]) == 1
+    assert len([m for m in history if m["client_msg_id"].startswith("sys:dues-remind:")]) == 1
 
 
 def test_recurring_dues_are_asked_for_once_per_period_by_the_beat(club):

@@ -1,5 +1,7 @@
 """Money events over real sockets: REST calls on one daphne process, WebSocket clients on another."""
 
+import time
+
 import pytest
 from asgiref.sync import sync_to_async
 
@@ -70,7 +72,7 @@ async def test_dues_are_announced_in_the_chat_and_payments_show_live(two_nodes):
         node_a, f"/api/wallets/{group}/dues", treasurer, {"title": "May dues", "amount": 2_000}
     )
 
-    frames = await watcher.recv_until(lambda f: f["type"] == "message" and f["client_msg_id"] == f"dues:{dues['id']}")
+    frames = await watcher.recv_until(lambda f: f["type"] == "message" and f["client_msg_id"] == f"sys:dues:{dues['id']}")
     requested = next(f for f in frames if f["type"] == "event" and f["event"] == "dues_requested")
     assert requested["channel"] == channel and requested["data"]["dues"]["id"] == dues["id"]
     assert requested["data"]["dues"]["paid_count"] == 0
@@ -152,12 +154,43 @@ async def test_new_group_wallets_reminders_and_approvals_reach_open_sockets(two_
     await watcher.close()
 
 
+async def test_a_member_cannot_take_the_id_of_a_dues_card_or_a_reminder_before_it_is_posted(two_nodes, worker_factory):
+    """The server's posts use `sys:` ids, which no client may send; a member's own ids are theirs
+    alone, so the old names ("dues:<id>") no longer collide with anything."""
+    worker_factory("celery-preempt")
+    treasurer, member, channel, _, group = await _club()
+    node_a, node_b = two_nodes
+    sneak = await Client.connect(node_b.ws_url, member)
+    await sneak.subscribe(channel)
+    april = await sync_to_async(post_json)(node_a, f"/api/wallets/{group}/dues", treasurer, {"title": "April", "amount": 5})
+    next_dues = april["id"] + 1
+    hour = int(time.time()) // 3600
+    taken = [f"dues:{next_dues}", f"dues-remind:{next_dues}:{hour}", f"dues-remind:{next_dues}:{hour + 1}"]
+    refused = [f"sys:{name}" for name in taken]
+    for client_msg_id in taken + refused:
+        await sneak.send(type="send", channel=channel, body="@member pay me instead", client_msg_id=client_msg_id)
+    answers = [f for f in await sneak.flush() if f["type"] in ("ack", "error")]
+    assert [(f["type"], f["client_msg_id"]) for f in answers] == [("ack", i) for i in taken] + [
+        ("error", i) for i in refused
+    ]
+    assert {f["code"] for f in answers if f["type"] == "error"} == {"bad_request"}
+
+    dues = await sync_to_async(post_json)(node_a, f"/api/wallets/{group}/dues", treasurer, {"title": "May", "amount": 500})
+    assert dues["id"] == next_dues
+    card = (await sneak.recv_until(lambda f: f["type"] == "message" and f["client_msg_id"] == f"sys:dues:{next_dues}"))[-1]
+    assert card["sender"]["username"] == "treasurer" and "May" in card["body"]
+    await sync_to_async(post_json)(node_a, f"/api/dues/{dues['id']}/remind", treasurer, {})
+    reminder = (await sneak.recv_until(lambda f: _reminder_post([f]) is not None, timeout=30))[-1]
+    assert reminder["sender"]["username"] == "treasurer" and reminder["mentions"] == [member.pk]
+    await sneak.close()
+
+
 def _found(frames: list[dict], event: str) -> dict | None:
     return next((f for f in frames if f["type"] == "event" and f["event"] == event), None)
 
 
 def _reminder_post(frames: list[dict]) -> dict | None:
-    return next((f for f in frames if f["type"] == "message" and f["client_msg_id"].startswith("dues-remind:")), None)
+    return next((f for f in frames if f["type"] == "message" and f["client_msg_id"].startswith("sys:dues-remind:")), None)
 
 
 async def test_someone_who_leaves_the_channel_leaves_its_group_wallet_and_hears_no_more_of_it(two_nodes):

@@ -11,12 +11,12 @@ import pymongo
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from chat.stores.mongo import COLLECTION, SHARD_KEY, message_indexes
+from chat.stores.mongo import COLLECTION, SHARD_KEY, message_indexes_ensure
 
 
 def message_store_indexes(database) -> list[str]:
     """The indexes a sharded messages collection needs; returns their names."""
-    database[COLLECTION].create_indexes(message_indexes(sharded=True))
+    message_indexes_ensure(database[COLLECTION], sharded=True)
     return list(database[COLLECTION].index_information())
 
 
