@@ -76,7 +76,7 @@ def message_search(*, channel_id: int, query: str, limit: int, before_seq: int |
     Words match in any order, each as the start of a word of the body (chat.stores.base).
     What a reader sees is searched: an edited message by its new body, a deleted one not at all.
     Only the store is searched: a message still in the unpersisted tail (seconds old) is found
-    once a worker has stored it. Callers check membership (channels_app.selectors.channel_for_member).
+    once a worker has stored it, unless it was edited (edits are found by their new body at once). Callers check membership (channels_app.selectors.channel_for_member).
     """
     words = search_words(query)
     if len(words) > SEARCH_MAX_WORDS:
@@ -93,7 +93,7 @@ def message_search(*, channel_id: int, query: str, limit: int, before_seq: int |
     upper = before_seq
     while True:
         hits = store.search(channel_id=channel_id, words=words, limit=limit, before_seq=upper)
-        for message in _with_state(channel_id, hits) if hits else []:
+        for message in _with_state(channel_id, hits):
             edited_away = message["edited_at"] and not _body_has_every_word(message["body"], words)
             if not message["deleted"] and not edited_away:
                 found.setdefault(message["seq"], message)
@@ -114,7 +114,21 @@ def _edited_matching(channel_id: int, words: list[str], limit: int, before_seq: 
         :limit
     ]
     originals = [store.find(channel_id=channel_id, message_id=state.message_id) for state in matching]
-    return _with_state(channel_id, [message for message in originals if message]) if originals else []
+    # An edit can come before a worker stored the original: that one is still in the tail.
+    unstored = {state.message_id for state, original in zip(matching, originals, strict=True) if not original}
+    seqs = [state.seq for state in matching if state.message_id in unstored]
+    originals += [message for message in _tail_at(channel_id, seqs) if message["id"] in unstored]
+    return _with_state(channel_id, [message for message in originals if message])
+
+
+def _tail_at(channel_id: int, seqs: list[int]) -> list[dict]:
+    """The messages of these seqs still in the channel's unpersisted tail (production only)."""
+    if not (settings.REDIS_URL and seqs):
+        return []
+    from chat.redis_client import sync_redis
+
+    raw = sync_redis().zrangebyscore(keys.tail_key(channel_id), min(seqs), max(seqs))
+    return [json.loads(item) for item in raw]
 
 
 def _body_has_every_word(body: str, words: list[str]) -> bool:
@@ -181,6 +195,8 @@ def _with_state(channel_id: int, messages: list[dict]) -> list[dict]:
     """Lays edits, deletions and reactions over the messages and counts who has not read each (two queries)."""
     from channels_app.selectors import channel_read_markers
 
+    if not messages:
+        return []
     seqs = [message["seq"] for message in messages]
     states = {
         state.message_id: state

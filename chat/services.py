@@ -83,7 +83,8 @@ async def message_send(
     message_validate(body=body, client_msg_id=client_msg_id, reply_to=reply_to)
     if not system and client_msg_id.startswith(SYSTEM_ID_PREFIX):
         raise MessageInvalid(
-            _("`client_msg_id` may not start with “%(prefix)s”: those are the server's.") % {"prefix": SYSTEM_ID_PREFIX},
+            _("`client_msg_id` may not start with “%(prefix)s”: those are the server's.")
+            % {"prefix": SYSTEM_ID_PREFIX},
             field="client_msg_id",
         )
     if (

@@ -99,7 +99,9 @@ class MongoMessageStore(MessageStore):
         return _to_message(document) if document else None
 
     def find_by_client_msg_id(self, *, channel_id, sender_id, client_msg_id):
-        document = self.messages.find_one({"channel": channel_id, "sender.id": sender_id, "client_msg_id": client_msg_id})
+        document = self.messages.find_one(
+            {"channel": channel_id, "sender.id": sender_id, "client_msg_id": client_msg_id}
+        )
         return _to_message(document) if document else None
 
     def redact(self, *, channel_id, message_ids):

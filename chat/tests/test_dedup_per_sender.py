@@ -26,7 +26,9 @@ async def _until_message(client: Client, frames: list[dict], *, seq: int) -> lis
 
 
 async def _ack(client: Client, client_msg_id: str) -> dict:
-    frames = await client.recv_until(lambda f: f["type"] in ("ack", "error") and f.get("client_msg_id") == client_msg_id)
+    frames = await client.recv_until(
+        lambda f: f["type"] in ("ack", "error") and f.get("client_msg_id") == client_msg_id
+    )
     return frames[-1]
 
 

@@ -8,6 +8,7 @@ from rest_framework.test import APIClient
 from accounts.tests.factories import UserFactory
 from channels_app.tests.factories import channel_with_members
 from chat.persistence import persist_pending_messages
+from conftest import EMBEDDED
 
 pytestmark = pytest.mark.django_db
 
@@ -109,3 +110,19 @@ def test_what_a_reader_sees_is_searched_edits_by_their_new_body_deletions_not_at
     paged = club["member"].get(club["url"], {"q": "trip", "limit": 1}).json()
     assert [m["seq"] for m in paged["results"]] == [5]
     assert [m["seq"] for m in club["member"].get(paged["next"]).json()["results"]] == [2]
+
+
+@pytest.mark.skipif(EMBEDDED, reason="the embedded mode stores each message as it is sent")
+def test_a_message_edited_before_a_worker_stored_it_is_found_by_its_new_body():
+    channel, (owner, member) = channel_with_members(name="quick", usernames=["owner", "member"])
+    messages = f"/api/channels/{channel.pk}/messages"
+    sent = _client(owner).post(messages, {"body": "see you at six"}, format="json").json()
+    edited = _client(owner).patch(f"{messages}/{sent['id']}", {"body": "see you at seven"}, format="json")
+    assert edited.status_code == 200
+
+    response = _client(member).get(f"{messages}/search", {"q": "seven"})
+    assert response.status_code == 200
+    assert [(m["id"], m["body"]) for m in response.json()["results"]] == [(sent["id"], "see you at seven")]
+    persist_pending_messages()
+    stored = _client(member).get(f"{messages}/search", {"q": "seven"}).json()["results"]
+    assert [(m["id"], m["body"]) for m in stored] == [(sent["id"], "see you at seven")]

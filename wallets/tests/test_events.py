@@ -72,7 +72,9 @@ async def test_dues_are_announced_in_the_chat_and_payments_show_live(two_nodes):
         node_a, f"/api/wallets/{group}/dues", treasurer, {"title": "May dues", "amount": 2_000}
     )
 
-    frames = await watcher.recv_until(lambda f: f["type"] == "message" and f["client_msg_id"] == f"sys:dues:{dues['id']}")
+    frames = await watcher.recv_until(
+        lambda f: f["type"] == "message" and f["client_msg_id"] == f"sys:dues:{dues['id']}"
+    )
     requested = next(f for f in frames if f["type"] == "event" and f["event"] == "dues_requested")
     assert requested["channel"] == channel and requested["data"]["dues"]["id"] == dues["id"]
     assert requested["data"]["dues"]["paid_count"] == 0
@@ -162,7 +164,9 @@ async def test_a_member_cannot_take_the_id_of_a_dues_card_or_a_reminder_before_i
     node_a, node_b = two_nodes
     sneak = await Client.connect(node_b.ws_url, member)
     await sneak.subscribe(channel)
-    april = await sync_to_async(post_json)(node_a, f"/api/wallets/{group}/dues", treasurer, {"title": "April", "amount": 5})
+    april = await sync_to_async(post_json)(
+        node_a, f"/api/wallets/{group}/dues", treasurer, {"title": "April", "amount": 5}
+    )
     next_dues = april["id"] + 1
     hour = int(time.time()) // 3600
     taken = [f"dues:{next_dues}", f"dues-remind:{next_dues}:{hour}", f"dues-remind:{next_dues}:{hour + 1}"]
@@ -175,9 +179,13 @@ async def test_a_member_cannot_take_the_id_of_a_dues_card_or_a_reminder_before_i
     ]
     assert {f["code"] for f in answers if f["type"] == "error"} == {"bad_request"}
 
-    dues = await sync_to_async(post_json)(node_a, f"/api/wallets/{group}/dues", treasurer, {"title": "May", "amount": 500})
+    dues = await sync_to_async(post_json)(
+        node_a, f"/api/wallets/{group}/dues", treasurer, {"title": "May", "amount": 500}
+    )
     assert dues["id"] == next_dues
-    card = (await sneak.recv_until(lambda f: f["type"] == "message" and f["client_msg_id"] == f"sys:dues:{next_dues}"))[-1]
+    card = (await sneak.recv_until(lambda f: f["type"] == "message" and f["client_msg_id"] == f"sys:dues:{next_dues}"))[
+        -1
+    ]
     assert card["sender"]["username"] == "treasurer" and "May" in card["body"]
     await sync_to_async(post_json)(node_a, f"/api/dues/{dues['id']}/remind", treasurer, {})
     reminder = (await sneak.recv_until(lambda f: _reminder_post([f]) is not None, timeout=30))[-1]
@@ -190,7 +198,9 @@ def _found(frames: list[dict], event: str) -> dict | None:
 
 
 def _reminder_post(frames: list[dict]) -> dict | None:
-    return next((f for f in frames if f["type"] == "message" and f["client_msg_id"].startswith("sys:dues-remind:")), None)
+    return next(
+        (f for f in frames if f["type"] == "message" and f["client_msg_id"].startswith("sys:dues-remind:")), None
+    )
 
 
 async def test_someone_who_leaves_the_channel_leaves_its_group_wallet_and_hears_no_more_of_it(two_nodes):
