@@ -73,7 +73,31 @@ class PersistenceBacklogCollector:
         )
 
 
+class OutboxBacklogCollector:
+    """chat_outbox_backlog and chat_outbox_oldest_age_seconds, read from the database at scrape
+    time: what writes announced and the relay has not published (Redis away, or no relay)."""
+
+    def describe(self):
+        return []
+
+    def collect(self):
+        from chat.selectors import outbox_backlog
+
+        try:
+            count, age = outbox_backlog()
+        except Exception:  # an unreachable database shows as missing series (and /readyz says why)
+            logger.warning("could not read the outbox for /metrics", exc_info=True)
+            return
+        yield GaugeMetricFamily(
+            "chat_outbox_backlog", "Announcements of committed writes not yet published", value=count
+        )
+        yield GaugeMetricFamily(
+            "chat_outbox_oldest_age_seconds", "Age of the oldest announcement waiting to be published", value=age
+        )
+
+
 def register_web_collectors() -> None:
     """Called once by config.asgi, in web nodes only."""
+    REGISTRY.register(OutboxBacklogCollector())
     if settings.REDIS_URL:
         REGISTRY.register(PersistenceBacklogCollector())

@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 
 
@@ -113,3 +114,21 @@ class Reaction(models.Model):
 
     def __str__(self) -> str:
         return f"{self.emoji} on {self.message_id}"
+
+
+class OutboxEvent(models.Model):
+    """Something a database write announces, written in the write's own transaction (chat/outbox.py):
+    a chat post the server writes, a user event or a channel event. The relay publishes it and
+    deletes it; until then it waits here, however long Redis is away."""
+
+    class Kind(models.TextChoices):
+        POST = "post"
+        USER_EVENT = "user"
+        CHANNEL_EVENT = "channel"
+
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    payload = models.JSONField(encoder=DjangoJSONEncoder)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.kind} #{self.pk}"

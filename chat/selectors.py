@@ -9,10 +9,12 @@ import time
 from asgiref.sync import async_to_sync, sync_to_async
 from channels.db import database_sync_to_async
 from django.conf import settings
+from django.db.models import Count, Min
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from chat import keys
-from chat.models import ChannelVersion, MessageState
+from chat.models import ChannelVersion, MessageState, OutboxEvent
 from chat.stores import get_message_store
 from chat.turn_batch import TurnBatch
 from config.errors import DomainError
@@ -305,3 +307,10 @@ async def change_frames_after(
 
 def _frame_text(frame: dict) -> str:
     return json.dumps(frame, separators=(",", ":"), ensure_ascii=False)
+
+
+def outbox_backlog() -> tuple[int, float]:
+    """Announcements waiting in the outbox (chat/outbox.py) and the age in seconds of the oldest."""
+    found = OutboxEvent.objects.aggregate(count=Count("pk"), oldest=Min("created_at"))
+    age = (timezone.now() - found["oldest"]).total_seconds() if found["oldest"] else 0.0
+    return found["count"], max(0.0, age)

@@ -284,6 +284,8 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": env.float("WALLET_LEDGER_CHECK_SECONDS", default=300.0),
     },
     "accounts-flush-expired-tokens": {"task": "accounts.flush_expired_tokens", "schedule": 3600.0},
+    # Publishes what writes announced while Redis was away (chat/outbox.py); each run empties it.
+    "chat-relay-outbox": {"task": "chat.relay_outbox", "schedule": env.float("CHAT_OUTBOX_RELAY_SECONDS", default=1.0)},
 }
 if REDIS_URL:  # the embedded mode stores each message as it is sent: nothing to drain
     # Drains the chat persistence stream; each run loops until the stream is empty.

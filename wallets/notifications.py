@@ -1,19 +1,17 @@
-"""What clients hear about money. Services call these inside `transaction.on_commit` only.
+"""What clients hear about money. Services call these inside their transaction: each announces
+through the outbox (chat/outbox.py), so what a write announces commits with it and reaches
+clients once Redis can take it.
 
 Chat posts the server writes in someone's name (dues, reminders, handovers, policy changes) are in
 that person's language: one message goes to the whole channel, and it is theirs.
 """
 
-import uuid
-
-from asgiref.sync import async_to_sync
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from accounts.serializers import UserRefSerializer
-from chat.events import publish_channel_event, publish_user_event
-from chat.services import SYSTEM_ID_PREFIX, message_send
+from chat.outbox import announce_channel_event, announce_post, announce_user_event
 from config.formats import money
 from config.locale import user_language
 from wallets import selectors
@@ -27,19 +25,6 @@ from wallets.serializers import (
 )
 
 
-def _post(*, channel_id: int, sender, body: str, name: str) -> None:
-    """A chat message the server writes in the sender's name, client_msg_id "sys:<name>" (no
-    client may send one); the same name is not posted twice."""
-    async_to_sync(message_send)(
-        channel_id=channel_id,
-        sender_id=sender.pk,
-        sender_username=sender.username,
-        body=body,
-        client_msg_id=f"{SYSTEM_ID_PREFIX}{name}",
-        system=True,
-    )
-
-
 def notify_transfer_received(*, transfer: Transfer, target: Wallet, sender) -> None:
     """Every connection of the people the money reached (but not the sender's own)."""
     data = {
@@ -49,7 +34,7 @@ def notify_transfer_received(*, transfer: Transfer, target: Wallet, sender) -> N
     }
     for user_id in selectors.wallet_member_user_ids(wallet=target):
         if user_id != sender.pk:
-            publish_user_event(user_id=user_id, event="transfer_received", data=data)
+            announce_user_event(user_id=user_id, event="transfer_received", data=data)
 
 
 def dues_announcement(*, dues: Dues, treasurer) -> str:
@@ -65,14 +50,16 @@ def notify_dues_requested(*, dues_id: int, treasurer) -> None:
     """A dues_requested event and a chat message (client_msg_id "sys:dues:<id>") in the wallet's channel."""
     dues = selectors.dues_get(dues_id=dues_id)
     channel_id = dues.wallet.channel_id
-    publish_channel_event(channel_id=channel_id, event="dues_requested", data={"dues": DuesOutputSerializer(dues).data})
+    announce_channel_event(
+        channel_id=channel_id, event="dues_requested", data={"dues": DuesOutputSerializer(dues).data}
+    )
     with translation.override(user_language(treasurer)):
         body = dues_announcement(dues=dues, treasurer=treasurer)
-    _post(channel_id=channel_id, sender=treasurer, body=body, name=f"dues:{dues.pk}")
+    announce_post(channel_id=channel_id, sender=treasurer, body=body, name=f"dues:{dues.pk}")
 
 
 def notify_dues_paid(*, dues: Dues, payer, transfer: Transfer) -> None:
-    publish_channel_event(
+    announce_channel_event(
         channel_id=dues.wallet.channel_id,
         event="dues_paid",
         data={
@@ -95,14 +82,14 @@ def notify_dues_reminder(*, dues_id: int, user_ids: list[int], reminded_hour: in
     unpaid = [payment.user for payment in dues.payments.all() if payment.user_id in set(user_ids)]
     data = {"dues": DuesOutputSerializer(dues).data, "from": UserRefSerializer(treasurer).data}
     for user in unpaid:
-        publish_user_event(user_id=user.pk, event="dues_reminder", data=data, channel_id=dues.wallet.channel_id)
+        announce_user_event(user_id=user.pk, event="dues_reminder", data=data, channel_id=dues.wallet.channel_id)
     with translation.override(language or user_language(treasurer)):
         body = _("%(mentions)s a reminder: “%(title)s”, %(amount)s, is not paid yet.") % {
             "mentions": " ".join(f"@{user.username}" for user in unpaid),
             "title": dues.title,
             "amount": money(dues.amount, dues.wallet.currency),
         }
-    _post(
+    announce_post(
         channel_id=dues.wallet.channel_id,
         sender=treasurer,
         body=body,
@@ -113,7 +100,7 @@ def notify_dues_reminder(*, dues_id: int, user_ids: list[int], reminded_hour: in
 def notify_group_wallet_created(*, wallet_id: int) -> None:
     """The channel's members see a new group wallet appear without reloading."""
     wallet = selectors.wallet_detail(wallet_id=wallet_id)
-    publish_channel_event(
+    announce_channel_event(
         channel_id=wallet.channel_id, event="group_wallet_created", data={"wallet": WalletOutputSerializer(wallet).data}
     )
 
@@ -122,7 +109,7 @@ def notify_treasurer_changed(
     *, wallet_id: int, previous, cancelled_schedules: int, cancelled_requests: list[int]
 ) -> None:
     wallet = selectors.wallet_detail(wallet_id=wallet_id)
-    publish_channel_event(
+    announce_channel_event(
         channel_id=wallet.channel_id,
         event="treasurer_changed",
         data={
@@ -144,7 +131,7 @@ def notify_treasurer_changed(
                 "%(count)d scheduled transfers were cancelled.",
                 cancelled_schedules,
             ) % {"count": cancelled_schedules}
-    _post(channel_id=wallet.channel_id, sender=previous, body=body, name=f"treasurer:{uuid.uuid4()}")
+    announce_post(channel_id=wallet.channel_id, sender=previous, body=body)
 
 
 def _approval_audience(request: ApprovalRequest) -> set[int]:
@@ -156,7 +143,7 @@ def notify_approval_requested(*, request_id: int) -> None:
     request = selectors.approval_request_any(request_id=request_id)
     data = {"approval": ApprovalRequestOutputSerializer(request).data}
     for user_id in _approval_audience(request):
-        publish_user_event(user_id=user_id, event="approval_requested", data=data)
+        announce_user_event(user_id=user_id, event="approval_requested", data=data)
 
 
 def notify_approval_changed(*, request_id: int) -> None:
@@ -164,14 +151,14 @@ def notify_approval_changed(*, request_id: int) -> None:
     request = selectors.approval_request_any(request_id=request_id)
     data = {"approval": ApprovalRequestOutputSerializer(request).data}
     for user_id in _approval_audience(request):
-        publish_user_event(user_id=user_id, event="approval_changed", data=data)
+        announce_user_event(user_id=user_id, event="approval_changed", data=data)
 
 
 def notify_approval_policy_changed(*, wallet_id: int, by) -> None:
     """The whole channel sees the rule that watches its treasurer change."""
     wallet = selectors.wallet_detail(wallet_id=wallet_id)
     policy = selectors.approval_policy_for(wallet=wallet)
-    publish_channel_event(
+    announce_channel_event(
         channel_id=wallet.channel_id,
         event="approval_policy_changed",
         data={"wallet": wallet.pk, "policy": ApprovalPolicyOutputSerializer(policy).data if policy else None},
@@ -196,4 +183,4 @@ def notify_approval_policy_changed(*, wallet_id: int, by) -> None:
                 "required": policy.required,
                 "approvers": ", ".join(user.username for user in policy.approvers.all()),
             }
-    _post(channel_id=wallet.channel_id, sender=by, body=body, name=f"approval-policy:{uuid.uuid4()}")
+    announce_post(channel_id=wallet.channel_id, sender=by, body=body)

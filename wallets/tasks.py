@@ -50,7 +50,8 @@ def create_recurring_dues(recurring_id: int, due_date: str) -> int | None:
     max_retries=5,
 )
 def send_dues_reminder(dues_id: int, user_ids: list[int], reminded_at: str, language: str = "") -> int:
-    """Retried when the chat is briefly out of reach; the message's client_msg_id keeps it single."""
+    """Reminders queued by an earlier release (services now announce them through chat/outbox.py);
+    retried when the chat is briefly out of reach; the post's name keeps it single."""
     hour = int(datetime.fromisoformat(reminded_at).timestamp()) // 3600
     notifications.notify_dues_reminder(dues_id=dues_id, user_ids=user_ids, reminded_hour=hour, language=language)
     return len(user_ids)

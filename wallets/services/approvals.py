@@ -7,8 +7,6 @@ request row's lock makes that happen once however many approvals race. One rejec
 approver, the treasurer, or the person who asked) ends the request.
 """
 
-from functools import partial
-
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
@@ -59,7 +57,7 @@ def approval_policy_set(
                 wallet=locked, defaults={"threshold": threshold, "required": required, "updated_by": actor}
             )
             policy.approvers.set(approvers)
-        transaction.on_commit(partial(notifications.notify_approval_policy_changed, wallet_id=wallet_id, by=actor))
+        notifications.notify_approval_policy_changed(wallet_id=wallet_id, by=actor)
     return policy
 
 
@@ -109,7 +107,7 @@ class _ApprovalClaim:
         Approval.objects.create(request=self.request, user=self.approver)
         if transfer is not None:
             _decide(self.request, status=ApprovalRequest.Status.COMPLETED, by=self.approver, transfer=transfer)
-        transaction.on_commit(partial(notifications.notify_approval_changed, request_id=self.request_id))
+        notifications.notify_approval_changed(request_id=self.request_id)
 
 
 def _decide(request: ApprovalRequest, *, status: str, by, transfer: Transfer | None = None) -> None:
@@ -145,7 +143,7 @@ def approval_reject(*, actor, request_id: int, pin: str) -> ApprovalRequest:
 
     def reject(wallets) -> None:
         _decide(locked["request"], status=ApprovalRequest.Status.REJECTED, by=actor)
-        transaction.on_commit(partial(notifications.notify_approval_changed, request_id=request_id))
+        notifications.notify_approval_changed(request_id=request_id)
 
     pin_guarded(user=actor, pin=pin, first=lock_request, work=reject)
     return selectors.approval_request_for_user(user=actor, request_id=request_id)

@@ -2,7 +2,6 @@
 
 import math
 from datetime import date, datetime, time, timedelta
-from functools import partial
 from zoneinfo import ZoneInfo
 
 from celery import current_app
@@ -57,7 +56,7 @@ def _dues_request(
     DuesPayment.objects.bulk_create(
         DuesPayment(dues=dues, user_id=user_id) for user_id in selectors.wallet_member_user_ids(wallet=wallet)
     )
-    transaction.on_commit(partial(notifications.notify_dues_requested, dues_id=dues.pk, treasurer=treasurer))
+    notifications.notify_dues_requested(dues_id=dues.pk, treasurer=treasurer)
     return dues
 
 
@@ -92,9 +91,7 @@ class _DuesPaymentClaim:
     def settle(self, transfer: Transfer | None) -> None:
         self.payment.transfer, self.payment.paid_at = transfer, timezone.now()
         self.payment.save(update_fields=["transfer", "paid_at"])
-        transaction.on_commit(
-            partial(notifications.notify_dues_paid, dues=self.dues, payer=self.payer, transfer=transfer)
-        )
+        notifications.notify_dues_paid(dues=self.dues, payer=self.payer, transfer=transfer)
 
 
 def dues_pay(*, actor, dues_id: int, pin: str) -> Transfer:
@@ -151,25 +148,14 @@ def dues_remind(*, actor, dues_id: int) -> int:
             return 0
         locked.last_reminded_at = now
         locked.save(update_fields=["last_reminded_at"])
-        # The chat post goes out from a worker, which has no request: it is written in the treasurer's
-        # language as this request has it (their setting, else their browser's).
-        transaction.on_commit(
-            partial(
-                _send_reminder_later,
-                dues_id=dues_id,
-                user_ids=unpaid,
-                reminded_at=now,
-                language=user_language(actor),
-            )
+        # In the treasurer's language as this request has it (their setting, else their browser's).
+        notifications.notify_dues_reminder(
+            dues_id=dues_id,
+            user_ids=list(unpaid),
+            reminded_hour=int(now.timestamp()) // 3600,
+            language=user_language(actor),
         )
     return len(unpaid)
-
-
-def _send_reminder_later(*, dues_id: int, user_ids: list[int], reminded_at: datetime, language: str) -> None:
-    # By name: wallets.tasks imports these services (no import cycle); the registered task runs as usual.
-    current_app.signature(
-        "wallets.send_dues_reminder", args=(dues_id, user_ids, reminded_at.isoformat(), language)
-    ).delay()
 
 
 # --- recurring dues ------------------------------------------------------------------------
@@ -203,7 +189,8 @@ def recurring_dues_create(
             created_by=actor,
         )
         # A first period that is already open is asked for now, by the same task as every later one.
-        transaction.on_commit(_tick_recurring_dues)
+        # Robust: with the broker away, the beat's next tick asks for it all the same.
+        transaction.on_commit(_tick_recurring_dues, robust=True)
     return recurring
 
 

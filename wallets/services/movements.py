@@ -11,13 +11,12 @@ rejection, a treasurer handover) call pin_guarded, its first half.
    (wallets.locks); the PIN's outcome recorded; the rules again on the locked rows (the wallet
    may have been handed to another treasurer meanwhile); the approval policy; one Transfer and
    its two ledger legs.
-4. Clients hear of it on commit (transaction.on_commit).
+4. Clients hear of it through the outbox, written in the same transaction (chat/outbox.py).
 A wrong PIN is raised only after its transaction committed, so every wrong try counts.
 """
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from functools import partial
 from typing import Any, Protocol, TypeVar
 
 from django.db import transaction
@@ -160,11 +159,7 @@ def money_move(
             if claim is not None:
                 claim.settle(transfer)
             if target is not None:
-                transaction.on_commit(
-                    partial(
-                        notifications.notify_transfer_received, transfer=transfer, target=target, sender=order.actor
-                    )
-                )
+                notifications.notify_transfer_received(transfer=transfer, target=target, sender=order.actor)
             return transfer
 
         return _run_locked(
@@ -223,5 +218,5 @@ def _approval_request_open(*, order: Order, policy: ApprovalPolicy) -> ApprovalR
         required=policy.required,
     )
     request.approvers.set(policy.approvers.all())
-    transaction.on_commit(partial(notifications.notify_approval_requested, request_id=request.pk))
+    notifications.notify_approval_requested(request_id=request.pk)
     return request

@@ -1,7 +1,5 @@
 """Opening, creating, joining and handing over wallets."""
 
-from functools import partial
-
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -39,7 +37,7 @@ def group_wallet_create(*, owner, channel_id: int, name: str, description: str =
         kind=Wallet.Kind.GROUP, owner=owner, channel=channel, name=name, description=description
     )
     GroupWalletMember.objects.create(wallet=wallet, user=owner)
-    transaction.on_commit(partial(notifications.notify_group_wallet_created, wallet_id=wallet.pk))
+    notifications.notify_group_wallet_created(wallet_id=wallet.pk)
     return wallet
 
 
@@ -112,14 +110,11 @@ def group_wallet_hand_over(*, actor, wallet_id: int, new_treasurer_id: int, pin:
         ApprovalRequest.objects.filter(pk__in=request_ids).update(
             status=ApprovalRequest.Status.CANCELLED, decided_by=actor, decided_at=now
         )
-        transaction.on_commit(
-            partial(
-                notifications.notify_treasurer_changed,
-                wallet_id=wallet_id,
-                previous=actor,
-                cancelled_schedules=len(schedule_ids),
-                cancelled_requests=request_ids,
-            )
+        notifications.notify_treasurer_changed(
+            wallet_id=wallet_id,
+            previous=actor,
+            cancelled_schedules=len(schedule_ids),
+            cancelled_requests=request_ids,
         )
         return locked
 
