@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from channels_app.selectors import channel_for_member
 from chat import selectors
+from chat.announcements import announce_change
 from chat.mentions import mentioned_members
 from chat.models import ChannelVersion, MessageState, Reaction
 from chat.redaction import redact_on_commit
@@ -55,14 +56,8 @@ def _changed(message: dict, change: Callable[[], dict]) -> MessageState:
         setattr(state, name, value)
     state.version = version
     state.save()
-    transaction.on_commit(lambda: _publish(state))
+    announce_change(state=state)
     return state
-
-
-def _publish(state: MessageState) -> None:
-    from chat.events import publish_change
-
-    publish_change(state=state)
 
 
 @transaction.atomic

@@ -8,7 +8,7 @@ channel events reach the channel's subscribers.
 
 import json
 
-from chat.realtime.hub import change_payload, ephemeral_payload, left_payload
+from chat.realtime.hub import ephemeral_payload
 from chat.realtime.hubs import get_hub
 
 
@@ -34,49 +34,6 @@ def publish_channel_event(*, channel_id: int, event: str, data: dict, outbox_id:
     get_hub().publish_from_thread(channel_id, ephemeral_payload(0, text))
 
 
-def publish_membership_ended(*, user_id: int, channel_id: int) -> None:
-    """The user is no longer a member: every node drops their subscriptions to the channel.
-
-    Through the room's own topic, so every message published after this returns comes after
-    it on every node; and to the user's connections, which remember memberships for sending.
-    """
-    get_hub().publish_from_thread(channel_id, left_payload(user_id))
-    get_hub().publish_to_user_from_thread(user_id, left_payload(channel_id))
-
-
-def _member(user) -> dict:
-    return {"user": {"id": user.pk, "username": user.username}}
-
-
-def on_member_joined(*, channel_id: int, user, **kwargs) -> None:
-    publish_channel_event(channel_id=channel_id, event="member_joined", data=_member(user))
-    get_hub().members_changed_from_thread(channel_id)
-
-
-def on_channel_changed(*, channel_id: int, **kwargs) -> None:
-    """Renamed, described, locked or unlocked, handed over: every subscriber's screen shows it."""
-    from channels_app.api import ChannelOutputSerializer
-    from channels_app.selectors import channel_with_member_count
-
-    channel = ChannelOutputSerializer(channel_with_member_count(channel_id=channel_id)).data
-    publish_channel_event(channel_id=channel_id, event="channel_updated", data={"channel": channel})
-
-
-def on_member_left(*, channel_id: int, user, **kwargs) -> None:
-    publish_channel_event(channel_id=channel_id, event="member_left", data=_member(user))
-    publish_membership_ended(user_id=user.pk, channel_id=channel_id)
-    get_hub().members_changed_from_thread(channel_id)
-
-
-def publish_change(*, state) -> None:
-    """A change to a message (edit, deletion, reactions), on its room's topic with its version.
-    Called on commit; clients that miss it get it when they resume (since_version)."""
-    from chat.selectors import change_frames
-
-    frames = json.dumps(change_frames(state), separators=(",", ":"), ensure_ascii=False)
-    get_hub().publish_from_thread(state.channel_id, change_payload(state.version, frames))
-
-
 async def publish_mentions(*, message: dict, user_ids: list[int]) -> None:
     """Each member the message names hears of it (event `mentioned`), on any node."""
     frame = event_frame(
@@ -87,11 +44,3 @@ async def publish_mentions(*, message: dict, user_ids: list[int]) -> None:
     text = json.dumps(frame, separators=(",", ":"), ensure_ascii=False)
     for user_id in user_ids:
         await get_hub().publish_to_user(user_id, ephemeral_payload(0, text))
-
-
-def on_marker_moved(*, channel_id: int, user, seq: int, **kwargs) -> None:
-    """A read marker moved through REST: the channel's subscribers hear it like a WebSocket read."""
-    from chat.realtime.receipts import receipt_frame
-
-    text = json.dumps(receipt_frame(channel_id, {user.pk: seq}), separators=(",", ":"))
-    get_hub().publish_from_thread(channel_id, ephemeral_payload(0, text))

@@ -125,6 +125,8 @@ class OutboxEvent(models.Model):
         POST = "post"
         USER_EVENT = "user"
         CHANNEL_EVENT = "channel"
+        ROOM_PAYLOAD = "room"  # a payload for a room's topic (a change, a leave, read receipts)
+        FEED_PAYLOAD = "feed"  # a payload for a user's feed
 
     kind = models.CharField(max_length=8, choices=Kind.choices)
     payload = models.JSONField(encoder=DjangoJSONEncoder)

@@ -23,7 +23,9 @@ from contextlib import nullcontext
 from asgiref.sync import async_to_sync
 from django.db import connection, transaction
 
+from chat.events import publish_channel_event, publish_user_event
 from chat.models import OutboxEvent
+from chat.realtime.hubs import get_hub
 
 logger = logging.getLogger(__name__)
 
@@ -50,6 +52,16 @@ def announce_user_event(*, user_id: int, event: str, data: dict, channel_id: int
 def announce_channel_event(*, channel_id: int, event: str, data: dict) -> None:
     """{type: "event", event, channel, data} to the channel's subscribers."""
     _add(OutboxEvent.Kind.CHANNEL_EVENT, {"channel": channel_id, "event": event, "data": data})
+
+
+def announce_room_payload(*, channel_id: int, payload: str) -> None:
+    """A payload of chat/realtime/hub.py's format for the channel's room topic."""
+    _add(OutboxEvent.Kind.ROOM_PAYLOAD, {"to": channel_id, "payload": payload})
+
+
+def announce_feed_payload(*, user_id: int, payload: str) -> None:
+    """A payload of chat/realtime/hub.py's format for the user's own feed."""
+    _add(OutboxEvent.Kind.FEED_PAYLOAD, {"to": user_id, "payload": payload})
 
 
 def _add(kind: str, payload: dict) -> None:
@@ -104,11 +116,14 @@ def _lock_the_relay() -> bool:
 
 
 def _publish(row: OutboxEvent) -> None:
-    from chat.events import publish_channel_event, publish_user_event
     from chat.services import SYSTEM_ID_PREFIX, message_send
 
     payload = row.payload
-    if row.kind == OutboxEvent.Kind.POST:
+    if row.kind == OutboxEvent.Kind.ROOM_PAYLOAD:
+        get_hub().publish_from_thread(payload["to"], payload["payload"])
+    elif row.kind == OutboxEvent.Kind.FEED_PAYLOAD:
+        get_hub().publish_to_user_from_thread(payload["to"], payload["payload"])
+    elif row.kind == OutboxEvent.Kind.POST:
         async_to_sync(message_send)(
             channel_id=payload["channel"],
             sender_id=payload["sender"]["id"],

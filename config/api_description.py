@@ -22,6 +22,15 @@ Money is an integer number of minor units (KRW: 1 = 1 won).
 Too many wrong passwords lock sign-in for that email from that address for a while (429
 `rate_limited`); the same holds for a private channel's password and a wallet's PIN.
 
+## When Redis is away
+
+No write answers 5xx after it committed. A write that needs Redis before it can change anything
+refuses with 503 `unavailable` and a `Retry-After` header, having changed nothing: sending a
+message (it needs its seq), editing, deleting or reacting to one (it may still be in Redis),
+moving a read marker, signing up and signing in (their attempt counters). Every other write
+commits and answers as usual; what it announces (the dues card, notices, events) goes out, in
+order and once, when Redis is back. Retrying with the same `Idempotency-Key` is safe either way.
+
 ## WebSocket: `/ws/`
 
 One connection carries every channel. Credentials: the session cookie, or

@@ -12,10 +12,16 @@ from django.http import Http404, JsonResponse
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from redis.exceptions import RedisError
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 
 logger = logging.getLogger(__name__)
+
+# A write that needs Redis first (a chat message needs its seq; a throttle counts there) refuses
+# before it changes anything; what other writes announce waits in the outbox (chat/outbox.py), so
+# no Redis error can come after a commit.
+UNAVAILABLE_RETRY_AFTER_SECONDS = 5
 
 
 class DomainError(Exception):
@@ -133,6 +139,14 @@ def _validation_body(exc: exceptions.ValidationError) -> dict:
 def api_exception_handler(exc, context):
     if isinstance(exc, DomainError):
         return Response(error_body(exc.code, exc.detail, exc.fields), status=exc.status_code)
+    if isinstance(exc, RedisError):
+        logger.warning("Redis unavailable in %s: %s", context.get("view").__class__.__name__, exc)
+        response = Response(
+            error_body("unavailable", _("The service is briefly unavailable; nothing was changed. Try again shortly.")),
+            status=status.HTTP_503_SERVICE_UNAVAILABLE,
+        )
+        response["Retry-After"] = str(UNAVAILABLE_RETRY_AFTER_SECONDS)
+        return response
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, RequestDataTooBig):
