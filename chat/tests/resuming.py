@@ -33,6 +33,7 @@ class ResumingClient:
         self.reconnect_frames: list[dict] = []
         self.resyncs = 0
         self.refusals: list[dict] = []  # error frames other than `unavailable`
+        self.events: list[dict] = []  # every event frame, repeats included
         self.close_codes: list[int | None] = []
         self.connections = 0
         self.stopped = False
@@ -72,6 +73,8 @@ class ResumingClient:
                     self.seqs_received.append(frame["seq"])
                     self.ids_by_seq.setdefault(frame["seq"], frame["id"])
                     self.last_seq = max(self.last_seq, frame["seq"])
+                elif kind == "event":
+                    self.events.append(frame)
                 elif kind == "ack":
                     self.unacked.pop(frame["client_msg_id"], None)
                     self.acks[frame["client_msg_id"]] = frame

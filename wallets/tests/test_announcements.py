@@ -4,17 +4,26 @@ the treasurer asks for dues and changes the approval rule, which commit and answ
 Redis is back the dues card and the rule's notice are in the chat exactly once, in order, and
 reach a member's socket."""
 
+import asyncio
+import itertools
+import json
 import signal
+import time
+import urllib.error
 
 import pytest
 from asgiref.sync import sync_to_async
+from django.db import connection
 
 from accounts.tests.factories import UserFactory
 from channels_app.services import channel_create, channel_join
 from chat.models import OutboxEvent
-from chat.tests.live import CeleryWorker, Client, RedisServer, WebNode, post_json, request_json
+from chat.selectors import outbox_backlog
+from chat.tests.live import ROOT, CeleryWorker, Client, RedisServer, WebNode, post_json, request_json
+from chat.tests.resuming import ResumingClient
 from conftest import EMBEDDED
 from ops.tests.scrape import value, wait_until
+from wallets.services import transfers
 from wallets.services import wallets as wallet_services
 from wallets.tests.conftest import PIN
 
@@ -87,3 +96,147 @@ async def test_dues_and_a_rule_change_made_while_redis_is_away_are_announced_onc
     assert [m["client_msg_id"] for m in history] == [client_msg_id for client_msg_id, _ in posted]
     assert "June" in history[0]["body"] and "approval rule" in history[1]["body"]
     await watcher.close()
+
+
+FIGURES = ROOT / "var" / "test-artifacts" / "outbox-mixed-load.json"
+LOAD_SECONDS, REDIS_DOWN_AT, REDIS_DOWN_SECONDS, STEP_SECONDS = 24, 4, 10, 0.5
+
+
+@sync_to_async
+def _busy_club():
+    treasurer, ana, bo = UserFactory(username="keeper"), UserFactory(username="ana"), UserFactory(username="bo")
+    channel = channel_create(owner=treasurer, name="busy club")
+    group = wallet_services.group_wallet_create(owner=treasurer, channel_id=channel.pk, name="busy fund")
+    personal = {}
+    for user in (treasurer, ana, bo):
+        if user is not treasurer:
+            channel_join(user=user, channel=channel)
+            wallet_services.group_wallet_join(user=user, wallet=group)
+        personal[user.username] = wallet_services.personal_wallet_open(owner=user, pin=PIN).pk
+        transfers.wallet_deposit(actor=user, wallet_id=personal[user.username], amount=1_000_000)
+    return {"keeper": treasurer, "ana": ana, "bo": bo}, personal, channel.pk, group.pk
+
+
+def _write(node, method: str, path: str, user, body: dict) -> tuple[int, dict]:
+    try:
+        return 200, request_json(node, method, path, user, body)
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read() or b"null")
+    except (urllib.error.URLError, TimeoutError) as error:
+        return 599, {"error": str(error)}
+
+
+async def test_a_mixed_load_while_redis_is_away_for_ten_seconds_is_announced_once_and_in_order(stack):
+    """Chat sends, transfers, dues, approvals and rule changes for 24 s, Redis killed at 4 s for 10 s,
+    two members' sockets subscribed throughout. Figures: var/test-artifacts/outbox-mixed-load.json."""
+    people, personal, channel, group = await _busy_club()
+    node, keeper = stack["node"], people["keeper"]
+    first_row = await sync_to_async(_next_outbox_id)()
+    sockets = [ResumingClient(node.ws_url, people[name], channel, name) for name in ("ana", "bo")]
+    runs = [asyncio.create_task(socket.run()) for socket in sockets]
+    await asyncio.wait_for(asyncio.gather(*(socket.ready.wait() for socket in sockets)), 30)
+
+    committed, refused, posts_expected, oldest = [], [], [], 0.0
+    writes = itertools.cycle(["transfer", "dues", "policy", "approval"])
+    started = time.monotonic()
+    redis_state = "up"
+    for step in itertools.count():
+        elapsed = time.monotonic() - started
+        if elapsed > LOAD_SECONDS:
+            break
+        if redis_state == "up" and elapsed >= REDIS_DOWN_AT:
+            stack["redis"].kill(signal.SIGKILL)
+            redis_state = "down"
+        elif redis_state == "down" and elapsed >= REDIS_DOWN_AT + REDIS_DOWN_SECONDS:
+            stack["redis"] = await sync_to_async(stack["redis"].restarted)()
+            redis_state = "back"
+        for socket in sockets:
+            await socket.send_next()
+        kind = next(writes)
+        outcome = await sync_to_async(_one_write)(node, kind, step, people, personal, group)
+        (committed if outcome[0] < 300 else refused).append((kind, *outcome))
+        if outcome[0] < 300 and kind in ("dues", "policy"):
+            posts_expected.append(kind)
+        oldest = max(oldest, (await sync_to_async(outbox_backlog)())[1])
+        await asyncio.sleep(STEP_SECONDS)
+
+    await wait_until(lambda: _outbox_empty(), timeout=60, what="the outbox emptied")
+    for _ in range(100):  # every socket's sends acknowledged (they resend what Redis refused)
+        if not any(socket.unacked for socket in sockets):
+            break
+        for socket in sockets:
+            await socket.resend_unacked()
+        await asyncio.sleep(0.3)
+    history = await sync_to_async(_history)(node, keeper, channel)
+    await wait_until(
+        lambda: all(len(set(s.seqs_received)) >= len(history) for s in sockets), timeout=30, what="all delivered"
+    )
+    await asyncio.sleep(1)  # anything arriving twice would come now
+    for socket in sockets:
+        await socket.stop()
+    await asyncio.gather(*runs, return_exceptions=True)
+    queued = await sync_to_async(_next_outbox_id)() - first_row
+
+    seqs = [m["seq"] for m in history]
+    system_posts = [m for m in history if m["client_msg_id"].startswith("sys:")]
+    posted_kinds = ["dues" if m["client_msg_id"].startswith("sys:dues:") else "policy" for m in system_posts]
+    announced = ("dues_requested", "approval_policy_changed")  # one per committed dues or rule change
+    figures = {
+        "redis_down_seconds": REDIS_DOWN_SECONDS,
+        "committed_writes": len(committed),
+        "refused_writes_503": len([r for r in refused if r[1] == 503]),
+        "chat_messages_in_history": len(history),
+        "system_posts": len(system_posts),
+        "events_queued_in_outbox": queued,
+        "outbox_largest_age_seconds": round(oldest, 1),
+        "delivered_per_socket": {s.name: len(s.seqs_received) + len(s.events) for s in sockets},
+        "duplicated_messages": {s.name: len(s.seqs_received) - len(set(s.seqs_received)) for s in sockets},
+        "duplicated_events": {
+            s.name: len([e for e in s.events if e.get("outbox_id")])
+            - len({e["outbox_id"] for e in s.events if e.get("outbox_id")})
+            for s in sockets
+        },
+        "channel_events_expected_per_socket": len(posts_expected),
+        "channel_events_delivered": {s.name: len([e for e in s.events if e["event"] in announced]) for s in sockets},
+    }
+    FIGURES.parent.mkdir(parents=True, exist_ok=True)
+    FIGURES.write_text(json.dumps(figures, indent=1))
+    print(json.dumps(figures))  # noqa: T201
+
+    assert [r for r in refused if r[1] != 503] == []  # never a 5xx other than 503, never a 4xx
+    assert figures["refused_writes_503"] == 0  # money writes need no Redis first
+    assert seqs == sorted(set(seqs))  # history: each message once, in order
+    assert posted_kinds == posts_expected  # every committed dues and rule change posted once, in order
+    for socket in sockets:
+        assert sorted(set(socket.seqs_received)) == seqs  # every message reached every member
+        assert figures["duplicated_messages"][socket.name] == 0
+        assert figures["duplicated_events"][socket.name] == 0
+        assert socket.unacked == {}
+
+
+def _one_write(node, kind: str, step: int, people: dict, personal: dict, group: int) -> tuple[int, dict]:
+    keeper, ana = people["keeper"], people["ana"]
+    if kind == "transfer":
+        body = {"from_wallet": personal["ana"], "to_wallet": group, "amount": 1_000, "pin": PIN}
+        return _write(node, "POST", "/api/transfers", ana, body)
+    if kind == "dues":
+        return _write(node, "POST", f"/api/wallets/{group}/dues", keeper, {"title": f"dues {step}", "amount": 500})
+    if kind == "policy":
+        body = {"threshold": 100 + step, "approvers": [ana.pk], "required": 1}
+        return _write(node, "POST", f"/api/wallets/{group}/approval-policy", keeper, body)
+    body = {"from_wallet": group, "to_wallet": personal["keeper"], "amount": 500, "pin": PIN}
+    status, pending = _write(node, "POST", "/api/transfers", keeper, body)
+    if status >= 300 or pending.get("status") != "pending_approval":
+        return status, pending
+    return _write(node, "POST", f"/api/approvals/{pending['id']}/approve", ana, {"pin": PIN})
+
+
+def _next_outbox_id() -> int:
+    """The id the next outbox row will get (rows are deleted once published: the sequence counts)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT last_value + CASE WHEN is_called THEN 1 ELSE 0 END FROM chat_outboxevent_id_seq")
+        return cursor.fetchone()[0]
+
+
+async def _outbox_empty() -> bool:
+    return await sync_to_async(OutboxEvent.objects.count)() == 0
