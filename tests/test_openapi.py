@@ -92,3 +92,35 @@ def test_the_description_explains_authentication_and_the_websocket(schema):
     for close_code in ("4401", "4408", "4429", "4503"):
         assert close_code in description
     assert {"jwtAuth", "cookieAuth"} <= set(schema["components"]["securitySchemes"])
+
+
+def _untyped_objects(node, where=""):
+    """Objects whose fields the document does not name: a generated client can only hand back a dict."""
+    if isinstance(node, dict):
+        if (
+            node.get("type") == "object"
+            and "properties" not in node
+            and node.get("additionalProperties") in (None, {}, True)
+        ):
+            yield where
+        for key, value in node.items():
+            yield from _untyped_objects(value, f"{where}/{key}")
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from _untyped_objects(value, f"{where}/{index}")
+
+
+def test_every_success_with_a_body_documents_its_body(schema):
+    # A 2xx documented without a body is `None` to openapi-python-client and `never` to openapi-typescript.
+    bodiless = [
+        (method, path, status)
+        for path, operations in schema["paths"].items()
+        for method, operation in operations.items()
+        for status, response in operation["responses"].items()
+        if status.startswith("2") and status != "204" and not response.get("content")
+    ]
+    assert bodiless == []
+    assert list(_untyped_objects(schema["components"]["schemas"])) == []
+    token = schema["paths"]["/api/auth/token"]["post"]["responses"]["200"]["content"]["application/json"]["schema"]
+    assert token == {"$ref": "#/components/schemas/TokenOutput"}
+    assert schema["components"]["schemas"]["TokenOutput"]["required"] == ["access", "refresh"]
