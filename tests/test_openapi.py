@@ -1,6 +1,7 @@
 """The OpenAPI document tells the truth: every write advertises its own body, names and ids are
 unique, the Swagger page explains authentication and the WebSocket."""
 
+import re
 from collections import Counter
 
 import pytest
@@ -124,3 +125,30 @@ def test_every_success_with_a_body_documents_its_body(schema):
     token = schema["paths"]["/api/auth/token"]["post"]["responses"]["200"]["content"]["application/json"]["schema"]
     assert token == {"$ref": "#/components/schemas/TokenOutput"}
     assert schema["components"]["schemas"]["TokenOutput"]["required"] == ["access", "refresh"]
+
+
+def _text_fields(schema):
+    for name, component in schema["components"]["schemas"].items():
+        if name.endswith("Request"):
+            for field_name, field in component.get("properties", {}).items():
+                yield f"{name}.{field_name}", field.get("items", field)
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            for parameter in operation.get("parameters", []):
+                if parameter["in"] == "query":
+                    yield f"{method} {path} ?{parameter['name']}", parameter["schema"]
+
+
+def test_every_text_a_client_sends_is_documented_to_refuse_nul(schema):
+    # The server refuses NUL in names, search terms, passwords and message bodies (400 invalid);
+    # a client reading the document learns it from each field's pattern (read as ECMA and Python read it).
+    texts = {
+        where: field["pattern"]
+        for where, field in _text_fields(schema)
+        if field.get("type") == "string" and "format" not in field and "enum" not in field
+    }
+    for where in ("SignupInputRequest.username", "SignInRequest.password", "ChannelMessagesInputRequest.body"):
+        assert where in texts
+    assert "get /api/channels ?search" in texts and "get /api/channels/{channel_id}/messages/search ?q" in texts
+    assert {where for where, pattern in texts.items() if re.search(pattern, "ab\x00cd")} == set()
+    assert re.search(texts["SignupInputRequest.username"], "ada") and not re.search(texts["SignupInputRequest.username"], "  ")
