@@ -54,6 +54,13 @@ class SignInSerializer(TokenObtainPairSerializer):
         self.fields[self.username_field] = StrictCharField(write_only=True)
 
 
+class TokenOutputSerializer(serializers.Serializer):
+    access = serializers.CharField(help_text="The access JWT: `Authorization: Bearer <access>`.")
+    refresh = serializers.CharField(help_text="The refresh JWT, for POST /api/auth/token/refresh.")
+
+
+# simplejwt's serializers declare only what comes in; the document needs what goes out.
+@extend_schema(responses={200: TokenOutputSerializer}, auth=[])
 class TokenApi(TokenObtainPairView):
     """Exchange email and password for an access and a refresh JWT."""
 
@@ -76,6 +83,7 @@ class TokenApi(TokenObtainPairView):
         return response
 
 
+@extend_schema(responses={200: TokenOutputSerializer}, auth=[])
 class TokenRefreshApi(TokenRefreshView):
     """Exchange a refresh JWT for a new access JWT and a new refresh JWT (the old one stops working)."""
 

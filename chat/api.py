@@ -20,7 +20,7 @@ from channels_app import services as channel_services
 from channels_app.api import ChannelOutputSerializer
 from chat import changes, read_markers, selectors, services
 from config.errors import NotFound
-from config.fields import SeqField, StrictCharField
+from config.fields import QuerySerializer, SeqField, StrictCharField
 
 
 class MyChannelOutputSerializer(ChannelOutputSerializer):
@@ -74,7 +74,7 @@ class ChannelReadApi(APIView):
 
 
 class ChannelMessagesApi(APIView):
-    class PageSerializer(serializers.Serializer):
+    class PageSerializer(QuerySerializer):
         before_seq = SeqField(required=False, min_value=1)
         after_seq = SeqField(required=False)
         limit = serializers.IntegerField(required=False, min_value=1, max_value=100, default=50)
@@ -133,7 +133,7 @@ class ChannelMessagesApi(APIView):
 
 
 class ChannelMessageSearchApi(APIView):
-    class PageSerializer(serializers.Serializer):
+    class PageSerializer(QuerySerializer):
         q = StrictCharField(max_length=selectors.SEARCH_MAX_CHARS, help_text="Words, in any order; each must match.")
         before_seq = SeqField(required=False, min_value=1, help_text="Only messages older than this seq.")
         limit = serializers.IntegerField(required=False, min_value=1, max_value=selectors.SEARCH_MAX_PAGE, default=20)

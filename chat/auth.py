@@ -14,16 +14,15 @@ from rest_framework_simplejwt.tokens import AccessToken
 
 from accounts.selectors import users_active_by_id
 from chat.turn_batch import TurnBatch
+from config.bearer import bearer_token
 
 _session_store = import_module(settings.SESSION_ENGINE).SessionStore
 
 
 def _bearer_token(scope) -> str | None:
     for name, value in scope.get("headers", []):
-        if name == b"authorization":
-            kind, _, token = value.decode("latin-1").partition(" ")
-            if kind.lower() == "bearer" and token:
-                return token.strip()
+        if name == b"authorization" and (token := bearer_token(value)):
+            return token
     return None
 
 

@@ -3,6 +3,7 @@
 import re
 
 from django.core.validators import RegexValidator
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from config.limits import DB_INTEGER_MAX
@@ -49,6 +50,26 @@ class IdField(serializers.IntegerField):
         is_integer = isinstance(data, int) and not isinstance(data, bool)
         if not (is_integer or (isinstance(data, str) and ASCII_DIGITS.match(data))):
             self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class QuerySerializer(serializers.Serializer):
+    """The parameters of a query string. Django hands a field the last of repeated values, and DRF
+    reads an empty optional value as no value: so `?before_seq=abc&before_seq=3` meant 3 and
+    `?limit=` the default. A repeated parameter, and an empty one that is not text, are refused."""
+
+    default_error_messages = {"repeated": _("Give this parameter once."), "empty": _("Give a value, or leave it out.")}
+
+    def to_internal_value(self, data):
+        errors = {}
+        for name, field in self.fields.items():
+            values = data.getlist(name) if hasattr(data, "getlist") else []
+            if len(values) > 1:
+                errors[name] = [self.error_messages["repeated"]]
+            elif values == [""] and not isinstance(field, serializers.CharField):
+                errors[name] = [field.error_messages.get("invalid", self.error_messages["empty"])]
+        if errors:
+            raise serializers.ValidationError(errors)
         return super().to_internal_value(data)
 
 

@@ -12,6 +12,8 @@ from django.utils import translation
 from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
 from rest_framework_simplejwt.authentication import JWTAuthentication as SimpleJWTAuthentication
 
+from config.bearer import bearer_token
+
 
 def activate_user_language(user) -> None:
     if user.language:
@@ -28,6 +30,11 @@ class UserLocaleMiddleware(LocaleMiddleware):
 
 
 class JWTAuthentication(SimpleJWTAuthentication):
+    def get_raw_token(self, header: bytes) -> bytes | None:
+        # simplejwt compares the scheme's bytes exactly; the product has one rule (config.bearer).
+        token = bearer_token(header)
+        return None if token is None else token.encode("latin-1")
+
     def authenticate(self, request):
         result = super().authenticate(request)
         if result is not None:

@@ -11,13 +11,15 @@ from django.conf import settings
 from django.http import JsonResponse
 from django_prometheus.exports import ExportToDjangoView
 
+from config.bearer import bearer_token
 from config.errors import error_body
 from config.proxies import address_in
 
 
 def _allowed(request) -> bool:
     token = settings.METRICS_TOKEN
-    if token and hmac.compare_digest(request.headers.get("Authorization", ""), f"Bearer {token}"):
+    sent = bearer_token(request.headers.get("Authorization", ""))
+    if token and sent and hmac.compare_digest(sent.encode(), token.encode()):  # bytes: str must be ASCII
         return True
     return address_in(request.META.get("REMOTE_ADDR", ""), settings.METRICS_ALLOWED_NETWORKS)
 

@@ -8,6 +8,8 @@
 - Errors: every operation documents the contract's error body (a postprocessing hook).
 - Bodies: a request body with required fields is itself required (another hook); without it a
   client may leave the body out, and an edit (PATCH) would be documented as body-less.
+- NUL: every text a client sends refuses U+0000 (DRF's CharField, as PostgreSQL cannot store it);
+  a hook puts that into each text field's pattern, so the document says what the server does.
 """
 
 import re
@@ -69,6 +71,38 @@ def document_error_responses(result, generator, request, public):
         for operation in operations.values():
             for status, codes in ERROR_STATUSES.items():
                 operation["responses"].setdefault(status, {"description": codes, "content": body})
+    return result
+
+
+NO_NUL = "[^\\u0000]*"
+NUL = "\\u0000"
+
+
+def _refuse_nul(schema: dict) -> None:
+    """Text (no format, no choices) gets a pattern that refuses NUL; a pattern it has is kept inside it."""
+    if schema.get("type") == "array":
+        _refuse_nul(schema.get("items", {}))
+    if schema.get("type") != "string" or "format" in schema or "enum" in schema:
+        return
+    pattern = schema.get("pattern")
+    if pattern is None:
+        schema["pattern"] = f"^{NO_NUL}$"
+    elif not (pattern.startswith("^") and pattern.endswith("$")):
+        # "Contains one of these" becomes "contains one of these, and no NUL anywhere".
+        schema["pattern"] = f"^{NO_NUL}(?:{pattern.replace('[^', '[^' + NUL)}){NO_NUL}$"
+
+
+def document_nul_refusal(result, generator, request, public):
+    """Postprocessing hook: request text fields and text query parameters say that NUL is refused."""
+    for name, component in result.get("components", {}).get("schemas", {}).items():
+        if name.endswith("Request"):  # COMPONENT_SPLIT_REQUEST: what clients send
+            for field in component.get("properties", {}).values():
+                _refuse_nul(field)
+    for operations in result["paths"].values():
+        for operation in operations.values():
+            for parameter in operation.get("parameters", []):
+                if parameter["in"] == "query":
+                    _refuse_nul(parameter["schema"])
     return result
 
 

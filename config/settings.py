@@ -345,6 +345,7 @@ SPECTACULAR_SETTINGS = {
         "drf_spectacular.hooks.postprocess_schema_enums",
         "config.schema.document_error_responses",
         "config.schema.require_bodies_with_required_fields",
+        "config.schema.document_nul_refusal",
     ],
 }
 

@@ -25,6 +25,30 @@ def test_a_read_marker_beyond_64_bits_is_refused_not_a_500(club):
     assert member.post(f"/api/channels/{club['channel']}/read", {"seq": DB_INTEGER_MAX}).status_code == 204
 
 
+@pytest.mark.parametrize(
+    ("path", "query", "field"),
+    [
+        ("messages", "limit=", "limit"),
+        ("messages", "before_seq=", "before_seq"),
+        ("messages", "after_seq=", "after_seq"),
+        ("messages", "before_seq=abc&before_seq=3", "before_seq"),
+        ("messages", "limit=1&limit=100", "limit"),
+        ("messages/search?q=hello&", "before_seq=", "before_seq"),
+        ("messages/search?q=hello&", "limit=5&limit=6", "limit"),
+    ],
+)
+def test_an_empty_or_repeated_integer_parameter_is_refused_like_a_non_number(club, path, query, field):
+    # Django hands over the last of repeated values and DRF took an empty optional one for none:
+    # the client meant something, and got an answer to another question.
+    member = club["member"]
+    member.post(f"/api/channels/{club['channel']}/messages", {"body": "hello"})
+    separator = "" if path.endswith("&") else "?"
+    response = member.get(f"/api/channels/{club['channel']}/{path}{separator}{query}")
+    assert response.status_code == 400, response.content
+    assert response.json()["code"] == "invalid" and list(response.json()["fields"]) == [field]
+    assert member.get(f"/api/channels/{club['channel']}/messages?limit=abc").status_code == 400
+
+
 @pytest.fixture
 def world(club):
     """Real ids for every path parameter, and a valid body for every operation that takes one."""

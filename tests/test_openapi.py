@@ -1,6 +1,7 @@
 """The OpenAPI document tells the truth: every write advertises its own body, names and ids are
 unique, the Swagger page explains authentication and the WebSocket."""
 
+import re
 from collections import Counter
 
 import pytest
@@ -92,3 +93,63 @@ def test_the_description_explains_authentication_and_the_websocket(schema):
     for close_code in ("4401", "4408", "4429", "4503"):
         assert close_code in description
     assert {"jwtAuth", "cookieAuth"} <= set(schema["components"]["securitySchemes"])
+
+
+def _untyped_objects(node, where=""):
+    """Objects whose fields the document does not name: a generated client can only hand back a dict."""
+    if isinstance(node, dict):
+        if (
+            node.get("type") == "object"
+            and "properties" not in node
+            and node.get("additionalProperties") in (None, {}, True)
+        ):
+            yield where
+        for key, value in node.items():
+            yield from _untyped_objects(value, f"{where}/{key}")
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from _untyped_objects(value, f"{where}/{index}")
+
+
+def test_every_success_with_a_body_documents_its_body(schema):
+    # A 2xx documented without a body is `None` to openapi-python-client and `never` to openapi-typescript.
+    bodiless = [
+        (method, path, status)
+        for path, operations in schema["paths"].items()
+        for method, operation in operations.items()
+        for status, response in operation["responses"].items()
+        if status.startswith("2") and status != "204" and not response.get("content")
+    ]
+    assert bodiless == []
+    assert list(_untyped_objects(schema["components"]["schemas"])) == []
+    token = schema["paths"]["/api/auth/token"]["post"]["responses"]["200"]["content"]["application/json"]["schema"]
+    assert token == {"$ref": "#/components/schemas/TokenOutput"}
+    assert schema["components"]["schemas"]["TokenOutput"]["required"] == ["access", "refresh"]
+
+
+def _text_fields(schema):
+    for name, component in schema["components"]["schemas"].items():
+        if name.endswith("Request"):
+            for field_name, field in component.get("properties", {}).items():
+                yield f"{name}.{field_name}", field.get("items", field)
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            for parameter in operation.get("parameters", []):
+                if parameter["in"] == "query":
+                    yield f"{method} {path} ?{parameter['name']}", parameter["schema"]
+
+
+def test_every_text_a_client_sends_is_documented_to_refuse_nul(schema):
+    # The server refuses NUL in names, search terms, passwords and message bodies (400 invalid);
+    # a client reading the document learns it from each field's pattern (read as ECMA and Python read it).
+    texts = {
+        where: field["pattern"]
+        for where, field in _text_fields(schema)
+        if field.get("type") == "string" and "format" not in field and "enum" not in field
+    }
+    for where in ("SignupInputRequest.username", "SignInRequest.password", "ChannelMessagesInputRequest.body"):
+        assert where in texts
+    assert "get /api/channels ?search" in texts and "get /api/channels/{channel_id}/messages/search ?q" in texts
+    assert {where for where, pattern in texts.items() if re.search(pattern, "ab\x00cd")} == set()
+    username = texts["SignupInputRequest.username"]
+    assert re.search(username, "ada") and not re.search(username, "  ")

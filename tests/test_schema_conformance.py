@@ -21,8 +21,8 @@ from config.wsgi_for_tests import application
 CONFIG = SchemathesisConfig.from_str(
     """
 [generation]
-# Every text field refuses NUL (PostgreSQL cannot store it) with 400 invalid, which JSON Schema
-# cannot say (channels_app/tests/test_api.py::test_search_with_a_nul_character_is_a_clear_error).
+# Every text field refuses NUL (PostgreSQL cannot store it) with 400 invalid; the document says so
+# in each text field's pattern (config.schema.document_nul_refusal), and this keeps NUL out of the rest.
 allow-x00 = false
 
 [[operations]]

@@ -9,7 +9,6 @@ from django.http import StreamingHttpResponse
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiTypes, extend_schema, extend_schema_serializer
 from rest_framework import serializers, status
-from rest_framework.fields import empty
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
@@ -17,7 +16,7 @@ from rest_framework.views import APIView
 from accounts.serializers import UserRefSerializer
 from channels_app.selectors import channel_for_member
 from config.errors import NotFound
-from config.fields import IdField, StrictCharField
+from config.fields import IdField, QuerySerializer, StrictCharField
 from config.pagination import NewestFirstCursorPagination, page_schema
 from wallets import selectors
 from wallets.idempotency import MAX_KEY_LENGTH, idempotent
@@ -359,7 +358,7 @@ class WalletLookupApi(APIView):
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "wallet_lookup"
 
-    class QuerySerializer(serializers.Serializer):
+    class QuerySerializer(QuerySerializer):
         number = IdField()
 
     @extend_schema(parameters=[QuerySerializer], responses={200: WalletLookupOutputSerializer})
@@ -371,19 +370,11 @@ class WalletLookupApi(APIView):
         )
 
 
-class _QueryIdField(IdField):
-    """An id in the query string: `?channel=` with no value is refused like any other non-number
-    (DRF takes an empty optional query value for an absent one)."""
-
-    def get_value(self, dictionary):
-        return dictionary.get(self.field_name, empty)
-
-
 class WalletRecipientsApi(APIView):
     """The people one can send money to by name: the personal wallets of people in one's channels."""
 
-    class QuerySerializer(serializers.Serializer):
-        channel = _QueryIdField(required=False)
+    class QuerySerializer(QuerySerializer):
+        channel = IdField(required=False)
 
     @extend_schema(parameters=[QuerySerializer], responses={200: RecipientOutputSerializer(many=True)})
     def get(self, request):

@@ -7,9 +7,10 @@ class WalletsConfig(AppConfig):
 
     def ready(self) -> None:
         from channels_app import signals
-        from wallets import receivers
+        from wallets import metrics, receivers
 
         signals.member_leaving.connect(receivers.refuse_a_treasurer_leaving, dispatch_uid="wallets.treasurer_stays")
         signals.member_leaving.connect(
             receivers.leave_the_channels_group_wallets, dispatch_uid="wallets.leavers_leave_group_wallets"
         )
+        metrics.start_alerted_series_at_zero()

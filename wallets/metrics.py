@@ -23,6 +23,17 @@ ledger_last_check = Gauge(
     "wallet_ledger_last_check_timestamp_seconds", "When the ledger was last checked", multiprocess_mode="mostrecent"
 )
 
+
+def start_alerted_series_at_zero() -> None:
+    """Every outcome an alert counts exists at 0 from the process's start (AppConfig.ready): a series
+    that first appears at 1 has no increase(), so ScheduledTransfersFailing missed the first failure,
+    and again after every worker restart."""
+    from wallets.models import ScheduledTransferRun
+
+    for outcome in ScheduledTransferRun.Status.values:
+        scheduled_runs.labels(outcome=outcome)
+
+
 # Error code -> outcome label; any other error is "invalid".
 _OUTCOMES = {
     "insufficient_funds": "insufficient_funds",

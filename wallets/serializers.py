@@ -8,6 +8,7 @@ from datetime import timedelta
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.serializers import UserRefSerializer
@@ -124,6 +125,7 @@ class EntryOutputSerializer(serializers.Serializer):
     memo = serializers.CharField(source="transfer.memo")
     created_at = serializers.DateTimeField()
 
+    @extend_schema_field(CounterpartySerializer(allow_null=True))  # the document types it; a hint of `dict` did not
     def get_counterparty(self, entry) -> dict | None:
         transfer = entry.transfer
         other = transfer.to_wallet if entry.amount < 0 else transfer.from_wallet

@@ -33,10 +33,11 @@ class Outbox:
         self.unsent_bytes = 0
         self.in_flight: asyncio.Future | None = None
         self.closed = False
+        self.sealed = False  # takes no more frames: a close is to follow those it holds
         self.progress = asyncio.Event()  # set whenever a frame has left
 
     def put(self, frame: Outbound) -> None:
-        if self.closed:
+        if self.closed or self.sealed:
             return
         self.unsent_bytes += frame.size
         if self.unsent_bytes > self.limit_bytes:
@@ -83,6 +84,18 @@ class Outbox:
                 raise SlowClient from None
         if self.closed:
             raise SlowClient
+
+    async def seal(self, stall_seconds: float) -> None:
+        """Takes no more frames and waits until those it holds have left, for as long as the client
+        reads (gives up when nothing leaves for `stall_seconds`): a close frame sent next reaches the
+        client after them (sent beside them, it overtook them)."""
+        self.sealed = True
+        while (self.queue or self.in_flight is not None) and not self.closed:
+            self.progress.clear()
+            try:
+                await asyncio.wait_for(self.progress.wait(), stall_seconds)
+            except TimeoutError:
+                return
 
     def close(self) -> None:
         """Drops what is unsent and stops a send stuck on a client that does not read."""

@@ -31,6 +31,9 @@ logger = logging.getLogger(__name__)
 REPLAY_PAGE = 500
 MEMBERSHIP_RECHECK_SECONDS = 60
 STRIKES_BEFORE_CLOSE = 5
+# A 4429 waits for the frames queued before it (the rate_limited errors among them) while the client
+# reads them; it goes out anyway when none has left for this long.
+CLOSE_AFTER_FRAMES_STALL_SECONDS = 5.0
 REPLAY_SHARE = 0.5  # of the outbound limit: the rest is for live frames
 REPLAY_STALL_SECONDS = 30.0
 NOT_A_MEMBER = "You are not a member of this channel."
@@ -272,8 +275,8 @@ class Session:
             self.strikes = 0
             return
         self.strikes += 1
-        if self.strikes > STRIKES_BEFORE_CLOSE:
-            self._spawn(self.close(protocol.CLOSE_RATE_LIMITED))
+        if self.strikes > STRIKES_BEFORE_CLOSE and not self.outbox.sealed:
+            self._spawn(self._close_after_queued_frames(protocol.CLOSE_RATE_LIMITED))
         raise FrameError(
             protocol.RATE_LIMITED,
             "You are sending too fast; slow down.",
@@ -356,6 +359,12 @@ class Session:
     def push(self, frame: dict) -> None:
         self.outbox.put(Outbound(protocol.encode(frame)))
         metrics.frames_out.inc()
+
+    async def _close_after_queued_frames(self, code: int) -> None:
+        """A close the client caused goes out after what is queued for it, this frame's error included
+        (pushed before this task runs): the client learns why it is closed. Nothing is queued after it."""
+        await self.outbox.seal(CLOSE_AFTER_FRAMES_STALL_SECONDS)
+        await self.close(code)
 
     def _too_slow(self) -> None:
         metrics.outbound_closed.inc()

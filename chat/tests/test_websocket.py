@@ -1,6 +1,7 @@
 """The /ws/ protocol over real sockets: two daphne processes sharing Redis and PostgreSQL."""
 
 import asyncio
+import socket
 
 import pytest
 import websockets
@@ -8,7 +9,7 @@ from asgiref.sync import sync_to_async
 
 from accounts.tests.factories import UserFactory
 from channels_app.tests.factories import channel_with_members
-from chat.tests.live import Client, WebNode, post_json
+from chat.tests.live import Client, WebNode, access_token, post_json
 from conftest import EMBEDDED
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
@@ -170,6 +171,38 @@ async def test_flooding_is_rate_limited_then_closed_4429(strict_node):
     assert [r["type"] for r in replies[:10]] == ["ack"] * 10
     assert {"type": "error", "code": "rate_limited"}.items() <= replies[10].items()
     assert a.connection.close_code == 4429
+
+
+@pytest.mark.skipif(EMBEDDED, reason="the busy room is fed from another node, through Redis")
+async def test_a_subscribed_socket_that_floods_gets_its_rate_limited_errors_before_the_4429(strict_node, two_nodes):
+    # Subscribed, a socket has the room's messages queued for it too; the 4429 close used to
+    # overtake them and the rate_limited errors behind them, so the sender could not tell why it
+    # was closed. Here the room is busy (bob, on another node) while alice floods without reading.
+    channel, (alice, bob) = await _room("alice", "bob")
+    small = socket.create_connection(("127.0.0.1", strict_node.port))  # a phone's small buffers, not loopback's
+    small.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    headers = {"Authorization": f"Bearer {access_token(alice)}"}
+    a = Client(await websockets.connect(strict_node.ws_url, sock=small, additional_headers=headers, max_queue=1))
+    b = await Client.connect(two_nodes[0].ws_url, bob)
+    await a.subscribe(channel.pk)
+    await a.flush()  # read_receipts and presence
+    for i in range(60):
+        await b.send(type="send", channel=channel.pk, body="가" * 2000, client_msg_id=f"b{i}")
+    await b.recv_until(lambda frame: frame.get("client_msg_id") == "b59")
+    for i in range(100):
+        try:
+            await a.send(type="send", channel=channel.pk, body="flood", client_msg_id=f"f{i}")
+        except websockets.ConnectionClosed:
+            break
+    replies = []
+    with pytest.raises(websockets.ConnectionClosed):
+        while True:
+            replies.append(await a.recv())
+    errors = [r for r in replies if r["type"] == "error"]
+    assert errors and {error["code"] for error in errors} == {"rate_limited"}
+    assert [r["client_msg_id"] for r in replies if r["type"] == "ack"] == [f"f{i}" for i in range(10)]
+    assert a.connection.close_code == 4429
+    await b.close()
 
 
 # 4429; or, when the flood is still arriving as the server closes, a reset (1006): granian does

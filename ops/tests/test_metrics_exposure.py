@@ -5,6 +5,7 @@ database and Redis; real traffic (REST, a WebSocket session, wallet transfers, a
 transfer the worker runs) makes the labelled series appear, as in production.
 """
 
+import re
 import urllib.error
 from datetime import UTC, datetime
 
@@ -13,7 +14,7 @@ from asgiref.sync import sync_to_async
 
 from accounts.tests.factories import UserFactory
 from chat.tests.live import CeleryWorker, Client, WebNode, free_port, post_json
-from ops.tests.deployment_files import metric_names_by_job, used_metric_names
+from ops.tests.deployment_files import alert_rules, metric_names_by_job, used_metric_names
 from ops.tests.scrape import samples, wait_until
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
@@ -97,3 +98,43 @@ async def test_dashboard_and_alert_metrics_are_exposed_by_the_processes_they_are
     by_job = metric_names_by_job()
     assert by_job["web"] - on_web == set()
     assert by_job["celery"] - on_worker == set()
+
+
+def _counted_by_alerts() -> list[tuple[str, dict]]:
+    """(name, label matchers other than job) of every counter an alert takes increase() of."""
+    found = []
+    for rule in alert_rules():
+        for name, matchers in re.findall(r"increase\(([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{([^}]*)\})?", rule["expr"]):
+            labels = dict(re.findall(r'(\w+)="([^"]*)"', matchers or ""))
+            labels.pop("job", None)
+            found.append((name, labels))
+    return found
+
+
+async def test_the_counters_alerts_count_start_at_zero_in_a_fresh_worker_and_after_its_restart(server_environment):
+    # increase() over a series that first appears at 1 is 0: the first failure would never alert.
+    counted = _counted_by_alerts()
+    assert ("wallet_scheduled_runs_total", {"outcome": "failed"}) in counted
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/metrics"
+
+    def scraped():
+        try:
+            return samples(url)
+        except OSError:
+            return None
+
+    for start in ("fresh", "restarted"):
+        worker = await sync_to_async(CeleryWorker)(
+            {**server_environment, "CELERY_METRICS_PORT": str(port)}, f"zero-{start}"
+        )
+        try:
+            exposed = await wait_until(scraped, timeout=60, what=f"the {start} worker's /metrics")
+        finally:
+            await sync_to_async(worker.stop)()
+        at_start = {
+            (name, tuple(sorted(labels.items()))): value for name, labels, value in exposed if name.endswith("_total")
+        }
+        for name, labels in counted:
+            key = (name, tuple(sorted(labels.items())))
+            assert at_start.get(key) == 0, f"{start} worker: {name}{labels} is not exported at 0"

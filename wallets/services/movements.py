@@ -71,7 +71,11 @@ def check_order(*, order: Order, source: Wallet | None, target: Wallet | None) -
     """Who may move money out of `source` and into `target`; raises the refusal."""
     actor = order.actor
     if source is None:
-        if target.is_group or target.owner_id != actor.pk:
+        if target.is_group:  # money enters from outside only through a personal wallet
+            raise Forbidden(
+                _("A group wallet cannot be topped up from outside: send money to it from a personal wallet.")
+            )
+        if target.owner_id != actor.pk:
             raise Forbidden(_("Only the owner can top up a personal wallet."))
         return
     if source.owner_id != actor.pk:

@@ -83,6 +83,19 @@ def test_only_the_owner_moves_money_out_of_a_personal_wallet(person):
     assert alice.balance() == 1_000
 
 
+def test_the_treasurer_topping_up_a_group_wallet_is_told_the_group_wallet_rule(club):
+    treasurer = club["treasurer"]
+    path = f"/api/wallets/{club['group']}/deposit"
+    english = treasurer.post(path, {"amount": 5_000}, **{"Accept-Language": "en"})
+    assert english.status_code == 403 and english.json() == {
+        "code": "forbidden",
+        "detail": "A group wallet cannot be topped up from outside: send money to it from a personal wallet.",
+    }
+    korean = treasurer.post(path, {"amount": 5_000}, **{"Accept-Language": "ko"})
+    assert korean.json()["detail"] == "모임 지갑은 밖에서 충전할 수 없습니다. 개인 지갑에서 보내 주세요."
+    assert treasurer.balance(club["group"]) == 0
+
+
 def test_wrong_pin_is_refused_and_five_lock_outgoing_money(person):
     alice = person("alice").open_wallet(deposit=1_000)
     bob = person("bob").open_wallet()

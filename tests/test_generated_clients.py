@@ -1,0 +1,217 @@
+"""Clients nobody on the project wrote, generated from the OpenAPI document a running node serves,
+go through sign-in and the main flows against that node: openapi-python-client's parsed results,
+and every real response checked by tsc against openapi-typescript's types (where Node is here).
+A response the document does not describe (no body, an untyped object, a missing or extra
+field) fails one or the other."""
+
+import importlib
+import json
+import shutil
+import subprocess
+import sys
+import urllib.request
+import uuid
+
+import pytest
+
+from chat.tests.live import BIN, ROOT, WebNode
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+# Pinned like requirements-dev.txt; npm installs them once into this folder (var/ is not committed).
+NPM_PACKAGES = {"openapi-typescript": "7.13.0", "typescript": "5.9.3"}
+NPM_CACHE = ROOT / "var" / "npm" / "openapi-typescript"
+PIN = "2580"
+
+
+@pytest.fixture
+def node(server_environment):
+    node = WebNode(server_environment, "generated-client-node")
+    yield node
+    node.stop()
+
+
+@pytest.fixture
+def document(node, tmp_path):
+    path = tmp_path / "openapi.json"
+    with urllib.request.urlopen(f"{node.http_url}/api/schema/?format=json", timeout=30) as response:
+        path.write_bytes(response.read())
+    return path
+
+
+@pytest.fixture
+def python_client(document, tmp_path):
+    package = f"generated_messenger_{uuid.uuid4().hex[:8]}"
+    subprocess.run(
+        [str(BIN / "openapi-python-client"), "generate", "--path", str(document), "--meta", "none",
+         "--output-path", str(tmp_path / package)],
+        check=True, capture_output=True, text=True, env={"PATH": f"{BIN}:/usr/bin:/bin"},
+    )  # fmt: skip
+    sys.path.insert(0, str(tmp_path))
+    yield importlib.import_module(package)
+    sys.path.remove(str(tmp_path))
+
+
+class Recorder:
+    """Calls the generated functions and keeps each real response, named by its operation."""
+
+    def __init__(self, client_package):
+        self.package = client_package
+        self.responses = []  # (operationId, status, body)
+
+    def __call__(self, tag, operation_id, client, expected_status, **kwargs):
+        module = importlib.import_module(f"{self.package.__name__}.api.{tag}.{operation_id}")
+        response = module.sync_detailed(client=client, **kwargs)
+        assert response.status_code == expected_status, response.content
+        self.responses.append((operation_id, int(response.status_code), json.loads(response.content)))
+        assert response.parsed is not None, f"{operation_id}: the generated client could not read the body"
+        return response.parsed
+
+
+def test_a_generated_python_client_signs_in_and_runs_the_main_flows(node, document, python_client):
+    generated = python_client
+    models = importlib.import_module(f"{generated.__name__}.models")
+    anonymous = generated.Client(base_url=node.http_url, raise_on_unexpected_status=True)
+    call = Recorder(generated)
+    tag = uuid.uuid4().hex[:8]
+
+    def sign_up_and_in(name):
+        email = f"{name}-{tag}@example.com"
+        body = models.SignupInputRequest(email=email, username=f"{name}{tag}", password="correct-horse-battery-9")
+        call("accounts", "signup_post", anonymous, 201, body=body)
+        tokens = call(
+            "accounts", "token_post", anonymous, 200, body=models.SignInRequest(email=email, password=body.password)
+        )
+        return tokens, generated.AuthenticatedClient(
+            base_url=node.http_url, token=tokens.access, raise_on_unexpected_status=True
+        )
+
+    tokens, ada = sign_up_and_in("ada")
+    _, bo = sign_up_and_in("bo")
+    assert call("accounts", "me_get", ada, 200).username == f"ada{tag}"
+    refreshed = call(
+        "accounts", "token_refresh_post", anonymous, 200, body=models.TokenRefreshInputRequest(refresh=tokens.refresh)
+    )
+    assert refreshed.access and refreshed.refresh != tokens.refresh
+
+    # Chat: a channel, a member, a message, history, my channels, search.
+    channel = call(
+        "channels", "channel_list_create_post", ada, 201, body=models.ChannelListCreateInputRequest(name=f"hike {tag}")
+    )
+    assert (
+        call("channels", "channel_join_post", bo, 200, channel_id=channel.id, body=models.ChannelJoinInputRequest()).id
+        == channel.id
+    )
+    call("channels", "channel_detail_get", bo, 200, channel_id=channel.id)
+    call("channels", "channel_list_create_get", bo, 200, search=tag)
+    assert {member.username for member in call("channels", "channel_members_get", ada, 200, channel_id=channel.id)} == {
+        f"ada{tag}",
+        f"bo{tag}",
+    }
+    message = call("chat", "channel_messages_post", ada, 201, channel_id=channel.id,
+                   body=models.ChannelMessagesInputRequest(body="saturday at nine", client_msg_id="m-1"))  # fmt: skip
+    call("chat", "message_reactions_post", bo, 200, channel_id=channel.id, message_id=message.id,
+         body=models.MessageReactionsInputRequest(emoji="👍"))  # fmt: skip
+    history = call("chat", "channel_messages_get", bo, 200, channel_id=channel.id)
+    assert [(item.seq, item.body, item.sender.username) for item in history.results] == [
+        (1, "saturday at nine", f"ada{tag}")
+    ]
+    # Search reads the store, which no worker fills here: only the shape of its answer is checked.
+    call("chat", "channel_message_search_get", bo, 200, channel_id=channel.id, q="nine")
+    assert [mine.unread_count for mine in call("chat", "channel_mine_get", bo, 200)] == [1]
+
+    # Money: personal wallets, a top-up, a transfer, the ledger with its counterparty.
+    ada_wallet = call(
+        "wallets", "personal_wallet_open_post", ada, 201, body=models.PersonalWalletOpenInputRequest(pin=PIN)
+    )
+    bo_wallet = call(
+        "wallets", "personal_wallet_open_post", bo, 201, body=models.PersonalWalletOpenInputRequest(pin=PIN)
+    )
+    assert call("wallets", "wallet_deposit_post", ada, 200, wallet_id=ada_wallet.id,
+                body=models.WalletDepositInputRequest(amount=50_000)).balance == 50_000  # fmt: skip
+    call("wallets", "transfer_create_post", ada, 201,
+         body=models.TransferCreateInputRequest(from_wallet=ada_wallet.id, to_wallet=bo_wallet.id, amount=12_000, pin=PIN, memo="fuel"))  # fmt: skip
+    entry = call("wallets", "wallet_transactions_get", bo, 200, wallet_id=bo_wallet.id).results[0]
+    assert (entry.amount, entry.counterparty.wallet, entry.counterparty.owner.username) == (
+        12_000,
+        ada_wallet.id,
+        f"ada{tag}",
+    )
+    call("wallets", "personal_wallet_get", bo, 200)
+    assert len(call("wallets", "my_wallets_get", ada, 200)) == 1
+
+    # A group wallet of the channel, dues, and paying them.
+    group = call("wallets", "channel_group_wallets_post", ada, 201, channel_id=channel.id,
+                 body=models.ChannelGroupWalletsInputRequest(name="hike fund"))  # fmt: skip
+    call("wallets", "wallet_join_post", bo, 200, wallet_id=group.id)
+    call("wallets", "channel_group_wallets_get", bo, 200, channel_id=channel.id)
+    dues = call(
+        "wallets",
+        "wallet_dues_post",
+        ada,
+        201,
+        wallet_id=group.id,
+        body=models.WalletDuesInputRequest(title="bus", amount=5_000),
+    )
+    call("wallets", "dues_pay_post", bo, 201, dues_id=dues.id, body=models.DuesPayInputRequest(pin=PIN))
+    paid = call("wallets", "dues_detail_get", ada, 200, dues_id=dues.id)
+    assert {(member.user.username, member.paid) for member in paid.members} == {
+        (f"ada{tag}", False),
+        (f"bo{tag}", True),
+    }
+    assert call("wallets", "wallet_detail_get", bo, 200, wallet_id=group.id).balance == 5_000
+
+    _check_with_tsc(document, call.responses)
+
+
+def _check_with_tsc(document, responses):
+    """Each real response assigned, as a literal, to the type openapi-typescript generated for it;
+    tsc refuses a missing field, an extra one, a wrong type, and any body where the type is `never`."""
+    if shutil.which("npm") is None:
+        pytest.skip("Node is not installed here: the TypeScript half needs it")
+    work = document.parent
+    tools = _npm_tools()
+    subprocess.run(
+        [str(tools / "openapi-typescript"), str(document), "-o", str(work / "schema.ts")],
+        check=True,
+        capture_output=True,
+    )
+    operations = {
+        operation["operationId"]: (path, method)
+        for path, methods in json.loads(document.read_text())["paths"].items()
+        for method, operation in methods.items()
+    }
+    lines = [
+        'import type { paths } from "./schema";',
+        "type Body<P extends keyof paths, M extends keyof paths[P], S extends number> =",
+        '  paths[P][M] extends { responses: infer R } ? S extends keyof R ? R[S] extends { content: { "application/json": infer B } } ? B : never : never : never;',
+    ]
+    for index, (operation_id, status, body) in enumerate(responses):
+        path, method = operations[operation_id]
+        lines.append(
+            f"export const r{index}: Body<{json.dumps(path)}, {json.dumps(method)}, {status}> = {json.dumps(body, ensure_ascii=False)};"
+        )
+    (work / "responses.ts").write_text("\n".join(lines) + "\n")
+    checked = subprocess.run(
+        [str(tools / "tsc"), "--noEmit", "--strict", "--target", "es2022", "--module", "es2022", str(work / "responses.ts")],
+        capture_output=True, text=True,
+    )  # fmt: skip
+    assert checked.returncode == 0, checked.stdout
+    assert len(responses) >= 30
+
+
+def _npm_tools():
+    bin_dir = NPM_CACHE / "node_modules" / ".bin"
+    manifest = NPM_CACHE / "package.json"
+    wanted = {"private": True, "dependencies": NPM_PACKAGES}
+    if not (bin_dir / "tsc").exists() or not manifest.exists() or json.loads(manifest.read_text()) != wanted:
+        NPM_CACHE.mkdir(parents=True, exist_ok=True)
+        manifest.write_text(json.dumps(wanted))
+        subprocess.run(
+            ["npm", "install", "--no-audit", "--no-fund", "--save-exact"],
+            cwd=NPM_CACHE,
+            check=True,
+            capture_output=True,
+            timeout=600,
+        )
+    return bin_dir
