@@ -29,6 +29,7 @@ INTERNAL_ERROR = "internal_error"  # a fault of the server's, logged; the connec
 CLOSE_DRAINING = 4012  # after a reconnect frame: the node is going away (1012 is not allowed to servers here)
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_IDLE = 4408
+CLOSE_TOO_MANY_CONNECTIONS = 4409  # the user already has CHAT_MAX_CONNECTIONS_PER_USER sockets on this node
 CLOSE_RATE_LIMITED = 4429
 CLOSE_TOO_SLOW = 4503
 
