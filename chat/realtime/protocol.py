@@ -11,6 +11,10 @@ import msgspec
 from msgspec import Meta, Struct
 
 MAX_FRAME_BYTES = 64 * 1024
+# The web server reads no more of one message than this, however it is fragmented: past it the
+# connection is closed with 1009 before the node holds the message whole. Up to it, a frame over
+# MAX_FRAME_BYTES is answered `too_large` and the socket stays open.
+MAX_MESSAGE_BYTES = 4 * MAX_FRAME_BYTES
 BIGINT = 2**63 - 1  # what the database's integer columns hold
 
 ChannelId = Annotated[int, Meta(ge=1, le=BIGINT)]

@@ -60,7 +60,7 @@ async def test_a_40_mb_message_in_1_mb_fragments_is_refused_before_the_node_hold
     rss_before = _rss_bytes(node.popen.pid)
 
     async def fragments():
-        yield '{"type":"send","channel":%d,"client_msg_id":"big","body":"' % channel.pk
+        yield f'{{"type":"send","channel":{channel.pk},"client_msg_id":"big","body":"'
         for _ in range(40):
             yield "x" * MIB
 
