@@ -5,6 +5,7 @@ memory and CPU count as the server's, and stops. They run one at a time on their
 PostgreSQL database and Redis database, so they never touch anyone else's data.
 """
 
+import importlib.util
 import secrets
 import shutil
 import subprocess
@@ -82,7 +83,8 @@ def web_node_command(web_server: str, port: int) -> list[str]:
         return [str(BIN / "daphne"), "-b", "127.0.0.1", "-p", str(port),
                 "--websocket-max-message-size", str(MAX_MESSAGE_BYTES), "config.asgi:application"]  # fmt: skip
     if web_server == "hypercorn":
-        return [str(BIN / "hypercorn"), "-b", f"127.0.0.1:{port}", "-k", "uvloop",
+        # python -m: its settings module (bench.hypercorn_config) imports from this checkout.
+        return [PYTHON, "-m", "hypercorn", "-b", f"127.0.0.1:{port}", "-k", "uvloop",
                 "-c", "python:bench.hypercorn_config", "config.asgi:application"]  # fmt: skip
     # uvicorn's own command with its defaults: permessage-deflate offered, 16 MiB per message.
     return [str(BIN / "uvicorn"), "config.asgi:application", "--host", "127.0.0.1", "--port", str(port),
@@ -107,6 +109,8 @@ WEB_SERVERS = {
 def program_missing(name: str) -> str | None:
     """The program a server needs, if it is not installed (hypercorn comes with requirements-dev.txt)."""
     web_server = WEB_SERVERS.get(name)
+    if web_server == "hypercorn":  # run as python -m hypercorn
+        return None if importlib.util.find_spec("hypercorn") else "hypercorn"
     program = web_node_command(web_server, 0)[0] if web_server else None
     return program if program and not Path(program).exists() else None
 
