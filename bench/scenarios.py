@@ -174,7 +174,9 @@ class Bench:
 
     # --- the scenarios
 
-    def hold(self, server, scenario: str = "1", users: int | None = None, rerun_disturbed: bool = True) -> Figure:
+    def hold(
+        self, server, scenario: str = "1", users: int | None = None, seconds: float | None = None, rerun_disturbed=True
+    ) -> Figure:
         """Scenario 1: users connected, each subscribed to its channel, idle; the memory each one costs
         the processes holding the sockets (their RSS growth over the run, per connection opened)."""
         sizes = self.sizes
@@ -185,7 +187,7 @@ class Bench:
             scenario,
             shape,
             rate=0,
-            duration=sizes.hold_seconds,
+            duration=seconds or sizes.hold_seconds,
             ramp=sizes.hold_ramp,
             extra_args=["--history-channels", "0", "--connect-concurrency", "100"],
             rerun_disturbed=rerun_disturbed,
@@ -205,7 +207,7 @@ class Bench:
         # memory that the next sockets take without the node growing.
         self.measure(server, "warm-up", Shape(20, 2, 10), rate=0, duration=3, ramp=1, keep=False)
         # Memory, not CPU: a run that other processes disturbed measures it as well as a quiet one.
-        figure = self.hold(server, "m", self.sizes.idle_users, rerun_disturbed=False)
+        figure = self.hold(server, "m", self.sizes.idle_users, seconds=20, rerun_disturbed=False)
         if hasattr(server, "nodes"):  # the product: its users are provisioned, with tokens
             shape = Shape(self.sizes.idle_users, self.sizes.idle_users // 10, 10)
             plan = server.provision(users=shape.users, channels=shape.channels, per_channel=shape.per_channel)[1]
