@@ -15,7 +15,7 @@ import json
 
 import websockets
 
-from bench.processes import rss_bytes
+from bench.processes import descendants, rss_bytes
 
 MIB = 1024 * 1024
 FLOOD_FRAMES = 20_000
@@ -51,7 +51,12 @@ async def _connect(url: str, token: str):
 async def _oversized(url: str, channel: int, token: str, node_pid: int) -> dict:
     connection = await _connect(url, token)
     extensions = connection.response.headers.get("Sec-WebSocket-Extensions") or "none"
-    before = peak = rss_bytes(node_pid)
+    pids = [node_pid, *descendants(node_pid)]  # hypercorn serves from a child process
+
+    def rss() -> int:
+        return sum(rss_bytes(pid) for pid in pids)
+
+    before = peak = rss()
 
     async def fragments():
         yield f'{{"type":"send","channel":{channel},"client_msg_id":"bench-oversized","body":"'
@@ -61,7 +66,7 @@ async def _oversized(url: str, channel: int, token: str, node_pid: int) -> dict:
     async def sample():
         nonlocal peak
         while True:
-            peak = max(peak, rss_bytes(node_pid))
+            peak = max(peak, rss())
             await asyncio.sleep(0.02)
 
     sampler = asyncio.create_task(sample())
