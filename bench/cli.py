@@ -14,8 +14,10 @@ from loadtest.limits import raise_open_file_limit
 
 SERVERS = (
     "product",
+    "product-granian",
+    "product-hypercorn",
     "product-daphne",
-    "product-uvicorn",
+    "product-uvicorn-cli",
     "product-cluster",
     "channels-tutorial",
     "bare-websockets",
@@ -28,12 +30,19 @@ SEARCH_START_RATE = 50
 def parse(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="bin/bench", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="small shapes and short runs: a smoke run of the bench")
-    parser.add_argument("--scenarios", default="1,2,3,4", help="which scenarios (default 1,2,3,4)")
+    parser.add_argument(
+        "--scenarios",
+        default="m,1,2,3,4",
+        help="which scenarios (default m,1,2,3,4); m: memory per idle subscribed socket at 2,000, a 40 MB "
+        "message, a flood closed while still sending (bench/limits.py)",
+    )
     parser.add_argument(
         "--servers",
         default=",".join(DEFAULT_SERVERS),
-        help=f"which of {', '.join(SERVERS)} (default {','.join(DEFAULT_SERVERS)}); product-daphne and "
-        "product-uvicorn are the product on those servers instead of granian; product-cluster is the product "
+        help=f"which of {', '.join(SERVERS)} (default {','.join(DEFAULT_SERVERS)}); product is the "
+        "production launcher on its default server (uvicorn); product-granian, product-hypercorn and product-daphne "
+        "are the product on those servers; product-uvicorn-cli is uvicorn's own command with its defaults "
+        "(permessage-deflate, 16 MiB messages); product-cluster is the product "
         "with its realtime path on a Redis Cluster of its own (three primaries, a replica each); bare-granian is "
         "the bare server's rooms as a plain ASGI application on granian (the floor of ASGI there)",
     )
@@ -91,8 +100,12 @@ def run_server(bench: Bench, server, scenarios: set[str]) -> None:
     say(f"{server.name}: starting")
     try:
         server.start()  # inside: what started before a failure is stopped too
-        say(f"{server.name}: warm-up run (not kept)")
-        bench.warm_up(server)
+        if "m" in scenarios:  # first: its memory figure must not land on what a warm-up freed
+            say(f"{server.name}: scenario m, {sizes.idle_users:,} idle subscribed sockets, then the limits")
+            bench.web_server_limits(server)
+        if scenarios - {"m"}:
+            say(f"{server.name}: warm-up run (not kept)")
+            bench.warm_up(server)
         if "1" in scenarios:
             say(f"{server.name}: scenario 1, {sizes.hold_users:,} connections held {sizes.hold_seconds:.0f} s")
             bench.hold(server)

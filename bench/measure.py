@@ -15,7 +15,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 
-from bench.processes import ROOT, cpu_seconds, rss_bytes, tree_cpu_seconds
+from bench.processes import ROOT, cpu_seconds, tree_cpu_seconds, tree_rss_bytes
 from loadtest.machine import cpu_times
 
 DISTURBED_FOREIGN_CORES = 0.25  # a quarter of a core for others, on average, spoils a figure
@@ -57,7 +57,7 @@ class MemorySampler:
         self.thread.start()
 
     def current(self) -> int:
-        return sum(rss_bytes(pid) for pid in self.pids)
+        return sum(tree_rss_bytes(pid) for pid in self.pids)
 
     def _run(self) -> None:
         while not self.stopped.wait(0.5):

@@ -101,6 +101,17 @@ def descendants(root: int) -> list[int]:
     return found
 
 
+def tree_rss_bytes(root: int) -> int:
+    """Resident memory of `root` and everything it started (hypercorn serves from a child process)."""
+    total = 0
+    for pid in [root, *descendants(root)]:
+        try:
+            total += rss_bytes(pid)
+        except OSError:
+            continue  # exited between the listing and the read
+    return total
+
+
 def tree_cpu_seconds(root: int) -> float:
     """CPU used by `root` and everything it started, finished or not."""
     total = 0.0

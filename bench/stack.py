@@ -5,6 +5,7 @@ memory and CPU count as the server's, and stops. They run one at a time on their
 PostgreSQL database and Redis database, so they never touch anyone else's data.
 """
 
+import importlib.util
 import secrets
 import shutil
 import subprocess
@@ -15,6 +16,7 @@ from pathlib import Path
 import redis
 
 from bench.processes import ROOT, Service
+from chat.realtime.protocol import MAX_MESSAGE_BYTES
 from config.celery import WORKER_OPTIONS
 from ops.cluster import ensure_database
 
@@ -72,28 +74,43 @@ def create_cluster(nodes: list[Service], timeout: float = 60) -> None:
 
 
 def web_node_command(web_server: str, port: int) -> list[str]:
-    """A web node of the product on the given server: the production launcher (granian), or daphne and
-    uvicorn serving the same application, for the comparison that chose granian."""
-    if web_server == "granian":
+    """A web node of the product on the given server: the production launcher with either of its servers
+    (CHAT_WEB_SERVER, set by web_node_env), or another server's own command on the same application, each
+    with its limit on one message set to the product's (protocol.MAX_MESSAGE_BYTES) where it has one."""
+    if web_server in ("uvicorn", "granian"):
         return [PYTHON, "-m", "chat.realtime.server", "-b", "127.0.0.1", "-p", str(port)]
     if web_server == "daphne":
-        return [str(BIN / "daphne"), "-b", "127.0.0.1", "-p", str(port), "config.asgi:application"]
+        return [str(BIN / "daphne"), "-b", "127.0.0.1", "-p", str(port),
+                "--websocket-max-message-size", str(MAX_MESSAGE_BYTES), "config.asgi:application"]  # fmt: skip
+    if web_server == "hypercorn":
+        # python -m: its settings module (bench.hypercorn_config) imports from this checkout.
+        return [PYTHON, "-m", "hypercorn", "-b", f"127.0.0.1:{port}", "-k", "uvloop",
+                "-c", "python:bench.hypercorn_config", "config.asgi:application"]  # fmt: skip
+    # uvicorn's own command with its defaults: permessage-deflate offered, 16 MiB per message.
     return [str(BIN / "uvicorn"), "config.asgi:application", "--host", "127.0.0.1", "--port", str(port),
             "--loop", "uvloop", "--http", "httptools", "--ws", "websockets-sansio", "--no-access-log",
             "--lifespan", "off"]  # fmt: skip
 
 
+def web_node_env(web_server: str) -> dict:
+    return {"CHAT_WEB_SERVER": web_server} if web_server in ("uvicorn", "granian") else {}
+
+
 WEB_SERVERS = {
-    "product": "granian",
+    "product": "uvicorn",
+    "product-granian": "granian",
+    "product-hypercorn": "hypercorn",
     "product-daphne": "daphne",
-    "product-uvicorn": "uvicorn",
-    "product-cluster": "granian",
+    "product-uvicorn-cli": "uvicorn-cli",
+    "product-cluster": "uvicorn",
 }
 
 
 def program_missing(name: str) -> str | None:
-    """The program a server needs, if it is not installed (uvicorn comes with requirements-dev.txt)."""
+    """The program a server needs, if it is not installed (hypercorn comes with requirements-dev.txt)."""
     web_server = WEB_SERVERS.get(name)
+    if web_server == "hypercorn":  # run as python -m hypercorn
+        return None if importlib.util.find_spec("hypercorn") else "hypercorn"
     program = web_node_command(web_server, 0)[0] if web_server else None
     return program if program and not Path(program).exists() else None
 
@@ -150,7 +167,7 @@ class ProductStack:
             Service(
                 f"web{i + 1}",
                 web_node_command(WEB_SERVERS[name], port + i),
-                {**self.env, "NODE_NAME": f"web{i + 1}"},
+                {**self.env, **web_node_env(WEB_SERVERS[name]), "NODE_NAME": f"web{i + 1}"},
                 var / "logs",
                 port=port + i,
             )

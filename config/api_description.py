@@ -54,6 +54,7 @@ Close codes:
 |---|---|
 | 4401 | no or bad credentials |
 | 4408 | idle: no frame from the client within the idle timeout (300 s by default) |
+| 4409 | too many connections: the user already holds 20 sockets on this node (`CHAT_MAX_CONNECTIONS_PER_USER`) |
 | 4429 | rate limited, after `rate_limited` errors |
 | 4503 | the client does not read fast enough; reconnect and resume with `since_seq` |
 | 4012 | the node drained and the client had not left after its `reconnect` frame |

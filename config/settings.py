@@ -214,7 +214,16 @@ else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+# The web node's ASGI server (chat/realtime/server.py): uvicorn refuses an oversized message as it
+# arrives and holds an idle socket in about a quarter of granian's memory (BENCHMARKS.md).
+CHAT_WEB_SERVER = env.str("CHAT_WEB_SERVER", default="uvicorn")
+if CHAT_WEB_SERVER not in ("uvicorn", "granian"):
+    raise ImproperlyConfigured(f"CHAT_WEB_SERVER is uvicorn or granian, not {CHAT_WEB_SERVER!r}.")
+
 # --- Chat limits per WebSocket connection.
+# Sockets one user may hold on one node; the next is accepted and closed with 4409. Every socket
+# costs memory whether it speaks or not: one account must not be able to hold a node's worth.
+CHAT_MAX_CONNECTIONS_PER_USER = env.int("CHAT_MAX_CONNECTIONS_PER_USER", default=20)
 CHAT_SEND_RATE_PER_SECOND = env.float("CHAT_SEND_RATE_PER_SECOND", default=20.0)
 CHAT_SEND_BURST = env.int("CHAT_SEND_BURST", default=50)
 CHAT_IDLE_TIMEOUT_SECONDS = env.float("CHAT_IDLE_TIMEOUT_SECONDS", default=300.0)

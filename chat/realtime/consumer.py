@@ -4,6 +4,7 @@ import asyncio
 import logging
 
 from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
 
 from chat import metrics
 from chat.realtime import drain, idle, protocol
@@ -39,6 +40,9 @@ class ChatConsumer(AsyncWebsocketConsumer):
         await self.accept()
         if user is None or not user.is_authenticated:
             await self.close(code=protocol.CLOSE_UNAUTHENTICATED)
+            return
+        if get_hub().connections_of(user.pk) >= settings.CHAT_MAX_CONNECTIONS_PER_USER:
+            await self.close(code=protocol.CLOSE_TOO_MANY_CONNECTIONS)  # accepted first, so the client hears why
             return
         self.session = Session(user=user, send=self.base_send, close=self._close_now)
         get_hub().attach(self.session)

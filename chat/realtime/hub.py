@@ -201,6 +201,11 @@ class Hub:
             self._feed_opened(subscriber.user_id)
             self.presence.connected(subscriber.user_id)
 
+    def connections_of(self, user_id: int) -> int:
+        """How many of the user's sockets this node holds."""
+        feed = self.feeds.get(user_id)
+        return 0 if feed is None else len(feed)
+
     def detach(self, subscriber: Subscriber) -> None:
         feed = self.feeds.get(subscriber.user_id)
         if feed is None:

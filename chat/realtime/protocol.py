@@ -11,6 +11,10 @@ import msgspec
 from msgspec import Meta, Struct
 
 MAX_FRAME_BYTES = 64 * 1024
+# The web server reads no more of one message than this, however it is fragmented: past it the
+# connection is closed with 1009 before the node holds the message whole. Up to it, a frame over
+# MAX_FRAME_BYTES is answered `too_large` and the socket stays open.
+MAX_MESSAGE_BYTES = 4 * MAX_FRAME_BYTES
 BIGINT = 2**63 - 1  # what the database's integer columns hold
 
 ChannelId = Annotated[int, Meta(ge=1, le=BIGINT)]
@@ -29,6 +33,7 @@ INTERNAL_ERROR = "internal_error"  # a fault of the server's, logged; the connec
 CLOSE_DRAINING = 4012  # after a reconnect frame: the node is going away (1012 is not allowed to servers here)
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_IDLE = 4408
+CLOSE_TOO_MANY_CONNECTIONS = 4409  # the user already has CHAT_MAX_CONNECTIONS_PER_USER sockets on this node
 CLOSE_RATE_LIMITED = 4429
 CLOSE_TOO_SLOW = 4503
 

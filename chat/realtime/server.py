@@ -1,20 +1,27 @@
-"""The web node: granian serving the whole application (REST and /ws/), with a graceful drain.
+"""The web node: one ASGI server serving the whole application (REST and /ws/), with a graceful drain.
 
     python -m chat.realtime.server -b 0.0.0.0 -p 8000
 
-Granian runs embedded in this process's event loop (its documented embedding API), so the
-signals are ours: SIGTERM or SIGINT starts the drain (chat/realtime/drain.py), and once every socket
-has left (or the drain timed out) the server stops. A second signal stops the node at once.
-Before it serves, the node checks that Redis keeps what it acknowledges (chat/durability.py).
+The server runs embedded in this process's event loop, so the signals are ours: SIGTERM or
+SIGINT starts the drain (chat/realtime/drain.py), and once every socket has left (or the drain
+timed out) the server stops. A second signal stops the node at once. Before it serves, the node
+checks that Redis keeps what it acknowledges (chat/durability.py).
+
+CHAT_WEB_SERVER picks the server. uvicorn (websockets-sansio, the default) refuses a message over
+protocol.MAX_MESSAGE_BYTES as its frames arrive (close 1009) and keeps about 36 KiB per idle
+socket; granian reassembles messages of up to 64 MiB before the application can refuse them and
+gives every socket a 128 KiB read buffer, with no option to change either (BENCHMARKS.md).
 """
 
 import argparse
 import asyncio
+import contextlib
 import gc
 import logging
 import os
 import signal
 import sys
+from collections.abc import Callable
 
 import uvloop
 
@@ -36,8 +43,7 @@ def _arguments(argv: list[str]) -> argparse.Namespace:
 
 
 async def serve(arguments: argparse.Namespace) -> None:
-    from granian.constants import Interfaces
-    from granian.server.embed import Server
+    from django.conf import settings
 
     from chat.durability import check_redis_durability
     from chat.realtime import drain
@@ -45,10 +51,8 @@ async def serve(arguments: argparse.Namespace) -> None:
     from config.asgi import application
 
     check_redis_durability()
-    # Client addresses behind a proxy come from TRUSTED_PROXIES (config/proxies.py), not from here.
-    server = Server(
-        application, address=arguments.bind, port=arguments.port, interface=Interfaces.ASGINL, log_enabled=False
-    )
+    listening = lambda: logger.info("listening on http://%s:%s", arguments.bind, arguments.port)  # noqa: E731
+    server = WEB_SERVERS[settings.CHAT_WEB_SERVER](application, arguments, listening)
     loop = asyncio.get_running_loop()
 
     def on_signal(signum: int) -> None:
@@ -61,14 +65,67 @@ async def serve(arguments: argparse.Namespace) -> None:
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, on_signal, signum)
     drain.exit_hook = server.stop
-    # Granian calls its startup hooks once the socket is bound: a busy port never says "listening".
-    server.on_startup(lambda: logger.info("listening on http://%s:%s", arguments.bind, arguments.port))
     serving = loop.create_task(server.serve())
     get_hub().start()  # its subscription connections come up now, not with the first socket
     await asyncio.sleep(0)
     _settle_garbage_collector()
     await serving
     logger.info("node stopped")
+
+
+def _granian(application, arguments: argparse.Namespace, listening: Callable[[], None]):
+    from granian.constants import Interfaces
+    from granian.server.embed import Server
+
+    # Client addresses behind a proxy come from TRUSTED_PROXIES (config/proxies.py), not from here.
+    server = Server(
+        application, address=arguments.bind, port=arguments.port, interface=Interfaces.ASGINL, log_enabled=False
+    )
+    # Granian calls its startup hooks once the socket is bound: a busy port never says "listening".
+    server.on_startup(listening)
+    return server
+
+
+def _uvicorn(application, arguments: argparse.Namespace, listening: Callable[[], None]):
+    import uvicorn
+
+    from chat.realtime.protocol import MAX_MESSAGE_BYTES
+
+    class Server(uvicorn.Server):
+        @contextlib.contextmanager
+        def capture_signals(self):
+            yield  # the node's own handlers (serve()) drain first, then call stop()
+
+        async def startup(self, sockets=None) -> None:
+            await super().startup(sockets)  # exits the process if the port is taken
+            listening()
+
+        def stop(self) -> None:
+            self.should_exit = True
+
+    config = uvicorn.Config(
+        application,
+        host=arguments.bind,
+        port=arguments.port,
+        loop="none",  # this process's uvloop
+        http="httptools",
+        ws="websockets-sansio",
+        ws_max_size=MAX_MESSAGE_BYTES,
+        # Chat frames are a few hundred bytes: compression saves little on the wire and costs about
+        # 46 KiB of zlib state per socket (BENCHMARKS.md), so the product offers none.
+        ws_per_message_deflate=False,
+        ws_ping_interval=None,  # silent sockets are the idle sweep's (chat/realtime/idle.py), one timer per node
+        lifespan="off",
+        proxy_headers=False,  # client addresses come from TRUSTED_PROXIES (config/proxies.py)
+        server_header=False,
+        access_log=False,
+        log_config=None,
+    )
+    return Server(config)
+
+
+# CHAT_WEB_SERVER -> a server of the application with serve() and stop().
+WEB_SERVERS = {"uvicorn": _uvicorn, "granian": _granian}
 
 
 def _settle_garbage_collector() -> None:

@@ -102,7 +102,7 @@ class ListeningProcess(Process):
 
 
 class WebNode(ListeningProcess):
-    """A web node as production runs it: chat.realtime.server (granian; drains on SIGTERM)."""
+    """A web node as production runs it: chat.realtime.server (CHAT_WEB_SERVER; drains on SIGTERM)."""
 
     def __init__(self, env: dict, name: str, port: int | None = None):
         self.port = port or free_port()
