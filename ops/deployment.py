@@ -19,7 +19,6 @@ import subprocess
 import tarfile
 import tempfile
 import time
-from contextlib import closing
 from pathlib import Path
 
 import yaml
@@ -214,10 +213,16 @@ def merged_compose(profile: str) -> dict:
     return spec
 
 
-def free_port() -> int:
-    with closing(socket.socket()) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+def free_ports(count: int) -> list[int]:
+    """Distinct free ports on the loopback interface (all held until all are chosen)."""
+    sockets = [socket.socket() for _ in range(count)]
+    try:
+        for sock in sockets:
+            sock.bind(("127.0.0.1", 0))
+        return [sock.getsockname()[1] for sock in sockets]
+    finally:
+        for sock in sockets:
+            sock.close()
 
 
 class Deployment:
@@ -226,8 +231,7 @@ class Deployment:
     def __init__(self, profile: str, project: str | None = None):
         self.profile = profile
         self.project = project or f"messenger-test-{profile}"
-        self.http_port = free_port()
-        self.prometheus_port = free_port()
+        self.http_port, self.prometheus_port = free_ports(2)
         self.env = {
             **os.environ,
             "POSTGRES_PASSWORD": secrets.token_urlsafe(16),
