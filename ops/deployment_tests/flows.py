@@ -70,7 +70,9 @@ def rooms(users: list[Api], per_room: int) -> list[tuple[int, list[Api]]]:
 
 def clients(ws_url: str, made: list[tuple[int, list[Api]]]) -> list[ResumingClient]:
     return [
-        ResumingClient(ws_url, user.token, channel_id, name=user.username) for channel_id, members in made for user in members
+        ResumingClient(ws_url, user.token, channel_id, name=user.username)
+        for channel_id, members in made
+        for user in members
     ]
 
 
@@ -115,9 +117,11 @@ def acks_of(talkers: list[ResumingClient], channel_id: int) -> dict[int, str]:
 def assert_nothing_lost(talkers: list[ResumingClient], reader: Api, channel_id: int) -> None:
     """Every acknowledged message once, in order, to every member, and in history; nothing else."""
     acks = acks_of(talkers, channel_id)
-    stored = {m["seq"]: m["id"] for m in reader.history(channel_id) if m["client_msg_id"] in {
-        key for c in talkers if c.channel_id == channel_id for key in c.acks
-    }}
+    stored = {
+        m["seq"]: m["id"]
+        for m in reader.history(channel_id)
+        if m["client_msg_id"] in {key for c in talkers if c.channel_id == channel_id for key in c.acks}
+    }
     assert stored == acks, "history differs from what was acknowledged"
     for client in (c for c in talkers if c.channel_id == channel_id):
         received = [seq for seq in client.seqs_received if seq in acks]

@@ -58,9 +58,8 @@ async def test_members_chat_across_both_web_nodes_and_pay_dues(deployment, club)
 
         # Dues: the treasurer asks, a member pays from a personal wallet; the room hears of it.
         channel_id, (treasurer, member, _) = club[0]
-        for user, deposit in ((treasurer, 0), (member, 30_000)):
-            wallet = user.post("/api/wallets", {"pin": flows.PIN}, status=201)
-            user.wallet_id = wallet["id"]
+        for user in (treasurer, member):
+            user.wallet_id = user.post("/api/wallets", {"pin": flows.PIN}, status=201)["id"]
         member.post(f"/api/wallets/{member.wallet_id}/deposit", {"amount": 30_000}, **{"Idempotency-Key": "d-1"})
         group = treasurer.post(f"/api/channels/{channel_id}/group-wallets", {"name": "club fund"}, status=201)
         member.post(f"/api/wallets/{group['id']}/join")
