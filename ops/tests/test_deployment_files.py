@@ -1,5 +1,6 @@
 """docker/ cannot run here (no Docker): its files are parsed, linted and checked for the topology."""
 
+import ipaddress
 import re
 import shutil
 import subprocess
@@ -84,6 +85,22 @@ def test_named_volumes_hold_every_stateful_service():
     ):
         volumes = dict(v.split(":")[:2][::-1] for v in spec["services"][name]["volumes"])
         assert volumes[mount] in declared, name
+
+
+def test_fixed_addresses_are_never_handed_to_another_container():
+    """nginx's and Prometheus's addresses lie outside the range Docker allocates from: with the
+    cluster profile's many containers, one started first took nginx's address (found by
+    bin/test-deployment: "Address already in use")."""
+    spec = compose()
+    (pool,) = spec["networks"]["default"]["ipam"]["config"]
+    subnet, dynamic = ipaddress.ip_network(pool["subnet"]), ipaddress.ip_network(pool["ip_range"])
+    fixed = {
+        name: ipaddress.ip_address(service["networks"]["default"]["ipv4_address"])
+        for name, service in spec["services"].items()
+        if "ipv4_address" in (service.get("networks") or {}).get("default", {})
+    }
+    assert sorted(fixed) == ["nginx", "prometheus"]
+    assert all(address in subnet and address not in dynamic for address in fixed.values()), fixed
 
 
 def test_web_nodes_get_time_to_drain_before_sigkill():
