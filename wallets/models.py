@@ -86,6 +86,8 @@ class Transfer(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        # What left a wallet lately (the approval window), read under the wallet's lock.
+        indexes = [models.Index(fields=["from_wallet", "created_at"])]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="wallets_transfer_amount_positive"),
             models.CheckConstraint(
@@ -281,10 +283,19 @@ class DuesPayment(models.Model):
 
 
 class ApprovalPolicy(models.Model):
-    """A group wallet's two-person rule: money out above `threshold` needs `required` approvals."""
+    """A group wallet's two-person rule: money out above `threshold` needs `required` approvals.
+
+    The threshold counts over a window: a transfer needs approval when it, plus what already left
+    the wallet without approval in the window, passes it (so splitting a sum does not evade it)."""
+
+    class Window(models.TextChoices):
+        TRANSFER = "transfer"  # each transfer on its own
+        DAY = "day"  # the last 24 hours
+        WEEK = "week"  # the last 7 days
 
     wallet = models.OneToOneField(Wallet, on_delete=models.CASCADE, related_name="approval_policy")
     threshold = models.BigIntegerField()
+    window = models.CharField(max_length=8, choices=Window.choices, default=Window.DAY)
     required = models.PositiveSmallIntegerField()
     approvers = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="+")
     updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")

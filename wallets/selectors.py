@@ -6,7 +6,7 @@ channel (they may join it); people who left the channel no longer see it.
 
 from dataclasses import dataclass, field
 
-from django.db.models import Case, Count, Exists, OuterRef, Prefetch, Q, QuerySet, Value, When
+from django.db.models import Case, Count, Exists, OuterRef, Prefetch, Q, QuerySet, Sum, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -22,6 +22,7 @@ from wallets.models import (
     LedgerEntry,
     RecurringDues,
     ScheduledTransfer,
+    Transfer,
     Wallet,
 )
 
@@ -155,6 +156,16 @@ def wallet_recipients(*, user, channel_id: int | None = None) -> list[Wallet]:
 def wallet_keeps_group_wallet_in(*, user, channel_id: int) -> bool:
     """Whether the user is the treasurer of a group wallet of this channel (they may not leave it)."""
     return Wallet.objects.filter(kind=Wallet.Kind.GROUP, channel_id=channel_id, owner=user).exists()
+
+
+def wallet_spent_unapproved(*, wallet: Wallet, since) -> int:
+    """What left the wallet since then without approvals (money an approval released not counted)."""
+    released = ApprovalRequest.objects.filter(transfer=OuterRef("pk"))
+    spent = (
+        Transfer.objects.filter(~Exists(released), from_wallet=wallet, created_at__gte=since)
+        .aggregate(total=Sum("amount"))["total"]
+    )
+    return spent or 0
 
 
 def approval_policy_for(*, wallet: Wallet) -> ApprovalPolicy | None:

@@ -225,6 +225,7 @@ class RecipientOutputSerializer(serializers.Serializer):
 class ApprovalPolicyOutputSerializer(serializers.Serializer):
     wallet = serializers.IntegerField(source="wallet_id")
     threshold = serializers.IntegerField()
+    window = serializers.CharField()
     required = serializers.IntegerField()
     approvers = UserRefSerializer(many=True, source="approvers.all")
     updated_at = serializers.DateTimeField()

@@ -28,7 +28,7 @@ def _check_policy_keeper(*, actor, wallet: Wallet) -> None:
 
 
 def approval_policy_set(
-    *, actor, wallet_id: int, threshold: int, approver_ids: list[int], required: int
+    *, actor, wallet_id: int, threshold: int, approver_ids: list[int], required: int, window: str = "day"
 ) -> ApprovalPolicy | None:
     """Sets (or, with no approvers and required 0, removes) the wallet's policy. The channel is told,
     so a treasurer cannot quietly loosen the rule that watches them."""
@@ -56,7 +56,8 @@ def approval_policy_set(
             policy = None
         else:
             policy, _created = ApprovalPolicy.objects.update_or_create(
-                wallet=locked, defaults={"threshold": threshold, "required": required, "updated_by": actor}
+                wallet=locked,
+                defaults={"threshold": threshold, "window": window, "required": required, "updated_by": actor},
             )
             policy.approvers.set(approvers)
         transaction.on_commit(partial(notifications.notify_approval_policy_changed, wallet_id=wallet_id, by=actor))

@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from wallets import ledger, tasks
-from wallets.models import ScheduledTransfer
+from wallets.models import ScheduledTransfer, Transfer
 from wallets.tests.conftest import PIN
 
 pytestmark = pytest.mark.django_db
@@ -24,7 +24,8 @@ def guarded_club(club, person):
     assert treasurer.transfer(group, 60_000).status_code == 201
     policy = treasurer.post(
         f"/api/wallets/{group}/approval-policy",
-        {"threshold": 10_000, "approvers": [a.user.pk for a in approvers], "required": 2},
+        # Each transfer on its own: these tests are about one request at a time (the windows: below).
+        {"threshold": 10_000, "window": "transfer", "approvers": [a.user.pk for a in approvers], "required": 2},
     )
     assert policy.status_code == 200, policy.json()
     return {**club, "approvers": approvers}
@@ -218,3 +219,42 @@ def test_removing_the_policy_is_told_to_the_channel(guarded_club, django_capture
     history = guarded_club["member"].get(f"/api/channels/{guarded_club['channel']}/messages").json()["results"]
     assert history[-1]["body"] == "treasurer removed the approval rule of club fund."
     assert _ask(guarded_club).status_code == 201
+
+
+def _rule(club, **body):
+    approvers = [a.user.pk for a in club["approvers"]]
+    response = club["treasurer"].post(
+        f"/api/wallets/{club['group']}/approval-policy", {"approvers": approvers, "required": 1, **body}
+    )
+    assert response.status_code == 200, response.json()
+    return response.json()
+
+
+def test_splitting_a_sum_into_withdrawals_under_the_threshold_does_not_evade_it(guarded_club):
+    """As tried: 45 withdrawals of 1,000 from a wallet whose threshold was 1,000 all went through."""
+    treasurer, group = guarded_club["treasurer"], guarded_club["group"]
+    assert _rule(guarded_club, threshold=1_000)["window"] == "day"  # the default
+    answers = [treasurer.post(f"/api/wallets/{group}/withdraw", {"amount": 1_000, "pin": PIN}) for _ in range(45)]
+    assert [answer.status_code for answer in answers] == [200] + [202] * 44
+    assert treasurer.balance(group) == 59_000
+    assert {answer.json()["status"] for answer in answers[1:]} == {"pending_approval"}
+
+
+def test_the_window_counts_the_last_day_or_week_and_not_what_approvals_released(guarded_club):
+    treasurer, group, member = guarded_club["treasurer"], guarded_club["group"], guarded_club["member"]
+    ana = guarded_club["approvers"][1]
+    _rule(guarded_club, threshold=10_000, window="week")
+    assert treasurer.transfer(member.wallet_id, 8_000, from_wallet=group).status_code == 201
+    # Two days later: out of the day's window, still in the week's.
+    Transfer.objects.filter(from_wallet_id=group).update(created_at=timezone.now() - timedelta(days=2))
+    assert treasurer.transfer(member.wallet_id, 3_000, from_wallet=group).status_code == 202
+    _rule(guarded_club, threshold=10_000, window="day")
+    assert treasurer.transfer(member.wallet_id, 3_000, from_wallet=group).status_code == 201
+    released = treasurer.transfer(member.wallet_id, 9_000, from_wallet=group)
+    assert released.status_code == 202
+    assert ana.post(f"/api/approvals/{released.json()['id']}/approve", {"pin": PIN}).json()["status"] == "completed"
+    # Today: 3,000 without approval and 9,000 released by one; 7,000 more still fits under 10,000.
+    assert treasurer.transfer(member.wallet_id, 7_000, from_wallet=group).status_code == 201
+    assert treasurer.transfer(member.wallet_id, 1, from_wallet=group).status_code == 202
+    _rule(guarded_club, threshold=10_000, window="transfer")
+    assert treasurer.transfer(member.wallet_id, 10_000, from_wallet=group).status_code == 201
