@@ -327,7 +327,7 @@ class ApprovalRequest(models.Model):
     amount = models.BigIntegerField()
     memo = models.CharField(max_length=200, blank=True, default="")
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    # The policy as it was when asked: a later change does not move the goalposts of a pending request.
+    # The policy as it was when asked, and as it stood when decided: see `rule`.
     required = models.PositiveSmallIntegerField()
     approvers = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="+")
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
@@ -344,6 +344,18 @@ class ApprovalRequest(models.Model):
 
     def __str__(self) -> str:
         return f"approval #{self.pk}: {self.amount} ({self.status})"
+
+    @property
+    def rule(self) -> "ApprovalPolicy | ApprovalRequest":
+        """Who approves and how many must (its `approvers` and `required`). While the request waits,
+        the wallet's policy in force: approvers taken off it can no longer approve, new ones can.
+        Once decided, or if the policy was removed, the request's own record."""
+        if self.status == self.Status.PENDING:
+            try:
+                return self.from_wallet.approval_policy
+            except ApprovalPolicy.DoesNotExist:
+                pass
+        return self
 
 
 class Approval(models.Model):

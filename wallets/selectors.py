@@ -174,16 +174,20 @@ def approval_policy_for(*, wallet: Wallet) -> ApprovalPolicy | None:
 
 def _approval_requests() -> QuerySet:
     return ApprovalRequest.objects.select_related(
-        "from_wallet__owner", "to_wallet__owner", "requested_by", "decided_by"
-    ).prefetch_related("approvers", "approvals")
+        "from_wallet__owner", "from_wallet__approval_policy", "to_wallet__owner", "requested_by", "decided_by"
+    ).prefetch_related("approvers", "approvals", "from_wallet__approval_policy__approvers")
 
 
 def _approval_requests_seen_by(user) -> QuerySet:
-    """Requests the user approves, asked for, or keeps the wallet of, in channels they are still in."""
+    """Requests the user approves (by the rule in force: ApprovalRequest.rule), asked for, or keeps
+    the wallet of, in channels they are still in."""
     in_channel = Membership.objects.filter(channel=OuterRef("from_wallet__channel"), user=user)
+    policy = ApprovalPolicy.objects.filter(wallet=OuterRef("from_wallet"))
+    policy_in_force = Q(status=ApprovalRequest.Status.PENDING) & Exists(policy)
+    approver = (policy_in_force & Exists(policy.filter(approvers=user))) | (~policy_in_force & Q(approvers=user))
     return (
         _approval_requests()
-        .filter(Q(approvers=user) | Q(requested_by=user) | Q(from_wallet__owner=user))
+        .filter(approver | Q(requested_by=user) | Q(from_wallet__owner=user))
         .filter(Exists(in_channel))
         .distinct()
     )

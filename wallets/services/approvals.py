@@ -67,7 +67,7 @@ def approval_policy_set(
 def _check_can_decide(*, request: ApprovalRequest, user, approving: bool) -> None:
     if request.status != ApprovalRequest.Status.PENDING:
         raise Conflict(_("This transfer is no longer waiting for approvals."))
-    is_approver = request.approvers.filter(pk=user.pk).exists()
+    is_approver = request.rule.approvers.filter(pk=user.pk).exists()
     if approving:
         if user.pk == request.requested_by_id:
             raise Forbidden(_("You asked for this transfer: other members approve it."))
@@ -104,7 +104,13 @@ class _ApprovalClaim:
             raise Conflict(_("You have already approved this transfer."))
 
     def ready(self) -> bool:
-        return self.request.approvals.count() + 1 >= self.request.required
+        # Read again under the wallet's lock, which a policy change takes: the rule at this moment.
+        self.request = lock_approval_request(self.request_id)
+        _check_can_decide(request=self.request, user=self.approver, approving=True)
+        rule = self.request.rule
+        # Approvals of people since taken off the policy no longer count.
+        given = self.request.approvals.filter(user__in=rule.approvers.all()).count()
+        return given + 1 >= rule.required
 
     def settle(self, transfer: Transfer | None) -> None:
         Approval.objects.create(request=self.request, user=self.approver)
@@ -114,8 +120,11 @@ class _ApprovalClaim:
 
 
 def _decide(request: ApprovalRequest, *, status: str, by, transfer: Transfer | None = None) -> None:
+    rule = request.rule  # the rule it was decided under stays on record
+    request.required = rule.required
+    request.approvers.set(list(rule.approvers.all()))
     request.status, request.decided_by, request.decided_at, request.transfer = status, by, timezone.now(), transfer
-    request.save(update_fields=["status", "decided_by", "decided_at", "transfer"])
+    request.save(update_fields=["status", "required", "decided_by", "decided_at", "transfer"])
     # A scheduled occurrence that waited on this request gets its outcome.
     if transfer is not None:
         request.scheduled_runs.update(status=ScheduledTransferRun.Status.OK, transfer=transfer)

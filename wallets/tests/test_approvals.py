@@ -258,3 +258,45 @@ def test_the_window_counts_the_last_day_or_week_and_not_what_approvals_released(
     assert treasurer.transfer(member.wallet_id, 1, from_wallet=group).status_code == 202
     _rule(guarded_club, threshold=10_000, window="transfer")
     assert treasurer.transfer(member.wallet_id, 10_000, from_wallet=group).status_code == 201
+
+
+def test_a_waiting_request_follows_the_policy_in_force(guarded_club, person):
+    """As tried: an approver taken off the policy (who had left and rejoined the channel) still
+    released a waiting request, and the newly named approver got 404."""
+    member, ana, ben = guarded_club["approvers"]
+    treasurer, group, channel = guarded_club["treasurer"], guarded_club["group"], guarded_club["channel"]
+    carol = person("carol").open_wallet()
+    assert carol.post(f"/api/channels/{channel}/join").status_code == 200
+    pending = _ask(guarded_club).json()
+    assert ana.post(f"/api/approvals/{pending['id']}/approve", {"pin": PIN}).status_code == 200
+    rule = {"threshold": 10_000, "window": "transfer", "approvers": [member.user.pk, carol.user.pk], "required": 2}
+    assert treasurer.post(f"/api/wallets/{group}/approval-policy", rule).status_code == 200
+    assert ben.post(f"/api/channels/{channel}/leave").status_code == 204
+    assert ben.post(f"/api/channels/{channel}/join").status_code == 200
+
+    refused = ben.post(f"/api/approvals/{pending['id']}/approve", {"pin": PIN})
+    assert (refused.status_code, refused.json()["code"]) in {(403, "forbidden"), (404, "not_found")}
+    assert ben.get("/api/approvals").json() == []
+    listed = carol.get("/api/approvals").json()
+    assert [(r["id"], r["required"]) for r in listed] == [(pending["id"], 2)]
+    assert sorted(a["username"] for a in listed[0]["approvers"]) == ["carol", "member"]
+    # ana was taken off too: her approval no longer counts, so carol's alone does not release it.
+    assert carol.post(f"/api/approvals/{pending['id']}/approve", {"pin": PIN}).json()["status"] == "pending_approval"
+    assert treasurer.balance(group) == 60_000
+    done = member.post(f"/api/approvals/{pending['id']}/approve", {"pin": PIN}).json()
+    assert (done["status"], done["required"]) == ("completed", 2)
+    assert treasurer.balance(group) == 35_000
+
+
+def test_a_waiting_request_needs_the_required_count_in_force(guarded_club):
+    member, ana, ben = guarded_club["approvers"]
+    treasurer, group = guarded_club["treasurer"], guarded_club["group"]
+    pending = _ask(guarded_club).json()
+    approvers = [a.user.pk for a in guarded_club["approvers"]]
+    rule = {"threshold": 10_000, "window": "transfer", "approvers": approvers, "required": 3}
+    assert treasurer.post(f"/api/wallets/{group}/approval-policy", rule).status_code == 200
+    assert ana.post(f"/api/approvals/{pending['id']}/approve", {"pin": PIN}).json()["required"] == 3
+    assert ben.post(f"/api/approvals/{pending['id']}/approve", {"pin": PIN}).json()["status"] == "pending_approval"
+    assert treasurer.post(f"/api/wallets/{group}/approval-policy", {**rule, "required": 1}).status_code == 200
+    assert member.post(f"/api/approvals/{pending['id']}/approve", {"pin": PIN}).json()["status"] == "completed"
+    assert treasurer.balance(group) == 35_000
