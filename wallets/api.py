@@ -367,7 +367,9 @@ class WalletLookupApi(APIView):
         query = self.QuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         return Response(
-            WalletLookupOutputSerializer(selectors.wallet_lookup(number=query.validated_data["number"])).data
+            WalletLookupOutputSerializer(
+                selectors.wallet_lookup(user=request.user, number=query.validated_data["number"])
+            ).data
         )
 
 

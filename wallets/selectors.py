@@ -131,10 +131,12 @@ def dues_list(*, wallet: Wallet) -> list[Dues]:
     return list(_dues_queryset().filter(wallet=wallet).order_by("-pk"))
 
 
-def wallet_lookup(*, number: int) -> Wallet:
-    """Whose wallet a number is, to confirm a transfer before sending (any signed-in user)."""
+def wallet_lookup(*, user, number: int) -> Wallet:
+    """Whose wallet a number is, to confirm a transfer before sending (any signed-in user). A group
+    wallet only for members of its channel: to anyone else it does not exist, so a private
+    channel's fund and treasurer stay unknown."""
     wallet = Wallet.objects.select_related("owner").filter(pk=number).first()
-    if wallet is None:
+    if wallet is None or (wallet.is_group and not channel_is_member(user=user, channel_id=wallet.channel_id)):
         raise NotFound(_("No wallet has this number."))
     return wallet
 
@@ -161,10 +163,9 @@ def wallet_keeps_group_wallet_in(*, user, channel_id: int) -> bool:
 def wallet_spent_unapproved(*, wallet: Wallet, since) -> int:
     """What left the wallet since then without approvals (money an approval released not counted)."""
     released = ApprovalRequest.objects.filter(transfer=OuterRef("pk"))
-    spent = (
-        Transfer.objects.filter(~Exists(released), from_wallet=wallet, created_at__gte=since)
-        .aggregate(total=Sum("amount"))["total"]
-    )
+    spent = Transfer.objects.filter(~Exists(released), from_wallet=wallet, created_at__gte=since).aggregate(
+        total=Sum("amount")
+    )["total"]
     return spent or 0
 
 

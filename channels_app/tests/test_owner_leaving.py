@@ -5,7 +5,6 @@ import importlib
 
 import pytest
 from django.apps import apps as global_apps
-from django.utils import translation
 from rest_framework.test import APIClient
 
 from accounts.tests.factories import UserFactory
