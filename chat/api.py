@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import APIView
 
@@ -198,6 +199,9 @@ class MessageApi(APIView):
 
 
 class MessageReactionsApi(APIView):
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "reaction"
+
     class InputSerializer(serializers.Serializer):
         emoji = StrictCharField(min_length=1, max_length=changes.MAX_EMOJI_CHARS, trim_whitespace=False)
 

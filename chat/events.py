@@ -63,12 +63,13 @@ def on_member_left(*, channel_id: int, user, **kwargs) -> None:
     get_hub().members_changed_from_thread(channel_id)
 
 
-def publish_change(*, state) -> None:
+def publish_change(*, state, emoji: str | None = None) -> None:
     """A change to a message (edit, deletion, reactions), on its room's topic with its version.
-    Called on commit; clients that miss it get it when they resume (since_version)."""
+    Called on commit; clients that miss it get it when they resume (since_version). A reaction's
+    frame carries the count of its `emoji` only."""
     from chat.selectors import change_frames
 
-    frames = json.dumps(change_frames(state), separators=(",", ":"), ensure_ascii=False)
+    frames = json.dumps(change_frames(state, emoji=emoji), separators=(",", ":"), ensure_ascii=False)
     get_hub().publish_from_thread(state.channel_id, change_payload(state.version, frames))
 
 
