@@ -53,7 +53,8 @@ def channel_for_owner(*, user, channel_id: int, lock: bool = False) -> Channel:
     channel = channels.filter(pk=channel_id).first()
     if channel is None:
         raise NotFound(_("No such channel."))
-    if channel.owner_id != user.pk:
+    # An owner who left their channel (the last member out) no longer administers it.
+    if channel.owner_id != user.pk or not channel_is_member(user=user, channel_id=channel.pk):
         raise Forbidden(_("Only the channel's owner may do this."))
     return channel
 

@@ -48,6 +48,10 @@ def channel_join(*, user, channel: Channel, password: str | None = None) -> Chan
                 Membership.objects.create(channel=channel, user=user)
         except IntegrityError:
             return channel  # a parallel join of the same user won the race
+        # An empty channel (its last member left) goes to whoever joins it first.
+        if not Membership.objects.filter(channel=channel, user_id=channel.owner_id).exists():
+            if Channel.objects.filter(pk=channel.pk, owner_id=channel.owner_id).update(owner=user):
+                channel.owner = user
         _on_commit_send(member_joined, channel_id=channel.pk, user=user)
     return channel
 
@@ -71,7 +75,13 @@ def _membership_end(*, channel: Channel, user) -> bool:
 
 @transaction.atomic
 def channel_leave(*, user, channel: Channel) -> None:
-    _membership_end(channel=channel, user=user)
+    """Leaves the channel. The owner stays while anyone else is in it, so the channel always has a
+    member who can administer it; the last member leaving leaves an empty channel, which the next
+    to join owns (channel_join). The channel's lock orders this after a hand-over or a removal."""
+    locked = Channel.objects.select_for_update(no_key=True).get(pk=channel.pk)
+    if locked.owner_id == user.pk and Membership.objects.filter(channel=locked).exclude(user=user).exists():
+        raise Conflict(_("You own this channel: hand it over to another member before you leave."))
+    _membership_end(channel=locked, user=user)
 
 
 @transaction.atomic

@@ -49,10 +49,11 @@ def on_marker_moved(*, channel_id: int, user, seq: int, **kwargs) -> None:
     announce_room_payload(channel_id=channel_id, payload=ephemeral_payload(0, text))
 
 
-def announce_change(*, state) -> None:
+def announce_change(*, state, emoji: str | None = None) -> None:
     """A change to a message (edit, deletion, reactions), on its room's topic with its version;
-    in the change's transaction. Clients that miss it get it when they resume (since_version)."""
+    in the change's transaction. Clients that miss it get it when they resume (since_version).
+    A reaction's frame carries the count of its `emoji` only."""
     from chat.selectors import change_frames
 
-    frames = json.dumps(change_frames(state), separators=(",", ":"), ensure_ascii=False)
+    frames = json.dumps(change_frames(state, emoji=emoji), separators=(",", ":"), ensure_ascii=False)
     announce_room_payload(channel_id=state.channel_id, payload=change_payload(state.version, frames))

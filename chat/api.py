@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import APIView
 
@@ -19,7 +20,8 @@ from channels_app import selectors as channel_selectors
 from channels_app import services as channel_services
 from channels_app.api import ChannelOutputSerializer
 from chat import changes, read_markers, selectors, services
-from config.errors import NotFound
+from chat.ratelimit import send_budget_take
+from config.errors import NotFound, RateLimited
 from config.fields import QuerySerializer, SeqField, StrictCharField
 
 
@@ -121,6 +123,9 @@ class ChannelMessagesApi(APIView):
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         channel_selectors.channel_for_member(user=request.user, channel_id=channel_id)
+        # The sender's budget, shared with their sockets (chat.ratelimit): 429 over it.
+        if not async_to_sync(send_budget_take)(user_id=request.user.pk):
+            raise RateLimited(_("You are sending too fast; slow down."))
         message, _created = async_to_sync(services.message_send)(
             channel_id=channel_id,
             sender_id=request.user.pk,
@@ -198,6 +203,9 @@ class MessageApi(APIView):
 
 
 class MessageReactionsApi(APIView):
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "reaction"
+
     class InputSerializer(serializers.Serializer):
         emoji = StrictCharField(min_length=1, max_length=changes.MAX_EMOJI_CHARS, trim_whitespace=False)
 

@@ -9,6 +9,7 @@ since_version gets every change it missed (chat/realtime/session.py).
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
+import emoji as unicode_emoji
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -20,10 +21,13 @@ from chat.mentions import mentioned_members
 from chat.models import ChannelVersion, MessageState, Reaction
 from chat.redaction import redact_on_commit
 from chat.services import message_validate
-from config.errors import DomainError, Forbidden, NotFound
+from config.errors import Conflict, DomainError, Forbidden, NotFound
 
 EDIT_WINDOW = timedelta(hours=24)
+# The longest emoji sequences (families, flags of regions) are well under this many code points.
 MAX_EMOJI_CHARS = 16
+# Distinct emoji one message holds: each costs every subscriber a frame and a row in history.
+MAX_REACTIONS_PER_MESSAGE = 20
 
 
 def _message(*, user, channel_id: int, message_id: str) -> tuple[object, dict]:
@@ -43,20 +47,21 @@ def _next_version(channel_id: int) -> int:
     return counter.version
 
 
-def _changed(message: dict, change: Callable[[], dict]) -> MessageState:
-    """Saves the message's new state with the channel's next version; its frames go out on commit.
+def _changed(message: dict, change: Callable[[MessageState], dict], *, emoji: str | None = None) -> MessageState:
+    """Saves the message's new state with the channel's next version; its frames go out on commit
+    (for a reaction, `emoji`: the frame carries that emoji's count only).
 
-    `change` runs after the channel's counter is locked: the channel's changes happen one at a
-    time, so reactions are counted in order."""
+    `change` gets the locked state and runs after the channel's counter is locked: the channel's
+    changes happen one at a time, so reactions are counted in order."""
     version = _next_version(message["channel"])
     state, _created = MessageState.objects.select_for_update().get_or_create(
         message_id=message["id"], defaults={"channel_id": message["channel"], "seq": message["seq"], "version": version}
     )
-    for name, value in change().items():
+    for name, value in change(state).items():
         setattr(state, name, value)
     state.version = version
     state.save()
-    announce_change(state=state)
+    announce_change(state=state, emoji=emoji)
     return state
 
 
@@ -73,7 +78,7 @@ def message_edit(*, user, channel_id: int, message_id: str, body: str) -> dict:
         raise Forbidden(_("A message can be edited for 24 hours after it was sent."))
     message_validate(body=body, client_msg_id=message["client_msg_id"])
     mentions = mentioned_members(channel_id=channel_id, body=body)
-    _changed(message, lambda: {"body": body, "mentions": mentions, "edited_at": timezone.now()})
+    _changed(message, lambda _state: {"body": body, "mentions": mentions, "edited_at": timezone.now()})
     return selectors.message_get(channel_id=channel_id, message_id=message_id)
 
 
@@ -100,7 +105,7 @@ def _delete(message: dict) -> None:
     if message["deleted"]:
         return
 
-    def delete() -> dict:
+    def delete(_state: MessageState) -> dict:
         Reaction.objects.filter(message_id=message["id"]).delete()
         return {"deleted": True, "body": "", "mentions": [], "reactions": {}}
 
@@ -110,28 +115,31 @@ def _delete(message: dict) -> None:
 
 @transaction.atomic
 def message_react(*, user, channel_id: int, message_id: str, emoji: object) -> dict[str, int]:
-    """Toggles the caller's reaction; returns the message's reactions {emoji: count}."""
+    """Toggles the caller's reaction; returns the message's reactions {emoji: count}.
+
+    A message holds at most MAX_REACTIONS_PER_MESSAGE distinct emoji. The counts change by one
+    on the locked state; nothing is counted again."""
     message = _message(user=user, channel_id=channel_id, message_id=message_id)[1]
-    if not isinstance(emoji, str) or not 1 <= len(emoji) <= MAX_EMOJI_CHARS or not _one_emoji(emoji):
+    if not isinstance(emoji, str) or not 1 <= len(emoji) <= MAX_EMOJI_CHARS or not unicode_emoji.is_emoji(emoji):
+        # One grapheme of Unicode's emoji set (👍🏽, ❤️, 👨‍👩‍👧, 🇰🇷), as the emoji package's data knows them.
         raise DomainError(_("`emoji` must be one emoji."), fields={"emoji": [_("One emoji, please.")]})
     if message["deleted"]:
         raise DomainError(_("A deleted message takes no reactions."), code="conflict", status_code=409)
 
-    def toggle() -> dict:
-        mine = Reaction.objects.filter(message_id=message_id, user=user, emoji=emoji)
-        if not mine.delete()[0]:
-            Reaction.objects.create(message_id=message_id, user=user, emoji=emoji)
-        counts: dict[str, int] = {}
-        for name in Reaction.objects.filter(message_id=message_id).order_by("id").values_list("emoji", flat=True):
-            counts[name] = counts.get(name, 0) + 1
+    def toggle(state: MessageState) -> dict:
+        counts = dict(state.reactions)
+        if Reaction.objects.filter(message_id=message_id, user=user, emoji=emoji).delete()[0]:
+            counts[emoji] = counts.get(emoji, 1) - 1
+            if counts[emoji] <= 0:
+                del counts[emoji]
+            return {"reactions": counts}
+        if emoji not in counts and len(counts) >= MAX_REACTIONS_PER_MESSAGE:
+            raise Conflict(
+                _("This message has %(max)d different reactions already: add to one of them.")
+                % {"max": MAX_REACTIONS_PER_MESSAGE}
+            )
+        Reaction.objects.create(message_id=message_id, user=user, emoji=emoji)
+        counts[emoji] = counts.get(emoji, 0) + 1
         return {"reactions": counts}
 
-    return _changed(message, toggle).reactions
-
-
-def _one_emoji(text: str) -> bool:
-    """One emoji as people type them: a pictograph, maybe with skin tone, variation selector or
-    joiners (👍🏽, ❤️, 👨‍👩‍👧); not letters, digits or punctuation."""
-    return all(not character.isalnum() and not character.isspace() for character in text) and any(
-        ord(character) >= 0x2000 for character in text
-    )
+    return _changed(message, toggle, emoji=emoji).reactions

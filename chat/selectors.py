@@ -223,11 +223,15 @@ def _current(message: dict, state: MessageState | None, markers: list[tuple[int,
     return current
 
 
-def change_frames(state: MessageState) -> list[dict]:
-    """The frames that bring a client that has the message up to this state."""
+def change_frames(state: MessageState, *, emoji: str | None = None) -> list[dict]:
+    """The frames that bring a client that has the message up to this state. Live, a reaction's
+    `emoji`: its frame carries that emoji's count alone (a message may hold 20 of them, and every
+    subscriber gets every toggle); a client catching up gets the whole map once."""
     common = {"channel": state.channel_id, "id": state.message_id, "seq": state.seq, "version": state.version}
     if state.deleted:
         return [{"type": "message_deleted", **common}]
+    if emoji is not None:
+        return [{"type": "reactions", **common, "emoji": emoji, "count": state.reactions.get(emoji, 0)}]
     frames = []
     if state.edited_at is not None:
         frames.append(

@@ -323,6 +323,8 @@ REST_FRAMEWORK = {
         "channel_password": env.str("THROTTLE_CHANNEL_PASSWORD", default="10/min"),
         # Wallet numbers are sequential: the lookup names their owners, so it is kept to a human pace.
         "wallet_lookup": env.str("THROTTLE_WALLET_LOOKUP", default="30/min"),
+        # Each reaction reaches every subscriber of the channel: a person's pace, not a script's.
+        "reaction": env.str("THROTTLE_REACTIONS", default="60/min"),
     },
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     # Throttles key on REMOTE_ADDR, which TrustedProxyMiddleware has made the client's address

@@ -20,7 +20,7 @@ from config.fields import IdField, QuerySerializer, StrictCharField
 from config.pagination import NewestFirstCursorPagination, page_schema
 from wallets import selectors
 from wallets.idempotency import MAX_KEY_LENGTH, idempotent
-from wallets.models import ApprovalRequest
+from wallets.models import ApprovalPolicy, ApprovalRequest
 from wallets.serializers import (
     ApprovalPolicyOutputSerializer,
     ApprovalRequestOutputSerializer,
@@ -366,7 +366,9 @@ class WalletLookupApi(APIView):
         query = self.QuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         return Response(
-            WalletLookupOutputSerializer(selectors.wallet_lookup(number=query.validated_data["number"])).data
+            WalletLookupOutputSerializer(
+                selectors.wallet_lookup(user=request.user, number=query.validated_data["number"])
+            ).data
         )
 
 
@@ -447,6 +449,12 @@ class RecurringDuesDetailApi(APIView):
 class WalletApprovalPolicyApi(APIView):
     class InputSerializer(serializers.Serializer):
         threshold = serializers.IntegerField(min_value=0, max_value=10**15)
+        window = serializers.ChoiceField(
+            choices=ApprovalPolicy.Window.choices,
+            default=ApprovalPolicy.Window.DAY,
+            help_text="What the threshold counts: each transfer, or with what left the wallet without "
+            "approval in the last 24 hours (day) or 7 days (week).",
+        )
         approvers = serializers.ListField(child=IdField(), max_length=50, allow_empty=True)
         required = serializers.IntegerField(min_value=0, max_value=50)
 
@@ -456,6 +464,7 @@ class WalletApprovalPolicyApi(APIView):
 
         wallet = serializers.IntegerField()
         threshold = serializers.IntegerField(allow_null=True)
+        window = serializers.ChoiceField(choices=ApprovalPolicy.Window.choices, allow_null=True)
         required = serializers.IntegerField()
         approvers = UserRefSerializer(many=True)
         updated_at = serializers.DateTimeField(allow_null=True)
@@ -463,7 +472,14 @@ class WalletApprovalPolicyApi(APIView):
     @staticmethod
     def _body(wallet_id: int, policy) -> dict:
         if policy is None:
-            return {"wallet": wallet_id, "threshold": None, "required": 0, "approvers": [], "updated_at": None}
+            return {
+                "wallet": wallet_id,
+                "threshold": None,
+                "window": None,
+                "required": 0,
+                "approvers": [],
+                "updated_at": None,
+            }
         return ApprovalPolicyOutputSerializer(policy).data
 
     @extend_schema(responses={200: OutputSerializer})
@@ -479,6 +495,7 @@ class WalletApprovalPolicyApi(APIView):
             actor=request.user,
             wallet_id=wallet_id,
             threshold=data["threshold"],
+            window=data["window"],
             approver_ids=data["approvers"],
             required=data["required"],
         )

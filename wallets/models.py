@@ -86,6 +86,8 @@ class Transfer(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        # What left a wallet lately (the approval window), read under the wallet's lock.
+        indexes = [models.Index(fields=["from_wallet", "created_at"])]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="wallets_transfer_amount_positive"),
             models.CheckConstraint(
@@ -281,10 +283,19 @@ class DuesPayment(models.Model):
 
 
 class ApprovalPolicy(models.Model):
-    """A group wallet's two-person rule: money out above `threshold` needs `required` approvals."""
+    """A group wallet's two-person rule: money out above `threshold` needs `required` approvals.
+
+    The threshold counts over a window: a transfer needs approval when it, plus what already left
+    the wallet without approval in the window, passes it (so splitting a sum does not evade it)."""
+
+    class Window(models.TextChoices):
+        TRANSFER = "transfer"  # each transfer on its own
+        DAY = "day"  # the last 24 hours
+        WEEK = "week"  # the last 7 days
 
     wallet = models.OneToOneField(Wallet, on_delete=models.CASCADE, related_name="approval_policy")
     threshold = models.BigIntegerField()
+    window = models.CharField(max_length=8, choices=Window.choices, default=Window.DAY)
     required = models.PositiveSmallIntegerField()
     approvers = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="+")
     updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -316,7 +327,7 @@ class ApprovalRequest(models.Model):
     amount = models.BigIntegerField()
     memo = models.CharField(max_length=200, blank=True, default="")
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    # The policy as it was when asked: a later change does not move the goalposts of a pending request.
+    # The policy as it was when asked, and as it stood when decided: see `rule`.
     required = models.PositiveSmallIntegerField()
     approvers = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="+")
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
@@ -333,6 +344,18 @@ class ApprovalRequest(models.Model):
 
     def __str__(self) -> str:
         return f"approval #{self.pk}: {self.amount} ({self.status})"
+
+    @property
+    def rule(self) -> "ApprovalPolicy | ApprovalRequest":
+        """Who approves and how many must (its `approvers` and `required`). While the request waits,
+        the wallet's policy in force: approvers taken off it can no longer approve, new ones can.
+        Once decided, or if the policy was removed, the request's own record."""
+        if self.status == self.Status.PENDING:
+            try:
+                return self.from_wallet.approval_policy
+            except ApprovalPolicy.DoesNotExist:
+                pass
+        return self
 
 
 class Approval(models.Model):

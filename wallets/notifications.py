@@ -135,7 +135,7 @@ def notify_treasurer_changed(
 
 
 def _approval_audience(request: ApprovalRequest) -> set[int]:
-    return {user.pk for user in request.approvers.all()} | {request.requested_by_id, request.from_wallet.owner_id}
+    return {user.pk for user in request.rule.approvers.all()} | {request.requested_by_id, request.from_wallet.owner_id}
 
 
 def notify_approval_requested(*, request_id: int) -> None:

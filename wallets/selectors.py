@@ -6,7 +6,7 @@ channel (they may join it); people who left the channel no longer see it.
 
 from dataclasses import dataclass, field
 
-from django.db.models import Case, Count, Exists, OuterRef, Prefetch, Q, QuerySet, Value, When
+from django.db.models import Case, Count, Exists, OuterRef, Prefetch, Q, QuerySet, Sum, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -22,6 +22,7 @@ from wallets.models import (
     LedgerEntry,
     RecurringDues,
     ScheduledTransfer,
+    Transfer,
     Wallet,
 )
 
@@ -130,10 +131,12 @@ def dues_list(*, wallet: Wallet) -> list[Dues]:
     return list(_dues_queryset().filter(wallet=wallet).order_by("-pk"))
 
 
-def wallet_lookup(*, number: int) -> Wallet:
-    """Whose wallet a number is, to confirm a transfer before sending (any signed-in user)."""
+def wallet_lookup(*, user, number: int) -> Wallet:
+    """Whose wallet a number is, to confirm a transfer before sending (any signed-in user). A group
+    wallet only for members of its channel: to anyone else it does not exist, so a private
+    channel's fund and treasurer stay unknown."""
     wallet = Wallet.objects.select_related("owner").filter(pk=number).first()
-    if wallet is None:
+    if wallet is None or (wallet.is_group and not channel_is_member(user=user, channel_id=wallet.channel_id)):
         raise NotFound(_("No wallet has this number."))
     return wallet
 
@@ -157,22 +160,35 @@ def wallet_keeps_group_wallet_in(*, user, channel_id: int) -> bool:
     return Wallet.objects.filter(kind=Wallet.Kind.GROUP, channel_id=channel_id, owner=user).exists()
 
 
+def wallet_spent_unapproved(*, wallet: Wallet, since) -> int:
+    """What left the wallet since then without approvals (money an approval released not counted)."""
+    released = ApprovalRequest.objects.filter(transfer=OuterRef("pk"))
+    spent = Transfer.objects.filter(~Exists(released), from_wallet=wallet, created_at__gte=since).aggregate(
+        total=Sum("amount")
+    )["total"]
+    return spent or 0
+
+
 def approval_policy_for(*, wallet: Wallet) -> ApprovalPolicy | None:
     return ApprovalPolicy.objects.filter(wallet=wallet).prefetch_related("approvers").first()
 
 
 def _approval_requests() -> QuerySet:
     return ApprovalRequest.objects.select_related(
-        "from_wallet__owner", "to_wallet__owner", "requested_by", "decided_by"
-    ).prefetch_related("approvers", "approvals")
+        "from_wallet__owner", "from_wallet__approval_policy", "to_wallet__owner", "requested_by", "decided_by"
+    ).prefetch_related("approvers", "approvals", "from_wallet__approval_policy__approvers")
 
 
 def _approval_requests_seen_by(user) -> QuerySet:
-    """Requests the user approves, asked for, or keeps the wallet of, in channels they are still in."""
+    """Requests the user approves (by the rule in force: ApprovalRequest.rule), asked for, or keeps
+    the wallet of, in channels they are still in."""
     in_channel = Membership.objects.filter(channel=OuterRef("from_wallet__channel"), user=user)
+    policy = ApprovalPolicy.objects.filter(wallet=OuterRef("from_wallet"))
+    policy_in_force = Q(status=ApprovalRequest.Status.PENDING) & Exists(policy)
+    approver = (policy_in_force & Exists(policy.filter(approvers=user))) | (~policy_in_force & Q(approvers=user))
     return (
         _approval_requests()
-        .filter(Q(approvers=user) | Q(requested_by=user) | Q(from_wallet__owner=user))
+        .filter(approver | Q(requested_by=user) | Q(from_wallet__owner=user))
         .filter(Exists(in_channel))
         .distinct()
     )

@@ -227,6 +227,7 @@ class RecipientOutputSerializer(serializers.Serializer):
 class ApprovalPolicyOutputSerializer(serializers.Serializer):
     wallet = serializers.IntegerField(source="wallet_id")
     threshold = serializers.IntegerField()
+    window = serializers.CharField()
     required = serializers.IntegerField()
     approvers = UserRefSerializer(many=True, source="approvers.all")
     updated_at = serializers.DateTimeField()
@@ -250,8 +251,8 @@ class ApprovalRequestOutputSerializer(serializers.Serializer):
     status = serializers.CharField()
     transfer = PendingTransferSerializer(source="*")
     approvals = serializers.SerializerMethodField()
-    approvers = UserRefSerializer(many=True, source="approvers.all")
-    required = serializers.IntegerField()
+    approvers = UserRefSerializer(many=True, source="rule.approvers.all")
+    required = serializers.IntegerField(source="rule.required")
     transfer_id = serializers.IntegerField(allow_null=True)
     decided_by = UserRefSerializer(allow_null=True)
     decided_at = serializers.DateTimeField(allow_null=True)

@@ -16,7 +16,7 @@ from django.conf import settings
 from redis.exceptions import RedisError
 
 from chat import metrics, services
-from chat.ratelimit import TokenBucket
+from chat.ratelimit import TokenBucket, send_budget_take
 from chat.realtime import protocol
 from chat.realtime.hub import Unavailable
 from chat.realtime.hubs import get_hub
@@ -69,7 +69,6 @@ class Session:
         self.outbox = Outbox(send, limit_bytes=settings.CHAT_OUTBOUND_LIMIT_BYTES, on_overflow=self._too_slow)
         self.rooms: dict[int, RoomState] = {}
         self.memberships: dict[int, float] = {}  # channel id -> when membership was last confirmed
-        self.sends = TokenBucket(rate=settings.CHAT_SEND_RATE_PER_SECOND, burst=settings.CHAT_SEND_BURST)
         self.typings = TokenBucket(rate=settings.CHAT_TYPING_RATE_PER_SECOND, burst=settings.CHAT_TYPING_BURST)
         self.subscribes = TokenBucket(rate=settings.CHAT_SUBSCRIBE_RATE_PER_SECOND, burst=settings.CHAT_SUBSCRIBE_BURST)
         self.reads = TokenBucket(rate=settings.CHAT_READ_RATE_PER_SECOND, burst=settings.CHAT_READ_BURST)
@@ -216,7 +215,8 @@ class Session:
 
     async def _send(self, frame: protocol.Send) -> None:
         channel_id, client_msg_id = frame.channel, frame.client_msg_id
-        self._take(self.sends, channel_id, client_msg_id)
+        # The person's budget, shared with their other sockets and their REST posts.
+        self._spend(await send_budget_take(user_id=self.user_id), channel_id, client_msg_id)
         if not await self._is_member(channel_id):
             raise FrameError(
                 protocol.FORBIDDEN,
@@ -271,7 +271,10 @@ class Session:
 
     def _take(self, bucket: TokenBucket, channel_id: int, client_msg_id: str | None = None) -> None:
         """A frame that reaches other users, or subscribe churn, spends a token; a flood is closed."""
-        if bucket.take():
+        self._spend(bucket.take(), channel_id, client_msg_id)
+
+    def _spend(self, allowed: bool, channel_id: int, client_msg_id: str | None = None) -> None:
+        if allowed:
             self.strikes = 0
             return
         self.strikes += 1

@@ -241,6 +241,17 @@ class App {
   }
 
   async leaveChannel(channelId) {
+    // The owner leaves only once the channel is handed over (the server refuses with 409 too):
+    // offer the hand-over, the "Make owner" buttons beside the other members.
+    const handOvers = this.view instanceof ChannelView ? this.view.members.querySelectorAll("[data-testid^=make-owner-]") : [];
+    if (handOvers.length) {
+      if (confirm(gettext("You own this channel: hand it over to another member before you leave. Choose the new owner now?"))) {
+        this.togglePanel(true);
+        handOvers[0].scrollIntoView({ block: "center" });
+        handOvers[0].focus();
+      }
+      return;
+    }
     if (!confirm(gettext("Leave this channel? You can join it again later."))) return;
     await post(`/api/channels/${channelId}/leave`);
     this.channels.delete(channelId);

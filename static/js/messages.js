@@ -113,8 +113,12 @@ export class MessageCard {
     } else if (frame.type === "message_deleted" && !m.deleted) {
       Object.assign(m, { body: null, deleted: true, reactions: {} });
       this.body = this.bodyElement();
+    } else if (frame.type === "reactions" && frame.reactions) {
+      m.reactions = frame.reactions; // the whole map: on resume, and the answer to my own toggle
     } else if (frame.type === "reactions") {
-      m.reactions = frame.reactions;
+      // Live: the one emoji that changed, with its new count (0: gone).
+      m.reactions = { ...m.reactions, [frame.emoji]: frame.count };
+      if (!frame.count) delete m.reactions[frame.emoji];
     }
     this.render();
   }

@@ -407,6 +407,8 @@ export class GroupWalletView {
     const choices = h("fieldset", { class: "choices", "data-testid": "policy-approvers" }, h("legend", {}, gettext("Approvers")));
     const threshold = h("input", { name: "threshold", type: "number", min: 0, step: 1, required: true, inputmode: "numeric" });
     const required = h("input", { name: "required", type: "number", min: 0, step: 1, required: true, inputmode: "numeric", value: 1 });
+    const windowSelect = h("select", { name: "window", "data-testid": "policy-window" },
+      ...Object.entries(WINDOWS).map(([value, words]) => h("option", { value, selected: value === "day" }, words.option)));
     this.policyChoices = (people, policy) => {
       const chosen = new Set([...choices.querySelectorAll("input:checked")].map((input) => Number(input.value)));
       if (!choices.dataset.filled && policy.approvers) for (const a of policy.approvers) chosen.add(a.id);
@@ -417,9 +419,9 @@ export class GroupWalletView {
     return actionForm({
       title: gettext("Approval rule"), label: gettext("Save the rule"), testid: "policy-form",
       fields: [h("p", { class: "muted small" }, gettext("Money out above the amount waits until enough approvers say yes. Everyone in the channel sees the rule change.")),
-        field(gettext("Above (amount)"), threshold), choices, field(gettext("Approvals needed (0 removes the rule)"), required)],
+        field(gettext("Above (amount)"), threshold), field(gettext("Counted over"), windowSelect), choices, field(gettext("Approvals needed (0 removes the rule)"), required)],
       submit: async (values) => {
-        await post(`/api/wallets/${wallet.id}/approval-policy`, { threshold: values.threshold, approvers: values.required ? values.approvers : [], required: values.required });
+        await post(`/api/wallets/${wallet.id}/approval-policy`, { threshold: values.threshold, window: values.window, approvers: values.required ? values.approvers : [], required: values.required });
         toast(gettext("Approval rule saved."));
         await this.refresh();
       },
@@ -452,12 +454,20 @@ export class GroupWalletView {
   }
 }
 
+// What the threshold counts (the policy's window): the form's choices and the rule's words.
+const WINDOWS = {
+  transfer: { option: gettext("Each transfer on its own"), words: gettext("Each transfer counts on its own.") },
+  day: { option: gettext("Everything in 24 hours"), words: gettext("Money that left without approval in the last 24 hours counts too.") },
+  week: { option: gettext("Everything in 7 days"), words: gettext("Money that left without approval in the last 7 days counts too.") },
+};
+
 function policyWords(policy) {
   if (!policy.required) return gettext("No approval rule: the treasurer moves money alone.");
   return interpolate(ngettext(
     "Money out above %(threshold)s needs %(required)s approval from %(approvers)s.",
     "Money out above %(threshold)s needs %(required)s approvals from %(approvers)s.", policy.required),
-  { threshold: money(policy.threshold), required: policy.required, approvers: policy.approvers.map((a) => a.username).join(", ") });
+  { threshold: money(policy.threshold), required: policy.required, approvers: policy.approvers.map((a) => a.username).join(", ") })
+    + ` ${(WINDOWS[policy.window] || WINDOWS.day).words}`;
 }
 
 function overviewTable(rows) {

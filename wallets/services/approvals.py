@@ -26,7 +26,7 @@ def _check_policy_keeper(*, actor, wallet: Wallet) -> None:
 
 
 def approval_policy_set(
-    *, actor, wallet_id: int, threshold: int, approver_ids: list[int], required: int
+    *, actor, wallet_id: int, threshold: int, approver_ids: list[int], required: int, window: str = "day"
 ) -> ApprovalPolicy | None:
     """Sets (or, with no approvers and required 0, removes) the wallet's policy. The channel is told,
     so a treasurer cannot quietly loosen the rule that watches them."""
@@ -54,7 +54,8 @@ def approval_policy_set(
             policy = None
         else:
             policy, _created = ApprovalPolicy.objects.update_or_create(
-                wallet=locked, defaults={"threshold": threshold, "required": required, "updated_by": actor}
+                wallet=locked,
+                defaults={"threshold": threshold, "window": window, "required": required, "updated_by": actor},
             )
             policy.approvers.set(approvers)
         notifications.notify_approval_policy_changed(wallet_id=wallet_id, by=actor)
@@ -64,7 +65,7 @@ def approval_policy_set(
 def _check_can_decide(*, request: ApprovalRequest, user, approving: bool) -> None:
     if request.status != ApprovalRequest.Status.PENDING:
         raise Conflict(_("This transfer is no longer waiting for approvals."))
-    is_approver = request.approvers.filter(pk=user.pk).exists()
+    is_approver = request.rule.approvers.filter(pk=user.pk).exists()
     if approving:
         if user.pk == request.requested_by_id:
             raise Forbidden(_("You asked for this transfer: other members approve it."))
@@ -101,7 +102,13 @@ class _ApprovalClaim:
             raise Conflict(_("You have already approved this transfer."))
 
     def ready(self) -> bool:
-        return self.request.approvals.count() + 1 >= self.request.required
+        # Read again under the wallet's lock, which a policy change takes: the rule at this moment.
+        self.request = lock_approval_request(self.request_id)
+        _check_can_decide(request=self.request, user=self.approver, approving=True)
+        rule = self.request.rule
+        # Approvals of people since taken off the policy no longer count.
+        given = self.request.approvals.filter(user__in=rule.approvers.all()).count()
+        return given + 1 >= rule.required
 
     def settle(self, transfer: Transfer | None) -> None:
         Approval.objects.create(request=self.request, user=self.approver)
@@ -111,8 +118,11 @@ class _ApprovalClaim:
 
 
 def _decide(request: ApprovalRequest, *, status: str, by, transfer: Transfer | None = None) -> None:
+    rule = request.rule  # the rule it was decided under stays on record
+    request.required = rule.required
+    request.approvers.set(list(rule.approvers.all()))
     request.status, request.decided_by, request.decided_at, request.transfer = status, by, timezone.now(), transfer
-    request.save(update_fields=["status", "decided_by", "decided_at", "transfer"])
+    request.save(update_fields=["status", "required", "decided_by", "decided_at", "transfer"])
     # A scheduled occurrence that waited on this request gets its outcome.
     if transfer is not None:
         request.scheduled_runs.update(status=ScheduledTransferRun.Status.OK, transfer=transfer)

@@ -17,9 +17,11 @@ A wrong PIN is raised only after its transaction committed, so every wrong try c
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any, Protocol, TypeVar
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from channels_app.selectors import channel_is_member
@@ -202,13 +204,22 @@ def _post(*, order: Order, source: Wallet | None, target: Wallet | None) -> Tran
     return transfer
 
 
+_WINDOWS = {ApprovalPolicy.Window.DAY: timedelta(days=1), ApprovalPolicy.Window.WEEK: timedelta(days=7)}
+
+
 def _policy_asking(*, order: Order, source: Wallet | None) -> ApprovalPolicy | None:
-    """The source's approval policy when it covers this order. Read under the source's lock, which
-    a policy change takes too, so a transfer never slips past a policy being set."""
+    """The source's approval policy when it covers this order: the order, plus what left the
+    wallet without approval in the policy's window, passes the threshold. Read under the source's
+    lock, which a policy change and every other movement out of it take too, so neither a policy
+    being set nor two transfers racing each other slip under it."""
     if order.approved or source is None or not source.is_group:
         return None
     policy = ApprovalPolicy.objects.filter(wallet=source).first()
-    return policy if policy is not None and order.amount > policy.threshold else None
+    if policy is None:
+        return None
+    window = _WINDOWS.get(policy.window)
+    spent = selectors.wallet_spent_unapproved(wallet=source, since=timezone.now() - window) if window else 0
+    return policy if order.amount + spent > policy.threshold else None
 
 
 def _approval_request_open(*, order: Order, policy: ApprovalPolicy) -> ApprovalRequest:

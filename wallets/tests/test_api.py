@@ -322,7 +322,7 @@ def test_a_wallet_number_names_its_owner_before_sending(club, person):
         "name": "member's wallet",
         "owner": {"id": club["member"].user.pk, "username": "member"},
     }
-    group = stranger.get(f"/api/wallets/lookup?number={club['group']}").json()
+    group = club["member"].get(f"/api/wallets/lookup?number={club['group']}").json()
     assert (group["kind"], group["name"], group["owner"]["username"]) == ("group", "club fund", "treasurer")
     assert "balance" not in group
     missing = stranger.get("/api/wallets/lookup?number=999999")
@@ -344,3 +344,17 @@ def test_recipients_are_the_people_of_my_channels(club, person):
     ]
     in_channel = club["treasurer"].get(f"/api/wallets/recipients?channel={club['channel']}").json()
     assert [r["user"]["username"] for r in in_channel] == ["member"]
+
+
+def test_a_group_wallet_number_is_not_found_outside_its_channel(club, person):
+    """As tried: any signed-in user learned a private channel's fund and treasurer from its number."""
+    treasurer, member = club["treasurer"], club["member"]
+    hidden = treasurer.post("/api/channels", {"name": "secret society", "password": "sesame"}).json()
+    fund = treasurer.post(f"/api/channels/{hidden['id']}/group-wallets", {"name": "war chest"}).json()
+    stranger = person("stranger")
+    missing = stranger.get("/api/wallets/lookup?number=999999")
+    for outsider in (stranger, member):
+        looked = outsider.get(f"/api/wallets/lookup?number={fund['id']}")
+        assert (looked.status_code, looked.json()) == (404, missing.json())
+    assert stranger.get(f"/api/wallets/lookup?number={club['group']}").json() == missing.json()
+    assert treasurer.get(f"/api/wallets/lookup?number={fund['id']}").json()["name"] == "war chest"

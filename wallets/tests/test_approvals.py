@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from wallets import ledger, tasks
-from wallets.models import ScheduledTransfer
+from wallets.models import ScheduledTransfer, Transfer
 from wallets.tests.conftest import PIN
 
 pytestmark = pytest.mark.django_db
@@ -24,7 +24,8 @@ def guarded_club(club, person):
     assert treasurer.transfer(group, 60_000).status_code == 201
     policy = treasurer.post(
         f"/api/wallets/{group}/approval-policy",
-        {"threshold": 10_000, "approvers": [a.user.pk for a in approvers], "required": 2},
+        # Each transfer on its own: these tests are about one request at a time (the windows: below).
+        {"threshold": 10_000, "window": "transfer", "approvers": [a.user.pk for a in approvers], "required": 2},
     )
     assert policy.status_code == 200, policy.json()
     return {**club, "approvers": approvers}
@@ -218,3 +219,84 @@ def test_removing_the_policy_is_told_to_the_channel(guarded_club, django_capture
     history = guarded_club["member"].get(f"/api/channels/{guarded_club['channel']}/messages").json()["results"]
     assert history[-1]["body"] == "treasurer removed the approval rule of club fund."
     assert _ask(guarded_club).status_code == 201
+
+
+def _rule(club, **body):
+    approvers = [a.user.pk for a in club["approvers"]]
+    response = club["treasurer"].post(
+        f"/api/wallets/{club['group']}/approval-policy", {"approvers": approvers, "required": 1, **body}
+    )
+    assert response.status_code == 200, response.json()
+    return response.json()
+
+
+def test_splitting_a_sum_into_withdrawals_under_the_threshold_does_not_evade_it(guarded_club):
+    """As tried: 45 withdrawals of 1,000 from a wallet whose threshold was 1,000 all went through."""
+    treasurer, group = guarded_club["treasurer"], guarded_club["group"]
+    assert _rule(guarded_club, threshold=1_000)["window"] == "day"  # the default
+    answers = [treasurer.post(f"/api/wallets/{group}/withdraw", {"amount": 1_000, "pin": PIN}) for _ in range(45)]
+    assert [answer.status_code for answer in answers] == [200] + [202] * 44
+    assert treasurer.balance(group) == 59_000
+    assert {answer.json()["status"] for answer in answers[1:]} == {"pending_approval"}
+
+
+def test_the_window_counts_the_last_day_or_week_and_not_what_approvals_released(guarded_club):
+    treasurer, group, member = guarded_club["treasurer"], guarded_club["group"], guarded_club["member"]
+    ana = guarded_club["approvers"][1]
+    _rule(guarded_club, threshold=10_000, window="week")
+    assert treasurer.transfer(member.wallet_id, 8_000, from_wallet=group).status_code == 201
+    # Two days later: out of the day's window, still in the week's.
+    Transfer.objects.filter(from_wallet_id=group).update(created_at=timezone.now() - timedelta(days=2))
+    assert treasurer.transfer(member.wallet_id, 3_000, from_wallet=group).status_code == 202
+    _rule(guarded_club, threshold=10_000, window="day")
+    assert treasurer.transfer(member.wallet_id, 3_000, from_wallet=group).status_code == 201
+    released = treasurer.transfer(member.wallet_id, 9_000, from_wallet=group)
+    assert released.status_code == 202
+    assert ana.post(f"/api/approvals/{released.json()['id']}/approve", {"pin": PIN}).json()["status"] == "completed"
+    # Today: 3,000 without approval and 9,000 released by one; 7,000 more still fits under 10,000.
+    assert treasurer.transfer(member.wallet_id, 7_000, from_wallet=group).status_code == 201
+    assert treasurer.transfer(member.wallet_id, 1, from_wallet=group).status_code == 202
+    _rule(guarded_club, threshold=10_000, window="transfer")
+    assert treasurer.transfer(member.wallet_id, 10_000, from_wallet=group).status_code == 201
+
+
+def test_a_waiting_request_follows_the_policy_in_force(guarded_club, person):
+    """As tried: an approver taken off the policy (who had left and rejoined the channel) still
+    released a waiting request, and the newly named approver got 404."""
+    member, ana, ben = guarded_club["approvers"]
+    treasurer, group, channel = guarded_club["treasurer"], guarded_club["group"], guarded_club["channel"]
+    carol = person("carol").open_wallet()
+    assert carol.post(f"/api/channels/{channel}/join").status_code == 200
+    pending = _ask(guarded_club).json()
+    assert ana.post(f"/api/approvals/{pending['id']}/approve", {"pin": PIN}).status_code == 200
+    rule = {"threshold": 10_000, "window": "transfer", "approvers": [member.user.pk, carol.user.pk], "required": 2}
+    assert treasurer.post(f"/api/wallets/{group}/approval-policy", rule).status_code == 200
+    assert ben.post(f"/api/channels/{channel}/leave").status_code == 204
+    assert ben.post(f"/api/channels/{channel}/join").status_code == 200
+
+    refused = ben.post(f"/api/approvals/{pending['id']}/approve", {"pin": PIN})
+    assert (refused.status_code, refused.json()["code"]) in {(403, "forbidden"), (404, "not_found")}
+    assert ben.get("/api/approvals").json() == []
+    listed = carol.get("/api/approvals").json()
+    assert [(r["id"], r["required"]) for r in listed] == [(pending["id"], 2)]
+    assert sorted(a["username"] for a in listed[0]["approvers"]) == ["carol", "member"]
+    # ana was taken off too: her approval no longer counts, so carol's alone does not release it.
+    assert carol.post(f"/api/approvals/{pending['id']}/approve", {"pin": PIN}).json()["status"] == "pending_approval"
+    assert treasurer.balance(group) == 60_000
+    done = member.post(f"/api/approvals/{pending['id']}/approve", {"pin": PIN}).json()
+    assert (done["status"], done["required"]) == ("completed", 2)
+    assert treasurer.balance(group) == 35_000
+
+
+def test_a_waiting_request_needs_the_required_count_in_force(guarded_club):
+    member, ana, ben = guarded_club["approvers"]
+    treasurer, group = guarded_club["treasurer"], guarded_club["group"]
+    pending = _ask(guarded_club).json()
+    approvers = [a.user.pk for a in guarded_club["approvers"]]
+    rule = {"threshold": 10_000, "window": "transfer", "approvers": approvers, "required": 3}
+    assert treasurer.post(f"/api/wallets/{group}/approval-policy", rule).status_code == 200
+    assert ana.post(f"/api/approvals/{pending['id']}/approve", {"pin": PIN}).json()["required"] == 3
+    assert ben.post(f"/api/approvals/{pending['id']}/approve", {"pin": PIN}).json()["status"] == "pending_approval"
+    assert treasurer.post(f"/api/wallets/{group}/approval-policy", {**rule, "required": 1}).status_code == 200
+    assert member.post(f"/api/approvals/{pending['id']}/approve", {"pin": PIN}).json()["status"] == "completed"
+    assert treasurer.balance(group) == 35_000

@@ -348,3 +348,20 @@ def test_an_approval_racing_a_rejection_has_one_outcome():
         }
     assert ledger.ledger_violations() == []
     print(f"\napproval vs rejection over {rounds} rounds: {outcomes}")
+
+
+def test_racing_withdrawals_under_the_threshold_cannot_all_slip_under_its_window():
+    """As tried (45 x 1,000 won against a threshold of 1,000), now all at once from 12 threads:
+    what left the wallet is counted under its lock, so exactly one moves and the rest wait."""
+    group, treasurer, _target, _approvers = _guarded_group(approvers=2, balance=45_000, threshold=1_000, required=1)
+
+    def withdraw(_):
+        return _post(treasurer, f"/api/wallets/{group}/withdraw", {"amount": 1_000, "pin": PIN})
+
+    with ThreadPoolExecutor(max_workers=12) as pool:
+        statuses = sorted(status for status, _, _ in pool.map(withdraw, range(45)))
+
+    assert statuses == [200] + [202] * 44
+    assert Wallet.objects.get(pk=group).balance == 44_000
+    assert ApprovalRequest.objects.filter(from_wallet_id=group, status="pending_approval").count() == 44
+    assert ledger.ledger_violations() == []

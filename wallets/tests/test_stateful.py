@@ -1,5 +1,9 @@
 """Hypothesis drives random sequences of wallet operations through the REST API and checks
-every answer, balance and ledger invariant against a small in-memory model after each step."""
+every answer, balance and ledger invariant against a small in-memory model after each step.
+
+The approval policy counts over its window (a run lasts well under a day, so "day" and "week"
+both count every unapproved payment out of the wallet so far), and pending requests follow the
+policy in force as it changes under them."""
 
 import uuid
 from datetime import timedelta
@@ -25,6 +29,7 @@ pytestmark = pytest.mark.django_db
 
 NAMES = ("ann", "ben", "cho")
 amounts = st.integers(min_value=1, max_value=6_000)
+windows = st.sampled_from(["transfer", "day", "week"])
 picks = st.integers(min_value=0, max_value=1_000)  # an index into whatever list the rule chooses from
 
 
@@ -44,9 +49,12 @@ class WalletModel(RuleBasedStateMachine):
         self.dues: dict[int, tuple[int, int, set[str], set[str]]] = {}  # id -> (group wallet, amount, asked, paid)
         self.money_in = 0
         self.money_out = 0
-        self.policies: dict[int, tuple[int, int, set[str]]] = {}  # group wallet -> (threshold, required, approvers)
-        # approval request id -> (source, target or None, amount, requester, required, approvers, approved)
-        self.pending: dict[int, tuple[int, int | None, int, str, int, set[str], set[str]]] = {}
+        # group wallet -> (threshold, required, approvers, window)
+        self.policies: dict[int, tuple[int, int, set[str], str]] = {}
+        # What left each wallet without approvals (within any window: the run is short).
+        self.spent: dict[int, int] = {}
+        # approval request id -> (source, target or None, amount, requester, approved by)
+        self.pending: dict[int, tuple[int, int | None, int, str, set[str]]] = {}
 
     # --- helpers -------------------------------------------------------------------------
 
@@ -54,10 +62,12 @@ class WalletModel(RuleBasedStateMachine):
         items = sorted(items)
         return items[index % len(items)]
 
-    def _move(self, source: int, target: int | None, amount: int) -> bool:
+    def _move(self, source: int, target: int | None, amount: int, *, approved: bool = False) -> bool:
         if self.balances[source] < amount:
             return False
         self.balances[source] -= amount
+        if not approved:
+            self.spent[source] = self.spent.get(source, 0) + amount
         if target is not None:
             self.balances[target] += amount
         return True
@@ -69,10 +79,14 @@ class WalletModel(RuleBasedStateMachine):
             assert response.json()["code"] == "insufficient_funds"
 
     def _waits_for_approvals(self, response, source: int, target: int | None, amount: int) -> bool:
-        """Above the policy's threshold: 202 and a pending request (when the money is there at all)."""
+        """Past the policy's threshold, counted over its window: 202 and a pending request (when the
+        money is there at all)."""
         policy = self.policies.get(source)
-        if policy is None or amount <= policy[0]:
+        counted = amount if policy is None or policy[3] == "transfer" else amount + self.spent.get(source, 0)
+        if policy is None or counted <= policy[0]:
             return False
+        if counted > amount and amount <= policy[0]:
+            event("the window made a payment under the threshold wait")
         if self.balances[source] < amount:
             self._expect(response, False, 202)
             return True
@@ -80,13 +94,15 @@ class WalletModel(RuleBasedStateMachine):
         event("money out waited for approvals")
         body = response.json()
         assert (body["status"], body["approvals"], body["required"]) == ("pending_approval", [], policy[1])
-        self.pending[body["id"]] = (source, target, amount, self.keeper[source], policy[1], set(policy[2]), set())
+        self.pending[body["id"]] = (source, target, amount, self.keeper[source], set())
         return True
 
     # --- rules ---------------------------------------------------------------------------
 
-    @initialize(deposit=amounts, threshold=st.integers(min_value=0, max_value=2_000), required=st.integers(1, 2))
-    def a_club_with_a_guarded_group_wallet(self, deposit, threshold, required):
+    @initialize(
+        deposit=amounts, threshold=st.integers(min_value=0, max_value=2_000), required=st.integers(1, 2), window=windows
+    )
+    def a_club_with_a_guarded_group_wallet(self, deposit, threshold, required, window):
         """Two people with wallets and a group wallet with an approval policy, so approvals are reached
         in a few steps (cho starts with no wallet, so the rules for people without one stay in play)."""
         for name in ("ann", "ben"):
@@ -101,9 +117,10 @@ class WalletModel(RuleBasedStateMachine):
             "threshold": threshold,
             "approvers": [self.people[n].user.pk for n in ("ben", "cho")],
             "required": required,
+            "window": window,
         }
         assert self.people["ann"].post(f"/api/wallets/{group}/approval-policy", body).status_code == 200
-        self.policies[group] = (threshold, required, {"ben", "cho"})
+        self.policies[group] = (threshold, required, {"ben", "cho"}, window)
 
     @rule(name=st.sampled_from(NAMES))
     def open_wallet(self, name):
@@ -229,18 +246,33 @@ class WalletModel(RuleBasedStateMachine):
             if moved:
                 paid.add(name)
 
-    @precondition(lambda self: self.group_members)
-    @rule(pick=picks, threshold=st.integers(min_value=0, max_value=2_000), data=st.data())
-    def set_approval_policy(self, pick, threshold, data):
-        wallet_id = self._pick(self.group_members, pick)
+    def _set_policy(self, wallet_id: int, threshold: int, window: str, data) -> None:
         keeper = self.keeper[wallet_id]
         others = [name for name in NAMES if name != keeper]
         approvers = data.draw(st.sets(st.sampled_from(others), min_size=1))
         required = data.draw(st.integers(min_value=1, max_value=len(approvers)))
-        body = {"threshold": threshold, "approvers": [self.people[n].user.pk for n in approvers], "required": required}
+        body = {
+            "threshold": threshold,
+            "window": window,
+            "approvers": [self.people[n].user.pk for n in approvers],
+            "required": required,
+        }
         response = self.people[keeper].post(f"/api/wallets/{wallet_id}/approval-policy", body)
         assert response.status_code == 200, response.json()
-        self.policies[wallet_id] = (threshold, required, set(approvers))
+        assert response.json()["window"] == window
+        self.policies[wallet_id] = (threshold, required, set(approvers), window)
+
+    @precondition(lambda self: self.group_members)
+    @rule(pick=picks, threshold=st.integers(min_value=0, max_value=2_000), window=windows, data=st.data())
+    def set_approval_policy(self, pick, threshold, window, data):
+        self._set_policy(self._pick(self.group_members, pick), threshold, window, data)
+
+    @precondition(lambda self: self.pending)
+    @rule(pick=picks, threshold=st.integers(min_value=0, max_value=2_000), window=windows, data=st.data())
+    def change_the_policy_with_requests_pending(self, pick, threshold, window, data):
+        """Approvers taken off or added, the required count changed, while money waits on them."""
+        event("the policy changed with requests pending")
+        self._set_policy(self.pending[self._pick(self.pending, pick)][0], threshold, window, data)
 
     def _funded_personal(self) -> list[str]:
         return [name for name, wallet_id in self.personal.items() if self.balances[wallet_id] > 0]
@@ -258,7 +290,7 @@ class WalletModel(RuleBasedStateMachine):
     def _guarded(self) -> list[int]:
         return [
             wallet_id
-            for wallet_id, (threshold, _, _) in self.policies.items()
+            for wallet_id, (threshold, _, _, _) in self.policies.items()
             if self.people[self.keeper[wallet_id]].wallet_id is not None
         ]
 
@@ -277,7 +309,9 @@ class WalletModel(RuleBasedStateMachine):
     @rule(pick=picks, data=st.data())
     def approve(self, pick, data):
         request_id = self._pick(self.pending, pick)
-        source, target, amount, requester, required, approvers, approved = self.pending[request_id]
+        source, target, amount, requester, approved = self.pending[request_id]
+        # The policy in force, not the one the request was made under.
+        _threshold, required, approvers, _window = self.policies[source]
         # Mostly the approvers still to approve, sometimes anyone at all.
         name = data.draw(st.sampled_from(sorted(approvers - approved) or NAMES) | st.sampled_from(NAMES))
         response = self.people[name].post(f"/api/approvals/{request_id}/approve", {"pin": PIN})
@@ -287,10 +321,11 @@ class WalletModel(RuleBasedStateMachine):
             assert response.status_code == 403 and response.json()["code"] == "forbidden", response.json()
         elif name in approved:
             assert response.status_code == 409 and response.json()["code"] == "conflict"
-        elif len(approved) + 1 < required:
+        elif len(approved & approvers) + 1 < required:  # approvals of people taken off no longer count
             assert response.status_code == 200 and response.json()["status"] == "pending_approval"
+            assert response.json()["required"] == required
             approved.add(name)
-        elif self._move(source, target, amount):  # the last approval: the money moves, once
+        elif self._move(source, target, amount, approved=True):  # the last approval: the money moves, once
             event("a last approval moved the money")
             assert response.status_code == 200 and response.json()["status"] == "completed", response.json()
             self.money_out += amount if target is None else 0
@@ -325,7 +360,9 @@ class WalletModel(RuleBasedStateMachine):
     def pending_approvals_are_listed_for_their_approvers(self):
         for name, person in self.people.items():
             listed = {item["id"] for item in person.get("/api/approvals").json()}
-            expected = {rid for rid, item in self.pending.items() if name in item[5] or name == item[3]}
+            expected = {
+                rid for rid, item in self.pending.items() if name in self.policies[item[0]][2] or name == item[3]
+            }
             assert listed == expected
 
     @invariant()

@@ -39,6 +39,8 @@ def test_a_handover_needs_the_treasurers_pin_and_a_member_of_the_channel(club, p
 
 def test_the_treasurer_cannot_leave_until_the_wallet_is_handed_over(club):
     treasurer, member, group, channel = club["treasurer"], club["member"], club["group"], club["channel"]
+    # The channel is handed over (its owner stays until then too): the wallet still keeps them.
+    assert treasurer.post(f"/api/channels/{channel}/owner", {"user_id": member.user.pk}).status_code == 200
     refused = treasurer.post(f"/api/channels/{channel}/leave")
     assert refused.status_code == 409 and refused.json()["code"] == "conflict"
     assert "hand it to another member" in refused.json()["detail"]
