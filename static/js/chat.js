@@ -4,7 +4,7 @@
 // members (online or not; the owner's controls) and join/leave notices.
 
 import { del, get, patch, post } from "./api.js";
-import { guarded, h, lockIcon, toast } from "./dom.js";
+import { composing, guarded, h, lockIcon, toast } from "./dom.js";
 import { dayHeading, gettext, interpolate, ngettext } from "./i18n.js";
 import { MentionPicker } from "./mentions.js";
 import { MessageCard, snippet } from "./messages.js";
@@ -57,6 +57,7 @@ export class ChannelView {
     this.input = h("textarea", { rows: 1, maxlength: 4000, placeholder: interpolate(gettext("Message #%(channel)s"), { channel: c.name }), "aria-label": gettext("Message"), "data-testid": "composer" });
     this.mentions = new MentionPicker(this.input, () => this.memberList.filter((m) => m.id !== this.app.me.id));
     this.input.addEventListener("keydown", (event) => {
+      if (composing(event)) return;
       if (this.mentions.onKeydown(event)) return;
       if (event.key === "Escape" && (this.replying || this.editing)) this.clearContext();
       if (event.key === "Enter" && !event.shiftKey) {

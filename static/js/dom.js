@@ -53,3 +53,7 @@ export function formValues(form) {
   }
   return values;
 }
+
+// A key pressed while an input method (Korean, Japanese, ...) is still composing a syllable belongs to
+// the input method: Enter there commits the syllable, it must not send or pick anything.
+export const composing = (event) => event.isComposing || event.keyCode === 229;

@@ -1,0 +1,89 @@
+"""A Korean hiking club on phones, as its members use the messenger every day: Hangul typed through
+an input method (Chromium's own, driven through the DevTools protocol), opening a channel at its
+newest message, mentions by Korean names, typing notices and dues that ask every member."""
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import PHONE, messages, sign_up
+from tests.browser.test_money import create_channel, join_channel
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def korean(new_page, node, name: str, email: str):
+    """A member on a Korean phone, signed up and on the channel list."""
+    page = new_page(size=PHONE, locale="ko-KR")
+    sign_up(page, node, name, "ko", email)
+    return page
+
+
+def compose(page, text: str, composing: str):
+    """Types `text` through the input method, then starts the syllable `composing` and leaves it
+    uncommitted (the underlined syllable of a Korean keyboard); returns the DevTools session."""
+    cdp = page.context.new_cdp_session(page)
+    page.get_by_test_id("composer").focus()
+    cdp.send("Input.insertText", {"text": text})
+    cdp.send("Input.imeSetComposition", {"text": composing, "selectionStart": len(composing), "selectionEnd": len(composing)})
+    return cdp
+
+
+def enter_while_composing(cdp):
+    """Enter pressed while a syllable is still being composed: the keyboard's keydown (key code 229
+    while an input method holds the key), then the input method commits the syllable."""
+    cdp.send("Input.dispatchKeyEvent", {"type": "rawKeyDown", "key": "Enter", "code": "Enter", "windowsVirtualKeyCode": 229})
+    cdp.send("Input.dispatchKeyEvent", {"type": "keyUp", "key": "Enter", "code": "Enter", "windowsVirtualKeyCode": 13})
+
+
+def test_enter_while_a_syllable_is_composed_does_not_send_half_a_message(node, new_page):
+    jiun = korean(new_page, node, "이지은", "jieun@example.com")
+    create_channel(jiun, "등산모임")
+    cdp = compose(jiun, "산행 후 뒤풀이 가실 분", "요")
+    enter_while_composing(cdp)
+    cdp.send("Input.insertText", {"text": "요"})  # the input method commits the syllable
+    expect(jiun.get_by_test_id("composer")).to_have_value("산행 후 뒤풀이 가실 분요")
+    expect(messages(jiun)).to_have_count(0)
+
+    jiun.get_by_test_id("composer").press("Enter")  # the syllable is done: now Enter sends
+    expect(messages(jiun)).to_have_count(1)
+    expect(messages(jiun).first.locator(".body")).to_have_text("산행 후 뒤풀이 가실 분요")
+    expect(jiun.get_by_test_id("composer")).to_have_value("")
+
+
+def test_enter_while_composing_a_name_does_not_pick_from_the_mention_list(node, new_page):
+    jiun = korean(new_page, node, "이지은", "jieun@example.com")
+    minsu = korean(new_page, node, "최민수", "minsu@example.com")
+    create_channel(jiun, "등산모임")
+    join_channel(minsu, "등산모임")
+    expect(jiun.get_by_test_id("members")).to_contain_text("최민수")
+    cdp = compose(jiun, "내일 ", "@최")
+    expect(jiun.get_by_test_id("mention-최민수")).to_be_visible()
+    enter_while_composing(cdp)
+    cdp.send("Input.insertText", {"text": "@최"})
+    expect(jiun.get_by_test_id("composer")).to_have_value("내일 @최")
+    expect(messages(jiun)).to_have_count(0)
+    jiun.get_by_test_id("composer").press("Enter")  # composed: Enter takes the name
+    expect(jiun.get_by_test_id("composer")).to_have_value("내일 @최민수 ")
+
+
+def test_the_mention_list_finds_korean_names_by_their_first_consonants(node, new_page):
+    jiun = korean(new_page, node, "이지은", "jieun@example.com")
+    create_channel(jiun, "등산모임")
+    for name, email in (("최민수", "minsu@example.com"), ("차은우", "eunwoo@example.com")):
+        join_channel(korean(new_page, node, name, email), "등산모임")
+        expect(jiun.get_by_test_id("members")).to_contain_text(name)
+    composer = jiun.get_by_test_id("composer")
+    picker = jiun.get_by_test_id("mention-picker")
+
+    composer.press_sequentially("@ㅊ")
+    expect(picker.get_by_role("option")).to_have_text(["@최민수", "@차은우"])
+    composer.press_sequentially("ㅁ")
+    expect(picker.get_by_role("option")).to_have_text(["@최민수"])
+    composer.fill("")
+    composer.press_sequentially("@초")  # 최 on its way: the input method shows 초 first
+    expect(picker.get_by_role("option")).to_have_text(["@최민수"])
+    composer.fill("")
+    composer.press_sequentially("@차")
+    expect(picker.get_by_role("option")).to_have_text(["@차은우"])
+    composer.press("Enter")
+    expect(composer).to_have_value("@차은우 ")
