@@ -3,8 +3,10 @@ an input method (Chromium's own, driven through the DevTools protocol), opening 
 newest message, mentions by Korean names, typing notices and dues that ask every member."""
 
 import pytest
+from django.contrib.auth import get_user_model
 from playwright.sync_api import expect
 
+from chat.tests.live import post_json
 from tests.browser.conftest import PHONE, messages, sign_up
 from tests.browser.test_money import create_channel, join_channel
 
@@ -16,6 +18,14 @@ def korean(new_page, node, name: str, email: str):
     page = new_page(size=PHONE, locale="ko-KR")
     sign_up(page, node, name, "ko", email)
     return page
+
+
+def user(name: str):
+    return get_user_model().objects.get(username=name)
+
+
+def channel_id(page) -> int:
+    return int(page.url.rsplit("/", 1)[1])
 
 
 def compose(page, text: str, composing: str):
@@ -87,3 +97,38 @@ def test_the_mention_list_finds_korean_names_by_their_first_consonants(node, new
     expect(picker.get_by_role("option")).to_have_text(["@차은우"])
     composer.press("Enter")
     expect(composer).to_have_value("@차은우 ")
+
+
+def test_a_channel_opens_at_its_newest_message_and_stays_there(node, new_page):
+    jiun = korean(new_page, node, "이지은", "jieun@example.com")
+    minsu = korean(new_page, node, "최민수", "minsu@example.com")
+    create_channel(jiun, "등산모임")
+    join_channel(minsu, "등산모임")
+    room, treasurer = channel_id(jiun), user("이지은")
+    minsu.goto(f"{node.http_url}/")  # on the list of channels while the club talks
+    for number in range(1, 26):
+        post_json(node, f"/api/channels/{room}/messages", treasurer, {"body": f"토요일 산행 준비물 {number}"})
+    wallet = post_json(node, f"/api/channels/{room}/group-wallets", treasurer, {"name": "등산 모임통장"})
+    post_json(node, f"/api/wallets/{wallet['id']}/join", user("최민수"), {})
+    post_json(node, f"/api/wallets/{wallet['id']}/dues", treasurer, {"title": "12월 회비", "amount": 30000})
+    expect(jiun.get_by_test_id("dues-card")).to_be_visible()  # the card is posted
+
+    minsu.get_by_test_id("channel-등산모임").click()
+    pay = minsu.get_by_test_id("dues-pay")
+    expect(pay).to_be_visible()  # the card filled in after the channel opened
+    expect(pay).to_be_in_viewport(ratio=1)
+
+    post_json(node, f"/api/channels/{room}/messages", treasurer, {"body": "정상에서 만나요"})
+    arrived = messages(minsu).filter(has_text="정상에서 만나요")
+    expect(arrived).to_be_in_viewport(ratio=1)
+    expect(minsu.get_by_test_id("new-below")).to_be_hidden()
+
+    minsu.get_by_test_id("messages").evaluate("list => { list.scrollTop = 0; }")  # reading back
+    post_json(node, f"/api/channels/{room}/messages", treasurer, {"body": "출발합니다"})
+    hint = minsu.get_by_test_id("new-below")
+    expect(hint).to_have_text("새 메시지 ↓")
+    latest = messages(minsu).filter(has_text="출발합니다")
+    expect(latest).not_to_be_in_viewport()  # the reader was not pulled away from what they read
+    hint.click()
+    expect(latest).to_be_in_viewport(ratio=1)
+    expect(hint).to_be_hidden()
