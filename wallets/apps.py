@@ -13,3 +13,4 @@ class WalletsConfig(AppConfig):
         signals.member_leaving.connect(
             receivers.leave_the_channels_group_wallets, dispatch_uid="wallets.leavers_leave_group_wallets"
         )
+        signals.member_joining.connect(receivers.ask_a_newcomer_for_open_dues, dispatch_uid="wallets.newcomers_asked")

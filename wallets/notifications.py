@@ -51,7 +51,7 @@ def notify_transfer_received(*, transfer: Transfer, target: Wallet, sender) -> N
 
 
 def dues_announcement(*, dues: Dues, treasurer) -> str:
-    return _("%(treasurer)s asks the members of %(wallet)s to pay %(amount)s for “%(title)s”.") % {
+    return _("%(treasurer)s asks everyone in the channel to pay %(amount)s into %(wallet)s for “%(title)s”.") % {
         "treasurer": treasurer.username,
         "wallet": dues.wallet.name,
         "amount": money(dues.amount, dues.wallet.currency),

@@ -169,6 +169,7 @@ class DuesMemberSerializer(serializers.Serializer):
 class DuesOutputSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     wallet = serializers.IntegerField(source="wallet_id")
+    treasurer = UserRefSerializer(source="wallet.owner")  # who may remind: the card in the chat offers it
     title = serializers.CharField()
     amount = serializers.IntegerField()
     currency = serializers.CharField(source="wallet.currency")

@@ -9,7 +9,7 @@ import { ChannelView, JoinView } from "./chat.js";
 import { formValues, guarded, h, lockIcon, money, toast } from "./dom.js";
 import { gettext, interpolate, ngettext, timeZones } from "./i18n.js";
 import {
-  actionForm, ApprovalsView, channelWalletsPanel, GroupWalletView, PersonalWalletView, refreshDues,
+  actionForm, ApprovalsView, channelWalletsPanel, GroupWalletView, PersonalWalletView, refreshAllDues, refreshDues,
 } from "./wallets.js";
 import { notificationsButton, notifyMention } from "./notify.js";
 import { Socket } from "./socket.js";
@@ -309,7 +309,10 @@ class App {
     const refreshWallet = (walletId) => {
       if (this.view?.showsWallet?.(walletId)) guarded(() => this.view.refresh())();
     };
-    if (event === "member_joined") this.memberJoined(channel, data.user);
+    if (event === "member_joined") {
+      this.memberJoined(channel, data.user);
+      if (view) guarded(refreshAllDues)();
+    }
     if (event === "channel_updated") this.channelChanged(data.channel, { saved: false });
     if (event === "member_left") {
       this.readMarkers.get(channel)?.delete(data.user.id);

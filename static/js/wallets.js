@@ -537,6 +537,12 @@ export function duesCard(app, message) {
   return element;
 }
 
+// Every dues card shown: someone joined the channel, so the open dues ask one more member.
+export async function refreshAllDues() {
+  const ids = new Set([...document.querySelectorAll(".dues-card[data-dues-id]")].map((card) => card.dataset.duesId));
+  await Promise.all([...ids].map((id) => refreshDues(id)));
+}
+
 export async function refreshDues(duesId) {
   const cards = document.querySelectorAll(`.dues-card[data-dues-id="${duesId}"]`);
   if (!cards.length) return;
@@ -556,7 +562,7 @@ function fillDues(app, element, dues) {
       submit: async (values, idempotencyKey) => { await post(`/api/dues/${dues.id}/pay`, values, { idempotencyKey }); await refreshDues(dues.id); } })
     : null;
   const unpaidOthers = dues.members.filter((m) => !m.paid && m.user.id !== app.me.id).length;
-  const remind = element.isTreasurer && unpaidOthers
+  const remind = (element.isTreasurer || dues.treasurer?.id === app.me.id) && unpaidOthers
     ? h("button", { type: "button", "data-testid": "dues-remind", onclick: guarded(async () => {
       const { reminded } = await post(`/api/dues/${dues.id}/remind`);
       toast(interpolate(ngettext("Reminded %(count)s member.", "Reminded %(count)s members.", reminded), { count: reminded }));
@@ -566,6 +572,7 @@ function fillDues(app, element, dues) {
     h("p", { class: "dues-title" }, h("strong", {}, dues.title), ` · ${interpolate(gettext("%(amount)s each"), { amount: money(dues.amount, dues.currency) })}`,
       dues.due_date ? ` · ${interpolate(gettext("due %(date)s"), { date: date(dues.due_date) })}` : ""),
     h("p", { class: "muted", "data-testid": "dues-progress" }, interpolate(gettext("%(paid)s of %(count)s paid"), { paid: dues.paid_count, count: dues.member_count })),
+    h("p", { class: "muted small", "data-testid": "dues-who" }, gettext("Everyone in the channel is asked, and so is whoever joins before it is due.")),
     h("ul", { class: "dues-members" }, ...dues.members.map((m) =>
       h("li", { class: m.paid ? "paid" : "unpaid", "data-testid": `dues-member-${m.user.username}`, dataset: { paid: m.paid } },
         `${m.paid ? "✓" : "·"} ${m.user.username} ${STANDING_WORDS[m.standing]}`))),

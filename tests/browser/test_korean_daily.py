@@ -109,7 +109,6 @@ def test_a_channel_opens_at_its_newest_message_and_stays_there(node, new_page):
     for number in range(1, 26):
         post_json(node, f"/api/channels/{room}/messages", treasurer, {"body": f"토요일 산행 준비물 {number}"})
     wallet = post_json(node, f"/api/channels/{room}/group-wallets", treasurer, {"name": "등산 모임통장"})
-    post_json(node, f"/api/wallets/{wallet['id']}/join", user("최민수"), {})
     post_json(node, f"/api/wallets/{wallet['id']}/dues", treasurer, {"title": "12월 회비", "amount": 30000})
     expect(jiun.get_by_test_id("dues-card")).to_be_visible()  # the card is posted
 
@@ -132,3 +131,27 @@ def test_a_channel_opens_at_its_newest_message_and_stays_there(node, new_page):
     hint.click()
     expect(latest).to_be_in_viewport(ratio=1)
     expect(hint).to_be_hidden()
+
+
+def test_dues_ask_every_member_of_the_channel_and_whoever_joins_later(node, new_page):
+    jiun = korean(new_page, node, "이지은", "jieun@example.com")
+    minsu = korean(new_page, node, "최민수", "minsu@example.com")
+    create_channel(jiun, "등산모임")
+    join_channel(minsu, "등산모임")  # in the channel, never joined its group wallet
+    room, treasurer = channel_id(jiun), user("이지은")
+    wallet = post_json(node, f"/api/channels/{room}/group-wallets", treasurer, {"name": "등산 모임통장"})
+    post_json(node, f"/api/wallets/{wallet['id']}/dues", treasurer, {"title": "12월 회비", "amount": 30000})
+
+    card = minsu.get_by_test_id("dues-card")
+    expect(card.get_by_test_id("dues-progress")).to_have_text("2명 중 0명 납부")
+    expect(card.get_by_test_id("dues-who")).to_have_text(
+        "채널 멤버 모두에게 요청합니다. 마감 전에 들어오는 멤버도 함께 요청받습니다."
+    )
+    expect(card.get_by_test_id("dues-pay")).to_be_visible()
+    expect(jiun.get_by_test_id("dues-member-최민수")).to_be_visible()
+
+    eunwoo = korean(new_page, node, "차은우", "eunwoo@example.com")
+    join_channel(eunwoo, "등산모임")
+    expect(jiun.get_by_test_id("dues-progress")).to_have_text("3명 중 0명 납부")  # live, on the treasurer's card
+    expect(eunwoo.get_by_test_id("dues-card").get_by_test_id("dues-pay")).to_be_visible()
+    expect(jiun.get_by_test_id("dues-remind")).to_be_visible()
