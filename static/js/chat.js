@@ -218,6 +218,7 @@ export class ChannelView {
   // A message from the socket; never shown twice.
   append(message) {
     if (this.cards.has(message.seq)) return;
+    this.stopTyping(message.sender); // what they were typing has arrived
     const pending = this.pending.get(message.client_msg_id);
     if (pending && message.sender.id === this.app.me.id) {
       this.confirm(pending, message);
@@ -440,6 +441,11 @@ export class ChannelView {
     clearTimeout(this.typers.get(user.username));
     this.typers.set(user.username, setTimeout(() => { this.typers.delete(user.username); this.showTypers(); }, TYPING_SHOWN_MS));
     this.showTypers();
+  }
+
+  stopTyping(user) {
+    clearTimeout(this.typers.get(user.username));
+    if (this.typers.delete(user.username)) this.showTypers();
   }
 
   showTypers() {

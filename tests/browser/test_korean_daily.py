@@ -155,3 +155,31 @@ def test_dues_ask_every_member_of_the_channel_and_whoever_joins_later(node, new_
     expect(jiun.get_by_test_id("dues-progress")).to_have_text("3명 중 0명 납부")  # live, on the treasurer's card
     expect(eunwoo.get_by_test_id("dues-card").get_by_test_id("dues-pay")).to_be_visible()
     expect(jiun.get_by_test_id("dues-remind")).to_be_visible()
+
+
+# Keeps in window.typingWhenShown what the typing line said at the moment a message with this text was shown.
+WATCH_TYPING = """text => {
+  const list = document.querySelector('[data-testid=messages]');
+  new MutationObserver((changes, observer) => {
+    const shown = [...list.querySelectorAll('.message .body')].some(body => body.textContent === text);
+    if (!shown) return;
+    observer.disconnect();
+    window.typingWhenShown = document.querySelector('[data-testid=typing]').textContent;
+  }).observe(list, { childList: true, subtree: true });
+}"""
+
+
+def test_the_typing_notice_goes_when_that_persons_message_arrives(node, new_page):
+    jiun = korean(new_page, node, "이지은", "jieun@example.com")
+    minsu = korean(new_page, node, "최민수", "minsu@example.com")
+    create_channel(jiun, "등산모임")
+    join_channel(minsu, "등산모임")
+    expect(jiun.get_by_test_id("members")).to_contain_text("최민수")
+    minsu.get_by_test_id("composer").press_sequentially("저도 갈게요")
+    expect(jiun.get_by_test_id("typing")).to_have_text("최민수 님이 입력 중…")
+
+    jiun.evaluate(WATCH_TYPING, "저도 갈게요")
+    minsu.get_by_test_id("composer").press("Enter")
+    jiun.wait_for_function("() => window.typingWhenShown !== undefined")
+    assert jiun.evaluate("window.typingWhenShown") == ""  # gone with the message, not seconds later
+    expect(jiun.get_by_test_id("typing")).to_have_text("")
