@@ -3,10 +3,10 @@
 // the settings (language, time zone), the one socket every view shares and what it keeps per
 // channel beyond the open view: read markers, who is online, mentions not yet seen.
 
-import { ApiError, get, patch, post } from "./api.js";
+import { get, patch, post } from "./api.js";
 import { channelSettings, ownerActions } from "./channel_admin.js";
 import { ChannelView, JoinView } from "./chat.js";
-import { formValues, guarded, h, lockIcon, money, toast } from "./dom.js";
+import { failureWords, formValues, guarded, h, lockIcon, money, toast } from "./dom.js";
 import { gettext, interpolate, ngettext, timeZones } from "./i18n.js";
 import {
   actionForm, ApprovalsView, channelWalletsPanel, GroupWalletView, PersonalWalletView, refreshAllDues, refreshDues,
@@ -145,7 +145,7 @@ class App {
         this.closeSidebarForms();
         location.hash = `#/channel/${channel.id}`;
       } catch (failure) {
-        error.textContent = failure instanceof ApiError ? failure.words : String(failure);
+        error.textContent = failureWords(failure, form);
         error.hidden = false;
         if (password) password.select();
       }
@@ -182,7 +182,7 @@ class App {
       try {
         await view.start();
       } catch (failure) {
-        view.element.append(h("p", { class: "form-error", role: "alert" }, failure.words || String(failure)));
+        view.element.append(h("p", { class: "form-error", role: "alert" }, failureWords(failure)));
       }
     }
   }

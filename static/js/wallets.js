@@ -5,7 +5,7 @@
 // (or any live update) never wipes what someone is typing.
 
 import { del, get, post } from "./api.js";
-import { dateTime, formValues, guarded, h, money, toast } from "./dom.js";
+import { dateTime, failureWords, formValues, guarded, h, money, toast } from "./dom.js";
 import { date, gettext, interpolate, ngettext } from "./i18n.js";
 
 export const field = (label, input) => h("label", { class: "field" }, h("span", {}, label), input);
@@ -32,7 +32,7 @@ export function actionForm({ title, fields, label, testid, submit }) {
       form.reset();
     } catch (failure) {
       if (failure.status !== 0) idempotencyKey = crypto.randomUUID();
-      error.textContent = failure.words || String(failure);
+      error.textContent = failureWords(failure, form);
       error.hidden = false;
     } finally {
       button.disabled = false;
@@ -88,7 +88,7 @@ function sendMoneyForm({ fromWallet, title, fixedTarget = null, preselect = null
   let recipients = [];
 
   const showError = (failure) => {
-    error.textContent = failure.words || String(failure);
+    error.textContent = failureWords(failure, form);
     error.hidden = false;
   };
   person.addEventListener("change", () => {

@@ -183,3 +183,25 @@ def test_the_typing_notice_goes_when_that_persons_message_arrives(node, new_page
     jiun.wait_for_function("() => window.typingWhenShown !== undefined")
     assert jiun.evaluate("window.typingWhenShown") == ""  # gone with the message, not seconds later
     expect(jiun.get_by_test_id("typing")).to_have_text("")
+
+
+def test_a_refused_amount_names_the_field_in_korean_and_says_the_limit_as_money(node, new_page):
+    jiun = korean(new_page, node, "이지은", "jieun@example.com")
+    jiun.get_by_test_id("my-wallet-link").click()
+    opening = jiun.get_by_test_id("open-wallet-form")
+    opening.locator("input[name=pin]").fill("2468")
+    opening.locator("button[type=submit]").click()
+    form = jiun.get_by_test_id("deposit-form")
+    form.locator("input[name=amount]").fill(str(10**16))
+    form.locator("button[type=submit]").click()
+    expect(jiun.get_by_test_id("deposit-form-error")).to_have_text("금액: 최대 1,000,000,000,000,000원까지 입력할 수 있습니다.")
+    expect(jiun.get_by_test_id("balance")).to_have_text("0원")
+
+    schedule = jiun.get_by_test_id("schedule-form")
+    schedule.locator("input[name=to_wallet]").fill("1")
+    schedule.locator("input[name=amount]").fill("10000")
+    schedule.locator("input[name=execute_at]").fill("2020-01-01T09:00")  # long gone
+    schedule.locator("input[name=pin]").fill("2468")
+    schedule.locator("button[type=submit]").click()
+    expect(jiun.get_by_test_id("schedule-form-error")).to_contain_text("첫 실행: ")
+    expect(jiun.get_by_test_id("schedule-form-error")).not_to_contain_text("execute_at")
