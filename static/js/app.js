@@ -7,7 +7,7 @@ import { get, patch, post } from "./api.js";
 import { channelSettings, ownerActions } from "./channel_admin.js";
 import { ChannelView, JoinView } from "./chat.js";
 import { failureWords, formValues, guarded, h, lockIcon, money, toast } from "./dom.js";
-import { gettext, interpolate, ngettext, timeZones } from "./i18n.js";
+import { gettext, interpolate, ngettext, pgettext, timeZones } from "./i18n.js";
 import {
   actionForm, ApprovalsView, channelWalletsPanel, GroupWalletView, PersonalWalletView, refreshAllDues, refreshDues,
 } from "./wallets.js";
@@ -15,7 +15,7 @@ import { notificationsButton, notifyMention } from "./notify.js";
 import { Socket } from "./socket.js";
 
 const STATUS_WORDS = {
-  connecting: gettext("Connecting…"), online: gettext("Connected"), reconnecting: gettext("Reconnecting…"), "signed-out": gettext("Signed out"),
+  connecting: gettext("Connecting…"), online: gettext("Connected"), reconnecting: gettext("Reconnecting…"), offline: pgettext("connection", "Offline"), "signed-out": gettext("Signed out"),
 };
 
 // The link that brings someone to the channel's join page (signing them in first if need be).

@@ -205,3 +205,21 @@ def test_a_refused_amount_names_the_field_in_korean_and_says_the_limit_as_money(
     schedule.locator("button[type=submit]").click()
     expect(jiun.get_by_test_id("schedule-form-error")).to_contain_text("첫 실행: ")
     expect(jiun.get_by_test_id("schedule-form-error")).not_to_contain_text("execute_at")
+
+
+def test_a_phone_that_loses_its_network_says_so_and_the_others_see_it_go_offline(node, new_page):
+    jiun = korean(new_page, node, "이지은", "jieun@example.com")
+    minsu = korean(new_page, node, "최민수", "minsu@example.com")
+    create_channel(jiun, "등산모임")
+    join_channel(minsu, "등산모임")
+    jiun.reload()  # the subscribe's snapshot says who is online
+    jiun.get_by_test_id("toggle-panel").click()
+    expect(jiun.get_by_test_id("member-최민수")).to_have_attribute("data-online", "true")
+
+    minsu.context.set_offline(True)  # the phone's network drops
+    expect(minsu.get_by_test_id("connection-status")).to_have_text("오프라인")
+    expect(jiun.get_by_test_id("member-최민수")).to_have_attribute("data-online", "false", timeout=15_000)
+
+    minsu.context.set_offline(False)
+    expect(minsu.get_by_test_id("connection-status")).to_have_text("연결됨", timeout=15_000)
+    expect(jiun.get_by_test_id("member-최민수")).to_have_attribute("data-online", "true", timeout=15_000)
