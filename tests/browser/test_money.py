@@ -26,6 +26,8 @@ SAYS = {
         "handed you": "{name} handed you the group wallet {wallet}.",
         "weekly": "weekly",
         "next due": "next due",
+        "statement": "Entry no.,Transfer no.,Time (Asia/Seoul),Kind,Amount",
+        "kinds": ["Top-up", "Transfer", "Withdrawal"],
     },
     "ko": {
         "confirm": "{name}",
@@ -39,6 +41,8 @@ SAYS = {
         "handed you": "{name} 님이 모임통장 {wallet}의 총무를 넘겼습니다.",
         "weekly": "매주",
         "next due": "다음 납부일",
+        "statement": "항목 번호,거래 번호,일시 (Asia/Seoul),구분,금액",
+        "kinds": ["충전", "이체", "출금"],
     },
 }
 
@@ -153,11 +157,11 @@ def test_sending_to_a_member_with_a_confirmation(node, new_page, language):
     with ana.expect_download() as download:
         ana.get_by_test_id("download-statement").click()
     statement = Path(download.value.path()).read_text(encoding="utf-8-sig").splitlines()
-    assert statement[0].startswith("entry_id,transfer_id,created_at,kind,amount")
+    assert statement[0].startswith(SAYS[language]["statement"])  # the reader's language and time zone
     assert [line.split(",")[3:5] for line in statement[1:]] == [
-        ["deposit", "50000"],
-        ["transfer", "-12000"],
-        ["withdraw", "-8000"],
+        [SAYS[language]["kinds"][0], "50000"],
+        [SAYS[language]["kinds"][1], "-12000"],
+        [SAYS[language]["kinds"][2], "-8000"],
     ]
 
 
