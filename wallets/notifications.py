@@ -44,6 +44,8 @@ def notify_transfer_received(*, transfer: Transfer, target: Wallet, sender) -> N
         "transfer": TransferOutputSerializer(transfer).data,
         "from": UserRefSerializer(sender).data,
         "wallet": target.pk,
+        "wallet_name": target.name,
+        "wallet_kind": target.kind,  # a group wallet's members are told it reached the club's wallet, not them
     }
     for user_id in selectors.wallet_member_user_ids(wallet=target):
         if user_id != sender.pk:

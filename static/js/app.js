@@ -331,16 +331,15 @@ class App {
     } else if (event === "dues_requested") {
       refreshWallet(data.dues.wallet);
     } else if (event === "dues_reminder") {
-      toast(interpolate(gettext("%(name)s reminds you to pay “%(title)s” (%(amount)s)."), { name: data.from.username, title: data.dues.title, amount: money(data.dues.amount, data.dues.currency) }));
+      toast(interpolate(gettext("%(name)s reminds you: “%(title)s”, %(amount)s, is not paid yet."), { name: data.from.username, title: data.dues.title, amount: money(data.dues.amount, data.dues.currency) }));
     } else if (event === "transfer_received") {
-      const memo = data.transfer.memo ? ` (${data.transfer.memo})` : "";
-      toast(interpolate(gettext("%(name)s sent %(amount)s%(memo)s."), { name: data.from.username, amount: money(data.transfer.amount), memo }));
+      toast(receivedWords(data));
       refreshWallet(data.wallet);
     } else if (event === "group_wallet_created" || event === "treasurer_changed" || event === "approval_policy_changed") {
       if (this.walletsPanel?.channelId === channel) guarded(() => this.walletsPanel.reload())();
       refreshWallet(data.wallet.id ?? data.wallet);
       if (event === "treasurer_changed" && data.wallet.owner.id === this.me.id) {
-        toast(interpolate(gettext("%(name)s handed you the group wallet %(wallet)s."), { name: data.previous.username, wallet: data.wallet.name }));
+        toast(interpolate(gettext("%(name)s handed you the group wallet %(wallet)s: you are its treasurer now."), { name: data.previous.username, wallet: data.wallet.name }));
       }
     } else if (event === "approval_requested" || event === "approval_changed") {
       guarded(() => this.refreshApprovals())();
@@ -411,3 +410,11 @@ class App {
 }
 
 new App().start();
+
+// Money that reached me, or (a group wallet's members) the club's wallet: said as what it is.
+function receivedWords({ from, transfer, wallet_name: wallet, wallet_kind: kind }) {
+  const values = { name: from.username, amount: money(transfer.amount), wallet, title: transfer.memo, memo: transfer.memo ? ` (${transfer.memo})` : "" };
+  if (transfer.kind === "dues") return interpolate(gettext("%(name)s paid %(amount)s into %(wallet)s for “%(title)s”."), values);
+  if (kind === "group") return interpolate(gettext("%(name)s put %(amount)s into %(wallet)s%(memo)s."), values);
+  return interpolate(gettext("%(name)s sent %(amount)s%(memo)s."), values);
+}

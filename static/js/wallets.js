@@ -485,7 +485,9 @@ function approvalItems(app, items, onDone) {
   if (!items.length) return [h("li", { class: "muted" }, gettext("Nothing waits for approval."))];
   return items.map((item) => {
     const t = item.transfer;
-    const to = t.to_wallet ? describeWallet(t.to_wallet) : gettext("the outside world (a withdrawal)");
+    const asked = t.to_wallet
+      ? interpolate(gettext("%(name)s asks to send %(amount)s from %(wallet)s to %(to)s."), { name: t.requested_by.username, amount: money(t.amount, t.currency), wallet: t.from_wallet.name, to: describeWallet(t.to_wallet) })
+      : interpolate(gettext("%(name)s asks to withdraw %(amount)s from %(wallet)s."), { name: t.requested_by.username, amount: money(t.amount, t.currency), wallet: t.from_wallet.name });
     const canApprove = item.approvers.some((a) => a.id === app.me.id) && !item.approvals.includes(app.me.id);
     const decide = (verb) => actionForm({
       label: verb === "approve" ? gettext("Approve") : gettext("Reject"), testid: `${verb}-${item.id}`, fields: [field(gettext("PIN"), pinInput())],
@@ -496,7 +498,7 @@ function approvalItems(app, items, onDone) {
       },
     });
     return h("li", { class: "approval", "data-testid": `approval-${item.id}` },
-      h("p", {}, interpolate(gettext("%(name)s asks to send %(amount)s from %(wallet)s to %(to)s."), { name: t.requested_by.username, amount: money(t.amount, t.currency), wallet: t.from_wallet.name, to }),
+      h("p", {}, asked,
         t.memo ? h("small", { class: "muted" }, ` ${interpolate(gettext("Memo: “%(memo)s”."), { memo: t.memo })}`) : null),
       h("p", { class: "muted", "data-testid": "approval-progress" }, interpolate(gettext("%(count)s of %(required)s approvals"), { count: item.approvals.length, required: item.required })),
       h("div", { class: "decisions" }, canApprove ? decide("approve") : null, decide("reject")));

@@ -223,3 +223,21 @@ def test_a_phone_that_loses_its_network_says_so_and_the_others_see_it_go_offline
     minsu.context.set_offline(False)
     expect(minsu.get_by_test_id("connection-status")).to_have_text("연결됨", timeout=15_000)
     expect(jiun.get_by_test_id("member-최민수")).to_have_attribute("data-online", "true", timeout=15_000)
+
+
+def test_a_dues_payment_tells_the_treasurer_it_reached_the_club_wallet_in_korean(node, new_page):
+    jiun = korean(new_page, node, "이지은", "jieun@example.com")
+    minsu = korean(new_page, node, "최민수", "minsu@example.com")
+    create_channel(jiun, "등산모임")
+    join_channel(minsu, "등산모임")
+    room, treasurer, member = channel_id(jiun), user("이지은"), user("최민수")
+    wallet = post_json(node, "/api/wallets", member, {"pin": "2468"})
+    post_json(node, f"/api/wallets/{wallet['id']}/deposit", member, {"amount": 50000})
+    group = post_json(node, f"/api/channels/{room}/group-wallets", treasurer, {"name": "등산 모임통장"})
+    post_json(node, f"/api/wallets/{group['id']}/dues", treasurer, {"title": "12월 회비", "amount": 30000})
+
+    pay = minsu.get_by_test_id("dues-pay")
+    pay.locator("input[name=pin]").fill("2468")
+    pay.locator("button[type=submit]").click()
+    expect(jiun.locator(".toast").last).to_have_text("최민수 님이 “12월 회비” 30,000원을 등산 모임통장에 냈습니다.")
+    expect(jiun.get_by_test_id("dues-progress")).to_have_text("2명 중 1명 납부")
