@@ -34,6 +34,7 @@ export function actionForm({ title, fields, label, testid, submit }) {
       if (failure.status !== 0) idempotencyKey = crypto.randomUUID();
       error.textContent = failureWords(failure, form);
       error.hidden = false;
+      error.scrollIntoView({ block: "nearest" }); // a card low in the chat would show it below the fold
     } finally {
       button.disabled = false;
     }

@@ -241,3 +241,34 @@ def test_a_dues_payment_tells_the_treasurer_it_reached_the_club_wallet_in_korean
     pay.locator("button[type=submit]").click()
     expect(jiun.locator(".toast").last).to_have_text("최민수 님이 “12월 회비” 30,000원을 등산 모임통장에 냈습니다.")
     expect(jiun.get_by_test_id("dues-progress")).to_have_text("2명 중 1명 납부")
+
+
+def test_a_wrong_pin_in_the_chats_dues_card_shows_its_error_on_a_phone(node, new_page):
+    jiun = korean(new_page, node, "이지은", "jieun@example.com")
+    minsu = korean(new_page, node, "최민수", "minsu@example.com")
+    create_channel(jiun, "등산모임")
+    join_channel(minsu, "등산모임")
+    room, treasurer, member = channel_id(jiun), user("이지은"), user("최민수")
+    wallet = post_json(node, "/api/wallets", member, {"pin": "2468"})
+    post_json(node, f"/api/wallets/{wallet['id']}/deposit", member, {"amount": 50000})
+    for number in range(1, 16):
+        post_json(node, f"/api/channels/{room}/messages", treasurer, {"body": f"산행 공지 {number}"})
+    group = post_json(node, f"/api/channels/{room}/group-wallets", treasurer, {"name": "등산 모임통장"})
+    post_json(node, f"/api/wallets/{group['id']}/dues", treasurer, {"title": "12월 회비", "amount": 30000})
+    for text in ("다들 확인 부탁해요", "금요일까지요"):
+        post_json(node, f"/api/channels/{room}/messages", treasurer, {"body": text})
+
+    pay = minsu.get_by_test_id("dues-pay")
+    pay.locator("input[name=pin]").fill("1111")
+    pay.locator("button[type=submit]").click()
+    error = minsu.get_by_test_id("dues-pay-error")
+    expect(error).to_contain_text("PIN")
+    expect(error).to_be_in_viewport(ratio=1)
+
+
+def test_the_top_bar_keeps_settings_and_sign_out_on_an_english_phone(node, new_page):
+    ana = new_page(size=PHONE)
+    sign_up(ana, node, "ana")
+    for item in (ana.get_by_text("Settings"), ana.get_by_role("button", name="Sign out"), ana.get_by_test_id("connection-status")):
+        expect(item).to_be_in_viewport(ratio=1)
+    assert ana.locator(".topbar").evaluate("bar => bar.scrollWidth - bar.clientWidth") <= 0
