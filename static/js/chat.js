@@ -353,6 +353,7 @@ export class ChannelView {
     this.input.value = "";
     this.clearContext();
     this.app.socket.sendMessage(this.channel.id, body, clientMsgId, replyTo);
+    this.lastTypingSent = 0; // the others clear my typing notice on this message: the next key tells them again
   }
 
   replyTo(card) {
