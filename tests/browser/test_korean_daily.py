@@ -34,14 +34,18 @@ def compose(page, text: str, composing: str):
     cdp = page.context.new_cdp_session(page)
     page.get_by_test_id("composer").focus()
     cdp.send("Input.insertText", {"text": text})
-    cdp.send("Input.imeSetComposition", {"text": composing, "selectionStart": len(composing), "selectionEnd": len(composing)})
+    cdp.send(
+        "Input.imeSetComposition", {"text": composing, "selectionStart": len(composing), "selectionEnd": len(composing)}
+    )
     return cdp
 
 
 def enter_while_composing(cdp):
     """Enter pressed while a syllable is still being composed: the keyboard's keydown (key code 229
     while an input method holds the key), then the input method commits the syllable."""
-    cdp.send("Input.dispatchKeyEvent", {"type": "rawKeyDown", "key": "Enter", "code": "Enter", "windowsVirtualKeyCode": 229})
+    cdp.send(
+        "Input.dispatchKeyEvent", {"type": "rawKeyDown", "key": "Enter", "code": "Enter", "windowsVirtualKeyCode": 229}
+    )
     cdp.send("Input.dispatchKeyEvent", {"type": "keyUp", "key": "Enter", "code": "Enter", "windowsVirtualKeyCode": 13})
 
 
@@ -194,7 +198,9 @@ def test_a_refused_amount_names_the_field_in_korean_and_says_the_limit_as_money(
     form = jiun.get_by_test_id("deposit-form")
     form.locator("input[name=amount]").fill(str(10**16))
     form.locator("button[type=submit]").click()
-    expect(jiun.get_by_test_id("deposit-form-error")).to_have_text("금액: 최대 1,000,000,000,000,000원까지 입력할 수 있습니다.")
+    expect(jiun.get_by_test_id("deposit-form-error")).to_have_text(
+        "금액: 최대 1,000,000,000,000,000원까지 입력할 수 있습니다."
+    )
     expect(jiun.get_by_test_id("balance")).to_have_text("0원")
 
     schedule = jiun.get_by_test_id("schedule-form")
@@ -269,6 +275,17 @@ def test_a_wrong_pin_in_the_chats_dues_card_shows_its_error_on_a_phone(node, new
 def test_the_top_bar_keeps_settings_and_sign_out_on_an_english_phone(node, new_page):
     ana = new_page(size=PHONE)
     sign_up(ana, node, "ana")
-    for item in (ana.get_by_text("Settings"), ana.get_by_role("button", name="Sign out"), ana.get_by_test_id("connection-status")):
+    for item in (
+        ana.get_by_text("Settings"),
+        ana.get_by_role("button", name="Sign out"),
+        ana.get_by_test_id("connection-status"),
+    ):
         expect(item).to_be_in_viewport(ratio=1)
     assert ana.locator(".topbar").evaluate("bar => bar.scrollWidth - bar.clientWidth") <= 0
+
+
+def test_the_language_menu_names_each_language_in_itself(node, new_page):
+    jiun = korean(new_page, node, "이지은", "jieun@example.com")
+    jiun.get_by_test_id("preferences").locator("summary").click()
+    options = jiun.get_by_test_id("language-select").locator("option")
+    expect(options).to_have_text(["브라우저 설정대로", "English", "한국어"])

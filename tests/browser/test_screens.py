@@ -220,7 +220,12 @@ def test_a_korean_clubs_chat_fits_a_phone_and_a_desktop(node, new_page):
     join_channel_any_language(ben, "등산모임")
     room = int(ana.url.rsplit("/", 1)[1])
     jisu = get_user_model().objects.get(username="지수")
-    for text in ("이번 주 토요일 북한산 갑니다 ⛰️", "8시 구파발역 2번 출구에서 만나요", "점심은 각자 준비해 주세요", "비 오면 다음 주로 미룹니다"):
+    for text in (
+        "이번 주 토요일 북한산 갑니다 ⛰️",
+        "8시 구파발역 2번 출구에서 만나요",
+        "점심은 각자 준비해 주세요",
+        "비 오면 다음 주로 미룹니다",
+    ):
         post_json(node, f"/api/channels/{room}/messages", jisu, {"body": text})
     group = post_json(node, f"/api/channels/{room}/group-wallets", jisu, {"name": "등산 모임통장"})
     post_json(node, f"/api/wallets/{group['id']}/dues", jisu, {"title": "12월 회비", "amount": 30000})

@@ -277,10 +277,20 @@ def test_a_korean_statement_says_its_columns_and_kinds_in_korean_and_its_times_i
     assert jiun.post(f"/api/wallets/{jiun.wallet_id}/withdraw", {"amount": 8_000, "pin": "1234"}).status_code == 200
     text = b"".join(jiun.get(f"/api/wallets/{jiun.wallet_id}/export.csv").streaming_content).decode()
     header, *rows = [line.split(",") for line in text.removeprefix("\ufeff").splitlines()]
-    assert header == ["항목 번호", "거래 번호", "일시 (Asia/Seoul)", "구분", "금액", "거래 후 잔액", "거래 상대", "메모"]
+    assert header == [
+        "항목 번호",
+        "거래 번호",
+        "일시 (Asia/Seoul)",
+        "구분",
+        "금액",
+        "거래 후 잔액",
+        "거래 상대",
+        "메모",
+    ]
     assert [row[3:7] for row in rows] == [["충전", "50000", "50000", "외부"], ["출금", "-8000", "42000", "외부"]]
     deposited = LedgerEntry.objects.filter(wallet_id=jiun.wallet_id).earliest("id").created_at
-    assert rows[0][2] == deposited.astimezone(ZoneInfo("Asia/Seoul")).strftime("%Y-%m-%d %H:%M:%S")  # 09:54:20, not 00:54:20.901168Z
+    seoul = deposited.astimezone(ZoneInfo("Asia/Seoul"))
+    assert rows[0][2] == seoul.strftime("%Y-%m-%d %H:%M:%S")  # 09:54:20, not 00:54:20.901168Z
 
 
 def test_a_memo_a_spreadsheet_would_run_is_exported_as_text(club):

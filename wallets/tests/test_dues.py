@@ -53,7 +53,9 @@ def test_the_channel_gets_a_chat_message_announcing_the_dues(club, django_captur
     history = club["member"].get(f"/api/channels/{club['channel']}/messages").json()["results"]
     announcement = next(m for m in history if m["client_msg_id"] == f"dues:{dues['id']}")
     assert announcement["sender"]["username"] == "treasurer"
-    assert announcement["body"] == "treasurer asks everyone in the channel to pay ₩3,000 into club fund for “March dues”."
+    assert (
+        announcement["body"] == "treasurer asks everyone in the channel to pay ₩3,000 into club fund for “March dues”."
+    )
 
 
 def test_only_the_treasurer_requests_dues(club):
