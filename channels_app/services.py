@@ -7,7 +7,14 @@ from django.utils.translation import gettext as _
 from channels_app.models import Channel, Membership
 from channels_app.passwords import channel_password_check, password_hash
 from channels_app.selectors import channel_for_owner, channel_membership_for_update
-from channels_app.signals import channel_changed, marker_moved, member_joined, member_leaving, member_left
+from channels_app.signals import (
+    channel_changed,
+    marker_moved,
+    member_joined,
+    member_joining,
+    member_leaving,
+    member_left,
+)
 from config.errors import Conflict, DomainError, NotFound
 
 
@@ -52,6 +59,7 @@ def channel_join(*, user, channel: Channel, password: str | None = None) -> Chan
         if not Membership.objects.filter(channel=channel, user_id=channel.owner_id).exists():
             if Channel.objects.filter(pk=channel.pk, owner_id=channel.owner_id).update(owner=user):
                 channel.owner = user
+        member_joining.send(sender=Channel, channel_id=channel.pk, user=user)
         _on_commit_send(member_joined, channel_id=channel.pk, user=user)
     return channel
 

@@ -13,5 +13,8 @@ member_left = Signal()  # channel_id, user
 # that must keep the member (wallets: the treasurer of a group wallet of the channel) raises a
 # DomainError, which refuses the leave. The one signal here that can say no.
 member_leaving = Signal()  # channel_id, user
+# Sent inside channel_join, right after the membership row is written: what must join with the
+# member (wallets: the open dues of the channel's group wallets ask them too) commits with it.
+member_joining = Signal()  # channel_id, user
 marker_moved = Signal()  # channel_id, user, seq: a read marker moved (through REST)
 channel_changed = Signal()  # channel_id, user (the owner who changed it): renamed, described, password, owner

@@ -114,7 +114,7 @@ def test_a_korean_treasurers_dues_are_announced_in_won_as_koreans_write_it(club,
         dues = club["treasurer"].post(f"/api/wallets/{club['group']}/dues", {"title": "3월 회비", "amount": 12_000})
     history = club["member"].get(f"/api/channels/{club['channel']}/messages").json()["results"]
     body = next(m["body"] for m in history if m["client_msg_id"] == f"sys:dues:{dues.json()['id']}")
-    assert body == "treasurer 님이 club fund 멤버에게 “3월 회비” 회비 12,000원을 요청합니다."
+    assert body == "treasurer 님이 “3월 회비” 12,000원을 요청했습니다. 채널 멤버 모두 club fund에 내 주세요."
 
 
 @pytest.mark.django_db

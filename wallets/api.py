@@ -6,6 +6,7 @@ Entry points only: the rules live in wallets.services, the reads in wallets.sele
 import csv
 
 from django.http import StreamingHttpResponse
+from django.utils import translation
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiTypes, extend_schema, extend_schema_serializer
 from rest_framework import serializers, status
@@ -17,8 +18,9 @@ from accounts.serializers import UserRefSerializer
 from channels_app.selectors import channel_for_member
 from config.errors import NotFound
 from config.fields import IdField, QuerySerializer, StrictCharField
+from config.locale import user_language, user_time_zone
 from config.pagination import NewestFirstCursorPagination, page_schema
-from wallets import selectors
+from wallets import selectors, statements
 from wallets.idempotency import MAX_KEY_LENGTH, idempotent
 from wallets.models import ApprovalPolicy, ApprovalRequest
 from wallets.serializers import (
@@ -149,38 +151,42 @@ class WalletTransactionsApi(APIView):
 
 
 class WalletExportApi(APIView):
-    """The wallet's whole ledger as CSV, oldest first, streamed."""
+    """The wallet's whole ledger as CSV, oldest first, streamed; in the caller's language and time zone."""
 
     @extend_schema(responses={(200, "text/csv"): OpenApiTypes.STR})
     def get(self, request, wallet_id: int):
         wallet = selectors.wallet_for_viewer(user=request.user, wallet_id=wallet_id)
         entries = selectors.wallet_entries(wallet=wallet).order_by("id").iterator(chunk_size=500)
         writer = csv.writer(_Echo())
+        # The rows are written after the view returned, outside the request's language (and a token's
+        # user is known only here, after the locale middleware): the caller's setting, else the request's.
+        language, time_zone = user_language(request.user), user_time_zone(request.user)
 
         def rows():
-            # A byte order mark: spreadsheet programs read the file as UTF-8 (Korean names and memos) only with it.
-            yield "\ufeff" + writer.writerow(
-                ["entry_id", "transfer_id", "created_at", "kind", "amount", "balance_after", "counterparty", "memo"]
-            )
-            for entry in entries:
-                item = EntryOutputSerializer(entry).data
-                counterparty = item["counterparty"]["name"] if item["counterparty"] else "outside"
-                yield writer.writerow(
-                    [
-                        item["id"],
-                        item["transfer_id"],
-                        item["created_at"],
-                        item["kind"],
-                        item["amount"],
-                        item["balance_after"],
-                        _as_text(counterparty),
-                        _as_text(item["memo"]),
-                    ]
-                )
+            with translation.override(language):
+                # A byte order mark: spreadsheet programs read the file as UTF-8 (Korean names and memos) only with it.
+                yield "\ufeff" + writer.writerow(statements.statement_header(time_zone=time_zone))
+                for entry in entries:
+                    yield writer.writerow(_statement_row(entry, time_zone=time_zone))
 
         response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="wallet-{wallet.pk}.csv"'
         return response
+
+
+def _statement_row(entry, *, time_zone: str) -> list:
+    item = EntryOutputSerializer(entry).data
+    counterparty = item["counterparty"]["name"] if item["counterparty"] else statements.statement_outside()
+    return [
+        item["id"],
+        item["transfer_id"],
+        statements.statement_time(entry.created_at, time_zone=time_zone),
+        statements.statement_kind(item["kind"]),
+        item["amount"],
+        item["balance_after"],
+        _as_text(counterparty),
+        _as_text(item["memo"]),
+    ]
 
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")

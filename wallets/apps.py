@@ -14,3 +14,4 @@ class WalletsConfig(AppConfig):
             receivers.leave_the_channels_group_wallets, dispatch_uid="wallets.leavers_leave_group_wallets"
         )
         metrics.start_alerted_series_at_zero()
+        signals.member_joining.connect(receivers.ask_a_newcomer_for_open_dues, dispatch_uid="wallets.newcomers_asked")

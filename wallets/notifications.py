@@ -31,6 +31,8 @@ def notify_transfer_received(*, transfer: Transfer, target: Wallet, sender) -> N
         "transfer": TransferOutputSerializer(transfer).data,
         "from": UserRefSerializer(sender).data,
         "wallet": target.pk,
+        "wallet_name": target.name,
+        "wallet_kind": target.kind,  # a group wallet's members are told it reached the club's wallet, not them
     }
     for user_id in selectors.wallet_member_user_ids(wallet=target):
         if user_id != sender.pk:
@@ -38,7 +40,7 @@ def notify_transfer_received(*, transfer: Transfer, target: Wallet, sender) -> N
 
 
 def dues_announcement(*, dues: Dues, treasurer) -> str:
-    return _("%(treasurer)s asks the members of %(wallet)s to pay %(amount)s for “%(title)s”.") % {
+    return _("%(treasurer)s asks everyone in the channel to pay %(amount)s into %(wallet)s for “%(title)s”.") % {
         "treasurer": treasurer.username,
         "wallet": dues.wallet.name,
         "amount": money(dues.amount, dues.wallet.currency),

@@ -4,6 +4,7 @@ from django.utils.translation import gettext as _
 
 from config.errors import Conflict
 from wallets.selectors import wallet_keeps_group_wallet_in
+from wallets.services.dues import dues_ask_newcomer
 from wallets.services.wallets import group_wallets_forget_member
 
 
@@ -16,3 +17,7 @@ def refuse_a_treasurer_leaving(*, channel_id: int, user, **kwargs) -> None:
 
 def leave_the_channels_group_wallets(*, channel_id: int, user, **kwargs) -> None:
     group_wallets_forget_member(channel_id=channel_id, user=user)
+
+
+def ask_a_newcomer_for_open_dues(*, channel_id: int, user, **kwargs) -> None:
+    dues_ask_newcomer(channel_id=channel_id, user=user)

@@ -7,18 +7,35 @@ from datetime import timedelta
 
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.functional import lazy
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.serializers import UserRefSerializer
+from config.formats import money
 from wallets import pins
 
 MAX_AMOUNT = 10**15  # far above any real balance, far below BigInteger's limit
 
 
+def _amount_words(text: str, amount: int) -> str:
+    return gettext(text) % {"amount": money(amount)}
+
+
+# Said as money in the reader's language when the error is rendered ("최대 1,000,000,000,000,000원"),
+# not as DRF's bare number.
+_money_message = lazy(_amount_words, str)
+
+
 class MoneyField(serializers.IntegerField):
     """A positive whole number of minor units; a float or a numeric string is refused."""
+
+    default_error_messages = {
+        "min_value": _money_message(gettext_noop("At least %(amount)s."), 1),
+        "max_value": _money_message(gettext_noop("At most %(amount)s."), MAX_AMOUNT),
+    }
 
     def __init__(self, **kwargs):
         super().__init__(min_value=1, max_value=MAX_AMOUNT, **kwargs)
@@ -171,6 +188,7 @@ class DuesMemberSerializer(serializers.Serializer):
 class DuesOutputSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     wallet = serializers.IntegerField(source="wallet_id")
+    treasurer = UserRefSerializer(source="wallet.owner")  # who may remind: the card in the chat offers it
     title = serializers.CharField()
     amount = serializers.IntegerField()
     currency = serializers.CharField(source="wallet.currency")

@@ -22,7 +22,17 @@ export class ApiError extends Error {
 
   // wrong_pin and pin_locked details already say how many tries are left or how long to wait.
   get words() {
-    const fieldText = Object.entries(this.fields).map(([field, messages]) => `${field}: ${[].concat(messages).join(" ")}`);
+    return this.wordsIn(null);
+  }
+
+  // A field's error is named as the form on screen names the field (its label, in the page's
+  // language), never by the API's name for it ("amount"); a field the form does not show goes unnamed.
+  wordsIn(form) {
+    const fieldText = Object.entries(this.fields).map(([name, messages]) => {
+      const text = [].concat(messages).join(" ");
+      const label = form?.querySelector(`[name="${CSS.escape(name)}"]`)?.closest("label")?.querySelector("span")?.textContent;
+      return label ? `${label}: ${text}` : text;
+    });
     if (this.code === "invalid" && fieldText.length) return fieldText.join(" ");
     return WORDS[this.code] || this.message;
   }

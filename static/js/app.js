@@ -3,19 +3,19 @@
 // the settings (language, time zone), the one socket every view shares and what it keeps per
 // channel beyond the open view: read markers, who is online, mentions not yet seen.
 
-import { ApiError, get, patch, post } from "./api.js";
+import { get, patch, post } from "./api.js";
 import { channelSettings, ownerActions } from "./channel_admin.js";
 import { ChannelView, JoinView } from "./chat.js";
-import { formValues, guarded, h, lockIcon, money, toast } from "./dom.js";
-import { gettext, interpolate, ngettext, timeZones } from "./i18n.js";
+import { failureWords, formValues, guarded, h, lockIcon, money, toast } from "./dom.js";
+import { gettext, interpolate, ngettext, pgettext, timeZones } from "./i18n.js";
 import {
-  actionForm, ApprovalsView, channelWalletsPanel, GroupWalletView, PersonalWalletView, refreshDues,
+  actionForm, ApprovalsView, channelWalletsPanel, GroupWalletView, PersonalWalletView, refreshAllDues, refreshDues,
 } from "./wallets.js";
 import { notificationsButton, notifyMention } from "./notify.js";
 import { Socket } from "./socket.js";
 
 const STATUS_WORDS = {
-  connecting: gettext("Connecting…"), online: gettext("Connected"), reconnecting: gettext("Reconnecting…"), "signed-out": gettext("Signed out"),
+  connecting: gettext("Connecting…"), online: gettext("Connected"), reconnecting: gettext("Reconnecting…"), offline: pgettext("connection", "Offline"), "signed-out": gettext("Signed out"),
 };
 
 // The link that brings someone to the channel's join page (signing them in first if need be).
@@ -145,7 +145,7 @@ class App {
         this.closeSidebarForms();
         location.hash = `#/channel/${channel.id}`;
       } catch (failure) {
-        error.textContent = failure instanceof ApiError ? failure.words : String(failure);
+        error.textContent = failureWords(failure, form);
         error.hidden = false;
         if (password) password.select();
       }
@@ -182,7 +182,7 @@ class App {
       try {
         await view.start();
       } catch (failure) {
-        view.element.append(h("p", { class: "form-error", role: "alert" }, failure.words || String(failure)));
+        view.element.append(h("p", { class: "form-error", role: "alert" }, failureWords(failure)));
       }
     }
   }
@@ -320,7 +320,10 @@ class App {
     const refreshWallet = (walletId) => {
       if (this.view?.showsWallet?.(walletId)) guarded(() => this.view.refresh())();
     };
-    if (event === "member_joined") this.memberJoined(channel, data.user);
+    if (event === "member_joined") {
+      this.memberJoined(channel, data.user);
+      if (view) guarded(refreshAllDues)();
+    }
     if (event === "channel_updated") this.channelChanged(data.channel, { saved: false });
     if (event === "member_left") {
       this.readMarkers.get(channel)?.delete(data.user.id);
@@ -339,16 +342,15 @@ class App {
     } else if (event === "dues_requested") {
       refreshWallet(data.dues.wallet);
     } else if (event === "dues_reminder") {
-      toast(interpolate(gettext("%(name)s reminds you to pay “%(title)s” (%(amount)s)."), { name: data.from.username, title: data.dues.title, amount: money(data.dues.amount, data.dues.currency) }));
+      toast(interpolate(gettext("%(name)s reminds you: “%(title)s”, %(amount)s, is not paid yet."), { name: data.from.username, title: data.dues.title, amount: money(data.dues.amount, data.dues.currency) }));
     } else if (event === "transfer_received") {
-      const memo = data.transfer.memo ? ` (${data.transfer.memo})` : "";
-      toast(interpolate(gettext("%(name)s sent %(amount)s%(memo)s."), { name: data.from.username, amount: money(data.transfer.amount), memo }));
+      toast(receivedWords(data));
       refreshWallet(data.wallet);
     } else if (event === "group_wallet_created" || event === "treasurer_changed" || event === "approval_policy_changed") {
       if (this.walletsPanel?.channelId === channel) guarded(() => this.walletsPanel.reload())();
       refreshWallet(data.wallet.id ?? data.wallet);
       if (event === "treasurer_changed" && data.wallet.owner.id === this.me.id) {
-        toast(interpolate(gettext("%(name)s handed you the group wallet %(wallet)s."), { name: data.previous.username, wallet: data.wallet.name }));
+        toast(interpolate(gettext("%(name)s handed you the group wallet %(wallet)s: you are its treasurer now."), { name: data.previous.username, wallet: data.wallet.name }));
       }
     } else if (event === "approval_requested" || event === "approval_changed") {
       guarded(() => this.refreshApprovals())();
@@ -419,3 +421,11 @@ class App {
 }
 
 new App().start();
+
+// Money that reached me, or (a group wallet's members) the club's wallet: said as what it is.
+function receivedWords({ from, transfer, wallet_name: wallet, wallet_kind: kind }) {
+  const values = { name: from.username, amount: money(transfer.amount), wallet, title: transfer.memo, memo: transfer.memo ? ` (${transfer.memo})` : "" };
+  if (transfer.kind === "dues") return interpolate(gettext("%(name)s paid %(amount)s into %(wallet)s for “%(title)s”."), values);
+  if (kind === "group") return interpolate(gettext("%(name)s put %(amount)s into %(wallet)s%(memo)s."), values);
+  return interpolate(gettext("%(name)s sent %(amount)s%(memo)s."), values);
+}

@@ -4,7 +4,7 @@
 // members (online or not; the owner's controls) and join/leave notices.
 
 import { del, get, patch, post } from "./api.js";
-import { guarded, h, lockIcon, toast } from "./dom.js";
+import { composing, guarded, h, lockIcon, toast } from "./dom.js";
 import { dayHeading, gettext, interpolate, ngettext } from "./i18n.js";
 import { MentionPicker } from "./mentions.js";
 import { MessageCard, snippet } from "./messages.js";
@@ -17,6 +17,7 @@ const PAGE = 50;
 const FAR_PAGE = 100; // pages loaded while looking for a message far back
 const FAR_PAGES = 20; // how far back a jump looks (a quote of an older message says so instead)
 const HIGHLIGHT_MS = 2500;
+const AT_END_PX = 80; // this close to the bottom, the reader is reading the newest messages
 
 export class ChannelView {
   // lastRead: my read marker when the channel was opened (where "new messages" start).
@@ -39,6 +40,7 @@ export class ChannelView {
     this.newDivider = null;
     this.unreadAtOpen = lastRead < channel.last_seq; // messages that come while it is open are not "new" here
     this.unreadSeen = false;
+    this.pinned = true; // the reader is at the newest message: what arrives or grows keeps them there
     this.render();
     this.reads = new ReadTracker({ root: this.list, since: lastRead, report: (seq) => app.readUpTo(channel.id, seq) });
   }
@@ -50,13 +52,21 @@ export class ChannelView {
     this.list.append(this.historyStart);
     this.list.addEventListener("scroll", () => {
       if (this.list.scrollTop < 40) this.loadOlder();
+      this.pinned = this.atEnd();
+      if (this.pinned) this.newBelow.hidden = true;
       this.showJumpToUnread();
     });
+    // A card that grows after it was placed (a dues card filling in, a photo loading) or a view that
+    // shrinks (the phone's keyboard opening) would push the newest message out of a pinned view.
+    this.growth = new ResizeObserver(() => this.pinned && this.scrollToEnd());
+    this.growth.observe(this.list);
     this.jumpButton = h("button", { type: "button", class: "jump-unread", hidden: true, onclick: guarded(() => this.jumpToUnread()), "data-testid": "jump-to-unread" }, gettext("Jump to first unread"));
+    this.newBelow = h("button", { type: "button", class: "new-below", hidden: true, onclick: () => this.scrollToEnd(), "data-testid": "new-below" }, gettext("New message ↓"));
     this.typingLine = h("div", { class: "typing muted", "data-testid": "typing" });
     this.input = h("textarea", { rows: 1, maxlength: 4000, placeholder: interpolate(gettext("Message #%(channel)s"), { channel: c.name }), "aria-label": gettext("Message"), "data-testid": "composer" });
     this.mentions = new MentionPicker(this.input, () => this.memberList.filter((m) => m.id !== this.app.me.id));
     this.input.addEventListener("keydown", (event) => {
+      if (composing(event)) return;
       if (this.mentions.onKeydown(event)) return;
       if (event.key === "Escape" && (this.replying || this.editing)) this.clearContext();
       if (event.key === "Enter" && !event.shiftKey) {
@@ -79,7 +89,7 @@ export class ChannelView {
         h("button", { type: "button", class: "panel-toggle", "aria-controls": "panel", onclick: () => this.app.togglePanel(true), "data-testid": "toggle-panel" }, gettext("Details")),
       ),
       this.search.element,
-      h("div", { class: "message-area" }, this.list, this.jumpButton),
+      h("div", { class: "message-area" }, this.list, this.jumpButton, this.newBelow),
       this.typingLine,
       this.context,
       h("form", { class: "composer", onsubmit: (event) => { event.preventDefault(); this.submit(); } },
@@ -119,6 +129,7 @@ export class ChannelView {
 
   stop() {
     this.reads.stop();
+    this.growth.disconnect();
   }
 
   // A tall screen may show the whole first page with nothing to scroll: load older ones until it can.
@@ -207,15 +218,20 @@ export class ChannelView {
   // A message from the socket; never shown twice.
   append(message) {
     if (this.cards.has(message.seq)) return;
+    this.stopTyping(message.sender); // what they were typing has arrived
     const pending = this.pending.get(message.client_msg_id);
     if (pending && message.sender.id === this.app.me.id) {
       this.confirm(pending, message);
       return;
     }
-    const nearEnd = this.list.scrollHeight - this.list.scrollTop - this.list.clientHeight < 80;
     this.place(message);
     this.markDays();
-    if (nearEnd || message.sender.id === this.app.me.id) this.scrollToEnd();
+    if (this.pinned || message.sender.id === this.app.me.id) this.scrollToEnd();
+    else this.newBelow.hidden = false;
+  }
+
+  atEnd() {
+    return this.list.scrollHeight - this.list.scrollTop - this.list.clientHeight < AT_END_PX;
   }
 
   // Puts a message where its seq belongs, whatever order history pages, live frames and a resume
@@ -236,6 +252,7 @@ export class ChannelView {
     const markers = this.app.readMarkers.get(this.channel.id);
     if (markers) card.setUnread(unreadBy(markers, card.message));
     this.reads.watch(card.element);
+    this.growth.observe(card.element);
   }
 
   // What a message with this seq goes before: the next shown seq (with the dividers above it),
@@ -336,6 +353,7 @@ export class ChannelView {
     this.input.value = "";
     this.clearContext();
     this.app.socket.sendMessage(this.channel.id, body, clientMsgId, replyTo);
+    this.lastTypingSent = 0; // the others clear my typing notice on this message: the next key tells them again
   }
 
   replyTo(card) {
@@ -426,6 +444,11 @@ export class ChannelView {
     this.showTypers();
   }
 
+  stopTyping(user) {
+    clearTimeout(this.typers.get(user.username));
+    if (this.typers.delete(user.username)) this.showTypers();
+  }
+
   showTypers() {
     const names = [...this.typers.keys()];
     this.typingLine.textContent = names.length
@@ -435,11 +458,13 @@ export class ChannelView {
 
   notice(text) {
     this.list.append(h("li", { class: "notice muted", role: "status" }, text));
-    this.scrollToEnd();
+    if (this.pinned) this.scrollToEnd();
   }
 
   scrollToEnd() {
     this.list.scrollTop = this.list.scrollHeight;
+    this.pinned = true;
+    this.newBelow.hidden = true;
   }
 }
 

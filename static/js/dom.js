@@ -34,7 +34,7 @@ export function guarded(handler) {
     try {
       await handler(...args);
     } catch (failure) {
-      toast(failure.words || gettext("Something went wrong. Try again."));
+      toast(failureWords(failure));
     }
   };
 }
@@ -53,3 +53,11 @@ export function formValues(form) {
   }
   return values;
 }
+
+// A key pressed while an input method (Korean, Japanese, ...) is still composing a syllable belongs to
+// the input method: Enter there commits the syllable, it must not send or pick anything.
+export const composing = (event) => event.isComposing || event.keyCode === 229;
+
+// What went wrong, in words: the API's error (its fields named as `form` labels them), or, for a
+// failure of the page itself, a plain sentence rather than a script's "Error: ...".
+export const failureWords = (failure, form = null) => failure?.wordsIn?.(form) ?? gettext("Something went wrong. Try again.");

@@ -13,6 +13,7 @@ const timeZone = me.time_zone || undefined;
 
 export const gettext = (text) => catalog.gettext(text);
 export const ngettext = (one, many, count) => catalog.ngettext(one, many, count);
+export const pgettext = (context, text) => catalog.pgettext(context, text);
 // interpolate(gettext("Sent %(amount)s."), { amount }): named placeholders, as in the server's strings.
 export const interpolate = (format, values) => catalog.interpolate(format, values, true);
 

@@ -26,6 +26,7 @@ export class Socket {
     this.waitingForServer = false; // the server asked for a delay before the next try
     this.signedOut = false;
     window.addEventListener("online", () => this.reconnectNow());
+    window.addEventListener("offline", () => this.dropped());
     document.addEventListener("visibilitychange", () => document.visibilityState === "visible" && this.reconnectNow());
     this.connect();
   }
@@ -33,7 +34,7 @@ export class Socket {
   connect() {
     clearTimeout(this.timer);
     this.timer = null;
-    this.onStatus(this.attempt ? "reconnecting" : "connecting");
+    this.onStatus(!navigator.onLine ? "offline" : this.attempt ? "reconnecting" : "connecting");
     const scheme = location.protocol === "https:" ? "wss://" : "ws://";
     const ws = new WebSocket(scheme + location.host + "/ws/");
     this.ws = ws;
@@ -78,7 +79,15 @@ export class Socket {
       this.raw({ type: "ping" });
       return;
     }
-    ws.close(); // its close event may come much later on a dead link: do not wait for it
+    this.dropped();
+  }
+
+  // The link is gone (silent, or the device says it is offline): the socket may still look open, and
+  // its close event may come much later on a dead link: do not wait for it.
+  dropped() {
+    const ws = this.ws;
+    if (!ws) return;
+    ws.close();
     this.closed(ws, 1006);
   }
 
@@ -91,7 +100,7 @@ export class Socket {
       this.onStatus("signed-out");
       return;
     }
-    this.onStatus("reconnecting");
+    this.onStatus(navigator.onLine ? "reconnecting" : "offline");
     // Exponential backoff, capped, with jitter so a restarted node is not hit by every client at
     // once; the server's retry_after_ms (already jittered by the server) wins.
     const backoff = Math.min(MAX_BACKOFF_MS, FIRST_BACKOFF_MS * 2 ** this.attempt) * (0.5 + Math.random() / 2);

@@ -5,7 +5,7 @@
 // (or any live update) never wipes what someone is typing.
 
 import { del, get, post } from "./api.js";
-import { dateTime, formValues, guarded, h, money, toast } from "./dom.js";
+import { dateTime, failureWords, formValues, guarded, h, money, toast } from "./dom.js";
 import { date, gettext, interpolate, ngettext } from "./i18n.js";
 
 export const field = (label, input) => h("label", { class: "field" }, h("span", {}, label), input);
@@ -32,8 +32,9 @@ export function actionForm({ title, fields, label, testid, submit }) {
       form.reset();
     } catch (failure) {
       if (failure.status !== 0) idempotencyKey = crypto.randomUUID();
-      error.textContent = failure.words || String(failure);
+      error.textContent = failureWords(failure, form);
       error.hidden = false;
+      error.scrollIntoView({ block: "nearest" }); // a card low in the chat would show it below the fold
     } finally {
       button.disabled = false;
     }
@@ -88,7 +89,7 @@ function sendMoneyForm({ fromWallet, title, fixedTarget = null, preselect = null
   let recipients = [];
 
   const showError = (failure) => {
-    error.textContent = failure.words || String(failure);
+    error.textContent = failureWords(failure, form);
     error.hidden = false;
   };
   person.addEventListener("change", () => {
@@ -495,7 +496,9 @@ function approvalItems(app, items, onDone) {
   if (!items.length) return [h("li", { class: "muted" }, gettext("Nothing waits for approval."))];
   return items.map((item) => {
     const t = item.transfer;
-    const to = t.to_wallet ? describeWallet(t.to_wallet) : gettext("the outside world (a withdrawal)");
+    const asked = t.to_wallet
+      ? interpolate(gettext("%(name)s asks to send %(amount)s from %(wallet)s to %(to)s."), { name: t.requested_by.username, amount: money(t.amount, t.currency), wallet: t.from_wallet.name, to: describeWallet(t.to_wallet) })
+      : interpolate(gettext("%(name)s asks to withdraw %(amount)s from %(wallet)s."), { name: t.requested_by.username, amount: money(t.amount, t.currency), wallet: t.from_wallet.name });
     const canApprove = item.approvers.some((a) => a.id === app.me.id) && !item.approvals.includes(app.me.id);
     const decide = (verb) => actionForm({
       label: verb === "approve" ? gettext("Approve") : gettext("Reject"), testid: `${verb}-${item.id}`, fields: [field(gettext("PIN"), pinInput())],
@@ -506,7 +509,7 @@ function approvalItems(app, items, onDone) {
       },
     });
     return h("li", { class: "approval", "data-testid": `approval-${item.id}` },
-      h("p", {}, interpolate(gettext("%(name)s asks to send %(amount)s from %(wallet)s to %(to)s."), { name: t.requested_by.username, amount: money(t.amount, t.currency), wallet: t.from_wallet.name, to }),
+      h("p", {}, asked,
         t.memo ? h("small", { class: "muted" }, ` ${interpolate(gettext("Memo: “%(memo)s”."), { memo: t.memo })}`) : null),
       h("p", { class: "muted", "data-testid": "approval-progress" }, interpolate(gettext("%(count)s of %(required)s approvals"), { count: item.approvals.length, required: item.required })),
       h("div", { class: "decisions" }, canApprove ? decide("approve") : null, decide("reject")));
@@ -549,6 +552,12 @@ export function duesCard(app, message) {
   return element;
 }
 
+// Every dues card shown: someone joined the channel, so the open dues ask one more member.
+export async function refreshAllDues() {
+  const ids = new Set([...document.querySelectorAll(".dues-card[data-dues-id]")].map((card) => card.dataset.duesId));
+  await Promise.all([...ids].map((id) => refreshDues(id)));
+}
+
 export async function refreshDues(duesId) {
   const cards = document.querySelectorAll(`.dues-card[data-dues-id="${duesId}"]`);
   if (!cards.length) return;
@@ -568,7 +577,7 @@ function fillDues(app, element, dues) {
       submit: async (values, idempotencyKey) => { await post(`/api/dues/${dues.id}/pay`, values, { idempotencyKey }); await refreshDues(dues.id); } })
     : null;
   const unpaidOthers = dues.members.filter((m) => !m.paid && m.user.id !== app.me.id).length;
-  const remind = element.isTreasurer && unpaidOthers
+  const remind = (element.isTreasurer || dues.treasurer?.id === app.me.id) && unpaidOthers
     ? h("button", { type: "button", "data-testid": "dues-remind", onclick: guarded(async () => {
       const { reminded } = await post(`/api/dues/${dues.id}/remind`);
       toast(interpolate(ngettext("Reminded %(count)s member.", "Reminded %(count)s members.", reminded), { count: reminded }));
@@ -578,6 +587,7 @@ function fillDues(app, element, dues) {
     h("p", { class: "dues-title" }, h("strong", {}, dues.title), ` · ${interpolate(gettext("%(amount)s each"), { amount: money(dues.amount, dues.currency) })}`,
       dues.due_date ? ` · ${interpolate(gettext("due %(date)s"), { date: date(dues.due_date) })}` : ""),
     h("p", { class: "muted", "data-testid": "dues-progress" }, interpolate(gettext("%(paid)s of %(count)s paid"), { paid: dues.paid_count, count: dues.member_count })),
+    h("p", { class: "muted small", "data-testid": "dues-who" }, gettext("Everyone in the channel is asked, and so is whoever joins before it is due.")),
     h("ul", { class: "dues-members" }, ...dues.members.map((m) =>
       h("li", { class: m.paid ? "paid" : "unpaid", "data-testid": `dues-member-${m.user.username}`, dataset: { paid: m.paid } },
         `${m.paid ? "✓" : "·"} ${m.user.username} ${STANDING_WORDS[m.standing]}`))),

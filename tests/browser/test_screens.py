@@ -207,3 +207,47 @@ def test_the_chat_features_fit_a_phone_and_a_desktop(node, new_page):
     ana.keyboard.press("Escape")
     ana.goto(f"{node.http_url}/")
     shoot(ana, "channel-list-private-lock")
+
+
+def test_a_korean_clubs_chat_fits_a_phone_and_a_desktop(node, new_page):
+    """The Korean chat a club uses daily: the channel list, a channel opened at its newest message
+    with the dues card, the '새 메시지 ↓' hint, the mention list by initial consonant, the statement
+    and the offline status."""
+    ana = person(new_page, node, "지수", "ko", deposit=100_000, email="jisu@example.com")
+    ben = person(new_page, node, "최민준", "ko", deposit=80_000, email="minjun@example.com")
+    ana.set_viewport_size({"width": PHONE[0], "height": PHONE[1]})
+    create_channel_any_language(ana, "등산모임")
+    join_channel_any_language(ben, "등산모임")
+    room = int(ana.url.rsplit("/", 1)[1])
+    jisu = get_user_model().objects.get(username="지수")
+    for text in (
+        "이번 주 토요일 북한산 갑니다 ⛰️",
+        "8시 구파발역 2번 출구에서 만나요",
+        "점심은 각자 준비해 주세요",
+        "비 오면 다음 주로 미룹니다",
+    ):
+        post_json(node, f"/api/channels/{room}/messages", jisu, {"body": text})
+    group = post_json(node, f"/api/channels/{room}/group-wallets", jisu, {"name": "등산 모임통장"})
+    post_json(node, f"/api/wallets/{group['id']}/dues", jisu, {"title": "12월 회비", "amount": 30000})
+    ben.goto(f"{node.http_url}/")
+    expect(ben.get_by_test_id("channel-등산모임")).to_be_visible()
+    shoot(ben, "ko-channel-list")
+
+    ben.get_by_test_id("channel-등산모임").click()
+    expect(ben.get_by_test_id("dues-pay")).to_be_visible()
+    shoot(ben, "ko-chat-opened-with-dues")
+
+    ben.get_by_test_id("messages").evaluate("list => { list.scrollTop = 0; }")
+    post_json(node, f"/api/channels/{room}/messages", jisu, {"body": "회비는 금요일까지 부탁해요"})
+    expect(ben.get_by_test_id("new-below")).to_be_visible()
+    shoot(ben, "ko-chat-new-below")
+    ben.get_by_test_id("new-below").click()
+
+    ana.get_by_test_id("composer").press_sequentially("@ㅊ")
+    expect(ana.get_by_test_id("mention-picker")).to_be_visible()
+    shoot(ana, "ko-mention-initials")
+
+    ben.context.set_offline(True)
+    expect(ben.get_by_test_id("connection-status")).to_have_text("오프라인")
+    shoot(ben, "ko-offline")
+    ben.context.set_offline(False)

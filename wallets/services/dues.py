@@ -1,4 +1,8 @@
-"""Dues: requests to every member of a group wallet, payments, reminders and recurring requests."""
+"""Dues: requests to every member of a group wallet's channel, payments, reminders and recurring requests.
+
+A 모임통장 asks everyone in the club: dues go to every member of the channel, whether or not they
+joined the group wallet, and paying joins it. Whoever joins the channel while dues are still open
+is asked too."""
 
 import math
 from datetime import date, datetime, time, timedelta
@@ -6,16 +10,18 @@ from zoneinfo import ZoneInfo
 
 from celery import current_app
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from channels_app.selectors import channel_member_ids
 from config.errors import DomainError, Forbidden, NotFound, RateLimited
 from config.locale import user_language, user_time_zone
 from wallets import notifications, selectors
 from wallets.errors import AlreadyPaid
 from wallets.locks import lock_dues, lock_dues_payment, lock_recurring_dues
-from wallets.models import Dues, DuesPayment, RecurringDues, Transfer, Wallet
+from wallets.models import Dues, DuesPayment, GroupWalletMember, RecurringDues, Transfer, Wallet
 from wallets.occurrences import next_occurrence
 from wallets.services.movements import Order, money_move
 
@@ -43,7 +49,7 @@ def _dues_request(
     time_zone: str,
     recurring: RecurringDues | None = None,
 ) -> Dues:
-    """Asks every member of the group wallet to pay; the channel hears of it after commit."""
+    """Asks every member of the wallet's channel to pay; the channel hears of it after commit."""
     dues = Dues.objects.create(
         wallet=wallet,
         title=title,
@@ -54,7 +60,7 @@ def _dues_request(
         created_by=treasurer,
     )
     DuesPayment.objects.bulk_create(
-        DuesPayment(dues=dues, user_id=user_id) for user_id in selectors.wallet_member_user_ids(wallet=wallet)
+        DuesPayment(dues=dues, user_id=user_id) for user_id in channel_member_ids(channel_id=wallet.channel_id)
     )
     notifications.notify_dues_requested(dues_id=dues.pk, treasurer=treasurer)
     return dues
@@ -91,7 +97,21 @@ class _DuesPaymentClaim:
     def settle(self, transfer: Transfer | None) -> None:
         self.payment.transfer, self.payment.paid_at = transfer, timezone.now()
         self.payment.save(update_fields=["transfer", "paid_at"])
+        # Paying into the club's wallet makes the payer one of its members (its news reaches them).
+        GroupWalletMember.objects.get_or_create(wallet_id=self.dues.wallet_id, user=self.payer)
         notifications.notify_dues_paid(dues=self.dues, payer=self.payer, transfer=transfer)
+
+
+def dues_ask_newcomer(*, channel_id: int, user) -> None:
+    """Asks someone who just joined the channel for its group wallets' dues still open (no due
+    date, or not yet past it). Runs inside the join's transaction (channels_app's member_joining)."""
+    open_dues = Dues.objects.filter(wallet__channel_id=channel_id).filter(
+        Q(due_at__isnull=True) | Q(due_at__gt=timezone.now())
+    )
+    DuesPayment.objects.bulk_create(
+        (DuesPayment(dues_id=dues_id, user=user) for dues_id in open_dues.values_list("pk", flat=True)),
+        ignore_conflicts=True,
+    )
 
 
 def dues_pay(*, actor, dues_id: int, pin: str) -> Transfer:

@@ -1,9 +1,11 @@
 """Wallets REST API against PostgreSQL: what a user sees of wallets, transfers and their errors."""
 
+from zoneinfo import ZoneInfo
+
 import pytest
 from django.core.management import call_command
 
-from wallets.models import Wallet
+from wallets.models import LedgerEntry, Wallet
 from wallets.tests.conftest import PIN
 
 pytestmark = pytest.mark.django_db
@@ -275,9 +277,33 @@ def test_csv_export_is_the_whole_history_for_members(club, person):
     text = b"".join(response.streaming_content).decode()
     assert text.startswith("\ufeff")  # so spreadsheet programs read Korean names and memos as UTF-8
     lines = text.removeprefix("\ufeff").splitlines()
-    assert lines[0].startswith("entry_id,transfer_id,created_at,kind,amount,balance_after,counterparty,memo")
-    assert lines[1].endswith(',transfer,700,700,member\'s wallet,"dues, march"')
+    assert lines[0] == "Entry no.,Transfer no.,Time (Asia/Seoul),Kind,Amount,Balance after,Counterparty,Memo"
+    assert lines[1].endswith(',Transfer,700,700,member\'s wallet,"dues, march"')
     assert person("stranger").get(f"/api/wallets/{group}/export.csv").status_code == 403
+
+
+def test_a_korean_statement_says_its_columns_and_kinds_in_korean_and_its_times_in_seoul_to_the_second(person):
+    jiun = person("jiun")
+    jiun.user.language, jiun.user.time_zone = "ko", "Asia/Seoul"
+    jiun.user.save()
+    jiun.open_wallet(deposit=50_000)
+    assert jiun.post(f"/api/wallets/{jiun.wallet_id}/withdraw", {"amount": 8_000, "pin": "1234"}).status_code == 200
+    text = b"".join(jiun.get(f"/api/wallets/{jiun.wallet_id}/export.csv").streaming_content).decode()
+    header, *rows = [line.split(",") for line in text.removeprefix("\ufeff").splitlines()]
+    assert header == [
+        "항목 번호",
+        "거래 번호",
+        "일시 (Asia/Seoul)",
+        "구분",
+        "금액",
+        "거래 후 잔액",
+        "거래 상대",
+        "메모",
+    ]
+    assert [row[3:7] for row in rows] == [["충전", "50000", "50000", "외부"], ["출금", "-8000", "42000", "외부"]]
+    deposited = LedgerEntry.objects.filter(wallet_id=jiun.wallet_id).earliest("id").created_at
+    seoul = deposited.astimezone(ZoneInfo("Asia/Seoul"))
+    assert rows[0][2] == seoul.strftime("%Y-%m-%d %H:%M:%S")  # 09:54:20, not 00:54:20.901168Z
 
 
 def test_a_memo_a_spreadsheet_would_run_is_exported_as_text(club):

@@ -53,7 +53,9 @@ def test_the_channel_gets_a_chat_message_announcing_the_dues(club, django_captur
     history = club["member"].get(f"/api/channels/{club['channel']}/messages").json()["results"]
     announcement = next(m for m in history if m["client_msg_id"] == f"sys:dues:{dues['id']}")
     assert announcement["sender"]["username"] == "treasurer"
-    assert announcement["body"] == "treasurer asks the members of club fund to pay ₩3,000 for “March dues”."
+    assert (
+        announcement["body"] == "treasurer asks everyone in the channel to pay ₩3,000 into club fund for “March dues”."
+    )
 
 
 def test_only_the_treasurer_requests_dues(club):
@@ -195,3 +197,34 @@ def test_the_overview_shows_who_paid_on_time_late_or_not_at_all(club):
     )
     standing = {m["user"]["username"]: m["standing"] for m in member.get(f"/api/dues/{late['id']}").json()["members"]}
     assert standing == {"member": "paid_late", "treasurer": "overdue"}
+
+
+def test_dues_ask_every_channel_member_and_paying_joins_the_group_wallet(club, person):
+    ana = person("ana").open_wallet(deposit=10_000)
+    assert ana.post(f"/api/channels/{club['channel']}/join").status_code == 200  # not the group wallet
+    dues = _request_dues(club)
+    assert sorted(m["user"]["username"] for m in dues["members"]) == ["ana", "member", "treasurer"]
+    assert (dues["member_count"], dues["paid_count"]) == (3, 0)
+
+    paid = ana.post(f"/api/dues/{dues['id']}/pay", {"pin": PIN})
+    assert paid.status_code == 201, paid.json()
+    assert ana.balance() == 7_000 and club["treasurer"].balance(club["group"]) == 3_000
+    members = ana.get(f"/api/wallets/{club['group']}/members").json()
+    assert sorted(m["username"] for m in members) == ["ana", "member", "treasurer"]
+    assert [w["kind"] for w in ana.get("/api/wallets/mine").json()] == ["personal", "group"]
+
+
+def test_whoever_joins_the_channel_later_is_asked_for_the_dues_still_open(club, person):
+    still_open = _request_dues(club, title="March dues")
+    past = _request_dues(club, title="February dues")
+    Dues.objects.filter(pk=past["id"]).update(due_at=timezone.now() - timedelta(days=1))  # its day has gone by
+    bo = person("bo").open_wallet(deposit=10_000)
+    assert bo.post(f"/api/channels/{club['channel']}/join").status_code == 200
+
+    asked = bo.get(f"/api/dues/{still_open['id']}").json()
+    assert sorted(m["user"]["username"] for m in asked["members"]) == ["bo", "member", "treasurer"]
+    assert asked["member_count"] == 3
+    assert "bo" not in [m["user"]["username"] for m in bo.get(f"/api/dues/{past['id']}").json()["members"]]
+    assert bo.post(f"/api/dues/{still_open['id']}/pay", {"pin": PIN}).status_code == 201
+    assert bo.post(f"/api/dues/{past['id']}/pay", {"pin": PIN}).json()["code"] == "forbidden"
+    assert bo.balance() == 7_000

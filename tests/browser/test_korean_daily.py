@@ -1,0 +1,291 @@
+"""A Korean hiking club on phones, as its members use the messenger every day: Hangul typed through
+an input method (Chromium's own, driven through the DevTools protocol), opening a channel at its
+newest message, mentions by Korean names, typing notices and dues that ask every member."""
+
+import pytest
+from django.contrib.auth import get_user_model
+from playwright.sync_api import expect
+
+from chat.tests.live import post_json
+from tests.browser.conftest import PHONE, messages, sign_up
+from tests.browser.test_money import create_channel, join_channel
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def korean(new_page, node, name: str, email: str):
+    """A member on a Korean phone, signed up and on the channel list."""
+    page = new_page(size=PHONE, locale="ko-KR")
+    sign_up(page, node, name, "ko", email)
+    return page
+
+
+def user(name: str):
+    return get_user_model().objects.get(username=name)
+
+
+def channel_id(page) -> int:
+    return int(page.url.rsplit("/", 1)[1])
+
+
+def compose(page, text: str, composing: str):
+    """Types `text` through the input method, then starts the syllable `composing` and leaves it
+    uncommitted (the underlined syllable of a Korean keyboard); returns the DevTools session."""
+    cdp = page.context.new_cdp_session(page)
+    page.get_by_test_id("composer").focus()
+    cdp.send("Input.insertText", {"text": text})
+    cdp.send(
+        "Input.imeSetComposition", {"text": composing, "selectionStart": len(composing), "selectionEnd": len(composing)}
+    )
+    return cdp
+
+
+def enter_while_composing(cdp):
+    """Enter pressed while a syllable is still being composed: the keyboard's keydown (key code 229
+    while an input method holds the key), then the input method commits the syllable."""
+    cdp.send(
+        "Input.dispatchKeyEvent", {"type": "rawKeyDown", "key": "Enter", "code": "Enter", "windowsVirtualKeyCode": 229}
+    )
+    cdp.send("Input.dispatchKeyEvent", {"type": "keyUp", "key": "Enter", "code": "Enter", "windowsVirtualKeyCode": 13})
+
+
+def test_enter_while_a_syllable_is_composed_does_not_send_half_a_message(node, new_page):
+    jiun = korean(new_page, node, "이지은", "jieun@example.com")
+    create_channel(jiun, "등산모임")
+    cdp = compose(jiun, "산행 후 뒤풀이 가실 분", "요")
+    enter_while_composing(cdp)
+    cdp.send("Input.insertText", {"text": "요"})  # the input method commits the syllable
+    expect(jiun.get_by_test_id("composer")).to_have_value("산행 후 뒤풀이 가실 분요")
+    expect(messages(jiun)).to_have_count(0)
+
+    jiun.get_by_test_id("composer").press("Enter")  # the syllable is done: now Enter sends
+    expect(messages(jiun)).to_have_count(1)
+    expect(messages(jiun).first.locator(".body")).to_have_text("산행 후 뒤풀이 가실 분요")
+    expect(jiun.get_by_test_id("composer")).to_have_value("")
+
+
+def test_enter_while_composing_a_name_does_not_pick_from_the_mention_list(node, new_page):
+    jiun = korean(new_page, node, "이지은", "jieun@example.com")
+    minsu = korean(new_page, node, "최민수", "minsu@example.com")
+    create_channel(jiun, "등산모임")
+    join_channel(minsu, "등산모임")
+    expect(jiun.get_by_test_id("members")).to_contain_text("최민수")
+    cdp = compose(jiun, "내일 ", "@최")
+    expect(jiun.get_by_test_id("mention-최민수")).to_be_visible()
+    enter_while_composing(cdp)
+    cdp.send("Input.insertText", {"text": "@최"})
+    expect(jiun.get_by_test_id("composer")).to_have_value("내일 @최")
+    expect(messages(jiun)).to_have_count(0)
+    jiun.get_by_test_id("composer").press("Enter")  # composed: Enter takes the name
+    expect(jiun.get_by_test_id("composer")).to_have_value("내일 @최민수 ")
+
+
+def test_the_mention_list_finds_korean_names_by_their_first_consonants(node, new_page):
+    jiun = korean(new_page, node, "이지은", "jieun@example.com")
+    create_channel(jiun, "등산모임")
+    for name, email in (("최민수", "minsu@example.com"), ("차은우", "eunwoo@example.com")):
+        join_channel(korean(new_page, node, name, email), "등산모임")
+        expect(jiun.get_by_test_id("members")).to_contain_text(name)
+    composer = jiun.get_by_test_id("composer")
+    picker = jiun.get_by_test_id("mention-picker")
+
+    composer.press_sequentially("@ㅊ")
+    expect(picker.get_by_role("option")).to_have_text(["@최민수", "@차은우"])
+    composer.press_sequentially("ㅁ")
+    expect(picker.get_by_role("option")).to_have_text(["@최민수"])
+    composer.fill("")
+    composer.press_sequentially("@초")  # 최 on its way: the input method shows 초 first
+    expect(picker.get_by_role("option")).to_have_text(["@최민수"])
+    composer.fill("")
+    composer.press_sequentially("@차")
+    expect(picker.get_by_role("option")).to_have_text(["@차은우"])
+    composer.press("Enter")
+    expect(composer).to_have_value("@차은우 ")
+
+
+def test_a_channel_opens_at_its_newest_message_and_stays_there(node, new_page):
+    jiun = korean(new_page, node, "이지은", "jieun@example.com")
+    minsu = korean(new_page, node, "최민수", "minsu@example.com")
+    create_channel(jiun, "등산모임")
+    join_channel(minsu, "등산모임")
+    room, treasurer = channel_id(jiun), user("이지은")
+    minsu.goto(f"{node.http_url}/")  # on the list of channels while the club talks
+    for number in range(1, 26):
+        post_json(node, f"/api/channels/{room}/messages", treasurer, {"body": f"토요일 산행 준비물 {number}"})
+    wallet = post_json(node, f"/api/channels/{room}/group-wallets", treasurer, {"name": "등산 모임통장"})
+    post_json(node, f"/api/wallets/{wallet['id']}/dues", treasurer, {"title": "12월 회비", "amount": 30000})
+    expect(jiun.get_by_test_id("dues-card")).to_be_visible()  # the card is posted
+
+    minsu.get_by_test_id("channel-등산모임").click()
+    pay = minsu.get_by_test_id("dues-pay")
+    expect(pay).to_be_visible()  # the card filled in after the channel opened
+    expect(pay).to_be_in_viewport(ratio=1)
+
+    post_json(node, f"/api/channels/{room}/messages", treasurer, {"body": "정상에서 만나요"})
+    arrived = messages(minsu).filter(has_text="정상에서 만나요")
+    expect(arrived).to_be_in_viewport(ratio=1)
+    expect(minsu.get_by_test_id("new-below")).to_be_hidden()
+
+    minsu.get_by_test_id("messages").evaluate("list => { list.scrollTop = 0; }")  # reading back
+    post_json(node, f"/api/channels/{room}/messages", treasurer, {"body": "출발합니다"})
+    hint = minsu.get_by_test_id("new-below")
+    expect(hint).to_have_text("새 메시지 ↓")
+    latest = messages(minsu).filter(has_text="출발합니다")
+    expect(latest).not_to_be_in_viewport()  # the reader was not pulled away from what they read
+    hint.click()
+    expect(latest).to_be_in_viewport(ratio=1)
+    expect(hint).to_be_hidden()
+
+
+def test_dues_ask_every_member_of_the_channel_and_whoever_joins_later(node, new_page):
+    jiun = korean(new_page, node, "이지은", "jieun@example.com")
+    minsu = korean(new_page, node, "최민수", "minsu@example.com")
+    create_channel(jiun, "등산모임")
+    join_channel(minsu, "등산모임")  # in the channel, never joined its group wallet
+    room, treasurer = channel_id(jiun), user("이지은")
+    wallet = post_json(node, f"/api/channels/{room}/group-wallets", treasurer, {"name": "등산 모임통장"})
+    post_json(node, f"/api/wallets/{wallet['id']}/dues", treasurer, {"title": "12월 회비", "amount": 30000})
+
+    card = minsu.get_by_test_id("dues-card")
+    expect(card.get_by_test_id("dues-progress")).to_have_text("2명 중 0명 납부")
+    expect(card.get_by_test_id("dues-who")).to_have_text(
+        "채널 멤버 모두에게 요청합니다. 마감 전에 들어오는 멤버도 함께 요청받습니다."
+    )
+    expect(card.get_by_test_id("dues-pay")).to_be_visible()
+    expect(jiun.get_by_test_id("dues-member-최민수")).to_be_visible()
+
+    eunwoo = korean(new_page, node, "차은우", "eunwoo@example.com")
+    join_channel(eunwoo, "등산모임")
+    expect(jiun.get_by_test_id("dues-progress")).to_have_text("3명 중 0명 납부")  # live, on the treasurer's card
+    expect(eunwoo.get_by_test_id("dues-card").get_by_test_id("dues-pay")).to_be_visible()
+    expect(jiun.get_by_test_id("dues-remind")).to_be_visible()
+
+
+# Keeps in window.typingWhenShown what the typing line said at the moment a message with this text was shown.
+WATCH_TYPING = """text => {
+  const list = document.querySelector('[data-testid=messages]');
+  new MutationObserver((changes, observer) => {
+    const shown = [...list.querySelectorAll('.message .body')].some(body => body.textContent === text);
+    if (!shown) return;
+    observer.disconnect();
+    window.typingWhenShown = document.querySelector('[data-testid=typing]').textContent;
+  }).observe(list, { childList: true, subtree: true });
+}"""
+
+
+def test_the_typing_notice_goes_when_that_persons_message_arrives(node, new_page):
+    jiun = korean(new_page, node, "이지은", "jieun@example.com")
+    minsu = korean(new_page, node, "최민수", "minsu@example.com")
+    create_channel(jiun, "등산모임")
+    join_channel(minsu, "등산모임")
+    expect(jiun.get_by_test_id("members")).to_contain_text("최민수")
+    minsu.get_by_test_id("composer").press_sequentially("저도 갈게요")
+    expect(jiun.get_by_test_id("typing")).to_have_text("최민수 님이 입력 중…")
+
+    jiun.evaluate(WATCH_TYPING, "저도 갈게요")
+    minsu.get_by_test_id("composer").press("Enter")
+    jiun.wait_for_function("() => window.typingWhenShown !== undefined")
+    assert jiun.evaluate("window.typingWhenShown") == ""  # gone with the message, not seconds later
+    expect(jiun.get_by_test_id("typing")).to_have_text("")
+
+
+def test_a_refused_amount_names_the_field_in_korean_and_says_the_limit_as_money(node, new_page):
+    jiun = korean(new_page, node, "이지은", "jieun@example.com")
+    jiun.get_by_test_id("my-wallet-link").click()
+    opening = jiun.get_by_test_id("open-wallet-form")
+    opening.locator("input[name=pin]").fill("2468")
+    opening.locator("button[type=submit]").click()
+    form = jiun.get_by_test_id("deposit-form")
+    form.locator("input[name=amount]").fill(str(10**16))
+    form.locator("button[type=submit]").click()
+    expect(jiun.get_by_test_id("deposit-form-error")).to_have_text(
+        "금액: 최대 1,000,000,000,000,000원까지 입력할 수 있습니다."
+    )
+    expect(jiun.get_by_test_id("balance")).to_have_text("0원")
+
+    schedule = jiun.get_by_test_id("schedule-form")
+    schedule.locator("input[name=to_wallet]").fill("1")
+    schedule.locator("input[name=amount]").fill("10000")
+    schedule.locator("input[name=execute_at]").fill("2020-01-01T09:00")  # long gone
+    schedule.locator("input[name=pin]").fill("2468")
+    schedule.locator("button[type=submit]").click()
+    expect(jiun.get_by_test_id("schedule-form-error")).to_contain_text("첫 실행: ")
+    expect(jiun.get_by_test_id("schedule-form-error")).not_to_contain_text("execute_at")
+
+
+def test_a_phone_that_loses_its_network_says_so_and_the_others_see_it_go_offline(node, new_page):
+    jiun = korean(new_page, node, "이지은", "jieun@example.com")
+    minsu = korean(new_page, node, "최민수", "minsu@example.com")
+    create_channel(jiun, "등산모임")
+    join_channel(minsu, "등산모임")
+    jiun.reload()  # the subscribe's snapshot says who is online
+    jiun.get_by_test_id("toggle-panel").click()
+    expect(jiun.get_by_test_id("member-최민수")).to_have_attribute("data-online", "true")
+
+    minsu.context.set_offline(True)  # the phone's network drops
+    expect(minsu.get_by_test_id("connection-status")).to_have_text("오프라인")
+    expect(jiun.get_by_test_id("member-최민수")).to_have_attribute("data-online", "false", timeout=15_000)
+
+    minsu.context.set_offline(False)
+    expect(minsu.get_by_test_id("connection-status")).to_have_text("연결됨", timeout=15_000)
+    expect(jiun.get_by_test_id("member-최민수")).to_have_attribute("data-online", "true", timeout=15_000)
+
+
+def test_a_dues_payment_tells_the_treasurer_it_reached_the_club_wallet_in_korean(node, new_page):
+    jiun = korean(new_page, node, "이지은", "jieun@example.com")
+    minsu = korean(new_page, node, "최민수", "minsu@example.com")
+    create_channel(jiun, "등산모임")
+    join_channel(minsu, "등산모임")
+    room, treasurer, member = channel_id(jiun), user("이지은"), user("최민수")
+    wallet = post_json(node, "/api/wallets", member, {"pin": "2468"})
+    post_json(node, f"/api/wallets/{wallet['id']}/deposit", member, {"amount": 50000})
+    group = post_json(node, f"/api/channels/{room}/group-wallets", treasurer, {"name": "등산 모임통장"})
+    post_json(node, f"/api/wallets/{group['id']}/dues", treasurer, {"title": "12월 회비", "amount": 30000})
+
+    pay = minsu.get_by_test_id("dues-pay")
+    pay.locator("input[name=pin]").fill("2468")
+    pay.locator("button[type=submit]").click()
+    expect(jiun.locator(".toast").last).to_have_text("최민수 님이 “12월 회비” 30,000원을 등산 모임통장에 냈습니다.")
+    expect(jiun.get_by_test_id("dues-progress")).to_have_text("2명 중 1명 납부")
+
+
+def test_a_wrong_pin_in_the_chats_dues_card_shows_its_error_on_a_phone(node, new_page):
+    jiun = korean(new_page, node, "이지은", "jieun@example.com")
+    minsu = korean(new_page, node, "최민수", "minsu@example.com")
+    create_channel(jiun, "등산모임")
+    join_channel(minsu, "등산모임")
+    room, treasurer, member = channel_id(jiun), user("이지은"), user("최민수")
+    wallet = post_json(node, "/api/wallets", member, {"pin": "2468"})
+    post_json(node, f"/api/wallets/{wallet['id']}/deposit", member, {"amount": 50000})
+    for number in range(1, 16):
+        post_json(node, f"/api/channels/{room}/messages", treasurer, {"body": f"산행 공지 {number}"})
+    group = post_json(node, f"/api/channels/{room}/group-wallets", treasurer, {"name": "등산 모임통장"})
+    post_json(node, f"/api/wallets/{group['id']}/dues", treasurer, {"title": "12월 회비", "amount": 30000})
+    for text in ("다들 확인 부탁해요", "금요일까지요"):
+        post_json(node, f"/api/channels/{room}/messages", treasurer, {"body": text})
+
+    pay = minsu.get_by_test_id("dues-pay")
+    pay.locator("input[name=pin]").fill("1111")
+    pay.locator("button[type=submit]").click()
+    error = minsu.get_by_test_id("dues-pay-error")
+    expect(error).to_contain_text("PIN")
+    expect(error).to_be_in_viewport(ratio=1)
+
+
+def test_the_top_bar_keeps_settings_and_sign_out_on_an_english_phone(node, new_page):
+    ana = new_page(size=PHONE)
+    sign_up(ana, node, "ana")
+    for item in (
+        ana.get_by_text("Settings"),
+        ana.get_by_role("button", name="Sign out"),
+        ana.get_by_test_id("connection-status"),
+    ):
+        expect(item).to_be_in_viewport(ratio=1)
+    assert ana.locator(".topbar").evaluate("bar => bar.scrollWidth - bar.clientWidth") <= 0
+
+
+def test_the_language_menu_names_each_language_in_itself(node, new_page):
+    jiun = korean(new_page, node, "이지은", "jieun@example.com")
+    jiun.get_by_test_id("preferences").locator("summary").click()
+    options = jiun.get_by_test_id("language-select").locator("option")
+    expect(options).to_have_text(["브라우저 설정대로", "English", "한국어"])
