@@ -32,7 +32,7 @@ SERVER_TITLES = {
     "product-granian": "product on granian",
     "product-hypercorn": "product on hypercorn",
     "product-daphne": "product on daphne",
-    "product-uvicorn-cli": "product on uvicorn's own command (deflate)",
+    "product-uvicorn-cli": "product on uvicorn's command-line defaults",
     "product-cluster": "product on a Redis Cluster (3 primaries + 3 replicas)",
     "channels-tutorial": "Channels tutorial",
     "bare-websockets": "bare websockets (ceiling)",

@@ -215,7 +215,7 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # The web node's ASGI server (chat/realtime/server.py): uvicorn refuses an oversized message as it
-# arrives and holds an idle socket in about a quarter of granian's memory (BENCHMARKS.md).
+# arrives and holds an idle socket in a fifth of granian's memory (BENCHMARKS.md).
 CHAT_WEB_SERVER = env.str("CHAT_WEB_SERVER", default="uvicorn")
 if CHAT_WEB_SERVER not in ("uvicorn", "granian"):
     raise ImproperlyConfigured(f"CHAT_WEB_SERVER is uvicorn or granian, not {CHAT_WEB_SERVER!r}.")
