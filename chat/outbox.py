@@ -72,18 +72,17 @@ def _add(kind: str, payload: dict) -> None:
 
 
 def outbox_relay() -> int:
-    """Publishes waiting rows in order until none is left or one fails; how many went out."""
-    if not _relay_running.acquire(blocking=False):
-        return 0  # this process's relay is at it, and reads on until the outbox is empty
-    try:
+    """Publishes waiting rows in order until none is left or one fails; how many went out.
+
+    It waits for a relay already running (here or in another process) rather than leave its rows
+    to that one: a leave must be out before it is answered, and the other may just be finishing."""
+    with _relay_running:
         published = 0
         while True:
             done, failed = _relay_batch()
             published += done
             if failed or not done:
                 return published
-    finally:
-        _relay_running.release()
 
 
 def _relay_batch() -> tuple[int, bool]:
@@ -91,8 +90,7 @@ def _relay_batch() -> tuple[int, bool]:
     # around the publishing, which writes the store from another thread (a reader turned writer
     # would find the database locked).
     with transaction.atomic() if connection.vendor == "postgresql" else nullcontext():
-        if not _lock_the_relay():
-            return 0, False
+        _lock_the_relay()
         rows = list(OutboxEvent.objects.order_by("pk")[:RELAY_BATCH])
         sent = []
         for row in rows:
@@ -106,13 +104,11 @@ def _relay_batch() -> tuple[int, bool]:
     return len(sent), len(sent) < len(rows)
 
 
-def _lock_the_relay() -> bool:
+def _lock_the_relay() -> None:
     """One relay at a time, so rows go out in id order (held until the transaction ends)."""
-    if connection.vendor != "postgresql":
-        return True  # SQLite: one process (the embedded mode), guarded by _relay_running
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [_RELAY_LOCK_KEY])
-        return cursor.fetchone()[0]
+    if connection.vendor == "postgresql":  # SQLite: one process (the embedded mode), _relay_running
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_RELAY_LOCK_KEY])
 
 
 def _publish(row: OutboxEvent) -> None:

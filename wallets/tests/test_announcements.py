@@ -34,8 +34,10 @@ pytestmark = [
 ]
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def stack(server_environment, tmp_path_factory):
+    """Per test: its processes stop before the database is emptied for the next one (a relay still
+    running would hold the outbox's rows against the flush)."""
     redis_server = RedisServer("announce-redis", tmp_path_factory.mktemp("announce-redis"))
     env = {**server_environment, "REDIS_URL": redis_server.url, "CELERY_BROKER_URL": redis_server.url}
     processes = {"redis": redis_server, "node": WebNode(env, "announce-node"), "worker": CeleryWorker(env, "announce")}
