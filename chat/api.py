@@ -18,7 +18,7 @@ from accounts.serializers import UserRefSerializer
 from channels_app import selectors as channel_selectors
 from channels_app import services as channel_services
 from channels_app.api import ChannelOutputSerializer
-from chat import changes, read_markers, selectors, services
+from chat import changes, notices, read_markers, selectors, services
 from config.errors import NotFound
 from config.fields import SeqField, StrictCharField
 
@@ -215,3 +215,24 @@ class MessageReactionsApi(APIView):
             user=request.user, channel_id=channel_id, message_id=message_id, emoji=serializer.validated_data["emoji"]
         )
         return Response(reactions)
+
+
+class ChannelNoticeApi(APIView):
+    class InputSerializer(serializers.Serializer):
+        message_id = StrictCharField(
+            min_length=1, max_length=32, validators=[RegexValidator(services.MESSAGE_ID)], help_text="a message of the channel"
+        )
+
+    @extend_schema(request=InputSerializer, responses={200: ChannelOutputSerializer})
+    def post(self, request, channel_id: int):
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        notices.channel_notice_pin(
+            user=request.user, channel_id=channel_id, message_id=serializer.validated_data["message_id"]
+        )
+        return Response(ChannelOutputSerializer(channel_selectors.channel_with_member_count(channel_id=channel_id)).data)
+
+    @extend_schema(request=None, responses={204: None})
+    def delete(self, request, channel_id: int):
+        notices.channel_notice_unpin(user=request.user, channel_id=channel_id)
+        return Response(status=status.HTTP_204_NO_CONTENT)

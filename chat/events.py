@@ -29,6 +29,12 @@ def publish_channel_event(*, channel_id: int, event: str, data: dict) -> None:
     get_hub().publish_from_thread(channel_id, ephemeral_payload(0, text))
 
 
+def publish_channel_frame(*, channel_id: int, frame: dict) -> None:
+    """A frame of its own type (channel_updated, poll) to the channel's subscribers; not part of history."""
+    text = json.dumps({**frame, "channel": channel_id}, separators=(",", ":"), ensure_ascii=False)
+    get_hub().publish_from_thread(channel_id, ephemeral_payload(0, text))
+
+
 def publish_membership_ended(*, user_id: int, channel_id: int) -> None:
     """The user is no longer a member: every node drops their subscriptions to the channel.
 

@@ -5,6 +5,7 @@ from chat import api
 urlpatterns = [
     path("api/channels/mine", api.ChannelMineApi.as_view(), name="api-channels-mine"),
     path("api/channels/<id:channel_id>/read", api.ChannelReadApi.as_view(), name="api-channel-read"),
+    path("api/channels/<id:channel_id>/notice", api.ChannelNoticeApi.as_view(), name="api-channel-notice"),
     path("api/channels/<id:channel_id>/messages", api.ChannelMessagesApi.as_view(), name="api-channel-messages"),
     # Before api/channels/<id>/messages/<message_id>: "search" is not a message id.
     path(
