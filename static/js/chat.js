@@ -10,6 +10,7 @@ import { MentionPicker } from "./mentions.js";
 import { MessageCard, snippet } from "./messages.js";
 import { ReadTracker, unreadBy } from "./reading.js";
 import { MessageSearch } from "./search.js";
+import { NoticeBar } from "./notice.js";
 
 const TYPING_SEND_EVERY_MS = 3000;
 const TYPING_SHOWN_MS = 4000;
@@ -68,6 +69,7 @@ export class ChannelView {
     this.context = h("div", { class: "composer-context", hidden: true, "data-testid": "composer-context" });
     this.members = h("ul", { class: "member-list", "data-testid": "members" });
     this.search = new MessageSearch(this);
+    this.noticeBar = new NoticeBar(this);
     this.title = h("h2", {});
     this.subtitle = h("span", {});
     this.onlineLine = h("span", { class: "online-count", "data-testid": "online-count" });
@@ -79,6 +81,7 @@ export class ChannelView {
         h("button", { type: "button", class: "panel-toggle", "aria-controls": "panel", onclick: () => this.app.togglePanel(true), "data-testid": "toggle-panel" }, gettext("Details")),
       ),
       this.search.element,
+      this.noticeBar.element,
       h("div", { class: "message-area" }, this.list, this.jumpButton),
       this.typingLine,
       this.context,
@@ -98,6 +101,7 @@ export class ChannelView {
   channelChanged() {
     this.showTitle();
     this.showMembers();
+    this.noticeBar.render();
     for (const card of this.cards.values()) card.render();
   }
 

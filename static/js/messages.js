@@ -5,6 +5,7 @@
 
 import { h, time } from "./dom.js";
 import { dayKey, gettext, interpolate } from "./i18n.js";
+import { pinAction } from "./notice.js";
 import { duesCard, isDuesMessage } from "./wallets.js";
 
 export const REACTIONS = ["👍", "❤️", "😂", "😮", "😢", "🙏"];
@@ -94,6 +95,7 @@ export class MessageCard {
       REACTIONS.map((emoji) => h("button", { type: "button", class: "react", "aria-label": interpolate(gettext("React with %(emoji)s"), { emoji }), onclick: act(() => this.view.react(this, emoji)) }, emoji)),
       h("button", { type: "button", onclick: act(() => this.view.replyTo(this)), "data-testid": "reply" }, gettext("Reply")),
       editable ? h("button", { type: "button", onclick: act(() => this.view.startEdit(this)), "data-testid": "edit" }, gettext("Edit")) : null,
+      pinAction(this.view, this, act),
       deletable ? h("button", { type: "button", class: "danger", onclick: act(() => this.view.deleteMessage(this)), "data-testid": "delete" }, gettext("Delete")) : null);
     const toggle = h("button", { type: "button", class: "more", "aria-label": gettext("Message actions"), "aria-expanded": String(this.menuOpen), "data-testid": "more",
       onclick: () => {
