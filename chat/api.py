@@ -18,14 +18,38 @@ from accounts.serializers import UserRefSerializer
 from channels_app import selectors as channel_selectors
 from channels_app import services as channel_services
 from channels_app.api import ChannelOutputSerializer
-from chat import changes, notices, read_markers, selectors, services
+from chat import changes, notices, polls, read_markers, selectors, services
 from config.errors import NotFound
-from config.fields import SeqField, StrictCharField
+from config.fields import IdField, SeqField, StrictCharField
 
 
 class MyChannelOutputSerializer(ChannelOutputSerializer):
     last_seq = serializers.IntegerField()
     unread_count = serializers.IntegerField()
+
+
+class PollOptionOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    text = serializers.CharField()
+    votes = serializers.IntegerField()
+
+
+class PollVoterSerializer(serializers.Serializer):
+    user = UserRefSerializer()
+    options = serializers.ListField(child=serializers.IntegerField(), help_text="the option ids they chose")
+
+
+class PollOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    channel = serializers.IntegerField()
+    question = serializers.CharField()
+    options = PollOptionOutputSerializer(many=True)
+    multiple = serializers.BooleanField()
+    closed = serializers.BooleanField()
+    closes_at = serializers.DateTimeField(allow_null=True)
+    created_by = UserRefSerializer()
+    message_id = serializers.CharField(allow_null=True, help_text="the poll's card in the chat")
+    voters = PollVoterSerializer(many=True, help_text="who chose what (members only see polls)")
 
 
 class MessageOutputSerializer(serializers.Serializer):
@@ -42,6 +66,7 @@ class MessageOutputSerializer(serializers.Serializer):
     mentions = serializers.ListField(child=serializers.IntegerField(), help_text="ids of the members it names")
     reply_to = serializers.CharField(allow_null=True, help_text="the id of the message it answers")
     unread_count = serializers.IntegerField(help_text="members (not the sender) who have not read it yet")
+    poll = PollOutputSerializer(required=False, help_text="a poll's card: the poll as it is now")
 
 
 class ChannelMineApi(APIView):
@@ -236,3 +261,55 @@ class ChannelNoticeApi(APIView):
     def delete(self, request, channel_id: int):
         notices.channel_notice_unpin(user=request.user, channel_id=channel_id)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+def _poll_body(poll_id: int) -> dict:
+    return PollOutputSerializer(selectors.poll_data(selectors.poll_get(poll_id=poll_id))).data
+
+
+class ChannelPollsApi(APIView):
+    class InputSerializer(serializers.Serializer):
+        question = StrictCharField(max_length=300)
+        options = serializers.ListField(
+            child=StrictCharField(max_length=100),
+            min_length=polls.MIN_OPTIONS,
+            max_length=polls.MAX_OPTIONS,
+            help_text="2 to 10 options, each different",
+        )
+        multiple = serializers.BooleanField(default=False, help_text="whether a member may choose several")
+        closes_at = serializers.DateTimeField(required=False, allow_null=True, help_text="closed then by itself")
+
+    @extend_schema(request=InputSerializer, responses={201: PollOutputSerializer})
+    def post(self, request, channel_id: int):
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        poll = polls.poll_create(user=request.user, channel_id=channel_id, **serializer.validated_data)
+        return Response(_poll_body(poll.pk), status=status.HTTP_201_CREATED)
+
+
+class PollApi(APIView):
+    @extend_schema(responses={200: PollOutputSerializer})
+    def get(self, request, poll_id: int):
+        poll = selectors.poll_for_member(user=request.user, poll_id=poll_id)
+        return Response(PollOutputSerializer(selectors.poll_data(poll)).data)
+
+
+class PollVoteApi(APIView):
+    class InputSerializer(serializers.Serializer):
+        options = serializers.ListField(
+            child=IdField(), max_length=polls.MAX_OPTIONS, help_text="option ids; replaces your vote ([] takes it back)"
+        )
+
+    @extend_schema(request=InputSerializer, responses={200: PollOutputSerializer})
+    def post(self, request, poll_id: int):
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        polls.poll_vote(user=request.user, poll_id=poll_id, option_ids=serializer.validated_data["options"])
+        return Response(_poll_body(poll_id))
+
+
+class PollCloseApi(APIView):
+    @extend_schema(request=None, responses={200: PollOutputSerializer})
+    def post(self, request, poll_id: int):
+        polls.poll_close(user=request.user, poll_id=poll_id)
+        return Response(_poll_body(poll_id))

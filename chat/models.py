@@ -110,3 +110,52 @@ class Reaction(models.Model):
 
     def __str__(self) -> str:
         return f"{self.emoji} on {self.message_id}"
+
+
+class Poll(models.Model):
+    """A question to the channel (투표), posted in the chat as a card (the message `message_id`)."""
+
+    channel = models.ForeignKey("channels_app.Channel", on_delete=models.CASCADE, related_name="polls")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    question = models.CharField(max_length=300)
+    multiple = models.BooleanField(default=False)
+    closes_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    message_id = models.CharField(max_length=32, blank=True, default="", db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["closes_at"], condition=models.Q(closed_at__isnull=True), name="chat_poll_open_closes_at")
+        ]
+
+    def __str__(self) -> str:
+        return self.question
+
+
+class PollOption(models.Model):
+    poll = models.ForeignKey(Poll, on_delete=models.CASCADE, related_name="options")
+    position = models.PositiveSmallIntegerField()
+    text = models.CharField(max_length=100)
+
+    class Meta:
+        ordering = ["position"]
+        constraints = [models.UniqueConstraint(fields=["poll", "position"], name="chat_polloption_position_unique")]
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class PollVote(models.Model):
+    """One member's choice of one option; a vote of several options is several rows."""
+
+    poll = models.ForeignKey(Poll, on_delete=models.CASCADE, related_name="votes")
+    option = models.ForeignKey(PollOption, on_delete=models.CASCADE, related_name="votes")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["option", "user"], name="chat_pollvote_unique")]
+        indexes = [models.Index(fields=["poll", "user"], name="chat_pollvote_poll_user")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} for {self.option_id}"

@@ -65,8 +65,12 @@ async def message_send(
     body: str,
     client_msg_id: str | None = None,
     reply_to: str | None = None,
+    card: dict | None = None,
 ) -> tuple[dict, bool]:
     """Validates, stores and fans out one message; (message, created). The caller checked membership.
+
+    `card` is what the server adds to a message it posts (a poll's {"poll": ...}): it goes out
+    live with the message; history lays the current state of the card over it (chat.selectors).
 
     Without a client_msg_id every call is a new message; a repeated one returns the first
     message with created=False and delivers nothing. Members named with @username hear of it
@@ -91,6 +95,7 @@ async def message_send(
         "created_at": datetime.now(UTC).isoformat(),
         "mentions": mentions,
         "reply_to": reply_to,
+        **(card or {}),
     }
     unread = max(0, await selectors.channel_member_count(channel_id) - 1)  # everybody but the sender
     message, created = await message_log.append(draft, unread_count=unread)

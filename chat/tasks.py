@@ -1,8 +1,14 @@
 from celery import shared_task
 
 from chat.persistence import persist_pending_messages
+from chat.polls import polls_close_due
 
 
 @shared_task(name="chat.persist_messages", ignore_result=True)
 def persist_messages() -> int:
     return persist_pending_messages()
+
+
+@shared_task(name="chat.close_due_polls", ignore_result=True)
+def close_due_polls() -> int:
+    return polls_close_due()

@@ -284,6 +284,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": env.float("WALLET_LEDGER_CHECK_SECONDS", default=300.0),
     },
     "accounts-flush-expired-tokens": {"task": "accounts.flush_expired_tokens", "schedule": 3600.0},
+    # Closes polls whose closing time came (each exactly once: chat.polls.polls_close_due).
+    "chat-close-due-polls": {
+        "task": "chat.close_due_polls",
+        "schedule": env.float("CHAT_POLL_TICK_SECONDS", default=5.0),
+    },
 }
 if REDIS_URL:  # the embedded mode stores each message as it is sent: nothing to drain
     # Drains the chat persistence stream; each run loops until the stream is empty.

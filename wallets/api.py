@@ -330,6 +330,23 @@ class WalletDuesApi(APIView):
         )
 
 
+class PollDuesApi(APIView):
+    class InputSerializer(serializers.Serializer):
+        wallet = IdField(help_text="a group wallet of the poll's channel; you are its treasurer")
+        amount = MoneyField()
+        option = IdField(help_text="the option whose voters are asked to pay")
+
+    @extend_schema(request=InputSerializer, responses={201: DuesOutputSerializer})
+    def post(self, request, poll_id: int):
+        data = _validated(self.InputSerializer, request)
+        created = dues.poll_dues_create(
+            actor=request.user, poll_id=poll_id, wallet_id=data["wallet"], amount=data["amount"], option_id=data["option"]
+        )
+        return Response(
+            DuesOutputSerializer(selectors.dues_get(dues_id=created.pk)).data, status=status.HTTP_201_CREATED
+        )
+
+
 class DuesDetailApi(APIView):
     @extend_schema(responses={200: DuesOutputSerializer})
     def get(self, request, dues_id: int):

@@ -247,6 +247,10 @@ class Dues(models.Model):
         RecurringDues, on_delete=models.PROTECT, null=True, blank=True, related_name="requests"
     )
     last_reminded_at = models.DateTimeField(null=True, blank=True)
+    # Asked of those who chose this option of a poll ("going" to the hike), not of every member.
+    poll_option = models.ForeignKey(
+        "chat.PollOption", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -51,6 +51,14 @@ def notify_transfer_received(*, transfer: Transfer, target: Wallet, sender) -> N
 
 
 def dues_announcement(*, dues: Dues, treasurer) -> str:
+    if dues.poll_option_id is not None:  # asked of some members only: the card names them
+        return _("%(treasurer)s asks %(names)s, who chose “%(option)s”, to pay %(amount)s for “%(title)s”.") % {
+            "treasurer": treasurer.username,
+            "names": " ".join(f"@{payment.user.username}" for payment in dues.payments.all()),
+            "option": dues.poll_option.text,
+            "amount": money(dues.amount, dues.wallet.currency),
+            "title": dues.title,
+        }
     return _("%(treasurer)s asks the members of %(wallet)s to pay %(amount)s for “%(title)s”.") % {
         "treasurer": treasurer.username,
         "wallet": dues.wallet.name,

@@ -110,7 +110,7 @@ def scheduled_transfer_list(*, wallet: Wallet) -> QuerySet:
 
 def _dues_queryset() -> QuerySet:
     payments = DuesPayment.objects.select_related("user").order_by("user__username", "pk")
-    return Dues.objects.select_related("wallet").prefetch_related(Prefetch("payments", queryset=payments))
+    return Dues.objects.select_related("wallet", "poll_option").prefetch_related(Prefetch("payments", queryset=payments))
 
 
 def dues_for_viewer(*, user, dues_id: int) -> Dues:

@@ -175,6 +175,9 @@ class DuesOutputSerializer(serializers.Serializer):
     due_date = serializers.DateField(allow_null=True)
     due_at = serializers.DateTimeField(allow_null=True)
     recurring = serializers.IntegerField(source="recurring_id", allow_null=True)
+    poll_option = serializers.IntegerField(
+        source="poll_option_id", allow_null=True, help_text="asked of those who chose this poll option"
+    )
     last_reminded_at = serializers.DateTimeField(allow_null=True)
     created_at = serializers.DateTimeField()
     member_count = serializers.SerializerMethodField()

@@ -57,6 +57,7 @@ urlpatterns = [
         name="api-scheduled-transfer",
     ),
     path("api/dues/<id:dues_id>", api.DuesDetailApi.as_view(), name="api-dues"),
+    path("api/polls/<id:poll_id>/dues", api.PollDuesApi.as_view(), name="api-poll-dues"),
     path("api/dues/<id:dues_id>/pay", api.DuesPayApi.as_view(), name="api-dues-pay"),
     path("api/dues/<id:dues_id>/remind", api.DuesRemindApi.as_view(), name="api-dues-remind"),
 ]

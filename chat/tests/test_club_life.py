@@ -70,3 +70,101 @@ async def test_a_notice_must_be_a_message_of_the_channel(two_nodes):
         assert (status, body["code"], list(body["fields"])) == (400, "invalid", ["message_id"])
     assert (await call(node_a, "GET", f"/api/channels/{channel.pk}", alice))[1]["notice"] is None
     await c.close()
+
+
+def _poll_frame(poll_id: int, **wanted):
+    def matches(frame: dict) -> bool:
+        return frame["type"] == "poll" and frame["poll"]["id"] == poll_id and all(
+            frame["poll"][key] == value for key, value in wanted.items()
+        )
+
+    return matches
+
+
+def _counts(poll: dict) -> dict[str, int]:
+    return {option["text"]: option["votes"] for option in poll["options"]}
+
+
+async def test_a_poll_is_a_card_in_the_chat_whose_counts_change_live_until_it_is_closed(two_nodes):
+    channel, (alice, bob, carol) = await _room("alice", "bob", "carol")
+    node_a, node_b = two_nodes
+    a = await Client.connect(node_a.ws_url, alice)
+    b = await Client.connect(node_b.ws_url, bob)
+    for client in (a, b):
+        await client.subscribe(channel.pk)
+
+    status, poll = await call(
+        node_b,
+        "POST",
+        f"/api/channels/{channel.pk}/polls",
+        bob,
+        {"question": "Hike on Saturday?", "options": ["Going", "Not going"], "multiple": False},
+    )
+    assert status == 201
+    assert (_counts(poll), poll["closed"], poll["voters"]) == ({"Going": 0, "Not going": 0}, False, [])
+    card = (await a.recv_until(lambda f: f["type"] == "message" and "poll" in f))[-1]
+    assert (card["sender"]["id"], card["poll"]["id"], card["poll"]["question"]) == (bob.pk, poll["id"], "Hike on Saturday?")
+    going, not_going = (option["id"] for option in poll["options"])
+
+    vote = f"/api/polls/{poll['id']}/vote"
+    status, body = await call(node_a, "POST", vote, alice, {"options": [going]})
+    assert (status, _counts(body)) == (200, {"Going": 1, "Not going": 0})
+    seen = (await b.recv_until(_poll_frame(poll["id"])))[-1]
+    assert (seen["channel"], _counts(seen["poll"])) == (channel.pk, {"Going": 1, "Not going": 0})
+    assert seen["poll"]["voters"] == [{"user": {"id": alice.pk, "username": "alice"}, "options": [going]}]
+    assert (await call(node_b, "POST", vote, carol, {"options": [going]}))[0] == 200
+    # Alice changes her mind: her vote is replaced, not added.
+    assert (await call(node_a, "POST", vote, alice, {"options": [not_going]}))[0] == 200
+    seen = (await b.recv_until(_poll_frame(poll["id"], options=[
+        {"id": going, "text": "Going", "votes": 1}, {"id": not_going, "text": "Not going", "votes": 1}
+    ])))[-1]
+    assert {voter["user"]["username"]: voter["options"] for voter in seen["poll"]["voters"]} == {
+        "alice": [not_going],
+        "carol": [going],
+    }
+    status, body = await call(node_a, "POST", vote, alice, {"options": [going, not_going]})
+    assert (status, body["code"], list(body["fields"])) == (400, "invalid", ["options"])  # one choice only
+
+    # Only its creator (or the channel's owner) closes it; then no vote counts.
+    assert (await call(node_a, "POST", f"/api/polls/{poll['id']}/close", carol))[0] == 403
+    status, body = await call(node_b, "POST", f"/api/polls/{poll['id']}/close", bob)
+    assert (status, body["closed"]) == (200, True)
+    assert (await a.recv_until(_poll_frame(poll["id"], closed=True)))[-1]["poll"]["closed"] is True
+    status, body = await call(node_a, "POST", vote, alice, {"options": [going]})
+    assert (status, body["code"]) == (409, "conflict")
+
+    # History shows the card as the poll is now; someone outside the channel sees nothing of it.
+    status, page = await call(node_a, "GET", f"/api/channels/{channel.pk}/messages", alice)
+    (shown,) = [message["poll"] for message in page["results"] if "poll" in message]
+    assert (shown["closed"], _counts(shown)) == (True, {"Going": 1, "Not going": 1})
+    outsider = (await _room("dave"))[1][0]
+    assert (await call(node_a, "GET", f"/api/polls/{poll['id']}", outsider))[0] == 403
+    assert (await call(node_a, "POST", vote, outsider, {"options": [going]}))[0] == 403
+    for client in (a, b):
+        await client.close()
+
+
+async def test_a_multiple_choice_poll_takes_several_options_of_its_own(two_nodes):
+    channel, (alice,) = await _room("alice")
+    node_a, _node_b = two_nodes
+    path = f"/api/channels/{channel.pk}/polls"
+    status, body = await call(node_a, "POST", path, alice, {"question": "Which?", "options": ["Only one"]})
+    assert (status, list(body["fields"])) == (400, ["options"])
+    status, body = await call(node_a, "POST", path, alice, {"question": "Which?", "options": ["Same", " same "]})
+    assert (status, list(body["fields"])) == (400, ["options"])
+    past = {"question": "When?", "options": ["Sat", "Sun"], "closes_at": "2020-01-01T00:00:00Z"}
+    assert (await call(node_a, "POST", path, alice, past))[1]["fields"].keys() == {"closes_at"}
+    status, poll = await call(
+        node_a, "POST", path, alice, {"question": "Which days?", "options": ["Sat", "Sun", "Mon"], "multiple": True}
+    )
+    sat, sun, _mon = (option["id"] for option in poll["options"])
+    status, body = await call(node_a, "POST", f"/api/polls/{poll['id']}/vote", alice, {"options": [sat, sun]})
+    assert (status, _counts(body)) == (200, {"Sat": 1, "Sun": 1, "Mon": 0})
+    _other, other_poll = await call(
+        node_a, "POST", path, alice, {"question": "Else?", "options": ["x", "y"], "multiple": True}
+    )
+    status, body = await call(
+        node_a, "POST", f"/api/polls/{poll['id']}/vote", alice, {"options": [other_poll["options"][0]["id"]]}
+    )
+    assert (status, list(body["fields"])) == (400, ["options"])
+    assert _counts((await call(node_a, "GET", f"/api/polls/{poll['id']}", alice))[1]) == {"Sat": 1, "Sun": 1, "Mon": 0}

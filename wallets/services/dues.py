@@ -11,7 +11,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from config.errors import DomainError, Forbidden, NotFound, RateLimited
+from channels_app.selectors import channel_member_ids
+from chat.models import PollOption
+from chat.selectors import poll_for_member
+from config.errors import Conflict, DomainError, Forbidden, NotFound, RateLimited
 from config.locale import user_language, user_time_zone
 from wallets import notifications, selectors
 from wallets.errors import AlreadyPaid
@@ -43,8 +46,11 @@ def _dues_request(
     due_date: date | None,
     time_zone: str,
     recurring: RecurringDues | None = None,
+    poll_option: PollOption | None = None,
+    user_ids: list[int] | None = None,
 ) -> Dues:
-    """Asks every member of the group wallet to pay; the channel hears of it after commit."""
+    """Asks every member of the group wallet to pay (or the `user_ids` of a poll's option); the
+    channel hears of it after commit."""
     dues = Dues.objects.create(
         wallet=wallet,
         title=title,
@@ -52,11 +58,12 @@ def _dues_request(
         due_date=due_date,
         due_at=_end_of_day(due_date, time_zone) if due_date else None,
         recurring=recurring,
+        poll_option=poll_option,
         created_by=treasurer,
     )
-    DuesPayment.objects.bulk_create(
-        DuesPayment(dues=dues, user_id=user_id) for user_id in selectors.wallet_member_user_ids(wallet=wallet)
-    )
+    if user_ids is None:
+        user_ids = selectors.wallet_member_user_ids(wallet=wallet)
+    DuesPayment.objects.bulk_create(DuesPayment(dues=dues, user_id=user_id) for user_id in user_ids)
     transaction.on_commit(partial(notifications.notify_dues_requested, dues_id=dues.pk, treasurer=treasurer))
     return dues
 
@@ -72,6 +79,38 @@ def dues_create(*, actor, wallet_id: int, title: str, amount: int, due_date: dat
         amount=amount,
         due_date=due_date,
         time_zone=user_time_zone(actor),
+    )
+
+
+@transaction.atomic
+def poll_dues_create(*, actor, poll_id: int, wallet_id: int, amount: int, option_id: int) -> Dues:
+    """The treasurer asks dues of the members who chose one option of a closed poll of the wallet's channel."""
+    poll = poll_for_member(user=actor, poll_id=poll_id)
+    wallet = selectors.wallet_get(wallet_id=wallet_id)
+    _check_treasurer(actor=actor, wallet=wallet)
+    if wallet.channel_id != poll.channel_id:
+        detail = _("Choose a group wallet of the poll's channel.")
+        raise DomainError(detail, fields={"wallet": [detail]})
+    option = next((option for option in poll.options.all() if option.pk == option_id), None)
+    if option is None:
+        detail = _("Choose among this poll's options.")
+        raise DomainError(detail, fields={"option": [detail]})
+    if poll.closed_at is None:
+        raise Conflict(_("Close the poll first: its votes may still change."))
+    members = set(channel_member_ids(channel_id=poll.channel_id))
+    chose = sorted({vote.user_id for vote in poll.votes.all() if vote.option_id == option.pk} & members)
+    if not chose:
+        detail = _("Nobody in the channel chose this option.")
+        raise DomainError(detail, fields={"option": [detail]})
+    return _dues_request(
+        wallet=wallet,
+        treasurer=actor,
+        title=f"{poll.question} · {option.text}"[: Dues._meta.get_field("title").max_length],
+        amount=amount,
+        due_date=None,
+        time_zone=user_time_zone(actor),
+        poll_option=option,
+        user_ids=chose,
     )
 
 
