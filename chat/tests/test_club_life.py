@@ -1,11 +1,16 @@
 """Club life in the chat (API.md "Additions (v3)"): the channel's notice (공지) and polls, over REST
 and real sockets on two nodes."""
 
+import asyncio
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 
 from chat.tests.live import Client
 from chat.tests.test_message_changes import _send, call
 from chat.tests.test_websocket import _room
+from conftest import EMBEDDED
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
 
@@ -168,3 +173,31 @@ async def test_a_multiple_choice_poll_takes_several_options_of_its_own(two_nodes
     )
     assert (status, list(body["fields"])) == (400, ["options"])
     assert _counts((await call(node_a, "GET", f"/api/polls/{poll['id']}", alice))[1]) == {"Sat": 1, "Sun": 1, "Mon": 0}
+
+
+@pytest.mark.skipif(EMBEDDED, reason="Celery workers need the broker; the embedded mode runs beat in its web process")
+async def test_a_poll_closes_at_its_closing_time_exactly_once_even_with_two_beats(two_nodes, worker_factory):
+    """Two workers, each with its own beat (a deployment mistake): both tick, the poll closes once."""
+    channel, (alice, bob) = await _room("alice", "bob")
+    node_a, node_b = two_nodes
+    b = await Client.connect(node_b.ws_url, bob)
+    await b.subscribe(channel.pk)
+    worker_factory("celery-polls-1")
+    worker_factory("celery-polls-2")
+    closes_at = (timezone.now() + timedelta(seconds=3)).isoformat()
+    status, poll = await call(
+        node_a,
+        "POST",
+        f"/api/channels/{channel.pk}/polls",
+        alice,
+        {"question": "Pizza or chicken?", "options": ["Pizza", "Chicken"], "closes_at": closes_at},
+    )
+    assert (status, poll["closed"], poll["closes_at"] is not None) == (201, False, True)
+    await call(node_b, "POST", f"/api/polls/{poll['id']}/vote", bob, {"options": [poll["options"][1]["id"]]})
+    closed = (await b.recv_until(_poll_frame(poll["id"], closed=True), timeout=60))[-1]
+    assert _counts(closed["poll"]) == {"Pizza": 0, "Chicken": 1}
+    await asyncio.sleep(12)  # several more ticks of both beats
+    later = [f for f in await b.flush() if f["type"] == "poll" and f["poll"]["id"] == poll["id"]]
+    assert later == []
+    assert (await call(node_b, "GET", f"/api/polls/{poll['id']}", bob))[1]["closed"] is True
+    await b.close()
