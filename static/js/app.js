@@ -298,6 +298,9 @@ class App {
         if (view) view.onError(frame);
         else if (frame.code !== "forbidden") toast(frame.detail || gettext("Something went wrong. Try again."));
         break;
+      case "poll":
+        if (view) view.applyPoll(frame.poll);
+        break;
       case "channel_updated": {
         const channel = this.channels.get(frame.channel);
         if (channel && "notice" in frame) channel.notice = frame.notice;

@@ -11,6 +11,7 @@ import { MessageCard, snippet } from "./messages.js";
 import { ReadTracker, unreadBy } from "./reading.js";
 import { MessageSearch } from "./search.js";
 import { NoticeBar } from "./notice.js";
+import { pollForm } from "./polls.js";
 
 const TYPING_SEND_EVERY_MS = 3000;
 const TYPING_SHOWN_MS = 4000;
@@ -85,10 +86,31 @@ export class ChannelView {
       h("div", { class: "message-area" }, this.list, this.jumpButton),
       this.typingLine,
       this.context,
+      this.tools(),
       h("form", { class: "composer", onsubmit: (event) => { event.preventDefault(); this.submit(); } },
         this.mentions.list, this.input, h("button", { type: "submit", class: "primary", "data-testid": "send" }, gettext("Send"))),
     );
     this.showTitle();
+  }
+
+  // Beside the composer: what a club posts besides text (a poll).
+  tools() {
+    const area = h("div", { class: "composer-tool-area", "data-testid": "composer-tool-area" });
+    const toggle = (make) => () => {
+      if (area.firstChild?.dataset.tool === make.name) return area.replaceChildren();
+      const panel = make();
+      panel.dataset.tool = make.name;
+      area.replaceChildren(panel);
+    };
+    const poll = () => pollForm(this, () => area.replaceChildren());
+    return h("div", { class: "composer-tools" },
+      h("button", { type: "button", class: "small", onclick: toggle(poll), "data-testid": "new-poll" }, "📊 ", gettext("Poll")),
+      area);
+  }
+
+  // A poll's counts changed or it closed: its card, wherever it is loaded.
+  applyPoll(poll) {
+    for (const card of this.cards.values()) if (card.pollCard?.poll.id === poll.id) card.pollCard.update(poll);
   }
 
   showTitle() {

@@ -6,6 +6,7 @@
 import { h, time } from "./dom.js";
 import { dayKey, gettext, interpolate } from "./i18n.js";
 import { pinAction } from "./notice.js";
+import { hasPoll, PollCard } from "./polls.js";
 import { duesCard, isDuesMessage } from "./wallets.js";
 
 export const REACTIONS = ["👍", "❤️", "😂", "😮", "😢", "🙏"];
@@ -34,6 +35,11 @@ export class MessageCard {
   bodyElement() {
     const m = this.message;
     if (m.deleted) return h("p", { class: "body deleted muted", "data-testid": "deleted" }, gettext("This message was deleted."));
+    // A poll's card updates itself from poll frames (applyPoll), keeping what the treasurer types.
+    if (hasPoll(m)) {
+      this.pollCard = new PollCard(this.view, m.poll);
+      return this.pollCard.element;
+    }
     // A dues request's card holds a payment form: it is built once, so a change never wipes a PIN being typed.
     return isDuesMessage(m) ? duesCard(this.view.app, m) : h("p", { class: "body" }, m.body);
   }
@@ -83,7 +89,7 @@ export class MessageCard {
 
   actions() {
     const m = this.message;
-    const editable = this.mine && !isDuesMessage(m) && Date.now() - new Date(m.created_at) < EDIT_WINDOW_MS;
+    const editable = this.mine && !isDuesMessage(m) && !hasPoll(m) && Date.now() - new Date(m.created_at) < EDIT_WINDOW_MS;
     const deletable = this.mine || this.view.channel.owner.id === this.view.app.me.id;
     // An action closes the menu, then runs.
     const act = (run) => () => {

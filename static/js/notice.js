@@ -31,7 +31,7 @@ export class NoticeBar {
         h("strong", {}, gettext("Notice")), " ", snippet(notice.body)),
       this.owner
         ? h("button", { type: "button", class: "small notice-unpin", onclick: guarded(() => this.unpin()), "data-testid": "notice-unpin" }, gettext("Take down"))
-        : null);
+        : "");
   }
 
   async pin(card) {

@@ -1,0 +1,81 @@
+"""Club life on two phones in Korean: the owner pins a notice, a poll's counts change live on the
+other phone, the poll closes and the treasurer turns it into dues for those going.
+
+Screenshots (var/test-artifacts/screens/): club-notice-*, club-poll-*, club-poll-dues-*."""
+
+import pytest
+from django.contrib.auth import get_user_model
+from playwright.sync_api import expect
+
+from chat.tests.live import post_json
+from tests.browser.conftest import PHONE, messages, send_message, shoot, sign_up
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def _user(name: str):
+    return get_user_model().objects.get(username=name)
+
+
+def two_phones_in_a_club(node, new_page, name: str):
+    """Ana (the channel's owner and its group wallet's treasurer) and Ben, each on a phone in Korean."""
+    ana, ben = new_page(size=PHONE, locale="ko-KR"), new_page(size=PHONE, locale="ko-KR")
+    sign_up(ana, node, "ana", language="ko")
+    sign_up(ben, node, "ben", language="ko")
+    channel = post_json(node, "/api/channels", _user("ana"), {"name": name})
+    post_json(node, f"/api/channels/{channel['id']}/join", _user("ben"), {})
+    wallet = post_json(node, f"/api/channels/{channel['id']}/group-wallets", _user("ana"), {"name": "산악회 회비"})
+    post_json(node, f"/api/wallets/{wallet['id']}/join", _user("ben"), {})
+    for page in (ana, ben):
+        page.goto(f"{node.http_url}/#/channel/{channel['id']}")
+        page.reload()  # the page read its channels before they existed
+        expect(page.get_by_role("heading", name=f"#{name}")).to_be_visible()
+    return ana, ben
+
+
+def test_a_notice_and_a_poll_turned_into_dues_on_two_phones(node, new_page):
+    ana, ben = two_phones_in_a_club(node, new_page, "산악회")
+
+    # The owner pins a notice: it shows at the top of Ben's chat at once.
+    send_message(ana, "토요일 아침 9시, 수서역 3번 출구에서 만나요")
+    expect(messages(ben)).to_have_count(1)
+    messages(ana).first.get_by_test_id("more").click()
+    messages(ana).first.get_by_test_id("pin-notice").click()
+    expect(ben.get_by_test_id("notice-bar")).to_contain_text("공지 토요일 아침 9시, 수서역 3번 출구에서 만나요")
+    expect(ben.get_by_test_id("notice-unpin")).to_have_count(0)  # only the owner takes it down
+    expect(ben.get_by_test_id("notice-bar")).not_to_contain_text("null")
+    shoot(ben, "club-notice")
+
+    # Ana asks who is going; Ben votes and Ana watches the count change.
+    ana.get_by_test_id("new-poll").click()
+    form = ana.get_by_test_id("poll-form")
+    form.get_by_label("질문").fill("토요일 등산 가실 분?")
+    form.get_by_test_id("poll-options").fill("갈래요\n못 가요")
+    form.get_by_role("button", name="투표 올리기").click()
+    ben_poll = ben.get_by_test_id("poll-card")
+    expect(ben_poll).to_contain_text("토요일 등산 가실 분?")
+    ben_poll.get_by_test_id("poll-option").filter(has_text="갈래요").click()
+    ana_going = ana.get_by_test_id("poll-card").get_by_test_id("poll-option").filter(has_text="갈래요")
+    expect(ana_going.get_by_test_id("poll-count")).to_have_text("1")
+    expect(ana_going).to_contain_text("ben")
+    ana.get_by_test_id("poll-card").get_by_test_id("poll-option").filter(has_text="못 가요").click()
+    expect(ben_poll.get_by_test_id("poll-option").filter(has_text="못 가요").get_by_test_id("poll-count")).to_have_text("1")
+    expect(ben_poll.get_by_test_id("poll-state")).to_contain_text("2명 투표")
+    expect(ben_poll).not_to_contain_text("null")
+    shoot(ben, "club-poll")
+
+    # Ana closes it and asks those going for the bus fare; Ben's chat shows the dues naming him.
+    ana.get_by_test_id("poll-close").click()
+    expect(ben_poll.get_by_test_id("poll-state")).to_contain_text("마감")
+    expect(ben_poll.get_by_test_id("poll-option").first).to_be_disabled()
+    expect(ben.get_by_test_id("poll-dues")).to_have_count(0)  # Ben is not the treasurer
+    ana.get_by_test_id("poll-dues").locator("summary").click()
+    dues_form = ana.get_by_test_id("poll-dues-form")
+    dues_form.get_by_label("항목").select_option(label="갈래요 (1)")
+    dues_form.get_by_label("1인당 금액").fill("15000")
+    dues_form.get_by_role("button", name="회비 요청하기").click()
+    ben_dues = ben.get_by_test_id("dues-card")
+    expect(ben_dues).to_contain_text("@ben")
+    expect(ben_dues).to_contain_text("15,000원")
+    shoot(ben, "club-poll-dues")
+    shoot(ana, "club-poll-dues-treasurer")
