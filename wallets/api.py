@@ -16,7 +16,7 @@ from rest_framework.views import APIView
 
 from accounts.serializers import UserRefSerializer
 from channels_app.selectors import channel_for_member
-from config.errors import NotFound
+from config.errors import DomainError, NotFound
 from config.fields import IdField, StrictCharField
 from config.pagination import NewestFirstCursorPagination, page_schema
 from wallets import selectors
@@ -35,11 +35,12 @@ from wallets.serializers import (
     RecipientOutputSerializer,
     RecurringDuesOutputSerializer,
     ScheduledTransferOutputSerializer,
+    SplitOutputSerializer,
     TransferOutputSerializer,
     WalletLookupOutputSerializer,
     WalletOutputSerializer,
 )
-from wallets.services import approvals, dues, schedules, transfers
+from wallets.services import approvals, dues, schedules, splits, transfers
 from wallets.services import wallets as wallet_services
 
 IDEMPOTENCY_PARAMETER = OpenApiParameter(
@@ -345,6 +346,75 @@ class PollDuesApi(APIView):
         return Response(
             DuesOutputSerializer(selectors.dues_get(dues_id=created.pk)).data, status=status.HTTP_201_CREATED
         )
+
+
+class ChannelSplitsApi(APIView):
+    class InputSerializer(serializers.Serializer):
+        title = StrictCharField(max_length=200)
+        total = MoneyField()
+        members = serializers.ListField(
+            child=IdField(), min_length=1, max_length=splits.MAX_MEMBERS, help_text="members of the channel, in order"
+        )
+        shares = serializers.DictField(
+            child=MoneyField(),
+            required=False,
+            help_text="{user id: amount} for custom shares, adding up to total; equal shares without it",
+        )
+        to_wallet = IdField(help_text="your personal wallet, or a group wallet of this channel")
+
+    @extend_schema(request=InputSerializer, responses={201: SplitOutputSerializer})
+    def post(self, request, channel_id: int):
+        data = _validated(self.InputSerializer, request)
+        shares = data.get("shares")
+        if shares is not None:
+            try:
+                shares = {int(user_id): amount for user_id, amount in shares.items()}
+            except ValueError:
+                detail = _("Key each share by a member's id.")
+                raise DomainError(detail, fields={"shares": [detail]}) from None
+        created = splits.split_create(
+            actor=request.user,
+            channel_id=channel_id,
+            title=data["title"],
+            total=data["total"],
+            members=data["members"],
+            to_wallet_id=data["to_wallet"],
+            shares=shares,
+        )
+        return Response(SplitOutputSerializer(selectors.split_get(split_id=created.pk)).data, status=status.HTTP_201_CREATED)
+
+
+class SplitDetailApi(APIView):
+    @extend_schema(responses={200: SplitOutputSerializer})
+    def get(self, request, split_id: int):
+        return Response(SplitOutputSerializer(selectors.split_for_viewer(user=request.user, split_id=split_id)).data)
+
+
+class SplitPayApi(APIView):
+    class InputSerializer(serializers.Serializer):
+        pin = PinField()
+
+    @extend_schema(
+        request=InputSerializer, responses={201: TransferOutputSerializer}, parameters=[IDEMPOTENCY_PARAMETER]
+    )
+    def post(self, request, split_id: int):
+        data = _validated(self.InputSerializer, request)
+
+        def pay():
+            transfer = splits.split_pay(actor=request.user, split_id=split_id, pin=data["pin"])
+            return Response(TransferOutputSerializer(transfer).data, status=status.HTTP_201_CREATED)
+
+        return idempotent(request, pay)
+
+
+class SplitRemindApi(APIView):
+    @extend_schema_serializer(component_name="SplitReminded")
+    class OutputSerializer(serializers.Serializer):
+        reminded = serializers.IntegerField()
+
+    @extend_schema(request=None, responses={200: OutputSerializer})
+    def post(self, request, split_id: int):
+        return Response({"reminded": splits.split_remind(actor=request.user, split_id=split_id)})
 
 
 class DuesDetailApi(APIView):

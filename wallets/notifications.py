@@ -17,11 +17,12 @@ from chat.services import message_send
 from config.formats import money
 from config.locale import user_language
 from wallets import selectors
-from wallets.models import ApprovalRequest, Dues, Transfer, Wallet
+from wallets.models import ApprovalRequest, Dues, Split, Transfer, Wallet
 from wallets.serializers import (
     ApprovalPolicyOutputSerializer,
     ApprovalRequestOutputSerializer,
     DuesOutputSerializer,
+    SplitOutputSerializer,
     TransferOutputSerializer,
     WalletOutputSerializer,
 )
@@ -203,3 +204,59 @@ def notify_approval_policy_changed(*, wallet_id: int, by) -> None:
                 "approvers": ", ".join(user.username for user in policy.approvers.all()),
             }
     _post(channel_id=wallet.channel_id, sender=by, body=body, client_msg_id=f"approval-policy:{uuid.uuid4()}")
+
+
+def split_announcement(*, split: Split) -> str:
+    asked = [share for share in split.shares.all() if share.paid_at is None]
+    return _("%(name)s split “%(title)s” (%(total)s): %(shares)s.") % {
+        "name": split.created_by.username,
+        "title": split.title,
+        "total": money(split.total, split.to_wallet.currency),
+        "shares": ", ".join(f"@{share.user.username} {money(share.amount, split.to_wallet.currency)}" for share in asked),
+    }
+
+
+def notify_split_requested(*, split_id: int) -> None:
+    """A split_requested event and the split's card in the chat (client_msg_id "split:<id>"),
+    naming each member asked to pay; it goes through the same post as the dues cards."""
+    split = selectors.split_get(split_id=split_id)
+    publish_channel_event(
+        channel_id=split.channel_id, event="split_requested", data={"split": SplitOutputSerializer(split).data}
+    )
+    with translation.override(user_language(split.created_by)):
+        body = split_announcement(split=split)
+    _post(channel_id=split.channel_id, sender=split.created_by, body=body, client_msg_id=f"split:{split.pk}")
+
+
+def notify_split_paid(*, split_id: int, payer, transfer: Transfer | None) -> None:
+    split = selectors.split_get(split_id=split_id)
+    publish_channel_event(
+        channel_id=split.channel_id,
+        event="split_paid",
+        data={
+            "split": SplitOutputSerializer(split).data,
+            "user": UserRefSerializer(payer).data,
+            "transfer_id": transfer.pk if transfer else None,
+        },
+    )
+
+
+def notify_split_reminder(*, split_id: int, user_ids: list[int], reminded_hour: int, language: str = "") -> None:
+    """A split_reminder event to each member who has not paid, and one chat message mentioning them
+    (its client_msg_id names the hour: a retry does not post it twice)."""
+    split = selectors.split_get(split_id=split_id)
+    unpaid = [share for share in split.shares.all() if share.user_id in set(user_ids)]
+    data = {"split": SplitOutputSerializer(split).data, "from": UserRefSerializer(split.created_by).data}
+    for share in unpaid:
+        publish_user_event(user_id=share.user_id, event="split_reminder", data=data, channel_id=split.channel_id)
+    with translation.override(language or user_language(split.created_by)):
+        body = _("%(mentions)s a reminder: your share of “%(title)s” is not paid yet.") % {
+            "mentions": " ".join(f"@{share.user.username}" for share in unpaid),
+            "title": split.title,
+        }
+    _post(
+        channel_id=split.channel_id,
+        sender=split.created_by,
+        body=body,
+        client_msg_id=f"split-remind:{split.pk}:{reminded_hour}",
+    )

@@ -22,6 +22,8 @@ from wallets.models import (
     LedgerEntry,
     RecurringDues,
     ScheduledTransfer,
+    Split,
+    SplitShare,
     Wallet,
 )
 
@@ -238,3 +240,22 @@ def dues_overview(*, wallet: Wallet) -> list[MemberDuesRecord]:
             if due_at is not None and now > due_at:
                 record.overdue += 1
     return list(records.values())
+
+
+def _split_queryset() -> QuerySet:
+    shares = SplitShare.objects.select_related("user").order_by("position")
+    return Split.objects.select_related("created_by", "to_wallet").prefetch_related(Prefetch("shares", queryset=shares))
+
+
+def split_for_viewer(*, user, split_id: int) -> Split:
+    """The split, if the user is a member of its channel."""
+    split = _split_queryset().filter(pk=split_id).first()
+    if split is None:
+        raise NotFound(_("No such split."))
+    if not channel_is_member(user=user, channel_id=split.channel_id):
+        raise Forbidden(_("You are not a member of this channel."))
+    return split
+
+
+def split_get(*, split_id: int) -> Split:
+    return _split_queryset().get(pk=split_id)

@@ -260,3 +260,31 @@ class ApprovalRequestOutputSerializer(serializers.Serializer):
 
     def get_approvals(self, request) -> list[int]:
         return sorted(approval.user_id for approval in request.approvals.all())
+
+
+class SplitMemberSerializer(serializers.Serializer):
+    user = UserRefSerializer()
+    amount = serializers.IntegerField()
+    paid = serializers.SerializerMethodField()
+    transfer_id = serializers.IntegerField(allow_null=True, help_text="null for the payer's own share")
+    paid_at = serializers.DateTimeField(allow_null=True)
+
+    def get_paid(self, share) -> bool:
+        return share.paid_at is not None
+
+
+class SplitOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    channel = serializers.IntegerField(source="channel_id")
+    title = serializers.CharField()
+    total = serializers.IntegerField()
+    currency = serializers.CharField(source="to_wallet.currency")
+    to_wallet = serializers.IntegerField(source="to_wallet_id")
+    created_by = UserRefSerializer()
+    created_at = serializers.DateTimeField()
+    last_reminded_at = serializers.DateTimeField(allow_null=True)
+    paid_count = serializers.SerializerMethodField()
+    members = SplitMemberSerializer(source="shares", many=True)
+
+    def get_paid_count(self, split) -> int:
+        return sum(1 for share in split.shares.all() if share.paid_at is not None)

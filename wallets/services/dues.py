@@ -24,6 +24,7 @@ from wallets.occurrences import next_occurrence
 from wallets.services.movements import Order, money_move
 
 REMIND_EVERY = timedelta(hours=1)
+DUES_TITLE_CHARS = 200  # Dues.title's length
 # A recurring period's request goes out this long before it is due (weekly: the day after the last one was due).
 RECURRING_NOTICE = {RecurringDues.Repeat.WEEKLY: timedelta(days=6), RecurringDues.Repeat.MONTHLY: timedelta(days=7)}
 
@@ -105,7 +106,7 @@ def poll_dues_create(*, actor, poll_id: int, wallet_id: int, amount: int, option
     return _dues_request(
         wallet=wallet,
         treasurer=actor,
-        title=f"{poll.question} · {option.text}"[: Dues._meta.get_field("title").max_length],
+        title=f"{poll.question} · {option.text}"[:DUES_TITLE_CHARS],
         amount=amount,
         due_date=None,
         time_zone=user_time_zone(actor),
