@@ -11,6 +11,7 @@ import { gettext, interpolate, ngettext, timeZones } from "./i18n.js";
 import {
   actionForm, ApprovalsView, channelWalletsPanel, GroupWalletView, PersonalWalletView, refreshDues,
 } from "./wallets.js";
+import { refreshSplit } from "./splits.js";
 import { notificationsButton, notifyMention } from "./notify.js";
 import { Socket } from "./socket.js";
 
@@ -334,6 +335,8 @@ class App {
     } else if (event === "dues_paid") {
       guarded(refreshDues)(data.dues_id);
       refreshWallet(data.wallet);
+    } else if (event === "split_paid") {
+      guarded(refreshSplit)(data.split.id);
     } else if (event === "dues_requested") {
       refreshWallet(data.dues.wallet);
     } else if (event === "dues_reminder") {

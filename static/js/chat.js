@@ -12,6 +12,7 @@ import { ReadTracker, unreadBy } from "./reading.js";
 import { MessageSearch } from "./search.js";
 import { NoticeBar } from "./notice.js";
 import { pollForm } from "./polls.js";
+import { splitForm } from "./splits.js";
 
 const TYPING_SEND_EVERY_MS = 3000;
 const TYPING_SHOWN_MS = 4000;
@@ -93,7 +94,7 @@ export class ChannelView {
     this.showTitle();
   }
 
-  // Beside the composer: what a club posts besides text (a poll).
+  // Beside the composer: what a club posts besides text (a poll, a bill to split).
   tools() {
     const area = h("div", { class: "composer-tool-area", "data-testid": "composer-tool-area" });
     const toggle = (make) => () => {
@@ -103,8 +104,11 @@ export class ChannelView {
       area.replaceChildren(panel);
     };
     const poll = () => pollForm(this, () => area.replaceChildren());
+    const split = () => splitForm(this, () => area.replaceChildren());
     return h("div", { class: "composer-tools" },
-      h("button", { type: "button", class: "small", onclick: toggle(poll), "data-testid": "new-poll" }, "📊 ", gettext("Poll")),
+      h("div", { class: "composer-tool-buttons" },
+        h("button", { type: "button", class: "small", onclick: toggle(poll), "data-testid": "new-poll" }, "📊 ", gettext("Poll")),
+        h("button", { type: "button", class: "small", onclick: toggle(split), "data-testid": "new-split" }, "🧾 ", gettext("Split a bill"))),
       area);
   }
 

@@ -7,6 +7,7 @@ import { h, time } from "./dom.js";
 import { dayKey, gettext, interpolate } from "./i18n.js";
 import { pinAction } from "./notice.js";
 import { hasPoll, PollCard } from "./polls.js";
+import { isSplitMessage, splitCard } from "./splits.js";
 import { duesCard, isDuesMessage } from "./wallets.js";
 
 export const REACTIONS = ["👍", "❤️", "😂", "😮", "😢", "🙏"];
@@ -40,6 +41,7 @@ export class MessageCard {
       this.pollCard = new PollCard(this.view, m.poll);
       return this.pollCard.element;
     }
+    if (isSplitMessage(m)) return splitCard(this.view.app, m); // built once, like a dues card
     // A dues request's card holds a payment form: it is built once, so a change never wipes a PIN being typed.
     return isDuesMessage(m) ? duesCard(this.view.app, m) : h("p", { class: "body" }, m.body);
   }
@@ -89,7 +91,7 @@ export class MessageCard {
 
   actions() {
     const m = this.message;
-    const editable = this.mine && !isDuesMessage(m) && !hasPoll(m) && Date.now() - new Date(m.created_at) < EDIT_WINDOW_MS;
+    const editable = this.mine && !isDuesMessage(m) && !hasPoll(m) && !isSplitMessage(m) && Date.now() - new Date(m.created_at) < EDIT_WINDOW_MS;
     const deletable = this.mine || this.view.channel.owner.id === this.view.app.me.id;
     // An action closes the menu, then runs.
     const act = (run) => () => {

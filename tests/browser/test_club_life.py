@@ -1,14 +1,16 @@
 """Club life on two phones in Korean: the owner pins a notice, a poll's counts change live on the
 other phone, the poll closes and the treasurer turns it into dues for those going.
 
-Screenshots (var/test-artifacts/screens/): club-notice-*, club-poll-*, club-poll-dues-*."""
+Then a bill split and paid from the other phone.
+
+Screenshots (var/test-artifacts/screens/): club-notice-*, club-poll-*, club-poll-dues-*, club-split-*."""
 
 import pytest
 from django.contrib.auth import get_user_model
 from playwright.sync_api import expect
 
-from chat.tests.live import post_json
-from tests.browser.conftest import PHONE, messages, send_message, shoot, sign_up
+from chat.tests.live import post_json, request_json
+from tests.browser.conftest import PHONE, PIN, messages, send_message, shoot, sign_up
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -79,3 +81,30 @@ def test_a_notice_and_a_poll_turned_into_dues_on_two_phones(node, new_page):
     expect(ben_dues).to_contain_text("15,000원")
     shoot(ben, "club-poll-dues")
     shoot(ana, "club-poll-dues-treasurer")
+
+
+def test_a_bill_split_in_the_chat_and_paid_from_the_other_phone(node, new_page):
+    ana, ben = two_phones_in_a_club(node, new_page, "저녁모임")
+    for name in ("ana", "ben"):
+        post_json(node, "/api/wallets", _user(name), {"pin": PIN})
+    ben_wallet = request_json(node, "GET", "/api/wallets/me", _user("ben"))
+    post_json(node, f"/api/wallets/{ben_wallet['id']}/deposit", _user("ben"), {"amount": 50_000})
+
+    # Ana paid 50,001 won for dinner and splits it with Ben: the odd won is hers (she is first).
+    expect(ana.get_by_test_id("composer")).to_be_visible()
+    ana.get_by_test_id("new-split").click()
+    form = ana.get_by_test_id("split-form")
+    form.get_by_label("무엇에 썼나요").fill("삼겹살")
+    form.get_by_label("총액 (원)").fill("50001")
+    form.get_by_role("button", name="나눠 내기 요청").click()
+    card = ben.get_by_test_id("split-card")
+    expect(card.get_by_test_id("split-member-ben")).to_contain_text("25,000원")
+    expect(card.get_by_test_id("split-member-ana")).to_contain_text("✓ ana 25,001원")
+    shoot(ben, "club-split")
+
+    card.get_by_test_id("split-pay").get_by_label("PIN").fill(PIN)
+    card.get_by_test_id("split-pay").get_by_role("button").click()
+    expect(ana.get_by_test_id("split-card").get_by_test_id("split-member-ben")).to_contain_text("✓ ben")
+    expect(ana.get_by_test_id("split-card").get_by_test_id("split-progress")).to_contain_text("2명 중 2명")
+    expect(card.get_by_test_id("split-pay")).to_have_count(0)
+    shoot(ana, "club-split-paid")
