@@ -8,8 +8,10 @@ exactly like a WebSocket send.
 from asgiref.sync import async_to_sync
 from django.core.validators import RegexValidator
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema
+from django.http import FileResponse, HttpResponseRedirect
+from drf_spectacular.utils import OpenApiTypes, extend_schema
 from rest_framework import serializers, status
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import APIView
@@ -18,7 +20,7 @@ from accounts.serializers import UserRefSerializer
 from channels_app import selectors as channel_selectors
 from channels_app import services as channel_services
 from channels_app.api import ChannelOutputSerializer
-from chat import changes, notices, polls, read_markers, selectors, services
+from chat import attachments, changes, notices, polls, read_markers, selectors, services
 from config.errors import NotFound
 from config.fields import IdField, SeqField, StrictCharField
 
@@ -52,6 +54,16 @@ class PollOutputSerializer(serializers.Serializer):
     voters = PollVoterSerializer(many=True, help_text="who chose what (members only see polls)")
 
 
+class AttachmentOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    kind = serializers.CharField(help_text='"image"')
+    width = serializers.IntegerField()
+    height = serializers.IntegerField()
+    size = serializers.IntegerField(help_text="bytes")
+    url = serializers.CharField(help_text="members only")
+    thumbnail_url = serializers.CharField(help_text="members only; the image itself until the thumbnail is made")
+
+
 class MessageOutputSerializer(serializers.Serializer):
     id = serializers.CharField()
     channel = serializers.IntegerField()
@@ -67,6 +79,7 @@ class MessageOutputSerializer(serializers.Serializer):
     reply_to = serializers.CharField(allow_null=True, help_text="the id of the message it answers")
     unread_count = serializers.IntegerField(help_text="members (not the sender) who have not read it yet")
     poll = PollOutputSerializer(required=False, help_text="a poll's card: the poll as it is now")
+    attachments = AttachmentOutputSerializer(many=True, required=False)
 
 
 class ChannelMineApi(APIView):
@@ -115,6 +128,9 @@ class ChannelMessagesApi(APIView):
             allow_null=True,
             validators=[RegexValidator(services.MESSAGE_ID)],
         )
+        attachments = serializers.ListField(
+            child=IdField(), required=False, max_length=10, help_text="ids of photos you uploaded to this channel"
+        )
 
     class PageOutputSerializer(serializers.Serializer):
         results = MessageOutputSerializer(many=True)
@@ -153,6 +169,7 @@ class ChannelMessagesApi(APIView):
             body=serializer.validated_data["body"],
             client_msg_id=serializer.validated_data.get("client_msg_id"),  # none: every POST is a new message
             reply_to=serializer.validated_data.get("reply_to"),
+            attachments=serializer.validated_data.get("attachments"),
         )
         return Response(MessageOutputSerializer(message).data, status=status.HTTP_201_CREATED)
 
@@ -313,3 +330,52 @@ class PollCloseApi(APIView):
     def post(self, request, poll_id: int):
         polls.poll_close(user=request.user, poll_id=poll_id)
         return Response(_poll_body(poll_id))
+
+
+class ChannelAttachmentsApi(APIView):
+    parser_classes = [MultiPartParser]
+
+    @extend_schema(
+        request={
+            "multipart/form-data": {
+                "type": "object",
+                "properties": {"file": {"type": "string", "format": "binary"}},
+                "required": ["file"],
+            }
+        },
+        responses={201: AttachmentOutputSerializer},
+    )
+    def post(self, request, channel_id: int):
+        attachment = attachments.attachment_upload(
+            user=request.user, channel_id=channel_id, upload=request.FILES.get("file")
+        )
+        return Response(attachments.attachment_ref(attachment), status=status.HTTP_201_CREATED)
+
+
+def _serve(name: str, content_type: str):
+    """From the filesystem through this checked view; from S3 by a signed URL that expires."""
+    from django.core.files.storage import FileSystemStorage, default_storage
+
+    if isinstance(default_storage, FileSystemStorage):
+        response = FileResponse(default_storage.open(name), content_type=content_type)
+    else:
+        response = HttpResponseRedirect(default_storage.url(name))
+    response["Cache-Control"] = "private, max-age=300"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+class AttachmentApi(APIView):
+    @extend_schema(responses={(200, "image/*"): OpenApiTypes.BINARY})
+    def get(self, request, attachment_id: int):
+        attachment = attachments.attachment_for_member(user=request.user, attachment_id=attachment_id)
+        return _serve(attachment.file, attachment.content_type)
+
+
+class AttachmentThumbnailApi(APIView):
+    @extend_schema(responses={(200, "image/*"): OpenApiTypes.BINARY})
+    def get(self, request, attachment_id: int):
+        attachment = attachments.attachment_for_member(user=request.user, attachment_id=attachment_id)
+        if attachment.thumbnail:
+            return _serve(attachment.thumbnail, "image/jpeg")
+        return _serve(attachment.file, attachment.content_type)  # until the background made it

@@ -91,7 +91,7 @@ return 1
 
 # What the server adds to messages it posts (chat.services.message_send's `card`): carried live and
 # in the tail; history lays the current state over it from the database (chat.selectors).
-CARD_KEYS = ("poll",)
+CARD_KEYS = ("poll", "attachments")
 
 
 def _encoded_around_seq(message: dict) -> tuple[str, str]:

@@ -15,6 +15,7 @@ class Message(models.Model):
     created_at = models.DateTimeField()
     mentions = models.JSONField(default=list)  # ids of the members the body names with @username
     reply_to = models.CharField(max_length=32, blank=True, default="")  # the id of the message it answers
+    attachments = models.JSONField(default=list)  # the photos it shows: [{id, kind, width, height, url, thumbnail_url}]
 
     class Meta:
         constraints = [
@@ -159,3 +160,22 @@ class PollVote(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} for {self.option_id}"
+
+
+class Attachment(models.Model):
+    """A photo uploaded to a channel: the image without its metadata, and a thumbnail made in the
+    background (chat/attachments.py). Files live in Django's default storage."""
+
+    channel = models.ForeignKey("channels_app.Channel", on_delete=models.CASCADE, related_name="+")
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=16, default="image")
+    file = models.CharField(max_length=200)  # its name in the storage
+    content_type = models.CharField(max_length=50)
+    thumbnail = models.CharField(max_length=200, blank=True, default="")  # "" until the task made it
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    size = models.PositiveIntegerField()  # bytes of the stored image
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.file

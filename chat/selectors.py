@@ -245,12 +245,13 @@ def _current(message: dict, state: MessageState | None, markers: list[tuple[int,
     current = {**message, "edited_at": None, "deleted": False, "reactions": {}}
     current.setdefault("mentions", [])
     current.setdefault("reply_to", None)
+    current.setdefault("attachments", [])
     if state is not None:
         current["reactions"] = state.reactions
         if state.edited_at is not None:
             current.update(body=state.body, mentions=state.mentions or [], edited_at=state.edited_at.isoformat())
         if state.deleted:
-            current.update(body=None, deleted=True, mentions=[], reactions={})
+            current.update(body=None, deleted=True, mentions=[], reactions={}, attachments=[])
     sender = message["sender"]["id"]
     current["unread_count"] = sum(1 for user_id, seq in markers if user_id != sender and seq < message["seq"])
     return current

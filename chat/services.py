@@ -66,6 +66,7 @@ async def message_send(
     client_msg_id: str | None = None,
     reply_to: str | None = None,
     card: dict | None = None,
+    attachments: list[int] | None = None,
 ) -> tuple[dict, bool]:
     """Validates, stores and fans out one message; (message, created). The caller checked membership.
 
@@ -85,6 +86,15 @@ async def message_send(
         and await sync_to_async(selectors.message_get)(channel_id=channel_id, message_id=reply_to) is None
     ):
         raise MessageInvalid(_("`reply_to` must be the id of a message of the channel."), field="reply_to")
+    if attachments:  # photos the sender uploaded to this channel (chat.attachments)
+        from chat.attachments import attachment_refs
+
+        card = {
+            **(card or {}),
+            "attachments": await sync_to_async(attachment_refs)(
+                channel_id=channel_id, sender_id=sender_id, attachment_ids=attachments
+            ),
+        }
     mentions = await sync_to_async(mentioned_members)(channel_id=channel_id, body=body) if "@" in body else []
     draft = {
         "id": uuid.uuid4().hex,

@@ -1,5 +1,6 @@
 from celery import shared_task
 
+from chat.attachments import attachment_thumbnail_make
 from chat.persistence import persist_pending_messages
 from chat.polls import polls_close_due
 
@@ -12,3 +13,8 @@ def persist_messages() -> int:
 @shared_task(name="chat.close_due_polls", ignore_result=True)
 def close_due_polls() -> int:
     return polls_close_due()
+
+
+@shared_task(name="chat.make_thumbnail", ignore_result=True, acks_late=True, autoretry_for=(OSError,), max_retries=3)
+def make_thumbnail(attachment_id: int) -> None:
+    attachment_thumbnail_make(attachment_id=attachment_id)

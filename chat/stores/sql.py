@@ -21,6 +21,7 @@ def _to_row(message: dict) -> Message:
         created_at=parse_datetime(message["created_at"]),
         mentions=message.get("mentions", []),
         reply_to=message.get("reply_to") or "",
+        attachments=message.get("attachments", []),
     )
 
 
@@ -35,6 +36,7 @@ def _to_message(row: Message) -> dict:
         "created_at": row.created_at.isoformat(),
         "mentions": row.mentions,
         "reply_to": row.reply_to or None,
+        "attachments": row.attachments,
     }
 
 
