@@ -352,15 +352,16 @@ class ChannelAttachmentsApi(APIView):
         return Response(attachments.attachment_ref(attachment), status=status.HTTP_201_CREATED)
 
 
-def _serve(name: str, content_type: str):
-    """From the filesystem through this checked view; from S3 by a signed URL that expires."""
+def _serve(name: str, content_type: str, *, final: bool = True):
+    """From the filesystem through this checked view; from S3 by a signed URL that expires.
+    A stand-in (the photo served while its thumbnail is being made) is not kept by the browser."""
     from django.core.files.storage import FileSystemStorage, default_storage
 
     if isinstance(default_storage, FileSystemStorage):
         response = FileResponse(default_storage.open(name), content_type=content_type)
     else:
         response = HttpResponseRedirect(default_storage.url(name))
-    response["Cache-Control"] = "private, max-age=300"
+    response["Cache-Control"] = "private, max-age=300" if final else "no-store"
     response["X-Content-Type-Options"] = "nosniff"
     return response
 
@@ -378,4 +379,4 @@ class AttachmentThumbnailApi(APIView):
         attachment = attachments.attachment_for_member(user=request.user, attachment_id=attachment_id)
         if attachment.thumbnail:
             return _serve(attachment.thumbnail, "image/jpeg")
-        return _serve(attachment.file, attachment.content_type)  # until the background made it
+        return _serve(attachment.file, attachment.content_type, final=False)  # until the background made it

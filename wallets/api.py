@@ -16,7 +16,7 @@ from rest_framework.views import APIView
 
 from accounts.serializers import UserRefSerializer
 from channels_app.selectors import channel_for_member
-from config.errors import DomainError, NotFound
+from config.errors import NotFound
 from config.fields import IdField, StrictCharField
 from config.pagination import NewestFirstCursorPagination, page_schema
 from wallets import selectors
@@ -35,6 +35,7 @@ from wallets.serializers import (
     RecipientOutputSerializer,
     RecurringDuesOutputSerializer,
     ScheduledTransferOutputSerializer,
+    SharesField,
     SplitOutputSerializer,
     TransferOutputSerializer,
     WalletLookupOutputSerializer,
@@ -355,23 +356,14 @@ class ChannelSplitsApi(APIView):
         members = serializers.ListField(
             child=IdField(), min_length=1, max_length=splits.MAX_MEMBERS, help_text="members of the channel, in order"
         )
-        shares = serializers.DictField(
-            child=MoneyField(),
-            required=False,
-            help_text="{user id: amount} for custom shares, adding up to total; equal shares without it",
+        shares = SharesField(
+            required=False, help_text="{user id: amount} for custom shares, adding up to total; equal shares without it"
         )
         to_wallet = IdField(help_text="your personal wallet, or a group wallet of this channel")
 
     @extend_schema(request=InputSerializer, responses={201: SplitOutputSerializer})
     def post(self, request, channel_id: int):
         data = _validated(self.InputSerializer, request)
-        shares = data.get("shares")
-        if shares is not None:
-            try:
-                shares = {int(user_id): amount for user_id, amount in shares.items()}
-            except ValueError:
-                detail = _("Key each share by a member's id.")
-                raise DomainError(detail, fields={"shares": [detail]}) from None
         created = splits.split_create(
             actor=request.user,
             channel_id=channel_id,
@@ -379,7 +371,7 @@ class ChannelSplitsApi(APIView):
             total=data["total"],
             members=data["members"],
             to_wallet_id=data["to_wallet"],
-            shares=shares,
+            shares=data.get("shares"),
         )
         return Response(SplitOutputSerializer(selectors.split_get(split_id=created.pk)).data, status=status.HTTP_201_CREATED)
 

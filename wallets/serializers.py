@@ -3,11 +3,13 @@
 Shared by the REST API and the WebSocket events, so a client sees one shape for each.
 """
 
+import re
 from datetime import timedelta
 
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.serializers import UserRefSerializer
@@ -26,6 +28,30 @@ class MoneyField(serializers.IntegerField):
         if isinstance(data, bool) or not isinstance(data, int):
             self.fail("invalid")
         return super().to_internal_value(data)
+
+
+SHARE_KEY = r"^[1-9][0-9]{0,17}$"
+
+
+@extend_schema_field(
+    {
+        "type": "object",
+        "propertyNames": {"type": "string", "pattern": SHARE_KEY},
+        "additionalProperties": {"type": "integer", "minimum": 1, "maximum": MAX_AMOUNT},
+        "description": "{user id: amount}",
+    }
+)
+class SharesField(serializers.DictField):
+    """{user id: amount} with the ids as JSON has them (strings of digits), read as integers."""
+
+    def __init__(self, **kwargs):
+        super().__init__(child=MoneyField(), **kwargs)
+
+    def to_internal_value(self, data):
+        shares = super().to_internal_value(data)
+        if not all(isinstance(key, str) and re.fullmatch(SHARE_KEY, key) for key in shares):
+            raise serializers.ValidationError(_("Key each share by a member's id."))
+        return {int(key): amount for key, amount in shares.items()}
 
 
 # Money is planned months or a few years ahead; a date beyond this is a typo (and year 9999 leaves

@@ -201,3 +201,62 @@ async def test_a_poll_closes_at_its_closing_time_exactly_once_even_with_two_beat
     assert later == []
     assert (await call(node_b, "GET", f"/api/polls/{poll['id']}", bob))[1]["closed"] is True
     await b.close()
+
+
+def _photo_upload(user, channel_id: int) -> dict:
+    """A real JPEG uploaded through the service, as the REST view does (files and rows are shared with the nodes)."""
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    from chat.attachments import attachment_ref, attachment_upload
+
+    data = io.BytesIO()
+    Image.new("RGB", (800, 600), (200, 80, 40)).save(data, format="JPEG")
+    upload = SimpleUploadedFile("summit.jpg", data.getvalue(), content_type="image/jpeg")
+    return attachment_ref(attachment_upload(user=user, channel_id=channel_id, upload=upload))
+
+
+async def test_a_photo_sent_over_the_socket_reaches_the_other_node_live_in_history_and_on_resume(two_nodes):
+    import urllib.request
+
+    from asgiref.sync import sync_to_async
+
+    from chat.tests.live import access_token
+
+    channel, (alice, bob) = await _room("alice", "bob")
+    node_a, node_b = two_nodes
+    photo = await sync_to_async(_photo_upload)(alice, channel.pk)
+    a = await Client.connect(node_a.ws_url, alice)
+    b = await Client.connect(node_b.ws_url, bob)
+    for client in (a, b):
+        await client.subscribe(channel.pk)
+    ack = await _send(a, channel.pk, "정상에서", "summit", attachments=[photo["id"]])
+    assert ack["type"] == "ack"
+    live = (await b.recv_until(lambda f: f["type"] == "message" and f["seq"] == ack["seq"]))[-1]
+    assert [(p["id"], p["width"], p["height"], p["url"]) for p in live["attachments"]] == [
+        (photo["id"], 800, 600, photo["url"])
+    ]
+
+    def fetch(path: str, user) -> tuple[int, bytes]:
+        request = urllib.request.Request(f"{node_b.http_url}{path}", headers={"Authorization": f"Bearer {access_token(user)}"})
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, response.read()
+
+    status, data = await sync_to_async(fetch)(live["attachments"][0]["thumbnail_url"], bob)
+    assert (status, data[:2]) == (200, b"\xff\xd8")  # a JPEG
+
+    later = await Client.connect(node_b.ws_url, bob)  # another phone of Bob's, resuming from the start
+    await later.subscribe(channel.pk, since_seq=0)
+    resumed = (await later.recv_until(lambda f: f["type"] == "message" and f["seq"] == ack["seq"]))[-1]
+    assert [p["id"] for p in resumed["attachments"]] == [photo["id"]]
+    status, page = await call(node_a, "GET", f"/api/channels/{channel.pk}/messages", bob)
+    assert [p["id"] for p in page["results"][-1]["attachments"]] == [photo["id"]]
+
+    carol_channel, (carol,) = await _room("carol")
+    elsewhere = await sync_to_async(_photo_upload)(carol, carol_channel.pk)
+    refused = await _send(a, channel.pk, "not mine", "not-mine", attachments=[elsewhere["id"]])
+    assert (refused["type"], refused["code"]) == ("error", "bad_request")
+    for client in (a, b, later):
+        await client.close()

@@ -11,6 +11,7 @@ import { MessageCard, snippet } from "./messages.js";
 import { ReadTracker, unreadBy } from "./reading.js";
 import { MessageSearch } from "./search.js";
 import { NoticeBar } from "./notice.js";
+import { photoButton } from "./photos.js";
 import { pollForm } from "./polls.js";
 import { splitForm } from "./splits.js";
 
@@ -94,7 +95,7 @@ export class ChannelView {
     this.showTitle();
   }
 
-  // Beside the composer: what a club posts besides text (a poll, a bill to split).
+  // Beside the composer: what a club posts besides text (a poll, a bill to split, photos).
   tools() {
     const area = h("div", { class: "composer-tool-area", "data-testid": "composer-tool-area" });
     const toggle = (make) => () => {
@@ -108,7 +109,8 @@ export class ChannelView {
     return h("div", { class: "composer-tools" },
       h("div", { class: "composer-tool-buttons" },
         h("button", { type: "button", class: "small", onclick: toggle(poll), "data-testid": "new-poll" }, "📊 ", gettext("Poll")),
-        h("button", { type: "button", class: "small", onclick: toggle(split), "data-testid": "new-split" }, "🧾 ", gettext("Split a bill"))),
+        h("button", { type: "button", class: "small", onclick: toggle(split), "data-testid": "new-split" }, "🧾 ", gettext("Split a bill")),
+        photoButton(this)),
       area);
   }
 

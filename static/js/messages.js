@@ -6,6 +6,7 @@
 import { h, time } from "./dom.js";
 import { dayKey, gettext, interpolate } from "./i18n.js";
 import { pinAction } from "./notice.js";
+import { hasPhotos, photoGrid } from "./photos.js";
 import { hasPoll, PollCard } from "./polls.js";
 import { isSplitMessage, splitCard } from "./splits.js";
 import { duesCard, isDuesMessage } from "./wallets.js";
@@ -42,6 +43,7 @@ export class MessageCard {
       return this.pollCard.element;
     }
     if (isSplitMessage(m)) return splitCard(this.view.app, m); // built once, like a dues card
+    if (hasPhotos(m)) return h("div", { class: "body with-photos" }, photoGrid(m), m.body === "📷" ? null : h("p", {}, m.body));
     // A dues request's card holds a payment form: it is built once, so a change never wipes a PIN being typed.
     return isDuesMessage(m) ? duesCard(this.view.app, m) : h("p", { class: "body" }, m.body);
   }

@@ -5,10 +5,13 @@ Then a bill split and paid from the other phone.
 
 Screenshots (var/test-artifacts/screens/): club-notice-*, club-poll-*, club-poll-dues-*, club-split-*."""
 
+import time
+
 import pytest
 from django.contrib.auth import get_user_model
 from playwright.sync_api import expect
 
+from chat.models import Attachment
 from chat.tests.live import post_json, request_json
 from tests.browser.conftest import PHONE, PIN, messages, send_message, shoot, sign_up
 
@@ -108,3 +111,34 @@ def test_a_bill_split_in_the_chat_and_paid_from_the_other_phone(node, new_page):
     expect(ana.get_by_test_id("split-card").get_by_test_id("split-progress")).to_contain_text("2명 중 2명")
     expect(card.get_by_test_id("split-pay")).to_have_count(0)
     shoot(ana, "club-split-paid")
+
+
+def test_a_photo_from_the_file_chooser_shows_as_a_thumbnail_on_the_other_phone(node, new_page, tmp_path):
+    from PIL import Image
+
+    ana, ben = two_phones_in_a_club(node, new_page, "사진동호회")
+    path = tmp_path / "IMG_0412.jpg"
+    Image.new("RGB", (1600, 1200), (46, 139, 87)).save(path, format="JPEG")
+    with ana.expect_file_chooser() as chooser:
+        ana.get_by_test_id("send-photo").click()
+    chooser.value.set_files(str(path))
+
+    thumbnail = ben.get_by_test_id("photo-thumbnail")
+    expect(thumbnail).to_be_visible()
+    ben.wait_for_function("() => document.querySelector('[data-testid=photo-thumbnail]')?.naturalWidth > 0")
+    # The worker makes the thumbnail (until then the view serves the photo itself); then it is small.
+    deadline = time.monotonic() + 60
+    while not Attachment.objects.exclude(thumbnail="").exists():
+        assert time.monotonic() < deadline, "the worker made no thumbnail"
+        time.sleep(0.2)
+    ben.reload()
+    ben.wait_for_function("() => document.querySelector('[data-testid=photo-thumbnail]')?.naturalWidth > 0")
+    assert ben.evaluate("document.querySelector('[data-testid=photo-thumbnail]').naturalWidth") == 480
+    shoot(ben, "club-photo")
+    thumbnail.click()
+    full = ben.get_by_test_id("photo-full")
+    expect(full).to_be_visible()
+    ben.wait_for_function("() => document.querySelector('[data-testid=photo-full]')?.naturalWidth === 1600")
+    shoot(ben, "club-photo-full")
+    ben.get_by_test_id("photo-close").click()
+    expect(full).to_have_count(0)
