@@ -7,8 +7,8 @@ exactly like a WebSocket send.
 
 from asgiref.sync import async_to_sync
 from django.core.validators import RegexValidator
-from django.utils.translation import gettext as _
 from django.http import FileResponse, HttpResponseRedirect
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiTypes, extend_schema
 from rest_framework import serializers, status
 from rest_framework.parsers import MultiPartParser
@@ -262,7 +262,10 @@ class MessageReactionsApi(APIView):
 class ChannelNoticeApi(APIView):
     class InputSerializer(serializers.Serializer):
         message_id = StrictCharField(
-            min_length=1, max_length=32, validators=[RegexValidator(services.MESSAGE_ID)], help_text="a message of the channel"
+            min_length=1,
+            max_length=32,
+            validators=[RegexValidator(services.MESSAGE_ID)],
+            help_text="a message of the channel",
         )
 
     @extend_schema(request=InputSerializer, responses={200: ChannelOutputSerializer})
@@ -272,7 +275,9 @@ class ChannelNoticeApi(APIView):
         notices.channel_notice_pin(
             user=request.user, channel_id=channel_id, message_id=serializer.validated_data["message_id"]
         )
-        return Response(ChannelOutputSerializer(channel_selectors.channel_with_member_count(channel_id=channel_id)).data)
+        return Response(
+            ChannelOutputSerializer(channel_selectors.channel_with_member_count(channel_id=channel_id)).data
+        )
 
     @extend_schema(request=None, responses={204: None})
     def delete(self, request, channel_id: int):

@@ -120,7 +120,9 @@ def attachment_thumbnail_make(*, attachment_id: int) -> None:
         image.thumbnail(THUMBNAIL_SIZE)
         out = io.BytesIO()
         image.convert("RGB").save(out, format="JPEG", quality=80)
-    name = default_storage.save(f"attachments/{attachment.channel_id}/{uuid.uuid4().hex}-thumb.jpg", ContentFile(out.getvalue()))
+    name = default_storage.save(
+        f"attachments/{attachment.channel_id}/{uuid.uuid4().hex}-thumb.jpg", ContentFile(out.getvalue())
+    )
     if not Attachment.objects.filter(pk=attachment_id, thumbnail="").update(thumbnail=name):
         default_storage.delete(name)  # another run made it first
 
@@ -131,7 +133,9 @@ def attachment_refs(*, channel_id: int, sender_id: int, attachment_ids: list[int
         raise _invalid_attachments()
     found = {
         attachment.pk: attachment
-        for attachment in Attachment.objects.filter(pk__in=attachment_ids, channel_id=channel_id, uploaded_by_id=sender_id)
+        for attachment in Attachment.objects.filter(
+            pk__in=attachment_ids, channel_id=channel_id, uploaded_by_id=sender_id
+        )
     }
     if len(found) != len(attachment_ids):
         raise _invalid_attachments()

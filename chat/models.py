@@ -127,7 +127,9 @@ class Poll(models.Model):
 
     class Meta:
         indexes = [
-            models.Index(fields=["closes_at"], condition=models.Q(closed_at__isnull=True), name="chat_poll_open_closes_at")
+            models.Index(
+                fields=["closes_at"], condition=models.Q(closed_at__isnull=True), name="chat_poll_open_closes_at"
+            )
         ]
 
     def __str__(self) -> str:

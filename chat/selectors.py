@@ -191,7 +191,9 @@ def _with_state(channel_id: int, messages: list[dict]) -> list[dict]:
     current = [_current(message, states.get(message["id"]), markers) for message in messages]
     card_ids = [message["id"] for message in current if message["client_msg_id"].startswith("poll:")]
     if card_ids:
-        polls = {poll.message_id: poll_data(poll) for poll in _polls().filter(channel_id=channel_id, message_id__in=card_ids)}
+        polls = {
+            poll.message_id: poll_data(poll) for poll in _polls().filter(channel_id=channel_id, message_id__in=card_ids)
+        }
         for message in current:
             if message["id"] in polls:
                 message["poll"] = polls[message["id"]]

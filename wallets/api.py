@@ -342,7 +342,11 @@ class PollDuesApi(APIView):
     def post(self, request, poll_id: int):
         data = _validated(self.InputSerializer, request)
         created = dues.poll_dues_create(
-            actor=request.user, poll_id=poll_id, wallet_id=data["wallet"], amount=data["amount"], option_id=data["option"]
+            actor=request.user,
+            poll_id=poll_id,
+            wallet_id=data["wallet"],
+            amount=data["amount"],
+            option_id=data["option"],
         )
         return Response(
             DuesOutputSerializer(selectors.dues_get(dues_id=created.pk)).data, status=status.HTTP_201_CREATED
@@ -373,7 +377,9 @@ class ChannelSplitsApi(APIView):
             to_wallet_id=data["to_wallet"],
             shares=data.get("shares"),
         )
-        return Response(SplitOutputSerializer(selectors.split_get(split_id=created.pk)).data, status=status.HTTP_201_CREATED)
+        return Response(
+            SplitOutputSerializer(selectors.split_get(split_id=created.pk)).data, status=status.HTTP_201_CREATED
+        )
 
 
 class SplitDetailApi(APIView):

@@ -164,6 +164,7 @@ def notify_approval_requested(*, request_id: int) -> None:
     data = {"approval": ApprovalRequestOutputSerializer(request).data}
     for user_id in _approval_audience(request):
         publish_user_event(user_id=user_id, event="approval_requested", data=data)
+    _approval_activity(request, asked=True)
 
 
 def notify_approval_changed(*, request_id: int) -> None:
@@ -172,6 +173,7 @@ def notify_approval_changed(*, request_id: int) -> None:
     data = {"approval": ApprovalRequestOutputSerializer(request).data}
     for user_id in _approval_audience(request):
         publish_user_event(user_id=user_id, event="approval_changed", data=data)
+    _approval_activity(request)
 
 
 def notify_approval_policy_changed(*, wallet_id: int, by) -> None:
@@ -212,7 +214,9 @@ def split_announcement(*, split: Split) -> str:
         "name": split.created_by.username,
         "title": split.title,
         "total": money(split.total, split.to_wallet.currency),
-        "shares": ", ".join(f"@{share.user.username} {money(share.amount, split.to_wallet.currency)}" for share in asked),
+        "shares": ", ".join(
+            f"@{share.user.username} {money(share.amount, split.to_wallet.currency)}" for share in asked
+        ),
     }
 
 
@@ -239,6 +243,15 @@ def notify_split_paid(*, split_id: int, payer, transfer: Transfer | None) -> Non
             "transfer_id": transfer.pk if transfer else None,
         },
     )
+    if all(share.paid_at is not None for share in split.shares.all()):  # settled: a line in the feed
+        with translation.override(user_language(split.created_by)):
+            body = _("✔️ “%(title)s” is settled: everyone paid their share of %(total)s.") % {
+                "title": split.title,
+                "total": money(split.total, split.to_wallet.currency),
+            }
+        _post(
+            channel_id=split.channel_id, sender=split.created_by, body=body, client_msg_id=f"activity:split:{split.pk}"
+        )
 
 
 def notify_split_reminder(*, split_id: int, user_ids: list[int], reminded_hour: int, language: str = "") -> None:
@@ -260,3 +273,65 @@ def notify_split_reminder(*, split_id: int, user_ids: list[int], reminded_hour: 
         body=body,
         client_msg_id=f"split-remind:{split.pk}:{reminded_hour}",
     )
+
+
+# --- the group wallet's activity in its channel (모임통장's 거래내역) ----------------------------
+# Compact posts whose client_msg_id starts with "activity:" (the browser's money filter keys on it);
+# each id names what happened, so a repeated notification does not post twice.
+
+
+def notify_group_wallet_activity(*, transfer_id: int) -> None:
+    """Money into or out of a group wallet, posted in the wallet's channel in the mover's name."""
+    transfer = selectors.transfer_with_legs(transfer_id=transfer_id)
+    actor = transfer.initiated_by
+    for leg in transfer.legs:
+        wallet = leg.wallet
+        if wallet is None or not wallet.is_group:
+            continue
+        with translation.override(user_language(actor)):
+            values = {
+                "name": actor.username,
+                "wallet": wallet.name,
+                "amount": money(abs(leg.amount), wallet.currency),
+                "balance": money(leg.balance_after, wallet.currency),
+                "memo": f" · {transfer.memo}" if transfer.memo else "",
+            }
+            if leg.amount < 0:
+                body = _("💸 %(wallet)s: %(amount)s out by %(name)s%(memo)s · balance %(balance)s") % values
+            elif transfer.kind == Transfer.Kind.DUES:
+                body = _("💰 %(wallet)s: %(name)s paid dues of %(amount)s%(memo)s · balance %(balance)s") % values
+            else:
+                body = _("💰 %(wallet)s: %(amount)s in from %(name)s%(memo)s · balance %(balance)s") % values
+        _post(
+            channel_id=wallet.channel_id, sender=actor, body=body, client_msg_id=f"activity:{transfer.pk}:{wallet.pk}"
+        )
+
+
+def _approval_activity(request: ApprovalRequest, *, asked: bool = False) -> None:
+    """Approvals asked, given and refused, in the wallet's channel (the money itself posts when it
+    moves). A change is read from the request as it is now: its latest approval, or its rejection."""
+    wallet = request.from_wallet
+    approvals = [] if asked else sorted(request.approvals.all(), key=lambda approval: approval.pk)
+    if asked:
+        actor, step = request.requested_by, "asked"
+    elif request.status == ApprovalRequest.Status.REJECTED:
+        actor, step = request.decided_by, "rejected"
+    elif approvals:
+        actor, step = approvals[-1].user, f"approved-{len(approvals)}"
+    else:
+        return  # cancelled by a handover: the handover's own post says so
+    with translation.override(user_language(actor)):
+        values = {
+            "name": actor.username,
+            "wallet": wallet.name,
+            "amount": money(request.amount, wallet.currency),
+            "count": len(approvals),
+            "required": request.required,
+        }
+        if step == "asked":
+            body = _("🕒 %(wallet)s: %(name)s asks approval to send %(amount)s (%(count)d of %(required)d)") % values
+        elif step == "rejected":
+            body = _("❌ %(wallet)s: %(name)s rejected sending %(amount)s") % values
+        else:
+            body = _("✅ %(wallet)s: %(name)s approved sending %(amount)s (%(count)d of %(required)d)") % values
+    _post(channel_id=wallet.channel_id, sender=actor, body=body, client_msg_id=f"activity:approval:{request.pk}:{step}")

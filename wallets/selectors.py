@@ -24,6 +24,7 @@ from wallets.models import (
     ScheduledTransfer,
     Split,
     SplitShare,
+    Transfer,
     Wallet,
 )
 
@@ -112,7 +113,9 @@ def scheduled_transfer_list(*, wallet: Wallet) -> QuerySet:
 
 def _dues_queryset() -> QuerySet:
     payments = DuesPayment.objects.select_related("user").order_by("user__username", "pk")
-    return Dues.objects.select_related("wallet", "poll_option").prefetch_related(Prefetch("payments", queryset=payments))
+    return Dues.objects.select_related("wallet", "poll_option").prefetch_related(
+        Prefetch("payments", queryset=payments)
+    )
 
 
 def dues_for_viewer(*, user, dues_id: int) -> Dues:
@@ -259,3 +262,10 @@ def split_for_viewer(*, user, split_id: int) -> Split:
 
 def split_get(*, split_id: int) -> Split:
     return _split_queryset().get(pk=split_id)
+
+
+def transfer_with_legs(*, transfer_id: int) -> Transfer:
+    """The transfer with its ledger legs (each with its wallet) as `legs`; two queries."""
+    transfer = Transfer.objects.select_related("initiated_by").get(pk=transfer_id)
+    transfer.legs = list(LedgerEntry.objects.filter(transfer=transfer).select_related("wallet").order_by("pk"))
+    return transfer

@@ -59,7 +59,12 @@ def _upload(client, channel_id: int, data: bytes, name: str = "photo.jpg", conte
 
 @pytest.mark.parametrize(
     ("image_format", "name", "stored_type"),
-    [("JPEG", "a.jpg", "image/jpeg"), ("PNG", "a.png", "image/png"), ("WEBP", "a.webp", "image/webp"), ("HEIF", "a.heic", "image/jpeg")],
+    [
+        ("JPEG", "a.jpg", "image/jpeg"),
+        ("PNG", "a.png", "image/png"),
+        ("WEBP", "a.webp", "image/webp"),
+        ("HEIF", "a.heic", "image/jpeg"),
+    ],
 )
 def test_a_photo_is_stored_without_its_exif_and_location_and_only_members_fetch_it(
     club, image_format, name, stored_type, django_capture_on_commit_callbacks

@@ -79,8 +79,10 @@ async def test_a_notice_must_be_a_message_of_the_channel(two_nodes):
 
 def _poll_frame(poll_id: int, **wanted):
     def matches(frame: dict) -> bool:
-        return frame["type"] == "poll" and frame["poll"]["id"] == poll_id and all(
-            frame["poll"][key] == value for key, value in wanted.items()
+        return (
+            frame["type"] == "poll"
+            and frame["poll"]["id"] == poll_id
+            and all(frame["poll"][key] == value for key, value in wanted.items())
         )
 
     return matches
@@ -108,7 +110,11 @@ async def test_a_poll_is_a_card_in_the_chat_whose_counts_change_live_until_it_is
     assert status == 201
     assert (_counts(poll), poll["closed"], poll["voters"]) == ({"Going": 0, "Not going": 0}, False, [])
     card = (await a.recv_until(lambda f: f["type"] == "message" and "poll" in f))[-1]
-    assert (card["sender"]["id"], card["poll"]["id"], card["poll"]["question"]) == (bob.pk, poll["id"], "Hike on Saturday?")
+    assert (card["sender"]["id"], card["poll"]["id"], card["poll"]["question"]) == (
+        bob.pk,
+        poll["id"],
+        "Hike on Saturday?",
+    )
     going, not_going = (option["id"] for option in poll["options"])
 
     vote = f"/api/polls/{poll['id']}/vote"
@@ -120,9 +126,17 @@ async def test_a_poll_is_a_card_in_the_chat_whose_counts_change_live_until_it_is
     assert (await call(node_b, "POST", vote, carol, {"options": [going]}))[0] == 200
     # Alice changes her mind: her vote is replaced, not added.
     assert (await call(node_a, "POST", vote, alice, {"options": [not_going]}))[0] == 200
-    seen = (await b.recv_until(_poll_frame(poll["id"], options=[
-        {"id": going, "text": "Going", "votes": 1}, {"id": not_going, "text": "Not going", "votes": 1}
-    ])))[-1]
+    seen = (
+        await b.recv_until(
+            _poll_frame(
+                poll["id"],
+                options=[
+                    {"id": going, "text": "Going", "votes": 1},
+                    {"id": not_going, "text": "Not going", "votes": 1},
+                ],
+            )
+        )
+    )[-1]
     assert {voter["user"]["username"]: voter["options"] for voter in seen["poll"]["voters"]} == {
         "alice": [not_going],
         "carol": [going],
@@ -240,7 +254,9 @@ async def test_a_photo_sent_over_the_socket_reaches_the_other_node_live_in_histo
     ]
 
     def fetch(path: str, user) -> tuple[int, bytes]:
-        request = urllib.request.Request(f"{node_b.http_url}{path}", headers={"Authorization": f"Bearer {access_token(user)}"})
+        request = urllib.request.Request(
+            f"{node_b.http_url}{path}", headers={"Authorization": f"Bearer {access_token(user)}"}
+        )
         with urllib.request.urlopen(request, timeout=10) as response:
             return response.status, response.read()
 

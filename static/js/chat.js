@@ -11,6 +11,7 @@ import { MessageCard, snippet } from "./messages.js";
 import { ReadTracker, unreadBy } from "./reading.js";
 import { MessageSearch } from "./search.js";
 import { NoticeBar } from "./notice.js";
+import { moneyFilterButton } from "./activity.js";
 import { photoButton } from "./photos.js";
 import { pollForm } from "./polls.js";
 import { splitForm } from "./splits.js";
@@ -80,6 +81,7 @@ export class ChannelView {
       h("header", { class: "channel-header" },
         h("a", { href: "#/", class: "back", "aria-label": gettext("Back to channels") }, "‹"),
         h("div", { class: "title" }, this.title, h("p", { class: "muted" }, this.subtitle, this.onlineLine)),
+        moneyFilterButton(this),
         h("button", { type: "button", class: "search-toggle", "aria-label": gettext("Search messages"), title: gettext("Search messages"), onclick: () => this.search.toggle(), "data-testid": "toggle-search" }, "🔍"),
         h("button", { type: "button", class: "panel-toggle", "aria-controls": "panel", onclick: () => this.app.togglePanel(true), "data-testid": "toggle-panel" }, gettext("Details")),
       ),

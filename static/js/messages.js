@@ -3,6 +3,7 @@
 // (KakaoTalk's number) and the actions on it. Frames change a card in place; the channel view
 // decides where cards go and carries out the actions.
 
+import { isActivity, isMoney } from "./activity.js";
 import { h, time } from "./dom.js";
 import { dayKey, gettext, interpolate } from "./i18n.js";
 import { pinAction } from "./notice.js";
@@ -51,8 +52,8 @@ export class MessageCard {
   render() {
     const m = this.message;
     const mentionsMe = (m.mentions || []).includes(this.view.app.me.id);
-    this.element.className = ["message", this.mine && "mine", mentionsMe && "mentions-me", m.deleted && "deleted", this.status].filter(Boolean).join(" ");
-    Object.assign(this.element.dataset, { seq: m.seq ?? "", id: m.id ?? "", clientMsgId: m.client_msg_id, day: dayKey(m.created_at) });
+    this.element.className = ["message", this.mine && "mine", mentionsMe && "mentions-me", m.deleted && "deleted", isActivity(m) && "activity", this.status].filter(Boolean).join(" ");
+    Object.assign(this.element.dataset, { seq: m.seq ?? "", id: m.id ?? "", clientMsgId: m.client_msg_id, day: dayKey(m.created_at), money: isMoney(m) });
     const parts = [
       m.reply_to && !m.deleted ? this.quote() : null,
       h("div", { class: "meta" }, h("strong", {}, m.sender.username), " ", h("time", { datetime: m.created_at }, time(m.created_at)),

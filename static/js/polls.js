@@ -51,10 +51,8 @@ export class PollCard {
   }
 
   update(poll) {
-    const closing = !this.poll.closed && poll.closed;
     this.poll = poll;
-    this.render();
-    if (closing) this.offerDues();
+    this.render(); // a poll that closed offers the treasurer its dues form, once
   }
 
   render() {

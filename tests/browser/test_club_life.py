@@ -64,7 +64,9 @@ def test_a_notice_and_a_poll_turned_into_dues_on_two_phones(node, new_page):
     expect(ana_going.get_by_test_id("poll-count")).to_have_text("1")
     expect(ana_going).to_contain_text("ben")
     ana.get_by_test_id("poll-card").get_by_test_id("poll-option").filter(has_text="못 가요").click()
-    expect(ben_poll.get_by_test_id("poll-option").filter(has_text="못 가요").get_by_test_id("poll-count")).to_have_text("1")
+    expect(ben_poll.get_by_test_id("poll-option").filter(has_text="못 가요").get_by_test_id("poll-count")).to_have_text(
+        "1"
+    )
     expect(ben_poll.get_by_test_id("poll-state")).to_contain_text("2명 투표")
     expect(ben_poll).not_to_contain_text("null")
     shoot(ben, "club-poll")
@@ -80,8 +82,9 @@ def test_a_notice_and_a_poll_turned_into_dues_on_two_phones(node, new_page):
     dues_form.get_by_label("1인당 금액").fill("15000")
     dues_form.get_by_role("button", name="회비 요청하기").click()
     ben_dues = ben.get_by_test_id("dues-card")
-    expect(ben_dues).to_contain_text("@ben")
-    expect(ben_dues).to_contain_text("15,000원")
+    expect(ben_dues.get_by_test_id("dues-member-ben")).to_be_visible()  # the card names who was asked
+    expect(ben_dues.locator("[data-testid^=dues-member-]")).to_have_count(1)  # Ana chose "못 가요"
+    expect(ben_dues.get_by_test_id("dues-pay")).to_contain_text("15,000원")
     shoot(ben, "club-poll-dues")
     shoot(ana, "club-poll-dues-treasurer")
 
@@ -94,7 +97,8 @@ def test_a_bill_split_in_the_chat_and_paid_from_the_other_phone(node, new_page):
     post_json(node, f"/api/wallets/{ben_wallet['id']}/deposit", _user("ben"), {"amount": 50_000})
 
     # Ana paid 50,001 won for dinner and splits it with Ben: the odd won is hers (she is first).
-    expect(ana.get_by_test_id("composer")).to_be_visible()
+    send_message(ana, "오늘 저녁 맛있었어요")
+    expect(messages(ben)).to_have_count(1)
     ana.get_by_test_id("new-split").click()
     form = ana.get_by_test_id("split-form")
     form.get_by_label("무엇에 썼나요").fill("삼겹살")
@@ -110,7 +114,18 @@ def test_a_bill_split_in_the_chat_and_paid_from_the_other_phone(node, new_page):
     expect(ana.get_by_test_id("split-card").get_by_test_id("split-member-ben")).to_contain_text("✓ ben")
     expect(ana.get_by_test_id("split-card").get_by_test_id("split-progress")).to_contain_text("2명 중 2명")
     expect(card.get_by_test_id("split-pay")).to_have_count(0)
+    settled = ana.locator(".message.activity")
+    expect(settled).to_contain_text("“삼겹살” 정산 완료")
     shoot(ana, "club-split-paid")
+
+    # Only the money: the chatter hides, the split's card and the feed's line stay.
+    ana.get_by_test_id("money-filter").click()
+    expect(messages(ana).filter(has_text="오늘 저녁 맛있었어요")).to_be_hidden()
+    expect(ana.get_by_test_id("split-card")).to_be_visible()
+    expect(settled).to_be_visible()
+    shoot(ana, "club-money-only")
+    ana.get_by_test_id("money-filter").click()
+    expect(messages(ana).filter(has_text="오늘 저녁 맛있었어요")).to_be_visible()
 
 
 def test_a_photo_from_the_file_chooser_shows_as_a_thumbnail_on_the_other_phone(node, new_page, tmp_path):

@@ -15,9 +15,14 @@ def hike(club, person, django_capture_on_commit_callbacks):
     carol = person("carol").open_wallet(deposit=20_000)
     assert carol.post(f"/api/channels/{club['channel']}/join").status_code == 200
     with django_capture_on_commit_callbacks(execute=True):
-        poll = club["member"].post(
-            f"/api/channels/{club['channel']}/polls", {"question": "Hike on Saturday?", "options": ["Going", "Not going"]}
-        ).json()
+        poll = (
+            club["member"]
+            .post(
+                f"/api/channels/{club['channel']}/polls",
+                {"question": "Hike on Saturday?", "options": ["Going", "Not going"]},
+            )
+            .json()
+        )
     going, not_going = (option["id"] for option in poll["options"])
     for who, option in ((club["member"], going), (carol, going), (club["treasurer"], not_going)):
         assert who.post(f"/api/polls/{poll['id']}/vote", {"options": [option]}).status_code == 200
@@ -44,7 +49,10 @@ def test_dues_from_a_poll_go_to_those_who_chose_the_option_and_the_card_names_th
 
     history = hike["member"].get(f"/api/channels/{hike['channel']}/messages").json()["results"]
     card = next(m for m in history if m["client_msg_id"] == f"dues:{dues['id']}")
-    assert card["body"] == "treasurer asks @carol @member, who chose “Going”, to pay ₩15,000 for “Hike on Saturday? · Going”."
+    assert (
+        card["body"]
+        == "treasurer asks @carol @member, who chose “Going”, to pay ₩15,000 for “Hike on Saturday? · Going”."
+    )
     assert sorted(card["mentions"]) == sorted([hike["member"].user.pk, hike["carol"].user.pk])
 
     # carol pays (she never joined the group wallet: she was asked all the same); the treasurer was not asked.
@@ -63,15 +71,27 @@ def test_poll_dues_need_the_channels_wallet_a_real_option_and_someone_who_chose_
     ]
     for body, field in cases:
         response = _ask(hike, **body)
-        assert (response.status_code, response.json()["code"], list(response.json()["fields"])) == (400, "invalid", [field])
-    nobody = hike["member"].post(
-        f"/api/channels/{hike['channel']}/polls", {"question": "Bring a tent?", "options": ["yes", "no"]}
-    ).json()
+        assert (response.status_code, response.json()["code"], list(response.json()["fields"])) == (
+            400,
+            "invalid",
+            [field],
+        )
+    nobody = (
+        hike["member"]
+        .post(f"/api/channels/{hike['channel']}/polls", {"question": "Bring a tent?", "options": ["yes", "no"]})
+        .json()
+    )
     assert hike["member"].post(f"/api/polls/{nobody['id']}/close").status_code == 200
     response = hike["treasurer"].post(
-        f"/api/polls/{nobody['id']}/dues", {"wallet": hike["group"], "amount": 1_000, "option": nobody["options"][0]["id"]}
+        f"/api/polls/{nobody['id']}/dues",
+        {"wallet": hike["group"], "amount": 1_000, "option": nobody["options"][0]["id"]},
     )
     assert (response.status_code, list(response.json()["fields"])) == (400, ["option"])
     outsider = person("outsider")
-    assert outsider.post(f"/api/polls/{hike['poll']}/dues", {"wallet": hike["group"], "amount": 1, "option": hike["going"]}).status_code == 403
+    assert (
+        outsider.post(
+            f"/api/polls/{hike['poll']}/dues", {"wallet": hike["group"], "amount": 1, "option": hike["going"]}
+        ).status_code
+        == 403
+    )
     assert Dues.objects.count() == 0

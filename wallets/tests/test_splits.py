@@ -88,7 +88,11 @@ def test_custom_shares_must_name_the_members_and_add_up_to_the_total(dinner):
     fair = {str(ids["treasurer"]): 50_000, str(ids["member"]): 35_000, str(ids["carol"]): 15_000}
     response = _split(dinner, shares=fair)
     assert response.status_code == 201, response.json()
-    assert _shares(response.json()) == [("treasurer", 50_000, True), ("member", 35_000, False), ("carol", 15_000, False)]
+    assert _shares(response.json()) == [
+        ("treasurer", 50_000, True),
+        ("member", 35_000, False),
+        ("carol", 15_000, False),
+    ]
 
 
 def test_a_split_names_only_members_of_the_channel_and_pays_into_a_wallet_of_theirs(dinner, person):
@@ -97,9 +101,18 @@ def test_a_split_names_only_members_of_the_channel_and_pays_into_a_wallet_of_the
     assert (response.status_code, list(response.json()["fields"])) == (400, ["members"])
     response = _split(dinner, to_wallet=dinner["member"].wallet_id)  # someone else's wallet
     assert (response.status_code, list(response.json()["fields"])) == (400, ["to_wallet"])
-    assert outsider.post(f"/api/channels/{dinner['channel']}/splits", {
-        "title": "x", "total": 10, "members": [outsider.user.pk], "to_wallet": outsider.wallet_id,
-    }).status_code == 403
+    assert (
+        outsider.post(
+            f"/api/channels/{dinner['channel']}/splits",
+            {
+                "title": "x",
+                "total": 10,
+                "members": [outsider.user.pk],
+                "to_wallet": outsider.wallet_id,
+            },
+        ).status_code
+        == 403
+    )
     assert Split.objects.count() == 0
     split = _split(dinner).json()
     assert outsider.get(f"/api/splits/{split['id']}").status_code == 403
