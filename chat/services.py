@@ -87,14 +87,15 @@ async def message_send(
     ):
         raise MessageInvalid(_("`reply_to` must be the id of a message of the channel."), field="reply_to")
     if attachments:  # photos the sender uploaded to this channel (chat.attachments)
-        from chat.attachments import attachment_refs
+        from chat.attachments import MAX_PER_MESSAGE, attachment_refs
 
-        card = {
-            **(card or {}),
-            "attachments": await sync_to_async(attachment_refs)(
-                channel_id=channel_id, sender_id=sender_id, attachment_ids=attachments
-            ),
-        }
+        refs = await sync_to_async(attachment_refs)(
+            channel_id=channel_id, sender_id=sender_id, attachment_ids=list(dict.fromkeys(attachments))
+        )
+        if len(refs) != len(attachments) or len(refs) > MAX_PER_MESSAGE:
+            detail = _("Attach at most %(max)d photos you uploaded to this channel.") % {"max": MAX_PER_MESSAGE}
+            raise MessageInvalid(detail, field="attachments")
+        card = {**(card or {}), "attachments": refs}
     mentions = await sync_to_async(mentioned_members)(channel_id=channel_id, body=body) if "@" in body else []
     draft = {
         "id": uuid.uuid4().hex,

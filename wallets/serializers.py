@@ -36,9 +36,8 @@ SHARE_KEY = r"^[1-9][0-9]{0,17}$"
 @extend_schema_field(
     {
         "type": "object",
-        "propertyNames": {"type": "string", "pattern": SHARE_KEY},
         "additionalProperties": {"type": "integer", "minimum": 1, "maximum": MAX_AMOUNT},
-        "description": "{user id: amount}",
+        "description": "{user id: amount}: each key a member's id in digits",
     }
 )
 class SharesField(serializers.DictField):
