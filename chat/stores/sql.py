@@ -26,7 +26,7 @@ def _to_row(message: dict) -> Message:
 
 
 def _to_message(row: Message) -> dict:
-    return {
+    message = {
         "id": row.id,
         "channel": row.channel_id,
         "seq": row.seq,
@@ -36,8 +36,10 @@ def _to_message(row: Message) -> dict:
         "created_at": row.created_at.isoformat(),
         "mentions": row.mentions,
         "reply_to": row.reply_to or None,
-        "attachments": row.attachments,
     }
+    if row.attachments:  # as it was inserted: a message without photos has no such key
+        message["attachments"] = row.attachments
+    return message
 
 
 def _quoted_tsquery_term(word: str) -> str:

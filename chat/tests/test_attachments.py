@@ -12,6 +12,7 @@ from PIL import Image
 from pillow_heif import register_heif_opener
 from rest_framework.test import APIClient
 
+import chat.tasks  # noqa: F401 - registers the thumbnail task, as a worker's start does
 from accounts.tests.factories import UserFactory
 from channels_app.tests.factories import channel_with_members
 from chat.models import Attachment
