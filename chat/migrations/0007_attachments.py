@@ -4,6 +4,24 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
+from config.migration_operations import RunSQLOn
+
+# Adding chat_message.attachments makes Django rebuild the table on SQLite, which drops the
+# search index's triggers and renumbers the rows (see 0004): create them again, rebuild the index.
+SEARCH_TRIGGERS_AGAIN = [
+    """CREATE TRIGGER IF NOT EXISTS chat_message_fts_insert AFTER INSERT ON chat_message BEGIN
+        INSERT INTO chat_message_fts(rowid, body) VALUES (new.rowid, new.body);
+    END""",
+    """CREATE TRIGGER IF NOT EXISTS chat_message_fts_delete AFTER DELETE ON chat_message BEGIN
+        INSERT INTO chat_message_fts(chat_message_fts, rowid, body) VALUES ('delete', old.rowid, old.body);
+    END""",
+    """CREATE TRIGGER IF NOT EXISTS chat_message_fts_update AFTER UPDATE OF body ON chat_message BEGIN
+        INSERT INTO chat_message_fts(chat_message_fts, rowid, body) VALUES ('delete', old.rowid, old.body);
+        INSERT INTO chat_message_fts(rowid, body) VALUES (new.rowid, new.body);
+    END""",
+    "INSERT INTO chat_message_fts(chat_message_fts) VALUES ('rebuild')",
+]
+
 
 class Migration(migrations.Migration):
 
@@ -19,6 +37,7 @@ class Migration(migrations.Migration):
             name='attachments',
             field=models.JSONField(default=list),
         ),
+        RunSQLOn("sqlite", sql=SEARCH_TRIGGERS_AGAIN, reverse_sql=migrations.RunSQL.noop),
         migrations.CreateModel(
             name='Attachment',
             fields=[
