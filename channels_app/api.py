@@ -13,6 +13,14 @@ from config.limits import DB_INTEGER_MAX
 from config.pagination import ResultsPagination, page_schema
 
 
+class NoticeSerializer(serializers.Serializer):
+    id = serializers.CharField()
+    seq = serializers.IntegerField()
+    sender = UserRefSerializer()
+    body = serializers.CharField()
+    created_at = serializers.DateTimeField()
+
+
 class ChannelOutputSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
@@ -21,6 +29,7 @@ class ChannelOutputSerializer(serializers.Serializer):
     owner = UserRefSerializer()
     member_count = serializers.IntegerField()
     created_at = serializers.DateTimeField()
+    notice = NoticeSerializer(allow_null=True, help_text="the message pinned at the top of the chat (공지), or null")
 
 
 def _channel_body(channel_id: int) -> dict:

@@ -10,6 +10,9 @@ class Channel(models.Model):
     password_hash = models.CharField(max_length=256, blank=True, default="")
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="owned_channels")
     created_at = models.DateTimeField(auto_now_add=True)
+    # The pinned message (공지) as members saw it: {id, seq, sender, body, created_at}; chat keeps it
+    # current when that message is edited or deleted (chat/notices.py).
+    notice = models.JSONField(null=True, blank=True)
 
     class Meta:
         indexes = [models.Index(fields=["name"])]

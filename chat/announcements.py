@@ -49,6 +49,12 @@ def on_marker_moved(*, channel_id: int, user, seq: int, **kwargs) -> None:
     announce_room_payload(channel_id=channel_id, payload=ephemeral_payload(0, text))
 
 
+def announce_channel_frame(*, channel_id: int, frame: dict) -> None:
+    """A frame of its own type (channel_updated, poll) to the channel's subscribers; not part of history."""
+    text = json.dumps({**frame, "channel": channel_id}, separators=(",", ":"), ensure_ascii=False)
+    announce_room_payload(channel_id=channel_id, payload=ephemeral_payload(0, text))
+
+
 def announce_change(*, state, emoji: str | None = None) -> None:
     """A change to a message (edit, deletion, reactions), on its room's topic with its version;
     in the change's transaction. Clients that miss it get it when they resume (since_version).

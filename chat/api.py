@@ -7,9 +7,11 @@ exactly like a WebSocket send.
 
 from asgiref.sync import async_to_sync
 from django.core.validators import RegexValidator
+from django.http import FileResponse, HttpResponseRedirect
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiTypes, extend_schema
 from rest_framework import serializers, status
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.utils.urls import replace_query_param
@@ -19,15 +21,48 @@ from accounts.serializers import UserRefSerializer
 from channels_app import selectors as channel_selectors
 from channels_app import services as channel_services
 from channels_app.api import ChannelOutputSerializer
-from chat import changes, read_markers, selectors, services
+from chat import attachments, changes, notices, polls, read_markers, selectors, services
 from chat.ratelimit import send_budget_take
 from config.errors import NotFound, RateLimited
-from config.fields import QuerySerializer, SeqField, StrictCharField
+from config.fields import IdField, QuerySerializer, SeqField, StrictCharField
 
 
 class MyChannelOutputSerializer(ChannelOutputSerializer):
     last_seq = serializers.IntegerField()
     unread_count = serializers.IntegerField()
+
+
+class PollOptionOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    text = serializers.CharField()
+    votes = serializers.IntegerField()
+
+
+class PollVoterSerializer(serializers.Serializer):
+    user = UserRefSerializer()
+    options = serializers.ListField(child=serializers.IntegerField(), help_text="the option ids they chose")
+
+
+class PollOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    channel = serializers.IntegerField()
+    question = serializers.CharField()
+    options = PollOptionOutputSerializer(many=True)
+    multiple = serializers.BooleanField()
+    closed = serializers.BooleanField()
+    closes_at = serializers.DateTimeField(allow_null=True)
+    created_by = UserRefSerializer()
+    voters = PollVoterSerializer(many=True, help_text="who chose what (members only see polls)")
+
+
+class AttachmentOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    kind = serializers.CharField(help_text='"image"')
+    width = serializers.IntegerField()
+    height = serializers.IntegerField()
+    size = serializers.IntegerField(help_text="bytes")
+    url = serializers.CharField(help_text="members only")
+    thumbnail_url = serializers.CharField(help_text="members only; the image itself until the thumbnail is made")
 
 
 class MessageOutputSerializer(serializers.Serializer):
@@ -44,6 +79,8 @@ class MessageOutputSerializer(serializers.Serializer):
     mentions = serializers.ListField(child=serializers.IntegerField(), help_text="ids of the members it names")
     reply_to = serializers.CharField(allow_null=True, help_text="the id of the message it answers")
     unread_count = serializers.IntegerField(help_text="members (not the sender) who have not read it yet")
+    poll = PollOutputSerializer(required=False, help_text="a poll's card: the poll as it is now")
+    attachments = AttachmentOutputSerializer(many=True, required=False)
 
 
 class ChannelMineApi(APIView):
@@ -92,6 +129,9 @@ class ChannelMessagesApi(APIView):
             allow_null=True,
             validators=[RegexValidator(services.MESSAGE_ID)],
         )
+        attachments = serializers.ListField(
+            child=IdField(), required=False, max_length=10, help_text="ids of photos you uploaded to this channel"
+        )
 
     class PageOutputSerializer(serializers.Serializer):
         results = MessageOutputSerializer(many=True)
@@ -133,6 +173,7 @@ class ChannelMessagesApi(APIView):
             body=serializer.validated_data["body"],
             client_msg_id=serializer.validated_data.get("client_msg_id"),  # none: every POST is a new message
             reply_to=serializer.validated_data.get("reply_to"),
+            attachments=serializer.validated_data.get("attachments"),
         )
         return Response(MessageOutputSerializer(message).data, status=status.HTTP_201_CREATED)
 
@@ -223,3 +264,131 @@ class MessageReactionsApi(APIView):
             user=request.user, channel_id=channel_id, message_id=message_id, emoji=serializer.validated_data["emoji"]
         )
         return Response(reactions)
+
+
+class ChannelNoticeApi(APIView):
+    class InputSerializer(serializers.Serializer):
+        message_id = StrictCharField(
+            min_length=1,
+            max_length=32,
+            validators=[RegexValidator(services.MESSAGE_ID)],
+            help_text="a message of the channel",
+        )
+
+    @extend_schema(request=InputSerializer, responses={200: ChannelOutputSerializer})
+    def post(self, request, channel_id: int):
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        notices.channel_notice_pin(
+            user=request.user, channel_id=channel_id, message_id=serializer.validated_data["message_id"]
+        )
+        return Response(
+            ChannelOutputSerializer(channel_selectors.channel_with_member_count(channel_id=channel_id)).data
+        )
+
+    @extend_schema(request=None, responses={204: None})
+    def delete(self, request, channel_id: int):
+        notices.channel_notice_unpin(user=request.user, channel_id=channel_id)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+def _poll_body(poll_id: int) -> dict:
+    return PollOutputSerializer(selectors.poll_data(selectors.poll_get(poll_id=poll_id))).data
+
+
+class ChannelPollsApi(APIView):
+    class InputSerializer(serializers.Serializer):
+        question = StrictCharField(max_length=300)
+        options = serializers.ListField(
+            child=StrictCharField(max_length=100),
+            min_length=polls.MIN_OPTIONS,
+            max_length=polls.MAX_OPTIONS,
+            help_text="2 to 10 options, each different",
+        )
+        multiple = serializers.BooleanField(default=False, help_text="whether a member may choose several")
+        closes_at = serializers.DateTimeField(required=False, allow_null=True, help_text="closed then by itself")
+
+    @extend_schema(request=InputSerializer, responses={201: PollOutputSerializer})
+    def post(self, request, channel_id: int):
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        poll = polls.poll_create(user=request.user, channel_id=channel_id, **serializer.validated_data)
+        return Response(_poll_body(poll.pk), status=status.HTTP_201_CREATED)
+
+
+class PollApi(APIView):
+    @extend_schema(responses={200: PollOutputSerializer})
+    def get(self, request, poll_id: int):
+        poll = selectors.poll_for_member(user=request.user, poll_id=poll_id)
+        return Response(PollOutputSerializer(selectors.poll_data(poll)).data)
+
+
+class PollVoteApi(APIView):
+    class InputSerializer(serializers.Serializer):
+        options = serializers.ListField(
+            child=IdField(), max_length=polls.MAX_OPTIONS, help_text="option ids; replaces your vote ([] takes it back)"
+        )
+
+    @extend_schema(request=InputSerializer, responses={200: PollOutputSerializer})
+    def post(self, request, poll_id: int):
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        polls.poll_vote(user=request.user, poll_id=poll_id, option_ids=serializer.validated_data["options"])
+        return Response(_poll_body(poll_id))
+
+
+class PollCloseApi(APIView):
+    @extend_schema(request=None, responses={200: PollOutputSerializer})
+    def post(self, request, poll_id: int):
+        polls.poll_close(user=request.user, poll_id=poll_id)
+        return Response(_poll_body(poll_id))
+
+
+class ChannelAttachmentsApi(APIView):
+    parser_classes = [MultiPartParser]
+
+    @extend_schema(
+        request={
+            "multipart/form-data": {
+                "type": "object",
+                "properties": {"file": {"type": "string", "format": "binary"}},
+                "required": ["file"],
+            }
+        },
+        responses={201: AttachmentOutputSerializer},
+    )
+    def post(self, request, channel_id: int):
+        attachment = attachments.attachment_upload(
+            user=request.user, channel_id=channel_id, upload=request.FILES.get("file")
+        )
+        return Response(attachments.attachment_ref(attachment), status=status.HTTP_201_CREATED)
+
+
+def _serve(name: str, content_type: str, *, final: bool = True):
+    """From the filesystem through this checked view; from S3 by a signed URL that expires.
+    A stand-in (the photo served while its thumbnail is being made) is not kept by the browser."""
+    from django.core.files.storage import FileSystemStorage, default_storage
+
+    if isinstance(default_storage, FileSystemStorage):
+        response = FileResponse(default_storage.open(name), content_type=content_type)
+    else:
+        response = HttpResponseRedirect(default_storage.url(name))
+    response["Cache-Control"] = "private, max-age=300" if final else "no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+class AttachmentApi(APIView):
+    @extend_schema(responses={(200, "image/*"): OpenApiTypes.BINARY})
+    def get(self, request, attachment_id: int):
+        attachment = attachments.attachment_for_member(user=request.user, attachment_id=attachment_id)
+        return _serve(attachment.file, attachment.content_type)
+
+
+class AttachmentThumbnailApi(APIView):
+    @extend_schema(responses={(200, "image/*"): OpenApiTypes.BINARY})
+    def get(self, request, attachment_id: int):
+        attachment = attachments.attachment_for_member(user=request.user, attachment_id=attachment_id)
+        if attachment.thumbnail:
+            return _serve(attachment.thumbnail, "image/jpeg")
+        return _serve(attachment.file, attachment.content_type, final=False)  # until the background made it

@@ -19,6 +19,7 @@ from chat import selectors
 from chat.announcements import announce_change
 from chat.mentions import mentioned_members
 from chat.models import ChannelVersion, MessageState, Reaction
+from chat.notices import channel_notice_follow
 from chat.redaction import redact_on_commit
 from chat.services import message_validate
 from config.errors import Conflict, DomainError, Forbidden, NotFound
@@ -79,6 +80,7 @@ def message_edit(*, user, channel_id: int, message_id: str, body: str) -> dict:
     message_validate(body=body, client_msg_id=message["client_msg_id"])
     mentions = mentioned_members(channel_id=channel_id, body=body)
     _changed(message, lambda _state: {"body": body, "mentions": mentions, "edited_at": timezone.now()})
+    channel_notice_follow(message=message)
     return selectors.message_get(channel_id=channel_id, message_id=message_id)
 
 
@@ -110,6 +112,7 @@ def _delete(message: dict) -> None:
         return {"deleted": True, "body": "", "mentions": [], "reactions": {}}
 
     _changed(message, delete)
+    channel_notice_follow(message=message)
     redact_on_commit(message)
 
 

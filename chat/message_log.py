@@ -89,11 +89,17 @@ return 1
 """
 
 
+# What the server adds to messages it posts (chat.services.message_send's `card`): carried live and
+# in the tail; history lays the current state over it from the database (chat.selectors).
+CARD_KEYS = ("poll", "attachments")
+
+
 def _encoded_around_seq(message: dict) -> tuple[str, str]:
     """The message's JSON split where its seq goes: {"id":…,"channel":…,"seq": | ,"sender":…}."""
     head = json.dumps({"id": message["id"], "channel": message["channel"]}, separators=(",", ":"), ensure_ascii=False)
+    fields = ("sender", "body", "client_msg_id", "created_at", "mentions", "reply_to")
     rest = json.dumps(
-        {key: message[key] for key in ("sender", "body", "client_msg_id", "created_at", "mentions", "reply_to")},
+        {key: message[key] for key in (*fields, *CARD_KEYS) if key in message},
         separators=(",", ":"),
         ensure_ascii=False,
     )

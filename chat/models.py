@@ -16,6 +16,7 @@ class Message(models.Model):
     created_at = models.DateTimeField()
     mentions = models.JSONField(default=list)  # ids of the members the body names with @username
     reply_to = models.CharField(max_length=32, blank=True, default="")  # the id of the message it answers
+    attachments = models.JSONField(default=list)  # the photos it shows: [{id, kind, width, height, url, thumbnail_url}]
 
     class Meta:
         constraints = [
@@ -134,3 +135,72 @@ class OutboxEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} #{self.pk}"
+
+
+class Poll(models.Model):
+    """A question to the channel (투표), posted in the chat as a card (client_msg_id "sys:poll:<id>")."""
+
+    channel = models.ForeignKey("channels_app.Channel", on_delete=models.CASCADE, related_name="polls")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    question = models.CharField(max_length=300)
+    multiple = models.BooleanField(default=False)
+    closes_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["closes_at"], condition=models.Q(closed_at__isnull=True), name="chat_poll_open_closes_at"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.question
+
+
+class PollOption(models.Model):
+    poll = models.ForeignKey(Poll, on_delete=models.CASCADE, related_name="options")
+    position = models.PositiveSmallIntegerField()
+    text = models.CharField(max_length=100)
+
+    class Meta:
+        ordering = ["position"]
+        constraints = [models.UniqueConstraint(fields=["poll", "position"], name="chat_polloption_position_unique")]
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class PollVote(models.Model):
+    """One member's choice of one option; a vote of several options is several rows."""
+
+    poll = models.ForeignKey(Poll, on_delete=models.CASCADE, related_name="votes")
+    option = models.ForeignKey(PollOption, on_delete=models.CASCADE, related_name="votes")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["option", "user"], name="chat_pollvote_unique")]
+        indexes = [models.Index(fields=["poll", "user"], name="chat_pollvote_poll_user")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} for {self.option_id}"
+
+
+class Attachment(models.Model):
+    """A photo uploaded to a channel: the image without its metadata, and a thumbnail made in the
+    background (chat/attachments.py). Files live in Django's default storage."""
+
+    channel = models.ForeignKey("channels_app.Channel", on_delete=models.CASCADE, related_name="+")
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=16, default="image")
+    file = models.CharField(max_length=200)  # its name in the storage
+    content_type = models.CharField(max_length=50)
+    thumbnail = models.CharField(max_length=200, blank=True, default="")  # "" until the task made it
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    size = models.PositiveIntegerField()  # bytes of the stored image
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.file

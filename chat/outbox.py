@@ -34,14 +34,15 @@ _RELAY_LOCK_KEY = 0x6F7574626F78  # "outbox": one relay at a time across process
 _relay_running = threading.Lock()  # and within this process
 
 
-def announce_post(*, channel_id: int, sender, body: str, name: str | None = None) -> None:
+def announce_post(*, channel_id: int, sender, body: str, name: str | None = None, card: dict | None = None) -> None:
     """A chat message the server writes in `sender`'s name (a dues card, a reminder, a notice).
 
     `name` makes it once only: the same name in the same channel from the same sender is posted
     once (its client_msg_id is "sys:<name>"); without one, each call is a post of its own.
+    `card` goes out live with it (a poll's {"poll": ...}; chat.services.message_send).
     """
     payload = {"channel": channel_id, "sender": {"id": sender.pk, "username": sender.username}, "body": body}
-    _add(OutboxEvent.Kind.POST, {**payload, "name": name})
+    _add(OutboxEvent.Kind.POST, {**payload, "name": name, "card": card})
 
 
 def announce_user_event(*, user_id: int, event: str, data: dict, channel_id: int | None = None) -> None:
@@ -127,6 +128,7 @@ def _publish(row: OutboxEvent) -> None:
             body=payload["body"],
             client_msg_id=f"{SYSTEM_ID_PREFIX}{payload['name'] or f'outbox:{row.pk}'}",
             system=True,
+            card=payload.get("card"),
         )
     elif row.kind == OutboxEvent.Kind.USER_EVENT:
         publish_user_event(

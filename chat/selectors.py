@@ -14,10 +14,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from chat import keys
-from chat.models import ChannelVersion, MessageState, OutboxEvent
+from chat.models import ChannelVersion, MessageState, OutboxEvent, Poll
 from chat.stores import get_message_store
 from chat.turn_batch import TurnBatch
-from config.errors import DomainError
+from config.errors import DomainError, NotFound
 
 # A search is bounded so it cannot be made expensive: its text, its words and its page.
 SEARCH_MAX_CHARS = 200
@@ -194,7 +194,8 @@ async def history(
 
 
 def _with_state(channel_id: int, messages: list[dict]) -> list[dict]:
-    """Lays edits, deletions and reactions over the messages and counts who has not read each (two queries)."""
+    """Lays edits, deletions, reactions and cards (polls) over the messages and counts who has not
+    read each (two queries, and one more for the polls of a page that has any)."""
     from channels_app.selectors import channel_read_markers
 
     if not messages:
@@ -205,19 +206,78 @@ def _with_state(channel_id: int, messages: list[dict]) -> list[dict]:
         for state in MessageState.objects.filter(channel_id=channel_id, seq__gte=min(seqs), seq__lte=max(seqs))
     }
     markers = channel_read_markers(channel_id=channel_id)
-    return [_current(message, states.get(message["id"]), markers) for message in messages]
+    current = [_current(message, states.get(message["id"]), markers) for message in messages]
+    poll_ids = {message["id"]: _poll_card_id(message) for message in current if _poll_card_id(message)}
+    if poll_ids:
+        polls = {poll.pk: poll_data(poll) for poll in _polls().filter(channel_id=channel_id, pk__in=poll_ids.values())}
+        for message in current:
+            if poll_ids.get(message["id"]) in polls:
+                message["poll"] = polls[poll_ids[message["id"]]]
+    return current
+
+
+POLL_CARD_PREFIX = "sys:poll:"  # the card's client_msg_id (chat.polls); only the server writes sys: ids
+
+
+def _poll_card_id(message: dict) -> int | None:
+    client_msg_id = message["client_msg_id"] or ""
+    suffix = client_msg_id.removeprefix(POLL_CARD_PREFIX)
+    return int(suffix) if client_msg_id.startswith(POLL_CARD_PREFIX) and suffix.isdigit() else None
+
+
+def _polls():
+    return Poll.objects.select_related("created_by").prefetch_related("options", "votes__user")
+
+
+def poll_get(*, poll_id: int) -> Poll:
+    return _polls().get(pk=poll_id)
+
+
+def poll_for_member(*, user, poll_id: int) -> Poll:
+    from channels_app.selectors import channel_for_member
+
+    poll = _polls().filter(pk=poll_id).first()
+    if poll is None:
+        raise NotFound(_("No such poll."))
+    channel_for_member(user=user, channel_id=poll.channel_id)
+    return poll
+
+
+def poll_data(poll: Poll) -> dict:
+    """What members see of a poll: counts per option and who chose what (from prefetched rows)."""
+    votes = list(poll.votes.all())
+    chosen: dict[int, list[int]] = {}
+    voters: dict[int, dict] = {}
+    for vote in sorted(votes, key=lambda vote: vote.pk):
+        chosen.setdefault(vote.user_id, []).append(vote.option_id)
+        voters[vote.user_id] = {"id": vote.user_id, "username": vote.user.username}
+    return {
+        "id": poll.pk,
+        "channel": poll.channel_id,
+        "question": poll.question,
+        "options": [
+            {"id": option.pk, "text": option.text, "votes": sum(1 for vote in votes if vote.option_id == option.pk)}
+            for option in poll.options.all()
+        ],
+        "multiple": poll.multiple,
+        "closed": poll.closed_at is not None,
+        "closes_at": poll.closes_at.isoformat() if poll.closes_at else None,
+        "created_by": {"id": poll.created_by_id, "username": poll.created_by.username},
+        "voters": [{"user": voters[user_id], "options": sorted(chosen[user_id])} for user_id in chosen],
+    }
 
 
 def _current(message: dict, state: MessageState | None, markers: list[tuple[int, int]]) -> dict:
     current = {**message, "edited_at": None, "deleted": False, "reactions": {}}
     current.setdefault("mentions", [])
     current.setdefault("reply_to", None)
+    current.setdefault("attachments", [])
     if state is not None:
         current["reactions"] = state.reactions
         if state.edited_at is not None:
             current.update(body=state.body, mentions=state.mentions or [], edited_at=state.edited_at.isoformat())
         if state.deleted:
-            current.update(body=None, deleted=True, mentions=[], reactions={})
+            current.update(body=None, deleted=True, mentions=[], reactions={}, attachments=[])
     sender = message["sender"]["id"]
     current["unread_count"] = sum(1 for user_id, seq in markers if user_id != sender and seq < message["seq"])
     return current

@@ -69,8 +69,13 @@ async def message_send(
     client_msg_id: str | None = None,
     reply_to: str | None = None,
     system: bool = False,
+    card: dict | None = None,
+    attachments: list[int] | None = None,
 ) -> tuple[dict, bool]:
     """Validates, stores and fans out one message; (message, created). The caller checked membership.
+
+    `card` is what the server adds to a message it posts (a poll's {"poll": ...}): it goes out
+    live with the message; history lays the current state of the card over it (chat.selectors).
 
     Without a client_msg_id every call is a new message; a repeated one (of the same sender)
     returns the first message with created=False and delivers nothing. Members named with
@@ -92,6 +97,16 @@ async def message_send(
         and await sync_to_async(selectors.message_get)(channel_id=channel_id, message_id=reply_to) is None
     ):
         raise MessageInvalid(_("`reply_to` must be the id of a message of the channel."), field="reply_to")
+    if attachments:  # photos the sender uploaded to this channel (chat.attachments)
+        from chat.attachments import MAX_PER_MESSAGE, attachment_refs
+
+        refs = await sync_to_async(attachment_refs)(
+            channel_id=channel_id, sender_id=sender_id, attachment_ids=list(dict.fromkeys(attachments))
+        )
+        if len(refs) != len(attachments) or len(refs) > MAX_PER_MESSAGE:
+            detail = _("Attach at most %(max)d photos you uploaded to this channel.") % {"max": MAX_PER_MESSAGE}
+            raise MessageInvalid(detail, field="attachments")
+        card = {**(card or {}), "attachments": refs}
     mentions = await sync_to_async(mentioned_members)(channel_id=channel_id, body=body) if "@" in body else []
     draft = {
         "id": uuid.uuid4().hex,
@@ -102,6 +117,7 @@ async def message_send(
         "created_at": datetime.now(UTC).isoformat(),
         "mentions": mentions,
         "reply_to": reply_to,
+        **(card or {}),
     }
     unread = max(0, await selectors.channel_member_count(channel_id) - 1)  # everybody but the sender
     message, created = await message_log.append(draft, unread_count=unread)

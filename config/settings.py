@@ -188,6 +188,36 @@ WHITENOISE_USE_FINDERS = True
 
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=256 * 1024)
 
+# --- Photos in the chat (chat/attachments.py), through Django's storage API: files under
+# MEDIA_ROOT (the embedded mode; in docker/ a volume every node mounts), or an S3-compatible
+# bucket when ATTACHMENTS_S3_BUCKET is set (django-storages; credentials from AWS_* variables).
+# Never served from a public path: members fetch them through a checked view (or a signed,
+# expiring S3 URL it redirects to).
+MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
+ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
+ATTACHMENT_MAX_PIXELS = env.int("ATTACHMENT_MAX_PIXELS", default=50_000_000)  # more is a decompression bomb
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024  # larger uploads wait in a temporary file, not in memory
+_S3_BUCKET = env.str("ATTACHMENTS_S3_BUCKET", default="")
+STORAGES = {
+    "default": (
+        {
+            "BACKEND": "storages.backends.s3.S3Storage",
+            "OPTIONS": {
+                "bucket_name": _S3_BUCKET,
+                "endpoint_url": env.str("ATTACHMENTS_S3_ENDPOINT_URL", default="") or None,
+                "region_name": env.str("ATTACHMENTS_S3_REGION", default="") or None,
+                "default_acl": "private",
+                "querystring_auth": True,  # signed URLs
+                "querystring_expire": env.int("ATTACHMENTS_URL_SECONDS", default=300),
+                "file_overwrite": False,
+            },
+        }
+        if _S3_BUCKET
+        else {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": MEDIA_ROOT}}
+    ),
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+
 # --- Redis: channel layer, fan-out, sequence counters. In-memory when unset.
 REDIS_URL = env.str("REDIS_URL", default="")
 # Redis Cluster for the realtime path (host:port of some of its nodes, comma-separated): seq
@@ -295,6 +325,11 @@ CELERY_BEAT_SCHEDULE = {
     "accounts-flush-expired-tokens": {"task": "accounts.flush_expired_tokens", "schedule": 3600.0},
     # Publishes what writes announced while Redis was away (chat/outbox.py); each run empties it.
     "chat-relay-outbox": {"task": "chat.relay_outbox", "schedule": env.float("CHAT_OUTBOX_RELAY_SECONDS", default=1.0)},
+    # Closes polls whose closing time came (each exactly once: chat.polls.polls_close_due).
+    "chat-close-due-polls": {
+        "task": "chat.close_due_polls",
+        "schedule": env.float("CHAT_POLL_TICK_SECONDS", default=5.0),
+    },
 }
 if REDIS_URL:  # the embedded mode stores each message as it is sent: nothing to drain
     # Drains the chat persistence stream; each run loops until the stream is empty.

@@ -4,10 +4,13 @@ refused as a client error when it is beyond what the database holds, never a 500
 The operations and their integer inputs come from the OpenAPI document, so a new endpoint is
 covered the day it appears (and this test asks for a valid body for it)."""
 
+import io
 import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image
 
 from config.fields import DB_INTEGER_MAX
 from wallets.tests.conftest import PIN
@@ -65,6 +68,19 @@ def world(club):
     monthly = {"title": "court", "amount": 10, "repeat": "monthly", "first_due": f"{datetime.now(UTC).year + 5}-01-31"}
     recurring = treasurer.post(f"/api/wallets/{club['group']}/recurring-dues", monthly).json()
     message = treasurer.post(f"/api/channels/{club['channel']}/messages", {"body": "hello"}).json()
+    poll = treasurer.post(
+        f"/api/channels/{club['channel']}/polls", {"question": "go?", "options": ["yes", "no"]}
+    ).json()
+    split = {"title": "dinner", "total": 10, "members": [treasurer.user.pk], "to_wallet": treasurer.wallet_id}
+    split_id = treasurer.post(f"/api/channels/{club['channel']}/splits", split).json()["id"]
+    png = io.BytesIO()
+    Image.new("RGB", (4, 4)).save(png, format="PNG")
+    photo = treasurer.client.post(
+        f"/api/channels/{club['channel']}/attachments",
+        {"file": SimpleUploadedFile("a.png", png.getvalue(), content_type="image/png")},
+        format="multipart",
+    ).json()
+    option = poll["options"][0]["id"]
     return {
         "client": treasurer,
         "ids": {
@@ -76,6 +92,9 @@ def world(club):
             "recurring_id": recurring["id"],
             "user_id": club["member"].user.pk,
             "message_id": message["id"],
+            "poll_id": poll["id"],
+            "split_id": split_id,
+            "attachment_id": photo["id"],
         },
         "bodies": {
             ("post", "/api/auth/signup"): {"email": "new@example.com", "username": "new", "password": "x-long-pass-7"},
@@ -101,6 +120,13 @@ def world(club):
             ("post", "/api/wallets/{wallet_id}/recurring-dues"): monthly,
             ("post", "/api/approvals/{approval_id}/approve"): {"pin": PIN},
             ("post", "/api/approvals/{approval_id}/reject"): {"pin": PIN},
+            ("post", "/api/channels/{channel_id}/notice"): {"message_id": message["id"]},
+            ("post", "/api/channels/{channel_id}/polls"): {"question": "go?", "options": ["yes", "no"]},
+            ("post", "/api/polls/{poll_id}/vote"): {"options": [option]},
+            ("post", "/api/polls/{poll_id}/dues"): {"wallet": club["group"], "amount": 10, "option": option},
+            ("post", "/api/channels/{channel_id}/splits"): split,
+            ("post", "/api/splits/{split_id}/pay"): {"pin": PIN},
+            ("post", "/api/channels/{channel_id}/attachments"): {},  # multipart: its integers are in the path
         },
     }
 

@@ -79,6 +79,13 @@ checks.positive_data_acceptance.expected-statuses = ["2xx", "400", "401"]
 # balance when the last approval arrives (422); a second reminder within the hour (429).
 include-path-regex = "^/api/(wallets/\\\\{wallet_id\\\\}/(recurring-dues|approval-policy|treasurer)|dues/\\\\{dues_id\\\\}/remind|approvals/\\\\{approval_id\\\\}/(approve|reject))$"
 checks.positive_data_acceptance.expected-statuses = ["2xx", "400", "401", "403", "404", "409", "422", "429"]
+[[operations]]
+# Club life (v3): a notice names a message of the channel; a poll's options differ (ignoring case),
+# it closes in the future and a vote names its own options; poll dues need a wallet of the poll's
+# channel and someone who chose the option; a split names members of the channel, shares that add
+# up and a wallet of the payer's; a photo must decode as one (400); a share without the money (422).
+include-path-regex = "^/api/(channels/\\\\{channel_id\\\\}/(notice|polls|splits|attachments)|polls/\\\\{poll_id\\\\}/(vote|dues)|splits/\\\\{split_id\\\\}/(pay|remind))$"
+checks.positive_data_acceptance.expected-statuses = ["2xx", "400", "401", "403", "404", "409", "422", "429"]
 """
 )
 schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", application, config=CONFIG)

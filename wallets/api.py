@@ -36,11 +36,13 @@ from wallets.serializers import (
     RecipientOutputSerializer,
     RecurringDuesOutputSerializer,
     ScheduledTransferOutputSerializer,
+    SharesField,
+    SplitOutputSerializer,
     TransferOutputSerializer,
     WalletLookupOutputSerializer,
     WalletOutputSerializer,
 )
-from wallets.services import approvals, dues, schedules, transfers
+from wallets.services import approvals, dues, schedules, splits, transfers
 from wallets.services import wallets as wallet_services
 
 IDEMPOTENCY_PARAMETER = OpenApiParameter(
@@ -333,6 +335,89 @@ class WalletDuesApi(APIView):
         return Response(
             DuesOutputSerializer(selectors.dues_get(dues_id=created.pk)).data, status=status.HTTP_201_CREATED
         )
+
+
+class PollDuesApi(APIView):
+    class InputSerializer(serializers.Serializer):
+        wallet = IdField(help_text="a group wallet of the poll's channel; you are its treasurer")
+        amount = MoneyField()
+        option = IdField(help_text="the option whose voters are asked to pay")
+
+    @extend_schema(request=InputSerializer, responses={201: DuesOutputSerializer})
+    def post(self, request, poll_id: int):
+        data = _validated(self.InputSerializer, request)
+        created = dues.poll_dues_create(
+            actor=request.user,
+            poll_id=poll_id,
+            wallet_id=data["wallet"],
+            amount=data["amount"],
+            option_id=data["option"],
+        )
+        return Response(
+            DuesOutputSerializer(selectors.dues_get(dues_id=created.pk)).data, status=status.HTTP_201_CREATED
+        )
+
+
+class ChannelSplitsApi(APIView):
+    class InputSerializer(serializers.Serializer):
+        title = StrictCharField(max_length=200)
+        total = MoneyField()
+        members = serializers.ListField(
+            child=IdField(), min_length=1, max_length=splits.MAX_MEMBERS, help_text="members of the channel, in order"
+        )
+        shares = SharesField(
+            required=False, help_text="{user id: amount} for custom shares, adding up to total; equal shares without it"
+        )
+        to_wallet = IdField(help_text="your personal wallet, or a group wallet of this channel")
+
+    @extend_schema(request=InputSerializer, responses={201: SplitOutputSerializer})
+    def post(self, request, channel_id: int):
+        data = _validated(self.InputSerializer, request)
+        created = splits.split_create(
+            actor=request.user,
+            channel_id=channel_id,
+            title=data["title"],
+            total=data["total"],
+            members=data["members"],
+            to_wallet_id=data["to_wallet"],
+            shares=data.get("shares"),
+        )
+        return Response(
+            SplitOutputSerializer(selectors.split_get(split_id=created.pk)).data, status=status.HTTP_201_CREATED
+        )
+
+
+class SplitDetailApi(APIView):
+    @extend_schema(responses={200: SplitOutputSerializer})
+    def get(self, request, split_id: int):
+        return Response(SplitOutputSerializer(selectors.split_for_viewer(user=request.user, split_id=split_id)).data)
+
+
+class SplitPayApi(APIView):
+    class InputSerializer(serializers.Serializer):
+        pin = PinField()
+
+    @extend_schema(
+        request=InputSerializer, responses={201: TransferOutputSerializer}, parameters=[IDEMPOTENCY_PARAMETER]
+    )
+    def post(self, request, split_id: int):
+        data = _validated(self.InputSerializer, request)
+
+        def pay():
+            transfer = splits.split_pay(actor=request.user, split_id=split_id, pin=data["pin"])
+            return Response(TransferOutputSerializer(transfer).data, status=status.HTTP_201_CREATED)
+
+        return idempotent(request, pay)
+
+
+class SplitRemindApi(APIView):
+    @extend_schema_serializer(component_name="SplitReminded")
+    class OutputSerializer(serializers.Serializer):
+        reminded = serializers.IntegerField()
+
+    @extend_schema(request=None, responses={200: OutputSerializer})
+    def post(self, request, split_id: int):
+        return Response({"reminded": splits.split_remind(actor=request.user, split_id=split_id)})
 
 
 class DuesDetailApi(APIView):

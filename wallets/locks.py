@@ -11,7 +11,16 @@ that row and only reads wallets, so no transaction waits on the two in the other
 from collections.abc import Iterable
 
 from config.errors import NotFound
-from wallets.models import ApprovalRequest, Dues, DuesPayment, RecurringDues, ScheduledTransfer, Wallet
+from wallets.models import (
+    ApprovalRequest,
+    Dues,
+    DuesPayment,
+    RecurringDues,
+    ScheduledTransfer,
+    Split,
+    SplitShare,
+    Wallet,
+)
 
 
 def lock_wallets(wallet_ids: Iterable[int | None]) -> dict[int, Wallet]:
@@ -56,3 +65,11 @@ def lock_wallet_commitments(wallet_id: int) -> tuple[list[ScheduledTransfer], li
         .order_by("pk")
     )
     return schedules, requests
+
+
+def lock_split_share(share_id: int) -> SplitShare:
+    return SplitShare.objects.select_for_update().get(pk=share_id)
+
+
+def lock_split(split_id: int) -> Split:
+    return Split.objects.select_for_update().get(pk=split_id)

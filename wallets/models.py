@@ -249,6 +249,10 @@ class Dues(models.Model):
         RecurringDues, on_delete=models.PROTECT, null=True, blank=True, related_name="requests"
     )
     last_reminded_at = models.DateTimeField(null=True, blank=True)
+    # Asked of those who chose this option of a poll ("going" to the hike), not of every member.
+    poll_option = models.ForeignKey(
+        "chat.PollOption", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -370,3 +374,42 @@ class Approval(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} approved {self.request_id}"
+
+
+class Split(models.Model):
+    """A bill split (정산): the member who paid asks named members of the channel for their shares."""
+
+    channel = models.ForeignKey("channels_app.Channel", on_delete=models.PROTECT, related_name="+")
+    title = models.CharField(max_length=200)
+    total = models.BigIntegerField()
+    to_wallet = models.ForeignKey(Wallet, on_delete=models.PROTECT, related_name="+")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    last_reminded_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=Q(total__gt=0), name="wallets_split_total_positive")]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class SplitShare(models.Model):
+    """One member's share; paid once (its transfer), or settled at once when it is the payer's own."""
+
+    split = models.ForeignKey(Split, on_delete=models.CASCADE, related_name="shares")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    position = models.PositiveSmallIntegerField()
+    amount = models.BigIntegerField()
+    transfer = models.OneToOneField(Transfer, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    paid_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["position"]
+        constraints = [
+            models.UniqueConstraint(fields=["split", "user"], name="wallets_splitshare_unique"),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="wallets_splitshare_amount_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.amount}"

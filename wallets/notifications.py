@@ -15,11 +15,12 @@ from chat.outbox import announce_channel_event, announce_post, announce_user_eve
 from config.formats import money
 from config.locale import user_language
 from wallets import selectors
-from wallets.models import ApprovalRequest, Dues, Transfer, Wallet
+from wallets.models import ApprovalRequest, Dues, Split, Transfer, Wallet
 from wallets.serializers import (
     ApprovalPolicyOutputSerializer,
     ApprovalRequestOutputSerializer,
     DuesOutputSerializer,
+    SplitOutputSerializer,
     TransferOutputSerializer,
     WalletOutputSerializer,
 )
@@ -40,6 +41,14 @@ def notify_transfer_received(*, transfer: Transfer, target: Wallet, sender) -> N
 
 
 def dues_announcement(*, dues: Dues, treasurer) -> str:
+    if dues.poll_option_id is not None:  # asked of some members only: the card names them
+        return _("%(treasurer)s asks %(names)s, who chose “%(option)s”, to pay %(amount)s for “%(title)s”.") % {
+            "treasurer": treasurer.username,
+            "names": " ".join(f"@{payment.user.username}" for payment in dues.payments.all()),
+            "option": dues.poll_option.text,
+            "amount": money(dues.amount, dues.wallet.currency),
+            "title": dues.title,
+        }
     return _("%(treasurer)s asks everyone in the channel to pay %(amount)s into %(wallet)s for “%(title)s”.") % {
         "treasurer": treasurer.username,
         "wallet": dues.wallet.name,
@@ -146,6 +155,7 @@ def notify_approval_requested(*, request_id: int) -> None:
     data = {"approval": ApprovalRequestOutputSerializer(request).data}
     for user_id in _approval_audience(request):
         announce_user_event(user_id=user_id, event="approval_requested", data=data)
+    _approval_activity(request, asked=True)
 
 
 def notify_approval_changed(*, request_id: int) -> None:
@@ -154,6 +164,7 @@ def notify_approval_changed(*, request_id: int) -> None:
     data = {"approval": ApprovalRequestOutputSerializer(request).data}
     for user_id in _approval_audience(request):
         announce_user_event(user_id=user_id, event="approval_changed", data=data)
+    _approval_activity(request)
 
 
 def notify_approval_policy_changed(*, wallet_id: int, by) -> None:
@@ -186,3 +197,127 @@ def notify_approval_policy_changed(*, wallet_id: int, by) -> None:
                 "approvers": ", ".join(user.username for user in policy.approvers.all()),
             }
     announce_post(channel_id=wallet.channel_id, sender=by, body=body)
+
+
+def split_announcement(*, split: Split) -> str:
+    asked = [share for share in split.shares.all() if share.paid_at is None]
+    return _("%(name)s split “%(title)s” (%(total)s): %(shares)s.") % {
+        "name": split.created_by.username,
+        "title": split.title,
+        "total": money(split.total, split.to_wallet.currency),
+        "shares": ", ".join(
+            f"@{share.user.username} {money(share.amount, split.to_wallet.currency)}" for share in asked
+        ),
+    }
+
+
+def notify_split_requested(*, split_id: int) -> None:
+    """A split_requested event and the split's card in the chat (client_msg_id "sys:split:<id>"),
+    naming each member asked to pay; it goes through the same post as the dues cards."""
+    split = selectors.split_get(split_id=split_id)
+    announce_channel_event(
+        channel_id=split.channel_id, event="split_requested", data={"split": SplitOutputSerializer(split).data}
+    )
+    with translation.override(user_language(split.created_by)):
+        body = split_announcement(split=split)
+    announce_post(channel_id=split.channel_id, sender=split.created_by, body=body, name=f"split:{split.pk}")
+
+
+def notify_split_paid(*, split_id: int, payer, transfer: Transfer | None) -> None:
+    split = selectors.split_get(split_id=split_id)
+    announce_channel_event(
+        channel_id=split.channel_id,
+        event="split_paid",
+        data={
+            "split": SplitOutputSerializer(split).data,
+            "user": UserRefSerializer(payer).data,
+            "transfer_id": transfer.pk if transfer else None,
+        },
+    )
+    if all(share.paid_at is not None for share in split.shares.all()):  # settled: a line in the feed
+        with translation.override(user_language(split.created_by)):
+            body = _("✔️ “%(title)s” is settled: everyone paid their share of %(total)s.") % {
+                "title": split.title,
+                "total": money(split.total, split.to_wallet.currency),
+            }
+        announce_post(
+            channel_id=split.channel_id, sender=split.created_by, body=body, name=f"activity:split:{split.pk}"
+        )
+
+
+def notify_split_reminder(*, split_id: int, user_ids: list[int], reminded_hour: int, language: str = "") -> None:
+    """A split_reminder event to each member who has not paid, and one chat message mentioning them
+    (its client_msg_id names the hour: a retry does not post it twice)."""
+    split = selectors.split_get(split_id=split_id)
+    unpaid = [share for share in split.shares.all() if share.user_id in set(user_ids)]
+    data = {"split": SplitOutputSerializer(split).data, "from": UserRefSerializer(split.created_by).data}
+    for share in unpaid:
+        announce_user_event(user_id=share.user_id, event="split_reminder", data=data, channel_id=split.channel_id)
+    with translation.override(language or user_language(split.created_by)):
+        body = _("%(mentions)s a reminder: your share of “%(title)s” is not paid yet.") % {
+            "mentions": " ".join(f"@{share.user.username}" for share in unpaid),
+            "title": split.title,
+        }
+    announce_post(
+        channel_id=split.channel_id, sender=split.created_by, body=body, name=f"split-remind:{split.pk}:{reminded_hour}"
+    )
+
+
+# --- the group wallet's activity in its channel (모임통장's 거래내역) ----------------------------
+# Compact posts whose client_msg_id starts with "sys:activity:" (the browser's money filter keys on it);
+# each id names what happened, so a repeated notification does not post twice.
+
+
+def notify_group_wallet_activity(*, transfer_id: int) -> None:
+    """Money into or out of a group wallet, posted in the wallet's channel in the mover's name."""
+    transfer = selectors.transfer_with_legs(transfer_id=transfer_id)
+    actor = transfer.initiated_by
+    for leg in transfer.legs:
+        wallet = leg.wallet
+        if wallet is None or not wallet.is_group:
+            continue
+        with translation.override(user_language(actor)):
+            values = {
+                "name": actor.username,
+                "wallet": wallet.name,
+                "amount": money(abs(leg.amount), wallet.currency),
+                "balance": money(leg.balance_after, wallet.currency),
+                "memo": f" · {transfer.memo}" if transfer.memo else "",
+            }
+            if leg.amount < 0:
+                body = _("💸 %(wallet)s: %(amount)s out by %(name)s%(memo)s · balance %(balance)s") % values
+            elif transfer.kind == Transfer.Kind.DUES:
+                body = _("💰 %(wallet)s: %(name)s paid dues of %(amount)s%(memo)s · balance %(balance)s") % values
+            else:
+                body = _("💰 %(wallet)s: %(amount)s in from %(name)s%(memo)s · balance %(balance)s") % values
+        announce_post(channel_id=wallet.channel_id, sender=actor, body=body, name=f"activity:{transfer.pk}:{wallet.pk}")
+
+
+def _approval_activity(request: ApprovalRequest, *, asked: bool = False) -> None:
+    """Approvals asked, given and refused, in the wallet's channel (the money itself posts when it
+    moves). A change is read from the request as it is now: its latest approval, or its rejection."""
+    wallet = request.from_wallet
+    approvals = [] if asked else sorted(request.approvals.all(), key=lambda approval: approval.pk)
+    if asked:
+        actor, step = request.requested_by, "asked"
+    elif request.status == ApprovalRequest.Status.REJECTED:
+        actor, step = request.decided_by, "rejected"
+    elif approvals:
+        actor, step = approvals[-1].user, f"approved-{len(approvals)}"
+    else:
+        return  # cancelled by a handover: the handover's own post says so
+    with translation.override(user_language(actor)):
+        values = {
+            "name": actor.username,
+            "wallet": wallet.name,
+            "amount": money(request.amount, wallet.currency),
+            "count": len(approvals),
+            "required": request.required,
+        }
+        if step == "asked":
+            body = _("🕒 %(wallet)s: %(name)s asks approval to send %(amount)s (%(count)d of %(required)d)") % values
+        elif step == "rejected":
+            body = _("❌ %(wallet)s: %(name)s rejected sending %(amount)s") % values
+        else:
+            body = _("✅ %(wallet)s: %(name)s approved sending %(amount)s (%(count)d of %(required)d)") % values
+    announce_post(channel_id=wallet.channel_id, sender=actor, body=body, name=f"activity:approval:{request.pk}:{step}")

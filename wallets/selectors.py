@@ -22,6 +22,8 @@ from wallets.models import (
     LedgerEntry,
     RecurringDues,
     ScheduledTransfer,
+    Split,
+    SplitShare,
     Transfer,
     Wallet,
 )
@@ -111,7 +113,9 @@ def scheduled_transfer_list(*, wallet: Wallet) -> QuerySet:
 
 def _dues_queryset() -> QuerySet:
     payments = DuesPayment.objects.select_related("user").order_by("user__username", "pk")
-    return Dues.objects.select_related("wallet__owner").prefetch_related(Prefetch("payments", queryset=payments))
+    return Dues.objects.select_related("wallet__owner", "poll_option").prefetch_related(
+        Prefetch("payments", queryset=payments)
+    )
 
 
 def dues_for_viewer(*, user, dues_id: int) -> Dues:
@@ -254,3 +258,29 @@ def dues_overview(*, wallet: Wallet) -> list[MemberDuesRecord]:
             if due_at is not None and now > due_at:
                 record.overdue += 1
     return list(records.values())
+
+
+def _split_queryset() -> QuerySet:
+    shares = SplitShare.objects.select_related("user").order_by("position")
+    return Split.objects.select_related("created_by", "to_wallet").prefetch_related(Prefetch("shares", queryset=shares))
+
+
+def split_for_viewer(*, user, split_id: int) -> Split:
+    """The split, if the user is a member of its channel."""
+    split = _split_queryset().filter(pk=split_id).first()
+    if split is None:
+        raise NotFound(_("No such split."))
+    if not channel_is_member(user=user, channel_id=split.channel_id):
+        raise Forbidden(_("You are not a member of this channel."))
+    return split
+
+
+def split_get(*, split_id: int) -> Split:
+    return _split_queryset().get(pk=split_id)
+
+
+def transfer_with_legs(*, transfer_id: int) -> Transfer:
+    """The transfer with its ledger legs (each with its wallet) as `legs`; two queries."""
+    transfer = Transfer.objects.select_related("initiated_by").get(pk=transfer_id)
+    transfer.legs = list(LedgerEntry.objects.filter(transfer=transfer).select_related("wallet").order_by("pk"))
+    return transfer

@@ -3,6 +3,7 @@
 Shared by the REST API and the WebSocket events, so a client sees one shape for each.
 """
 
+import re
 from datetime import timedelta
 
 from django.utils import timezone
@@ -44,6 +45,29 @@ class MoneyField(serializers.IntegerField):
         if isinstance(data, bool) or not isinstance(data, int):
             self.fail("invalid")
         return super().to_internal_value(data)
+
+
+SHARE_KEY = r"^[1-9][0-9]{0,17}$"
+
+
+@extend_schema_field(
+    {
+        "type": "object",
+        "additionalProperties": {"type": "integer", "minimum": 1, "maximum": MAX_AMOUNT},
+        "description": "{user id: amount}: each key a member's id in digits",
+    }
+)
+class SharesField(serializers.DictField):
+    """{user id: amount} with the ids as JSON has them (strings of digits), read as integers."""
+
+    def __init__(self, **kwargs):
+        super().__init__(child=MoneyField(), **kwargs)
+
+    def to_internal_value(self, data):
+        shares = super().to_internal_value(data)
+        if not all(isinstance(key, str) and re.fullmatch(SHARE_KEY, key) for key in shares):
+            raise serializers.ValidationError(_("Key each share by a member's id."))
+        return {int(key): amount for key, amount in shares.items()}
 
 
 # Money is planned months or a few years ahead; a date beyond this is a typo (and year 9999 leaves
@@ -195,6 +219,9 @@ class DuesOutputSerializer(serializers.Serializer):
     due_date = serializers.DateField(allow_null=True)
     due_at = serializers.DateTimeField(allow_null=True)
     recurring = serializers.IntegerField(source="recurring_id", allow_null=True)
+    poll_option = serializers.IntegerField(
+        source="poll_option_id", allow_null=True, help_text="asked of those who chose this poll option"
+    )
     last_reminded_at = serializers.DateTimeField(allow_null=True)
     created_at = serializers.DateTimeField()
     member_count = serializers.SerializerMethodField()
@@ -278,3 +305,31 @@ class ApprovalRequestOutputSerializer(serializers.Serializer):
 
     def get_approvals(self, request) -> list[int]:
         return sorted(approval.user_id for approval in request.approvals.all())
+
+
+class SplitMemberSerializer(serializers.Serializer):
+    user = UserRefSerializer()
+    amount = serializers.IntegerField()
+    paid = serializers.SerializerMethodField()
+    transfer_id = serializers.IntegerField(allow_null=True, help_text="null for the payer's own share")
+    paid_at = serializers.DateTimeField(allow_null=True)
+
+    def get_paid(self, share) -> bool:
+        return share.paid_at is not None
+
+
+class SplitOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    channel = serializers.IntegerField(source="channel_id")
+    title = serializers.CharField()
+    total = serializers.IntegerField()
+    currency = serializers.CharField(source="to_wallet.currency")
+    to_wallet = serializers.IntegerField(source="to_wallet_id")
+    created_by = UserRefSerializer()
+    created_at = serializers.DateTimeField()
+    last_reminded_at = serializers.DateTimeField(allow_null=True)
+    paid_count = serializers.SerializerMethodField()
+    members = SplitMemberSerializer(source="shares", many=True)
+
+    def get_paid_count(self, split) -> int:
+        return sum(1 for share in split.shares.all() if share.paid_at is not None)

@@ -57,6 +57,11 @@ urlpatterns = [
         name="api-scheduled-transfer",
     ),
     path("api/dues/<id:dues_id>", api.DuesDetailApi.as_view(), name="api-dues"),
+    path("api/polls/<id:poll_id>/dues", api.PollDuesApi.as_view(), name="api-poll-dues"),
+    path("api/channels/<id:channel_id>/splits", api.ChannelSplitsApi.as_view(), name="api-channel-splits"),
+    path("api/splits/<id:split_id>", api.SplitDetailApi.as_view(), name="api-split"),
+    path("api/splits/<id:split_id>/pay", api.SplitPayApi.as_view(), name="api-split-pay"),
+    path("api/splits/<id:split_id>/remind", api.SplitRemindApi.as_view(), name="api-split-remind"),
     path("api/dues/<id:dues_id>/pay", api.DuesPayApi.as_view(), name="api-dues-pay"),
     path("api/dues/<id:dues_id>/remind", api.DuesRemindApi.as_view(), name="api-dues-remind"),
 ]

@@ -53,6 +53,7 @@ class Send(Struct, tag="send", tag_field="type", frozen=True):
     body: str
     client_msg_id: str
     reply_to: str | None = None
+    attachments: Annotated[list[ChannelId], Meta(max_length=10)] | None = None  # ids of photos uploaded to the channel
 
 
 class Typing(Struct, tag="typing", tag_field="type", frozen=True):

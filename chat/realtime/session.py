@@ -232,6 +232,7 @@ class Session:
                 body=frame.body,
                 client_msg_id=client_msg_id,
                 reply_to=frame.reply_to,
+                attachments=frame.attachments,
             )
         except services.MessageInvalid as error:
             code = protocol.TOO_LARGE if error.too_large else protocol.BAD_REQUEST

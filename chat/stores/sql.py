@@ -21,11 +21,12 @@ def _to_row(message: dict) -> Message:
         created_at=parse_datetime(message["created_at"]),
         mentions=message.get("mentions", []),
         reply_to=message.get("reply_to") or "",
+        attachments=message.get("attachments", []),
     )
 
 
 def _to_message(row: Message) -> dict:
-    return {
+    message = {
         "id": row.id,
         "channel": row.channel_id,
         "seq": row.seq,
@@ -36,6 +37,9 @@ def _to_message(row: Message) -> dict:
         "mentions": row.mentions,
         "reply_to": row.reply_to or None,
     }
+    if row.attachments:  # as it was inserted: a message without photos has no such key
+        message["attachments"] = row.attachments
+    return message
 
 
 def _quoted_tsquery_term(word: str) -> str:

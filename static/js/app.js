@@ -11,6 +11,7 @@ import { gettext, interpolate, ngettext, pgettext, timeZones } from "./i18n.js";
 import {
   actionForm, ApprovalsView, channelWalletsPanel, GroupWalletView, PersonalWalletView, refreshAllDues, refreshDues,
 } from "./wallets.js";
+import { refreshSplit } from "./splits.js";
 import { notificationsButton, notifyMention } from "./notify.js";
 import { Socket } from "./socket.js";
 
@@ -309,6 +310,15 @@ class App {
         if (view) view.onError(frame);
         else if (frame.code !== "forbidden") toast(frame.detail || gettext("Something went wrong. Try again."));
         break;
+      case "poll":
+        if (view) view.applyPoll(frame.poll);
+        break;
+      case "channel_updated": {
+        const channel = this.channels.get(frame.channel);
+        if (channel && "notice" in frame) channel.notice = frame.notice;
+        if (view) view.noticeBar.changed(frame.notice);
+        break;
+      }
       case "event":
         this.onEvent(frame, view);
         break;
@@ -339,6 +349,8 @@ class App {
     } else if (event === "dues_paid") {
       guarded(refreshDues)(data.dues_id);
       refreshWallet(data.wallet);
+    } else if (event === "split_paid") {
+      guarded(refreshSplit)(data.split.id);
     } else if (event === "dues_requested") {
       refreshWallet(data.dues.wallet);
     } else if (event === "dues_reminder") {

@@ -10,6 +10,11 @@ import { MentionPicker } from "./mentions.js";
 import { MessageCard, snippet } from "./messages.js";
 import { ReadTracker, unreadBy } from "./reading.js";
 import { MessageSearch } from "./search.js";
+import { NoticeBar } from "./notice.js";
+import { moneyFilterButton } from "./activity.js";
+import { photoButton } from "./photos.js";
+import { pollForm } from "./polls.js";
+import { splitForm } from "./splits.js";
 
 const TYPING_SEND_EVERY_MS = 3000;
 const TYPING_SHOWN_MS = 4000;
@@ -78,6 +83,7 @@ export class ChannelView {
     this.context = h("div", { class: "composer-context", hidden: true, "data-testid": "composer-context" });
     this.members = h("ul", { class: "member-list", "data-testid": "members" });
     this.search = new MessageSearch(this);
+    this.noticeBar = new NoticeBar(this);
     this.title = h("h2", {});
     this.subtitle = h("span", {});
     this.onlineLine = h("span", { class: "online-count", "data-testid": "online-count" });
@@ -85,17 +91,44 @@ export class ChannelView {
       h("header", { class: "channel-header" },
         h("a", { href: "#/", class: "back", "aria-label": gettext("Back to channels") }, "‹"),
         h("div", { class: "title" }, this.title, h("p", { class: "muted" }, this.subtitle, this.onlineLine)),
+        moneyFilterButton(this),
         h("button", { type: "button", class: "search-toggle", "aria-label": gettext("Search messages"), title: gettext("Search messages"), onclick: () => this.search.toggle(), "data-testid": "toggle-search" }, "🔍"),
         h("button", { type: "button", class: "panel-toggle", "aria-controls": "panel", onclick: () => this.app.togglePanel(true), "data-testid": "toggle-panel" }, gettext("Details")),
       ),
       this.search.element,
+      this.noticeBar.element,
       h("div", { class: "message-area" }, this.list, this.jumpButton, this.newBelow),
       this.typingLine,
       this.context,
+      this.tools(),
       h("form", { class: "composer", onsubmit: (event) => { event.preventDefault(); this.submit(); } },
         this.mentions.list, this.input, h("button", { type: "submit", class: "primary", "data-testid": "send" }, gettext("Send"))),
     );
     this.showTitle();
+  }
+
+  // Beside the composer: what a club posts besides text (a poll, a bill to split, photos).
+  tools() {
+    const area = h("div", { class: "composer-tool-area", "data-testid": "composer-tool-area" });
+    const toggle = (make) => () => {
+      if (area.firstChild?.dataset.tool === make.name) return area.replaceChildren();
+      const panel = make();
+      panel.dataset.tool = make.name;
+      area.replaceChildren(panel);
+    };
+    const poll = () => pollForm(this, () => area.replaceChildren());
+    const split = () => splitForm(this, () => area.replaceChildren());
+    return h("div", { class: "composer-tools" },
+      h("div", { class: "composer-tool-buttons" },
+        h("button", { type: "button", class: "small", onclick: toggle(poll), "data-testid": "new-poll" }, "📊 ", gettext("Poll")),
+        h("button", { type: "button", class: "small", onclick: toggle(split), "data-testid": "new-split" }, "🧾 ", gettext("Split a bill")),
+        photoButton(this)),
+      area);
+  }
+
+  // A poll's counts changed or it closed: its card, wherever it is loaded.
+  applyPoll(poll) {
+    for (const card of this.cards.values()) if (card.pollCard?.poll.id === poll.id) card.pollCard.update(poll);
   }
 
   showTitle() {
@@ -108,6 +141,7 @@ export class ChannelView {
   channelChanged() {
     this.showTitle();
     this.showMembers();
+    this.noticeBar.render();
     for (const card of this.cards.values()) card.render();
   }
 

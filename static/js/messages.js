@@ -3,8 +3,13 @@
 // (KakaoTalk's number) and the actions on it. Frames change a card in place; the channel view
 // decides where cards go and carries out the actions.
 
+import { isActivity, isMoney } from "./activity.js";
 import { h, time } from "./dom.js";
 import { dayKey, gettext, interpolate } from "./i18n.js";
+import { pinAction } from "./notice.js";
+import { hasPhotos, photoGrid } from "./photos.js";
+import { hasPoll, PollCard } from "./polls.js";
+import { isSplitMessage, splitCard } from "./splits.js";
 import { duesCard, isDuesMessage } from "./wallets.js";
 
 export const REACTIONS = ["👍", "❤️", "😂", "😮", "😢", "🙏"];
@@ -33,6 +38,13 @@ export class MessageCard {
   bodyElement() {
     const m = this.message;
     if (m.deleted) return h("p", { class: "body deleted muted", "data-testid": "deleted" }, gettext("This message was deleted."));
+    // A poll's card updates itself from poll frames (applyPoll), keeping what the treasurer types.
+    if (hasPoll(m)) {
+      this.pollCard = new PollCard(this.view, m.poll);
+      return this.pollCard.element;
+    }
+    if (isSplitMessage(m)) return splitCard(this.view.app, m); // built once, like a dues card
+    if (hasPhotos(m)) return h("div", { class: "body with-photos" }, photoGrid(m), m.body === "📷" ? null : h("p", {}, m.body));
     // A dues request's card holds a payment form: it is built once, so a change never wipes a PIN being typed.
     return isDuesMessage(m) ? duesCard(this.view.app, m) : h("p", { class: "body" }, m.body);
   }
@@ -40,8 +52,8 @@ export class MessageCard {
   render() {
     const m = this.message;
     const mentionsMe = (m.mentions || []).includes(this.view.app.me.id);
-    this.element.className = ["message", this.mine && "mine", mentionsMe && "mentions-me", m.deleted && "deleted", this.status].filter(Boolean).join(" ");
-    Object.assign(this.element.dataset, { seq: m.seq ?? "", id: m.id ?? "", clientMsgId: m.client_msg_id, day: dayKey(m.created_at) });
+    this.element.className = ["message", this.mine && "mine", mentionsMe && "mentions-me", m.deleted && "deleted", isActivity(m) && "activity", this.status].filter(Boolean).join(" ");
+    Object.assign(this.element.dataset, { seq: m.seq ?? "", id: m.id ?? "", clientMsgId: m.client_msg_id, day: dayKey(m.created_at), money: isMoney(m) });
     const parts = [
       m.reply_to && !m.deleted ? this.quote() : null,
       h("div", { class: "meta" }, h("strong", {}, m.sender.username), " ", h("time", { datetime: m.created_at }, time(m.created_at)),
@@ -82,7 +94,7 @@ export class MessageCard {
 
   actions() {
     const m = this.message;
-    const editable = this.mine && !isDuesMessage(m) && Date.now() - new Date(m.created_at) < EDIT_WINDOW_MS;
+    const editable = this.mine && !isDuesMessage(m) && !hasPoll(m) && !isSplitMessage(m) && Date.now() - new Date(m.created_at) < EDIT_WINDOW_MS;
     const deletable = this.mine || this.view.channel.owner.id === this.view.app.me.id;
     // An action closes the menu, then runs.
     const act = (run) => () => {
@@ -94,6 +106,7 @@ export class MessageCard {
       REACTIONS.map((emoji) => h("button", { type: "button", class: "react", "aria-label": interpolate(gettext("React with %(emoji)s"), { emoji }), onclick: act(() => this.view.react(this, emoji)) }, emoji)),
       h("button", { type: "button", onclick: act(() => this.view.replyTo(this)), "data-testid": "reply" }, gettext("Reply")),
       editable ? h("button", { type: "button", onclick: act(() => this.view.startEdit(this)), "data-testid": "edit" }, gettext("Edit")) : null,
+      pinAction(this.view, this, act),
       deletable ? h("button", { type: "button", class: "danger", onclick: act(() => this.view.deleteMessage(this)), "data-testid": "delete" }, gettext("Delete")) : null);
     const toggle = h("button", { type: "button", class: "more", "aria-label": gettext("Message actions"), "aria-expanded": String(this.menuOpen), "data-testid": "more",
       onclick: () => {

@@ -9,7 +9,7 @@ import { dateTime, failureWords, formValues, guarded, h, money, toast } from "./
 import { date, gettext, interpolate, ngettext } from "./i18n.js";
 
 export const field = (label, input) => h("label", { class: "field" }, h("span", {}, label), input);
-const pinInput = () => h("input", { name: "pin", type: "password", inputmode: "numeric", pattern: "[0-9]{4,6}", minlength: 4, maxlength: 6, required: true, autocomplete: "off", "aria-label": gettext("PIN") });
+export const pinInput = () => h("input", { name: "pin", type: "password", inputmode: "numeric", pattern: "[0-9]{4,6}", minlength: 4, maxlength: 6, required: true, autocomplete: "off", "aria-label": gettext("PIN") });
 const amountInput = (name = "amount") => h("input", { name, type: "number", min: 1, step: 1, required: true, inputmode: "numeric" });
 const memberCount = (count) => interpolate(ngettext("%(count)s member", "%(count)s members", count), { count });
 const REPEAT_WORDS = { none: gettext("once"), daily: gettext("daily"), weekly: gettext("weekly"), monthly: gettext("monthly") };

@@ -16,7 +16,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from channels_app.selectors import channel_member_ids
-from config.errors import DomainError, Forbidden, NotFound, RateLimited
+from chat.models import PollOption
+from chat.selectors import poll_for_member
+from config.errors import Conflict, DomainError, Forbidden, NotFound, RateLimited
 from config.locale import user_language, user_time_zone
 from wallets import notifications, selectors
 from wallets.errors import AlreadyPaid
@@ -26,6 +28,7 @@ from wallets.occurrences import next_occurrence
 from wallets.services.movements import Order, money_move
 
 REMIND_EVERY = timedelta(hours=1)
+DUES_TITLE_CHARS = 200  # Dues.title's length
 # A recurring period's request goes out this long before it is due (weekly: the day after the last one was due).
 RECURRING_NOTICE = {RecurringDues.Repeat.WEEKLY: timedelta(days=6), RecurringDues.Repeat.MONTHLY: timedelta(days=7)}
 
@@ -48,8 +51,11 @@ def _dues_request(
     due_date: date | None,
     time_zone: str,
     recurring: RecurringDues | None = None,
+    poll_option: PollOption | None = None,
+    user_ids: list[int] | None = None,
 ) -> Dues:
-    """Asks every member of the wallet's channel to pay; the channel hears of it after commit."""
+    """Asks every member of the wallet's channel to pay (or the `user_ids` of a poll's option); the
+    channel hears of it after commit."""
     dues = Dues.objects.create(
         wallet=wallet,
         title=title,
@@ -57,11 +63,12 @@ def _dues_request(
         due_date=due_date,
         due_at=_end_of_day(due_date, time_zone) if due_date else None,
         recurring=recurring,
+        poll_option=poll_option,
         created_by=treasurer,
     )
-    DuesPayment.objects.bulk_create(
-        DuesPayment(dues=dues, user_id=user_id) for user_id in channel_member_ids(channel_id=wallet.channel_id)
-    )
+    if user_ids is None:
+        user_ids = channel_member_ids(channel_id=wallet.channel_id)
+    DuesPayment.objects.bulk_create(DuesPayment(dues=dues, user_id=user_id) for user_id in user_ids)
     notifications.notify_dues_requested(dues_id=dues.pk, treasurer=treasurer)
     return dues
 
@@ -77,6 +84,38 @@ def dues_create(*, actor, wallet_id: int, title: str, amount: int, due_date: dat
         amount=amount,
         due_date=due_date,
         time_zone=user_time_zone(actor),
+    )
+
+
+@transaction.atomic
+def poll_dues_create(*, actor, poll_id: int, wallet_id: int, amount: int, option_id: int) -> Dues:
+    """The treasurer asks dues of the members who chose one option of a closed poll of the wallet's channel."""
+    poll = poll_for_member(user=actor, poll_id=poll_id)
+    wallet = selectors.wallet_get(wallet_id=wallet_id)
+    _check_treasurer(actor=actor, wallet=wallet)
+    if wallet.channel_id != poll.channel_id:
+        detail = _("Choose a group wallet of the poll's channel.")
+        raise DomainError(detail, fields={"wallet": [detail]})
+    option = next((option for option in poll.options.all() if option.pk == option_id), None)
+    if option is None:
+        detail = _("Choose among this poll's options.")
+        raise DomainError(detail, fields={"option": [detail]})
+    if poll.closed_at is None:
+        raise Conflict(_("Close the poll first: its votes may still change."))
+    members = set(channel_member_ids(channel_id=poll.channel_id))
+    chose = sorted({vote.user_id for vote in poll.votes.all() if vote.option_id == option.pk} & members)
+    if not chose:
+        detail = _("Nobody in the channel chose this option.")
+        raise DomainError(detail, fields={"option": [detail]})
+    return _dues_request(
+        wallet=wallet,
+        treasurer=actor,
+        title=f"{poll.question} · {option.text}"[:DUES_TITLE_CHARS],
+        amount=amount,
+        due_date=None,
+        time_zone=user_time_zone(actor),
+        poll_option=option,
+        user_ids=chose,
     )
 
 
@@ -104,8 +143,9 @@ class _DuesPaymentClaim:
 
 def dues_ask_newcomer(*, channel_id: int, user) -> None:
     """Asks someone who just joined the channel for its group wallets' dues still open (no due
-    date, or not yet past it). Runs inside the join's transaction (channels_app's member_joining)."""
-    open_dues = Dues.objects.filter(wallet__channel_id=channel_id).filter(
+    date, or not yet past it). Runs inside the join's transaction (channels_app's member_joining).
+    Dues from a poll's option ask those who chose it only, so nobody is added to them."""
+    open_dues = Dues.objects.filter(wallet__channel_id=channel_id, poll_option__isnull=True).filter(
         Q(due_at__isnull=True) | Q(due_at__gt=timezone.now())
     )
     DuesPayment.objects.bulk_create(

@@ -166,6 +166,8 @@ def money_move(
                 claim.settle(transfer)
             if target is not None:
                 notifications.notify_transfer_received(transfer=transfer, target=target, sender=order.actor)
+            if any(wallet is not None and wallet.is_group for wallet in (source, target)):
+                notifications.notify_group_wallet_activity(transfer_id=transfer.pk)
             return transfer
 
         return _run_locked(
