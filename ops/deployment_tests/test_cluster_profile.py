@@ -8,7 +8,7 @@ import pytest
 from ops.deployment import Deployment
 from ops.deployment_tests import flows
 
-pytestmark = [pytest.mark.asyncio, pytest.mark.timeout(1500)]
+pytestmark = pytest.mark.timeout(1500)  # async tests run as such: asyncio_mode = "auto"
 
 REDIS_NODES = [f"redis-{n}" for n in range(1, 7)]
 

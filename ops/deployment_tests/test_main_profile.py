@@ -12,7 +12,7 @@ from ops.deployment import DOCKER, Deployment
 from ops.deployment_tests import flows
 from ops.tests.scrape import wait_until
 
-pytestmark = [pytest.mark.asyncio, pytest.mark.timeout(1500)]
+pytestmark = pytest.mark.timeout(1500)  # async tests run as such: asyncio_mode = "auto"
 
 WEB_NODES = ["web1", "web2"]
 
