@@ -12,7 +12,6 @@ browsers do not show, is stored as JPEG.
 import io
 import uuid
 import warnings
-from functools import partial
 
 from celery import current_app
 from django.conf import settings
@@ -100,7 +99,9 @@ def attachment_upload(*, user, channel_id: int, upload) -> Attachment:
                 size=len(data),
             )
             # Robust: the photo is stored; with the broker away its thumbnail URL serves the photo itself.
-            transaction.on_commit(partial(_thumbnail_later, attachment_id=attachment.pk), robust=True)
+            # (A lambda: Django's robust on_commit logs a failure by the callable's __qualname__.)
+            attachment_id = attachment.pk
+            transaction.on_commit(lambda: _thumbnail_later(attachment_id=attachment_id), robust=True)
     except Exception:
         default_storage.delete(name)  # no row, no file
         raise

@@ -43,9 +43,16 @@ def test_every_string_of_the_server_and_the_script_has_its_korean(tmp_path):
 
 @pytest.mark.parametrize("domain", ["django", "djangojs"])
 def test_the_compiled_catalogs_are_those_of_the_sources(domain):
-    source = {entry.msgid: entry.msgstr or entry.msgstr_plural[0] for entry in polib.pofile(LOCALE / f"{domain}.po")}
-    compiled = {entry.msgid: entry.msgstr or entry.msgstr_plural[0] for entry in polib.mofile(LOCALE / f"{domain}.mo")}
-    compiled.pop("", None)  # the header
+    # Keyed by context too: "Offline" the connection state and "Offline" a person are two entries.
+    source = {
+        (entry.msgctxt, entry.msgid): entry.msgstr or entry.msgstr_plural[0]
+        for entry in polib.pofile(LOCALE / f"{domain}.po")
+    }
+    compiled = {
+        (entry.msgctxt, entry.msgid): entry.msgstr or entry.msgstr_plural[0]
+        for entry in polib.mofile(LOCALE / f"{domain}.mo")
+    }
+    compiled.pop((None, ""), None)  # the header
     assert compiled == source, "run: .venv/bin/python manage.py compilemessages -l ko --ignore=.venv"
 
 

@@ -9,23 +9,27 @@ database's rows are compared before and after a 503. The outcome of each goes to
 var/test-artifacts/writes-without-redis.json.
 """
 
+import io
 import json
 import signal
 import urllib.error
 import urllib.request
+import uuid
 from datetime import timedelta
 
 import pytest
 from django.db import connection
 from django.utils import timezone
+from PIL import Image
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
 from channels_app.services import channel_create, channel_join
+from chat import notices, polls
 from chat.stores import get_message_store
 from chat.tests.live import ROOT, RedisServer, WebNode, access_token
 from conftest import EMBEDDED
-from wallets.services import approvals, dues, schedules, transfers
+from wallets.services import approvals, dues, schedules, splits, transfers
 from wallets.services import wallets as wallet_services
 
 pytestmark = [
@@ -89,6 +93,24 @@ def _club() -> dict:
         "reply_to": None,
     }
     get_message_store().insert_many([message])
+    notices.channel_notice_pin(user=treasurer, channel_id=channel.pk, message_id=message["id"])
+    poll = polls.poll_create(
+        user=member, channel_id=channel.pk, question="hike?", options=["yes", "no"], multiple=False
+    )
+    decided = polls.poll_create(
+        user=treasurer, channel_id=channel.pk, question="go?", options=["yes", "no"], multiple=False
+    )
+    going = decided.options.order_by("position").first()
+    polls.poll_vote(user=member, poll_id=decided.pk, option_ids=[going.pk])
+    polls.poll_close(user=treasurer, poll_id=decided.pk)
+    split = splits.split_create(
+        actor=treasurer,
+        channel_id=channel.pk,
+        title="dinner",
+        total=3_000,
+        members=[member.pk, other.pk],
+        to_wallet_id=personal[treasurer.pk],
+    )
     return {
         "treasurer": treasurer,
         "member": member,
@@ -103,7 +125,17 @@ def _club() -> dict:
         "recurring_id": recurring.pk,
         "schedule_id": schedule.pk,
         "message_id": message["id"],
+        "poll_id": poll.pk,
+        "decided_poll": decided.pk,
+        "going": going.pk,
+        "split_id": split.pk,
     }
+
+
+def _png() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (8, 8), "green").save(out, format="PNG")
+    return out.getvalue()
 
 
 def _request(club: dict, operation: str) -> tuple[str | None, dict, dict | None]:
@@ -112,6 +144,24 @@ def _request(club: dict, operation: str) -> tuple[str | None, dict, dict | None]
     later = (timezone.now() + timedelta(days=2)).isoformat()
     first_due = (timezone.localdate() + timedelta(days=10)).isoformat()
     return {
+        "POST /api/channels/{channel_id}/attachments": ("member", {}, {"file": ("hike.png", _png(), "image/png")}),
+        "POST /api/channels/{channel_id}/notice": ("treasurer", {}, {"message_id": c["message_id"]}),
+        "DELETE /api/channels/{channel_id}/notice": ("treasurer", {}, None),
+        "POST /api/channels/{channel_id}/polls": ("member", {}, {"question": "when?", "options": ["sat", "sun"]}),
+        "POST /api/polls/{poll_id}/vote": ("other", {}, {"options": []}),
+        "POST /api/polls/{poll_id}/close": ("member", {}, {}),
+        "POST /api/polls/{poll_id}/dues": (
+            "treasurer",
+            {"poll_id": c["decided_poll"]},
+            {"wallet": c["group"], "amount": 1_000, "option": c["going"]},
+        ),
+        "POST /api/channels/{channel_id}/splits": (
+            "member",
+            {},
+            {"title": "taxi", "total": 900, "members": [c["other"].pk], "to_wallet": c["mine"]},
+        ),
+        "POST /api/splits/{split_id}/pay": ("member", {}, {"pin": PIN}),
+        "POST /api/splits/{split_id}/remind": ("treasurer", {}, {}),
         "POST /api/approvals/{approval_id}/approve": ("member", {"approval_id": c["approval_id"]}, {"pin": PIN}),
         "POST /api/approvals/{approval_id}/reject": ("member", {"approval_id": c["approval_id"]}, {"pin": PIN}),
         "PATCH /api/auth/me": ("member", {}, {"language": "ko"}),
@@ -193,13 +243,30 @@ def _fingerprint() -> dict[str, str]:
     return found
 
 
+def _multipart(files: dict) -> tuple[bytes, str]:
+    boundary = uuid.uuid4().hex
+    parts = [
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; filename="{filename}"\r\n'
+        f"Content-Type: {content_type}\r\n\r\n".encode()
+        + content
+        + b"\r\n"
+        for name, (filename, content, content_type) in files.items()
+    ]
+    return b"".join(parts) + f"--{boundary}--\r\n".encode(), f"multipart/form-data; boundary={boundary}"
+
+
 def _send(node: WebNode, method: str, path: str, user, body: dict | None) -> tuple[int, object, dict | None]:
-    headers = {"Content-Type": "application/json"}
+    """JSON, or multipart where the body's values are files (name, content, type)."""
+    if body and all(isinstance(value, tuple) for value in body.values()):
+        data, content_type = _multipart(body)
+    else:
+        data, content_type = (None if body is None else json.dumps(body).encode()), "application/json"
+    headers = {"Content-Type": content_type}
     if user is not None:
         headers["Authorization"] = f"Bearer {access_token(user)}"
     request = urllib.request.Request(
         f"{node.http_url}{path}",
-        data=None if body is None else json.dumps(body).encode(),
+        data=data,
         headers=headers,
         method=method,
     )
@@ -247,4 +314,4 @@ def test_every_write_refuses_untouched_or_commits_when_redis_is_killed(node_with
     FIGURES.parent.mkdir(parents=True, exist_ok=True)
     FIGURES.write_text(json.dumps(outcomes, indent=1))
     print("\n".join(f"{status} {operation}" for operation, status in outcomes.items()))  # noqa: T201
-    assert len(outcomes) >= 32
+    assert len(outcomes) >= 42
