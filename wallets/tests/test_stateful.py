@@ -228,7 +228,8 @@ class WalletModel(RuleBasedStateMachine):
         treasurer = self.people[self.keeper[wallet_id]]
         response = treasurer.post(f"/api/wallets/{wallet_id}/dues", {"title": "dues", "amount": amount})
         assert response.status_code == 201
-        self.dues[response.json()["id"]] = (wallet_id, amount, set(self.group_members[wallet_id]), set())
+        # Dues ask every member of the channel (everybody here joined it), not only the wallet's.
+        self.dues[response.json()["id"]] = (wallet_id, amount, set(NAMES), set())
 
     @precondition(lambda self: self.dues)
     @rule(pick=picks, name=st.sampled_from(NAMES))
@@ -245,6 +246,7 @@ class WalletModel(RuleBasedStateMachine):
             self._expect(response, moved, 201)
             if moved:
                 paid.add(name)
+                self.group_members[wallet_id].add(name)  # paying joins the group wallet
 
     def _set_policy(self, wallet_id: int, threshold: int, window: str, data) -> None:
         keeper = self.keeper[wallet_id]
