@@ -410,12 +410,20 @@ export class GroupWalletView {
     const required = h("input", { name: "required", type: "number", min: 0, step: 1, required: true, inputmode: "numeric", value: 1 });
     const windowSelect = h("select", { name: "window", "data-testid": "policy-window" },
       ...Object.entries(WINDOWS).map(([value, words]) => h("option", { value, selected: value === "day" }, words.option)));
+    // The form shows the saved rule: its values are the fields' defaults, so a reset after saving (and
+    // every reopening) shows the rule as saved, while a refresh never overwrites what is being typed.
     this.policyChoices = (people, policy) => {
-      const chosen = new Set([...choices.querySelectorAll("input:checked")].map((input) => Number(input.value)));
-      if (!choices.dataset.filled && policy.approvers) for (const a of policy.approvers) chosen.add(a.id);
-      choices.dataset.filled = "1";
-      choices.replaceChildren(choices.firstChild, ...people.map((p) => h("label", { class: "choice" },
-        h("input", { type: "checkbox", name: "approvers", value: p.id, checked: chosen.has(p.id) }), ` ${p.username}`)));
+      const saved = new Set((policy.approvers || []).map((a) => a.id));
+      const touched = new Map([...choices.querySelectorAll("input")].filter((input) => input.checked !== input.defaultChecked)
+        .map((input) => [Number(input.value), input.checked]));
+      threshold.defaultValue = policy.threshold ?? "";
+      required.defaultValue = policy.required ? policy.required : 1;
+      for (const option of windowSelect.options) option.defaultSelected = option.value === (policy.window || "day");
+      choices.replaceChildren(choices.firstChild, ...people.map((p) => {
+        const box = h("input", { type: "checkbox", name: "approvers", value: p.id, checked: saved.has(p.id) });
+        if (touched.has(p.id)) box.checked = touched.get(p.id);
+        return h("label", { class: "choice" }, box, ` ${p.username}`);
+      }));
     };
     return actionForm({
       title: gettext("Approval rule"), label: gettext("Save the rule"), testid: "policy-form",

@@ -289,3 +289,29 @@ def test_the_language_menu_names_each_language_in_itself(node, new_page):
     jiun.get_by_test_id("preferences").locator("summary").click()
     options = jiun.get_by_test_id("language-select").locator("option")
     expect(options).to_have_text(["브라우저 설정대로", "English", "한국어"])
+
+
+def test_the_approval_rule_form_shows_the_saved_rule_after_saving_and_on_reopening(node, new_page):
+    jiun = korean(new_page, node, "이지은", "jieun@example.com")
+    minsu = korean(new_page, node, "최민수", "minsu@example.com")
+    create_channel(jiun, "등산모임")
+    join_channel(minsu, "등산모임")
+    wallet = post_json(node, f"/api/channels/{channel_id(jiun)}/group-wallets", user("이지은"), {"name": "등산 모임통장"})
+    post_json(node, f"/api/wallets/{wallet['id']}/join", user("최민수"), {})
+    jiun.goto(f"{node.http_url}/#/wallet/{wallet['id']}")
+
+    policy = jiun.get_by_test_id("policy-form")
+    policy.locator("input[name=threshold]").fill("100000")
+    policy.get_by_test_id("policy-window").select_option("week")
+    policy.get_by_test_id("policy-approvers").get_by_label("최민수").check()
+    policy.locator("input[name=required]").fill("1")
+    policy.locator("button[type=submit]").click()
+    expect(jiun.get_by_test_id("approval-policy")).to_contain_text("100,000원")
+
+    for _ in ("after saving", "on reopening"):
+        expect(policy.locator("input[name=threshold]")).to_have_value("100000")
+        expect(policy.get_by_test_id("policy-window")).to_have_value("week")
+        expect(policy.get_by_test_id("policy-approvers").get_by_label("최민수")).to_be_checked()
+        expect(policy.locator("input[name=required]")).to_have_value("1")
+        jiun.reload()
+        expect(jiun.get_by_test_id("approval-policy")).to_contain_text("100,000원")
