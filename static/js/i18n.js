@@ -43,6 +43,13 @@ export function dayHeading(iso) {
   return new Intl.DateTimeFormat(locale, { dateStyle: "full", timeZone }).format(new Date(iso));
 }
 
+// When a message was sent, as a list shows it: today its time ("14:05"), earlier its date ("12월 5일").
+export function when(iso) {
+  if (dayKey(iso) === dayKey(new Date().toISOString())) return time(iso);
+  const sameYear = dayKey(iso).slice(0, 4) === dayKey(new Date().toISOString()).slice(0, 4);
+  return new Intl.DateTimeFormat(locale, { month: "short", day: "numeric", year: sameYear ? undefined : "numeric", timeZone }).format(new Date(iso));
+}
+
 export function date(isoDate) {
   // A calendar date (no time of day): shown as it is written, whatever the time zone.
   return new Intl.DateTimeFormat(locale, { dateStyle: "medium", timeZone: "UTC" }).format(new Date(`${isoDate}T00:00:00Z`));

@@ -2,12 +2,14 @@
 an input method (Chromium's own, driven through the DevTools protocol), opening a channel at its
 newest message, mentions by Korean names, typing notices and dues that ask every member."""
 
+import re
+
 import pytest
 from django.contrib.auth import get_user_model
 from playwright.sync_api import expect
 
 from chat.tests.live import post_json
-from tests.browser.conftest import PHONE, messages, sign_up
+from tests.browser.conftest import PHONE, messages, send_message, shoot, sign_up
 from tests.browser.test_money import create_channel, join_channel
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -296,7 +298,9 @@ def test_the_approval_rule_form_shows_the_saved_rule_after_saving_and_on_reopeni
     minsu = korean(new_page, node, "최민수", "minsu@example.com")
     create_channel(jiun, "등산모임")
     join_channel(minsu, "등산모임")
-    wallet = post_json(node, f"/api/channels/{channel_id(jiun)}/group-wallets", user("이지은"), {"name": "등산 모임통장"})
+    wallet = post_json(
+        node, f"/api/channels/{channel_id(jiun)}/group-wallets", user("이지은"), {"name": "등산 모임통장"}
+    )
     post_json(node, f"/api/wallets/{wallet['id']}/join", user("최민수"), {})
     jiun.goto(f"{node.http_url}/#/wallet/{wallet['id']}")
 
@@ -315,3 +319,31 @@ def test_the_approval_rule_form_shows_the_saved_rule_after_saving_and_on_reopeni
         expect(policy.locator("input[name=required]")).to_have_value("1")
         jiun.reload()
         expect(jiun.get_by_test_id("approval-policy")).to_contain_text("100,000원")
+
+
+def test_the_channel_list_shows_each_channels_last_message_and_its_time_live(node, new_page, tmp_path):
+    from PIL import Image
+
+    jiun = korean(new_page, node, "이지은", "jieun@example.com")
+    minsu = korean(new_page, node, "최민수", "minsu@example.com")
+    create_channel(jiun, "등산모임")
+    join_channel(minsu, "등산모임")
+    post_json(node, "/api/channels", user("이지은"), {"name": "회계"})
+    jiun.goto(f"{node.http_url}/")  # the phone's channel list
+    hiking = jiun.get_by_test_id("channel-등산모임").get_by_test_id("last-message")
+
+    send_message(minsu, "내일 7시 수유역 2번 출구에서 만나요")
+    expect(hiking.locator(".preview")).to_have_text("내일 7시 수유역 2번 출구에서 만나요")
+    expect(hiking.locator("time")).to_have_text(re.compile(r"^(오전|오후)? ?\d{1,2}:\d{2}$"))  # today: its time
+
+    path = tmp_path / "IMG_0412.jpg"
+    Image.new("RGB", (800, 600), (46, 139, 87)).save(path, format="JPEG")
+    with minsu.expect_file_chooser() as chooser:
+        minsu.get_by_test_id("send-photo").click()
+    chooser.value.set_files(str(path))
+    expect(hiking.locator(".preview")).to_have_text("사진")
+
+    jiun.reload()  # from GET /api/channels/mine
+    expect(hiking.locator(".preview")).to_have_text("사진")
+    expect(jiun.get_by_test_id("channel-회계").get_by_test_id("last-message")).to_have_count(0)
+    shoot(jiun, "ko-channel-list-last-message")
