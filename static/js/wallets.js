@@ -188,7 +188,7 @@ function historyList(walletId) {
   function entryItem(entry) {
     const other = entry.counterparty ? entry.counterparty.name : entry.kind === "deposit" ? gettext("Top-up") : gettext("Withdrawal");
     return h("li", { class: entry.amount < 0 ? "out" : "in" },
-      h("span", { class: "what" }, other, entry.memo ? h("small", { class: "muted" }, ` · ${entry.memo}`) : null),
+      h("span", { class: "what" }, other, entry.memo && entry.memo !== other ? h("small", { class: "muted" }, ` · ${entry.memo}`) : null),
       h("span", { class: "amount" }, (entry.amount > 0 ? "+" : "") + money(entry.amount)),
       h("small", { class: "muted" }, `${dateTime(entry.created_at)} · ${interpolate(gettext("balance %(amount)s"), { amount: money(entry.balance_after) })}`));
   }
@@ -230,8 +230,9 @@ function scheduledList(walletId) {
     // A schedule into this wallet is someone else's: it names them and only they can cancel it.
     list.replaceChildren(...schedules.map((s) => h("li", { class: s.direction, "data-testid": `scheduled-${s.direction}` },
       h("span", {}, s.direction === "incoming"
-        ? interpolate(gettext("%(amount)s from %(name)s (wallet #%(number)s) · %(repeat)s · %(status)s"), { amount: money(s.amount), name: s.sender.username, number: s.from_wallet, repeat: REPEAT_WORDS[s.repeat], status: STATUS_WORDS[s.status] || s.status })
-        : interpolate(gettext("%(amount)s to wallet #%(number)s · %(repeat)s · %(status)s"), { amount: money(s.amount), number: s.to_wallet, repeat: REPEAT_WORDS[s.repeat], status: STATUS_WORDS[s.status] || s.status })),
+        ? interpolate(gettext("%(amount)s from %(name)s · %(repeat)s · %(status)s"), { amount: money(s.amount), name: s.sender.username, repeat: REPEAT_WORDS[s.repeat], status: STATUS_WORDS[s.status] || s.status })
+        : interpolate(s.recipient.kind === "group" ? gettext("%(amount)s into %(name)s · %(repeat)s · %(status)s") : gettext("%(amount)s to %(name)s · %(repeat)s · %(status)s"),
+          { amount: money(s.amount), name: s.recipient.kind === "group" ? s.recipient.name : s.recipient.owner.username, repeat: REPEAT_WORDS[s.repeat], status: STATUS_WORDS[s.status] || s.status })),
       s.next_run_at ? h("small", { class: "muted" }, ` ${interpolate(gettext("next %(when)s"), { when: dateTime(s.next_run_at) })}`) : null,
       s.last_error ? h("small", { class: "field-error" }, ` ${interpolate(gettext("last run failed: %(reason)s"), { reason: s.last_error })}`) : null,
       s.status === "active" && s.direction === "outgoing" ? confirmInPlace({

@@ -8,9 +8,9 @@ import pytest
 from django.contrib.auth import get_user_model
 from playwright.sync_api import expect
 
-from chat.tests.live import post_json
-from tests.browser.conftest import PHONE, messages, send_message, shoot, sign_up
-from tests.browser.test_money import create_channel, join_channel
+from chat.tests.live import post_json, request_json
+from tests.browser.conftest import PHONE, PIN, messages, send_message, shoot, sign_up
+from tests.browser.test_money import create_channel, join_channel, person
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -377,3 +377,31 @@ def test_others_messages_show_an_initial_avatar_and_a_run_of_them_shares_one_nam
     assert colours[0] != colours[1]  # each person a colour of their own (from the id)
     assert avatars.nth(4).evaluate("a => getComputedStyle(a).backgroundColor") == colours[0]
     shoot(jiun, "ko-chat-avatars")
+
+
+def test_the_wallet_names_where_the_money_goes_and_says_a_top_up_once(node, new_page):
+    jiun = person(new_page, node, "이지은", "ko", deposit=50_000, email="jieun@example.com")
+    create_channel(jiun, "등산모임")
+    treasurer = user("이지은")
+    club = post_json(node, f"/api/channels/{channel_id(jiun)}/group-wallets", treasurer, {"name": "등산 모임통장"})
+    mine = next(w for w in request_json(node, "GET", "/api/wallets/mine", treasurer) if w["kind"] == "personal")
+    post_json(
+        node,
+        "/api/scheduled-transfers",
+        treasurer,
+        {
+            "from_wallet": mine["id"],
+            "to_wallet": club["id"],
+            "amount": 5000,
+            "pin": PIN,
+            "execute_at": "2030-01-05T09:00:00+09:00",
+            "repeat": "monthly",
+        },
+    )
+    jiun.goto(f"{node.http_url}/#/wallet")
+    scheduled = jiun.get_by_test_id("scheduled")
+    expect(scheduled).to_contain_text("등산 모임통장에 5,000원 · 매월 · 진행 중")
+    expect(scheduled).not_to_contain_text("#")
+    top_up = jiun.get_by_test_id("history").locator("li").filter(has_text="+50,000원")
+    expect(top_up.locator(".what")).to_have_text("충전")  # not "충전 · 충전"
+    shoot(jiun, "ko-my-wallet")
