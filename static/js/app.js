@@ -427,7 +427,9 @@ class App {
   setUpPreferences() {
     const form = document.getElementById("preferences-form");
     const zones = form.elements.time_zone;
-    for (const zone of timeZones()) zones.append(h("option", { value: zone }, zone));
+    const { common, rest } = timeZones();
+    zones.append(h("optgroup", { label: gettext("Common time zones") }, common.map((zone) => h("option", { value: zone }, zone))),
+      h("optgroup", { label: gettext("Every time zone") }, rest.map((zone) => h("option", { value: zone }, zone))));
     zones.value = zones.dataset.current;
     form.addEventListener("submit", guarded(async (event) => {
       event.preventDefault();

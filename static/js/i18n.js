@@ -55,9 +55,12 @@ export function date(isoDate) {
   return new Intl.DateTimeFormat(locale, { dateStyle: "medium", timeZone: "UTC" }).format(new Date(`${isoDate}T00:00:00Z`));
 }
 
-// Every time zone the browser knows, for the settings control.
+// Every time zone the browser knows, for the settings control: {common, rest}.
 export function timeZones() {
-  // The browser's list leaves UTC out; people set their clocks to it too.
+  // The browser's list leaves UTC out; people set their clocks to it too. The ones a Korean club and
+  // its members abroad use come first, then every other in order.
   const known = typeof Intl.supportedValuesOf === "function" ? Intl.supportedValuesOf("timeZone") : ["Asia/Seoul"];
-  return [...new Set(["UTC", ...known])];
+  return { common: COMMON_ZONES, rest: known.filter((zone) => !COMMON_ZONES.includes(zone)) };
 }
+
+const COMMON_ZONES = ["Asia/Seoul", "UTC", "Asia/Tokyo", "Asia/Shanghai", "America/Los_Angeles", "America/New_York", "Europe/London", "Australia/Sydney"];

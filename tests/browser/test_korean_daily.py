@@ -405,3 +405,25 @@ def test_the_wallet_names_where_the_money_goes_and_says_a_top_up_once(node, new_
     top_up = jiun.get_by_test_id("history").locator("li").filter(has_text="+50,000원")
     expect(top_up.locator(".what")).to_have_text("충전")  # not "충전 · 충전"
     shoot(jiun, "ko-my-wallet")
+
+
+def test_a_phone_header_keeps_상세_on_one_line_korean_breaks_between_words_and_common_zones_come_first(node, new_page):
+    jiun = korean(new_page, node, "이지은", "jieun@example.com")
+    create_channel(jiun, "북한산 둘레길 완주를 목표로 하는 토요일 아침 등산 모임")
+    details = jiun.get_by_test_id("toggle-panel")
+    expect(details).to_have_text("상세")
+    lines = details.evaluate(
+        "b => { const r = document.createRange(); r.selectNodeContents(b);"
+        " return new Set([...r.getClientRects()].map(line => Math.round(line.top))).size; }"
+    )
+    assert lines == 1, f"상세 takes {lines} lines"
+    # A Korean word is never cut at the end of a line (워드 브레이크: keep-all).
+    assert jiun.locator("body").evaluate("b => getComputedStyle(b).wordBreak") == "keep-all"
+    shoot(jiun, "ko-channel-long-name")
+
+    jiun.get_by_test_id("preferences").locator("summary").click()
+    zones = jiun.get_by_test_id("time-zone-select")
+    first = zones.locator("option").evaluate_all("options => options.slice(0, 4).map(o => o.value)")
+    assert first == ["", "Asia/Seoul", "UTC", "Asia/Tokyo"]
+    expect(zones.locator("optgroup")).to_have_count(2)
+    assert zones.locator("option[value='Asia/Seoul']").count() == 1  # not twice
