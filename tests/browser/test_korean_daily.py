@@ -407,7 +407,7 @@ def test_the_wallet_names_where_the_money_goes_and_says_a_top_up_once(node, new_
     shoot(jiun, "ko-my-wallet")
 
 
-def test_a_phone_header_keeps_상세_on_one_line_korean_breaks_between_words_and_common_zones_come_first(node, new_page):
+def test_the_phone_header_keeps_its_details_button_on_one_line_and_common_time_zones_come_first(node, new_page):
     jiun = korean(new_page, node, "이지은", "jieun@example.com")
     create_channel(jiun, "북한산 둘레길 완주를 목표로 하는 토요일 아침 등산 모임")
     details = jiun.get_by_test_id("toggle-panel")
