@@ -27,7 +27,7 @@ export function actionForm({ title, fields, label, testid, submit }) {
     error.hidden = true;
     button.disabled = true;
     try {
-      await submit(formValues(form), idempotencyKey);
+      await submit(formValues(form), idempotencyKey, event.submitter);
       idempotencyKey = crypto.randomUUID();
       form.reset();
     } catch (failure) {
@@ -509,19 +509,24 @@ function approvalItems(app, items, onDone) {
       ? interpolate(gettext("%(name)s asks to send %(amount)s from %(wallet)s to %(to)s."), { name: t.requested_by.username, amount: money(t.amount, t.currency), wallet: t.from_wallet.name, to: describeWallet(t.to_wallet) })
       : interpolate(gettext("%(name)s asks to withdraw %(amount)s from %(wallet)s."), { name: t.requested_by.username, amount: money(t.amount, t.currency), wallet: t.from_wallet.name });
     const canApprove = item.approvers.some((a) => a.id === app.me.id) && !item.approvals.includes(app.me.id);
-    const decide = (verb) => actionForm({
-      label: verb === "approve" ? gettext("Approve") : gettext("Reject"), testid: `${verb}-${item.id}`, fields: [field(gettext("PIN"), pinInput())],
-      submit: async (values, idempotencyKey) => {
+    // One PIN box for the decision: its buttons say which (Reject only, for someone who cannot approve).
+    const reject = h("button", { type: "submit", class: "danger", "data-verb": "reject", "data-testid": `reject-${item.id}` }, gettext("Reject"));
+    const decide = actionForm({
+      label: canApprove ? gettext("Approve") : gettext("Reject"), testid: `decide-${item.id}`,
+      fields: [field(gettext("PIN"), pinInput())],
+      submit: async (values, idempotencyKey, submitter) => {
+        const verb = submitter?.dataset.verb ?? (canApprove ? "approve" : "reject");
         const result = await post(`/api/approvals/${item.id}/${verb}`, values, { idempotencyKey });
         toast(result.status === "completed" ? gettext("Approved: the money has moved.") : result.status === "rejected" ? gettext("Rejected.") : gettext("Approved."));
         await onDone();
       },
     });
+    if (canApprove) decide.querySelector("button.primary").after(reject); // after Approve: Enter in the PIN box approves
     return h("li", { class: "approval", "data-testid": `approval-${item.id}` },
       h("p", {}, asked,
         t.memo ? h("small", { class: "muted" }, ` ${interpolate(gettext("Memo: “%(memo)s”."), { memo: t.memo })}`) : null),
       h("p", { class: "muted", "data-testid": "approval-progress" }, interpolate(gettext("%(count)s of %(required)s approvals"), { count: item.approvals.length, required: item.required })),
-      h("div", { class: "decisions" }, canApprove ? decide("approve") : null, decide("reject")));
+      h("div", { class: "decisions" }, decide));
   });
 }
 

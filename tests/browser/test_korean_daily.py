@@ -427,3 +427,42 @@ def test_the_phone_header_keeps_its_details_button_on_one_line_and_common_time_z
     assert first == ["", "Asia/Seoul", "UTC", "Asia/Tokyo"]
     expect(zones.locator("optgroup")).to_have_count(2)
     assert zones.locator("option[value='Asia/Seoul']").count() == 1  # not twice
+
+
+def test_the_approvals_page_asks_the_pin_once_and_rejects_with_it(node, new_page):
+    jiun = person(new_page, node, "이지은", "ko", deposit=50_000, email="jieun@example.com")
+    minsu = person(new_page, node, "최민수", "ko", email="minsu@example.com")
+    create_channel(jiun, "등산모임")
+    join_channel(minsu, "등산모임")
+    treasurer, approver = user("이지은"), user("최민수")
+    club = post_json(node, f"/api/channels/{channel_id(jiun)}/group-wallets", treasurer, {"name": "등산 모임통장"})
+    post_json(node, f"/api/wallets/{club['id']}/join", approver, {})
+    mine = next(w for w in request_json(node, "GET", "/api/wallets/mine", treasurer) if w["kind"] == "personal")
+    post_json(
+        node,
+        "/api/transfers",
+        treasurer,
+        {"from_wallet": mine["id"], "to_wallet": club["id"], "amount": 30_000, "pin": PIN},
+    )
+    post_json(
+        node,
+        f"/api/wallets/{club['id']}/approval-policy",
+        treasurer,
+        {"threshold": 10_000, "window": "transfer", "approvers": [approver.pk], "required": 1},
+    )
+    post_json(
+        node,
+        "/api/transfers",
+        treasurer,
+        {"from_wallet": club["id"], "to_wallet": mine["id"], "amount": 20_000, "pin": PIN, "memo": "산장 예약"},
+    )
+
+    minsu.goto(f"{node.http_url}/#/approvals")
+    request = minsu.get_by_test_id("approvals").locator(".approval")
+    expect(request).to_contain_text("20,000원")
+    expect(request.locator("input[name=pin]")).to_have_count(1)  # one PIN box, two buttons
+    expect(request.get_by_role("button", name="승인", exact=True)).to_be_visible()
+    request.locator("input[name=pin]").fill(PIN)
+    request.get_by_role("button", name="거절", exact=True).click()
+    expect(minsu.locator(".toast").last).to_have_text("거절되었습니다.")
+    shoot(minsu, "ko-approvals-rejected")
