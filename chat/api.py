@@ -27,9 +27,25 @@ from config.errors import NotFound, RateLimited
 from config.fields import IdField, QuerySerializer, SeqField, StrictCharField
 
 
+class LastMessageOutputSerializer(serializers.Serializer):
+    """The channel list's preview of a channel's newest message."""
+
+    id = serializers.CharField()
+    seq = serializers.IntegerField()
+    sender = UserRefSerializer()
+    body = serializers.CharField(allow_null=True, help_text="null when it was deleted")
+    photos = serializers.SerializerMethodField(help_text="how many photos it shows")
+    deleted = serializers.BooleanField()
+    created_at = serializers.DateTimeField()
+
+    def get_photos(self, message) -> int:
+        return len(message.get("attachments") or [])
+
+
 class MyChannelOutputSerializer(ChannelOutputSerializer):
     last_seq = serializers.IntegerField()
     unread_count = serializers.IntegerField()
+    last_message = LastMessageOutputSerializer(allow_null=True)
 
 
 class PollOptionOutputSerializer(serializers.Serializer):
@@ -88,9 +104,11 @@ class ChannelMineApi(APIView):
     def get(self, request):
         rows = channel_selectors.channel_list_for_user(user=request.user)
         last_seqs = selectors.channels_last_seq([channel.pk for channel, _ in rows])
+        last_messages = selectors.channels_last_message(last_seqs)
         body = []
         for channel, last_read in rows:
             channel.last_seq = last_seqs[channel.pk]
+            channel.last_message = last_messages.get(channel.pk)
             channel.unread_count = max(0, channel.last_seq - last_read)
             body.append(MyChannelOutputSerializer(channel).data)
         return Response(body)

@@ -160,6 +160,23 @@ def channels_last_seq(channel_ids: list[int]) -> dict[int, int]:
     return async_to_sync(channels_last_seq_async)(channel_ids)
 
 
+def channels_last_message(last_seqs: dict[int, int]) -> dict[int, dict]:
+    """The newest message of each channel as its readers see it (edited or deleted), for the channel
+    list: one query to the store and one for the states; a message sent seconds ago that the worker
+    has not stored yet comes from the channel's Redis tail."""
+    if not last_seqs:
+        return {}
+    newest = get_message_store().latest(list(last_seqs))
+    for channel_id, seq in last_seqs.items():
+        if seq and newest.get(channel_id, {}).get("seq", 0) < seq:
+            for message in _tail_at(channel_id, [seq]):
+                if message["seq"] == seq:
+                    newest[channel_id] = message
+    ids = [message["id"] for message in newest.values()]
+    states = {state.message_id: state for state in MessageState.objects.filter(message_id__in=ids)}
+    return {channel_id: _current(message, states.get(message["id"]), []) for channel_id, message in newest.items()}
+
+
 async def memberships_among_async(pairs: list[tuple[int, int]]) -> set[tuple[int, int]]:
     """Which (user id, channel id) pairs are memberships, in one query."""
     from channels_app.selectors import channel_memberships_among

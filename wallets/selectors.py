@@ -106,7 +106,7 @@ def scheduled_transfer_list(*, wallet: Wallet) -> QuerySet:
     return (
         ScheduledTransfer.objects.filter(Q(from_wallet=wallet) | Q(to_wallet=wallet))
         .annotate(direction=Case(When(from_wallet=wallet, then=Value("outgoing")), default=Value("incoming")))
-        .select_related("from_wallet", "to_wallet", "created_by")
+        .select_related("from_wallet", "to_wallet__owner", "created_by")
         .order_by("-pk")
     )
 

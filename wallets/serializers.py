@@ -180,6 +180,7 @@ class ScheduledTransferOutputSerializer(serializers.Serializer):
     sender = UserRefSerializer(source="created_by")
     from_wallet = serializers.IntegerField(source="from_wallet_id")
     to_wallet = serializers.IntegerField(source="to_wallet_id")
+    recipient = CounterpartySerializer(source="to_wallet", help_text="the wallet it goes to, to name it by")
     amount = serializers.IntegerField()
     memo = serializers.CharField()
     execute_at = serializers.DateTimeField()

@@ -89,6 +89,34 @@ def test_rest_messages_history_pages_and_unread(owner_client):
     assert owner_client.get("/api/channels/mine").json()[0]["unread_count"] == 2
 
 
+def test_my_channels_carry_their_last_message_in_one_query_for_them_all(owner_client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def mine():
+        with CaptureQueriesContext(connection) as queries:
+            body = owner_client.get("/api/channels/mine").json()
+        return {channel["name"]: channel["last_message"] for channel in body}, len(queries)
+
+    owner_client.post("/api/channels", {"name": "quiet"}, format="json")  # no message yet
+    hiking = owner_client.post("/api/channels", {"name": "hiking"}, format="json").json()
+    url = f"/api/channels/{hiking['id']}/messages"
+    owner_client.post(url, {"body": "first"}, format="json")
+    owner_client.post(url, {"body": "see you at 7"}, format="json")
+    last, two_channels = mine()
+    assert (last["hiking"]["body"], last["hiking"]["seq"], last["hiking"]["photos"]) == ("see you at 7", 2, 0)
+
+    for name in ("books", "choir"):
+        channel = owner_client.post("/api/channels", {"name": name}, format="json").json()
+        owner_client.post(f"/api/channels/{channel['id']}/messages", {"body": f"hello {name}"}, format="json")
+    gone = owner_client.post(url, {"body": "oops"}, format="json").json()
+    assert owner_client.delete(f"{url}/{gone['id']}").status_code == 204
+    last, four_channels = mine()
+    assert four_channels == two_channels  # not one query per channel
+    assert last["quiet"] is None and last["books"]["body"] == "hello books"
+    assert (last["hiking"]["deleted"], last["hiking"]["body"], last["hiking"]["seq"]) == (True, None, 3)
+
+
 def test_rest_send_with_same_client_msg_id_is_one_message(owner_client):
     channel = owner_client.post("/api/channels", {"name": "club"}, format="json").json()
     url = f"/api/channels/{channel['id']}/messages"

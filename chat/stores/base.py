@@ -39,6 +39,10 @@ class MessageStore(ABC):
     def max_seqs(self, channel_ids: list[int]) -> dict[int, int]:
         """The highest stored seq of each channel, 0 for one with none; one query for them all."""
 
+    @abstractmethod
+    def latest(self, channel_ids: list[int]) -> dict[int, dict]:
+        """The newest stored message of each channel that has one; one query for them all."""
+
     def max_seq(self, *, channel_id: int) -> int:
         return self.max_seqs([channel_id])[channel_id]
 

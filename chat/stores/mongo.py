@@ -94,6 +94,16 @@ class MongoMessageStore(MessageStore):
         found = {row["_id"]: row["top"] for row in tops}
         return {channel_id: found.get(channel_id, 0) for channel_id in channel_ids}
 
+    def latest(self, channel_ids):
+        rows = self.messages.aggregate(
+            [
+                {"$match": {"channel": {"$in": list(channel_ids)}}},
+                {"$sort": {"channel": 1, "seq": -1}},
+                {"$group": {"_id": "$channel", "message": {"$first": "$$ROOT"}}},
+            ]
+        )
+        return {row["_id"]: _to_message(row["message"]) for row in rows}
+
     def find(self, *, channel_id, message_id):
         document = self.messages.find_one({"_id": message_id, "channel": channel_id})
         return _to_message(document) if document else None

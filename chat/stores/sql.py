@@ -1,7 +1,7 @@
 """The SQL message store (Django model); the embedded default."""
 
 from django.db import DataError, IntegrityError, connection, transaction
-from django.db.models import BooleanField, Max
+from django.db.models import BooleanField, Max, OuterRef, Subquery
 from django.db.models.expressions import RawSQL
 from django.utils.dateparse import parse_datetime
 
@@ -102,6 +102,11 @@ class SqlMessageStore(MessageStore):
         tops = Message.objects.filter(channel_id__in=channel_ids).values("channel_id").annotate(top=Max("seq"))
         found = {row["channel_id"]: row["top"] for row in tops}
         return {channel_id: found.get(channel_id, 0) for channel_id in channel_ids}
+
+    def latest(self, channel_ids):
+        newest = Message.objects.filter(channel_id=OuterRef("channel_id")).order_by("-seq").values("seq")[:1]
+        rows = Message.objects.filter(channel_id__in=channel_ids, seq=Subquery(newest))
+        return {row.channel_id: _to_message(row) for row in rows}
 
     def find(self, *, channel_id, message_id):
         row = Message.objects.filter(channel_id=channel_id, pk=message_id).first()

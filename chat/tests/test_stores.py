@@ -237,3 +237,11 @@ def test_redact_forgets_the_body_and_keeps_the_message_in_its_place(store, chann
     assert (first, third) == (_message(channel, 1), _message(channel, 3))
     assert second == {**secret, "body": "", "mentions": []}
     assert store.search(channel_id=channel.pk, words=["card"], limit=10) == []
+
+
+def test_latest_gives_each_channels_newest_message_in_one_call(store, channel):
+    other = channel_create(owner=channel.owner, name="books")
+    quiet = channel_create(owner=channel.owner, name="quiet")
+    store.insert_many([_message(channel, 2), _message(channel, 3), _message(other, 1), _message(channel, 1)])
+    latest = store.latest([channel.pk, other.pk, quiet.pk])
+    assert latest == {channel.pk: _message(channel, 3), other.pk: _message(other, 1)}

@@ -7,7 +7,7 @@ import { get, patch, post } from "./api.js";
 import { channelSettings, ownerActions } from "./channel_admin.js";
 import { ChannelView, JoinView } from "./chat.js";
 import { failureWords, formValues, guarded, h, lockIcon, money, toast } from "./dom.js";
-import { gettext, interpolate, ngettext, pgettext, timeZones } from "./i18n.js";
+import { gettext, interpolate, ngettext, pgettext, timeZones, when } from "./i18n.js";
 import {
   actionForm, ApprovalsView, channelWalletsPanel, GroupWalletView, PersonalWalletView, refreshAllDues, refreshDues,
 } from "./wallets.js";
@@ -88,7 +88,8 @@ class App {
         h("a", { href: `#/channel/${c.id}`, title: c.is_private ? `${gettext("Private channel")} · ${owner}` : owner, "data-testid": `channel-${c.name}` },
           h("span", { class: "channel-name" }, c.is_private ? lockIcon() : "", `# ${c.name}`),
           mentioned ? h("span", { class: "badge mention", "aria-label": interpolate(ngettext("%(count)s mention", "%(count)s mentions", mentioned), { count: mentioned }), "data-testid": "mention-badge" }, "@") : null,
-          c.unread_count ? h("span", { class: "badge", "aria-label": interpolate(gettext("%(count)s unread"), { count: c.unread_count }) }, String(c.unread_count)) : null));
+          c.unread_count ? h("span", { class: "badge", "aria-label": interpolate(gettext("%(count)s unread"), { count: c.unread_count }) }, String(c.unread_count)) : null,
+          lastMessageLine(c.last_message)));
     }));
     if (!this.channels.size) this.channelList.append(h("li", { class: "muted" }, gettext("No channels yet: create one or search.")));
     const unread = [...this.channels.values()].reduce((sum, c) => sum + c.unread_count, 0);
@@ -273,12 +274,10 @@ class App {
         const channel = this.channels.get(frame.channel);
         const unseen = channel && frame.seq > channel.last_seq; // a resume may repeat what was counted
         if (unseen) channel.last_seq = frame.seq;
-        if (view) {
-          view.append(frame);
-        } else if (unseen && frame.sender.id !== this.me.id) {
-          channel.unread_count += 1;
-          this.renderChannelList();
-        }
+        if (unseen) channel.last_message = frame;
+        if (view) view.append(frame);
+        else if (unseen && frame.sender.id !== this.me.id) channel.unread_count += 1;
+        if (unseen) this.renderChannelList();
         break;
       }
       case "ack":
@@ -290,9 +289,15 @@ class App {
         break;
       case "message_edited":
       case "message_deleted":
-      case "reactions":
+      case "reactions": {
         if (view) view.applyChange(frame);
+        const channel = this.channels.get(frame.channel);
+        if (frame.type !== "reactions" && channel?.last_message?.id === frame.id) {
+          channel.last_message = { ...channel.last_message, ...frame, deleted: frame.type === "message_deleted" };
+          this.renderChannelList();
+        }
         break;
+      }
       case "read_receipts":
         this.noteReads(frame.channel, frame.reads);
         break;
@@ -422,7 +427,9 @@ class App {
   setUpPreferences() {
     const form = document.getElementById("preferences-form");
     const zones = form.elements.time_zone;
-    for (const zone of timeZones()) zones.append(h("option", { value: zone }, zone));
+    const { common, rest } = timeZones();
+    zones.append(h("optgroup", { label: gettext("Common time zones") }, common.map((zone) => h("option", { value: zone }, zone))),
+      h("optgroup", { label: gettext("Every time zone") }, rest.map((zone) => h("option", { value: zone }, zone))));
     zones.value = zones.dataset.current;
     form.addEventListener("submit", guarded(async (event) => {
       event.preventDefault();
@@ -433,6 +440,16 @@ class App {
 }
 
 new App().start();
+
+// A channel's newest message under its name in the list, as KakaoTalk shows it: a line of it (or "Photo"
+// for photos alone) and when it came.
+function lastMessageLine(message) {
+  if (!message) return null;
+  const photoOnly = (message.photos || message.attachments?.length) && (!message.body || message.body === "📷");
+  const text = message.deleted ? gettext("This message was deleted.") : photoOnly ? gettext("Photo") : message.body;
+  return h("span", { class: "last-message", "data-testid": "last-message" },
+    h("span", { class: "preview" }, text), h("time", { datetime: message.created_at }, when(message.created_at)));
+}
 
 // Money that reached me, or (a group wallet's members) the club's wallet: said as what it is.
 function receivedWords({ from, transfer, wallet_name: wallet, wallet_kind: kind }) {

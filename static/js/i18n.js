@@ -43,14 +43,24 @@ export function dayHeading(iso) {
   return new Intl.DateTimeFormat(locale, { dateStyle: "full", timeZone }).format(new Date(iso));
 }
 
+// When a message was sent, as a list shows it: today its time ("14:05"), earlier its date ("12월 5일").
+export function when(iso) {
+  if (dayKey(iso) === dayKey(new Date().toISOString())) return time(iso);
+  const sameYear = dayKey(iso).slice(0, 4) === dayKey(new Date().toISOString()).slice(0, 4);
+  return new Intl.DateTimeFormat(locale, { month: "short", day: "numeric", year: sameYear ? undefined : "numeric", timeZone }).format(new Date(iso));
+}
+
 export function date(isoDate) {
   // A calendar date (no time of day): shown as it is written, whatever the time zone.
   return new Intl.DateTimeFormat(locale, { dateStyle: "medium", timeZone: "UTC" }).format(new Date(`${isoDate}T00:00:00Z`));
 }
 
-// Every time zone the browser knows, for the settings control.
+// Every time zone the browser knows, for the settings control: {common, rest}.
 export function timeZones() {
-  // The browser's list leaves UTC out; people set their clocks to it too.
+  // The browser's list leaves UTC out; people set their clocks to it too. The ones a Korean club and
+  // its members abroad use come first, then every other in order.
   const known = typeof Intl.supportedValuesOf === "function" ? Intl.supportedValuesOf("timeZone") : ["Asia/Seoul"];
-  return [...new Set(["UTC", ...known])];
+  return { common: COMMON_ZONES, rest: known.filter((zone) => !COMMON_ZONES.includes(zone)) };
 }
+
+const COMMON_ZONES = ["Asia/Seoul", "UTC", "Asia/Tokyo", "Asia/Shanghai", "America/Los_Angeles", "America/New_York", "Europe/London", "Australia/Sydney"];

@@ -27,7 +27,7 @@ export function actionForm({ title, fields, label, testid, submit }) {
     error.hidden = true;
     button.disabled = true;
     try {
-      await submit(formValues(form), idempotencyKey);
+      await submit(formValues(form), idempotencyKey, event.submitter);
       idempotencyKey = crypto.randomUUID();
       form.reset();
     } catch (failure) {
@@ -188,7 +188,7 @@ function historyList(walletId) {
   function entryItem(entry) {
     const other = entry.counterparty ? entry.counterparty.name : entry.kind === "deposit" ? gettext("Top-up") : gettext("Withdrawal");
     return h("li", { class: entry.amount < 0 ? "out" : "in" },
-      h("span", { class: "what" }, other, entry.memo ? h("small", { class: "muted" }, ` · ${entry.memo}`) : null),
+      h("span", { class: "what" }, other, entry.memo && entry.memo !== other ? h("small", { class: "muted" }, ` · ${entry.memo}`) : null),
       h("span", { class: "amount" }, (entry.amount > 0 ? "+" : "") + money(entry.amount)),
       h("small", { class: "muted" }, `${dateTime(entry.created_at)} · ${interpolate(gettext("balance %(amount)s"), { amount: money(entry.balance_after) })}`));
   }
@@ -230,8 +230,9 @@ function scheduledList(walletId) {
     // A schedule into this wallet is someone else's: it names them and only they can cancel it.
     list.replaceChildren(...schedules.map((s) => h("li", { class: s.direction, "data-testid": `scheduled-${s.direction}` },
       h("span", {}, s.direction === "incoming"
-        ? interpolate(gettext("%(amount)s from %(name)s (wallet #%(number)s) · %(repeat)s · %(status)s"), { amount: money(s.amount), name: s.sender.username, number: s.from_wallet, repeat: REPEAT_WORDS[s.repeat], status: STATUS_WORDS[s.status] || s.status })
-        : interpolate(gettext("%(amount)s to wallet #%(number)s · %(repeat)s · %(status)s"), { amount: money(s.amount), number: s.to_wallet, repeat: REPEAT_WORDS[s.repeat], status: STATUS_WORDS[s.status] || s.status })),
+        ? interpolate(gettext("%(amount)s from %(name)s · %(repeat)s · %(status)s"), { amount: money(s.amount), name: s.sender.username, repeat: REPEAT_WORDS[s.repeat], status: STATUS_WORDS[s.status] || s.status })
+        : interpolate(s.recipient.kind === "group" ? gettext("%(amount)s into %(name)s · %(repeat)s · %(status)s") : gettext("%(amount)s to %(name)s · %(repeat)s · %(status)s"),
+          { amount: money(s.amount), name: s.recipient.kind === "group" ? s.recipient.name : s.recipient.owner.username, repeat: REPEAT_WORDS[s.repeat], status: STATUS_WORDS[s.status] || s.status })),
       s.next_run_at ? h("small", { class: "muted" }, ` ${interpolate(gettext("next %(when)s"), { when: dateTime(s.next_run_at) })}`) : null,
       s.last_error ? h("small", { class: "field-error" }, ` ${interpolate(gettext("last run failed: %(reason)s"), { reason: s.last_error })}`) : null,
       s.status === "active" && s.direction === "outgoing" ? confirmInPlace({
@@ -410,12 +411,20 @@ export class GroupWalletView {
     const required = h("input", { name: "required", type: "number", min: 0, step: 1, required: true, inputmode: "numeric", value: 1 });
     const windowSelect = h("select", { name: "window", "data-testid": "policy-window" },
       ...Object.entries(WINDOWS).map(([value, words]) => h("option", { value, selected: value === "day" }, words.option)));
+    // The form shows the saved rule: its values are the fields' defaults, so a reset after saving (and
+    // every reopening) shows the rule as saved, while a refresh never overwrites what is being typed.
     this.policyChoices = (people, policy) => {
-      const chosen = new Set([...choices.querySelectorAll("input:checked")].map((input) => Number(input.value)));
-      if (!choices.dataset.filled && policy.approvers) for (const a of policy.approvers) chosen.add(a.id);
-      choices.dataset.filled = "1";
-      choices.replaceChildren(choices.firstChild, ...people.map((p) => h("label", { class: "choice" },
-        h("input", { type: "checkbox", name: "approvers", value: p.id, checked: chosen.has(p.id) }), ` ${p.username}`)));
+      const saved = new Set((policy.approvers || []).map((a) => a.id));
+      const touched = new Map([...choices.querySelectorAll("input")].filter((input) => input.checked !== input.defaultChecked)
+        .map((input) => [Number(input.value), input.checked]));
+      threshold.defaultValue = policy.threshold ?? "";
+      required.defaultValue = policy.required ? policy.required : 1;
+      for (const option of windowSelect.options) option.defaultSelected = option.value === (policy.window || "day");
+      choices.replaceChildren(choices.firstChild, ...people.map((p) => {
+        const box = h("input", { type: "checkbox", name: "approvers", value: p.id, checked: saved.has(p.id) });
+        if (touched.has(p.id)) box.checked = touched.get(p.id);
+        return h("label", { class: "choice" }, box, ` ${p.username}`);
+      }));
     };
     return actionForm({
       title: gettext("Approval rule"), label: gettext("Save the rule"), testid: "policy-form",
@@ -500,19 +509,24 @@ function approvalItems(app, items, onDone) {
       ? interpolate(gettext("%(name)s asks to send %(amount)s from %(wallet)s to %(to)s."), { name: t.requested_by.username, amount: money(t.amount, t.currency), wallet: t.from_wallet.name, to: describeWallet(t.to_wallet) })
       : interpolate(gettext("%(name)s asks to withdraw %(amount)s from %(wallet)s."), { name: t.requested_by.username, amount: money(t.amount, t.currency), wallet: t.from_wallet.name });
     const canApprove = item.approvers.some((a) => a.id === app.me.id) && !item.approvals.includes(app.me.id);
-    const decide = (verb) => actionForm({
-      label: verb === "approve" ? gettext("Approve") : gettext("Reject"), testid: `${verb}-${item.id}`, fields: [field(gettext("PIN"), pinInput())],
-      submit: async (values, idempotencyKey) => {
+    // One PIN box for the decision: its buttons say which (Reject only, for someone who cannot approve).
+    const reject = h("button", { type: "submit", class: "danger", "data-verb": "reject", "data-testid": `reject-${item.id}` }, gettext("Reject"));
+    const decide = actionForm({
+      label: canApprove ? gettext("Approve") : gettext("Reject"), testid: `decide-${item.id}`,
+      fields: [field(gettext("PIN"), pinInput())],
+      submit: async (values, idempotencyKey, submitter) => {
+        const verb = submitter?.dataset.verb ?? (canApprove ? "approve" : "reject");
         const result = await post(`/api/approvals/${item.id}/${verb}`, values, { idempotencyKey });
         toast(result.status === "completed" ? gettext("Approved: the money has moved.") : result.status === "rejected" ? gettext("Rejected.") : gettext("Approved."));
         await onDone();
       },
     });
+    if (canApprove) decide.querySelector("button.primary").after(reject); // after Approve: Enter in the PIN box approves
     return h("li", { class: "approval", "data-testid": `approval-${item.id}` },
       h("p", {}, asked,
         t.memo ? h("small", { class: "muted" }, ` ${interpolate(gettext("Memo: “%(memo)s”."), { memo: t.memo })}`) : null),
       h("p", { class: "muted", "data-testid": "approval-progress" }, interpolate(gettext("%(count)s of %(required)s approvals"), { count: item.approvals.length, required: item.required })),
-      h("div", { class: "decisions" }, canApprove ? decide("approve") : null, decide("reject")));
+      h("div", { class: "decisions" }, decide));
   });
 }
 

@@ -2,13 +2,15 @@
 an input method (Chromium's own, driven through the DevTools protocol), opening a channel at its
 newest message, mentions by Korean names, typing notices and dues that ask every member."""
 
+import re
+
 import pytest
 from django.contrib.auth import get_user_model
 from playwright.sync_api import expect
 
-from chat.tests.live import post_json
-from tests.browser.conftest import PHONE, messages, sign_up
-from tests.browser.test_money import create_channel, join_channel
+from chat.tests.live import post_json, request_json
+from tests.browser.conftest import PHONE, PIN, messages, send_message, shoot, sign_up
+from tests.browser.test_money import create_channel, join_channel, person
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -289,3 +291,148 @@ def test_the_language_menu_names_each_language_in_itself(node, new_page):
     jiun.get_by_test_id("preferences").locator("summary").click()
     options = jiun.get_by_test_id("language-select").locator("option")
     expect(options).to_have_text(["브라우저 설정대로", "English", "한국어"])
+
+
+def test_the_approval_rule_form_shows_the_saved_rule_after_saving_and_on_reopening(node, new_page):
+    jiun = korean(new_page, node, "이지은", "jieun@example.com")
+    minsu = korean(new_page, node, "최민수", "minsu@example.com")
+    create_channel(jiun, "등산모임")
+    join_channel(minsu, "등산모임")
+    wallet = post_json(
+        node, f"/api/channels/{channel_id(jiun)}/group-wallets", user("이지은"), {"name": "등산 모임통장"}
+    )
+    post_json(node, f"/api/wallets/{wallet['id']}/join", user("최민수"), {})
+    jiun.goto(f"{node.http_url}/#/wallet/{wallet['id']}")
+
+    policy = jiun.get_by_test_id("policy-form")
+    policy.locator("input[name=threshold]").fill("100000")
+    policy.get_by_test_id("policy-window").select_option("week")
+    policy.get_by_test_id("policy-approvers").get_by_label("최민수").check()
+    policy.locator("input[name=required]").fill("1")
+    policy.locator("button[type=submit]").click()
+    expect(jiun.get_by_test_id("approval-policy")).to_contain_text("100,000원")
+
+    for _ in ("after saving", "on reopening"):
+        expect(policy.locator("input[name=threshold]")).to_have_value("100000")
+        expect(policy.get_by_test_id("policy-window")).to_have_value("week")
+        expect(policy.get_by_test_id("policy-approvers").get_by_label("최민수")).to_be_checked()
+        expect(policy.locator("input[name=required]")).to_have_value("1")
+        jiun.reload()
+        expect(jiun.get_by_test_id("approval-policy")).to_contain_text("100,000원")
+
+
+def test_the_channel_list_shows_each_channels_last_message_and_its_time_live(node, new_page, tmp_path):
+    from PIL import Image
+
+    jiun = korean(new_page, node, "이지은", "jieun@example.com")
+    minsu = korean(new_page, node, "최민수", "minsu@example.com")
+    create_channel(jiun, "등산모임")
+    join_channel(minsu, "등산모임")
+    post_json(node, "/api/channels", user("이지은"), {"name": "회계"})
+    jiun.goto(f"{node.http_url}/")  # the phone's channel list
+    hiking = jiun.get_by_test_id("channel-등산모임").get_by_test_id("last-message")
+
+    send_message(minsu, "내일 7시 수유역 2번 출구에서 만나요")
+    expect(hiking.locator(".preview")).to_have_text("내일 7시 수유역 2번 출구에서 만나요")
+    expect(hiking.locator("time")).to_have_text(re.compile(r"^(오전|오후)? ?\d{1,2}:\d{2}$"))  # today: its time
+
+    path = tmp_path / "IMG_0412.jpg"
+    Image.new("RGB", (800, 600), (46, 139, 87)).save(path, format="JPEG")
+    with minsu.expect_file_chooser() as chooser:
+        minsu.get_by_test_id("send-photo").click()
+    chooser.value.set_files(str(path))
+    expect(hiking.locator(".preview")).to_have_text("사진")
+
+    jiun.reload()  # from GET /api/channels/mine
+    expect(hiking.locator(".preview")).to_have_text("사진")
+    expect(jiun.get_by_test_id("channel-회계").get_by_test_id("last-message")).to_have_count(0)
+    shoot(jiun, "ko-channel-list-last-message")
+
+
+def test_the_wallet_names_where_the_money_goes_and_says_a_top_up_once(node, new_page):
+    jiun = person(new_page, node, "이지은", "ko", deposit=50_000, email="jieun@example.com")
+    create_channel(jiun, "등산모임")
+    treasurer = user("이지은")
+    club = post_json(node, f"/api/channels/{channel_id(jiun)}/group-wallets", treasurer, {"name": "등산 모임통장"})
+    mine = next(w for w in request_json(node, "GET", "/api/wallets/mine", treasurer) if w["kind"] == "personal")
+    post_json(
+        node,
+        "/api/scheduled-transfers",
+        treasurer,
+        {
+            "from_wallet": mine["id"],
+            "to_wallet": club["id"],
+            "amount": 5000,
+            "pin": PIN,
+            "execute_at": "2030-01-05T09:00:00+09:00",
+            "repeat": "monthly",
+        },
+    )
+    jiun.goto(f"{node.http_url}/#/wallet")
+    scheduled = jiun.get_by_test_id("scheduled")
+    expect(scheduled).to_contain_text("등산 모임통장에 5,000원 · 매월 · 진행 중")
+    expect(scheduled).not_to_contain_text("#")
+    top_up = jiun.get_by_test_id("history").locator("li").filter(has_text="+50,000원")
+    expect(top_up.locator(".what")).to_have_text("충전")  # not "충전 · 충전"
+    shoot(jiun, "ko-my-wallet")
+
+
+def test_the_phone_header_keeps_its_details_button_on_one_line_and_common_time_zones_come_first(node, new_page):
+    jiun = korean(new_page, node, "이지은", "jieun@example.com")
+    create_channel(jiun, "북한산 둘레길 완주를 목표로 하는 토요일 아침 등산 모임")
+    details = jiun.get_by_test_id("toggle-panel")
+    expect(details).to_have_text("상세")
+    lines = details.evaluate(
+        "b => { const r = document.createRange(); r.selectNodeContents(b);"
+        " return new Set([...r.getClientRects()].map(line => Math.round(line.top))).size; }"
+    )
+    assert lines == 1, f"상세 takes {lines} lines"
+    # A Korean word is never cut at the end of a line (워드 브레이크: keep-all).
+    assert jiun.locator("body").evaluate("b => getComputedStyle(b).wordBreak") == "keep-all"
+    shoot(jiun, "ko-channel-long-name")
+
+    jiun.get_by_test_id("preferences").locator("summary").click()
+    zones = jiun.get_by_test_id("time-zone-select")
+    first = zones.locator("option").evaluate_all("options => options.slice(0, 4).map(o => o.value)")
+    assert first == ["", "Asia/Seoul", "UTC", "Asia/Tokyo"]
+    expect(zones.locator("optgroup")).to_have_count(2)
+    assert zones.locator("option[value='Asia/Seoul']").count() == 1  # not twice
+
+
+def test_the_approvals_page_asks_the_pin_once_and_rejects_with_it(node, new_page):
+    jiun = person(new_page, node, "이지은", "ko", deposit=50_000, email="jieun@example.com")
+    minsu = person(new_page, node, "최민수", "ko", email="minsu@example.com")
+    create_channel(jiun, "등산모임")
+    join_channel(minsu, "등산모임")
+    treasurer, approver = user("이지은"), user("최민수")
+    club = post_json(node, f"/api/channels/{channel_id(jiun)}/group-wallets", treasurer, {"name": "등산 모임통장"})
+    post_json(node, f"/api/wallets/{club['id']}/join", approver, {})
+    mine = next(w for w in request_json(node, "GET", "/api/wallets/mine", treasurer) if w["kind"] == "personal")
+    post_json(
+        node,
+        "/api/transfers",
+        treasurer,
+        {"from_wallet": mine["id"], "to_wallet": club["id"], "amount": 30_000, "pin": PIN},
+    )
+    post_json(
+        node,
+        f"/api/wallets/{club['id']}/approval-policy",
+        treasurer,
+        {"threshold": 10_000, "window": "transfer", "approvers": [approver.pk], "required": 1},
+    )
+    post_json(
+        node,
+        "/api/transfers",
+        treasurer,
+        {"from_wallet": club["id"], "to_wallet": mine["id"], "amount": 20_000, "pin": PIN, "memo": "산장 예약"},
+    )
+
+    minsu.goto(f"{node.http_url}/#/approvals")
+    request = minsu.get_by_test_id("approvals").locator(".approval")
+    expect(request).to_contain_text("20,000원")
+    expect(request.locator("input[name=pin]")).to_have_count(1)  # one PIN box, two buttons
+    expect(request.get_by_role("button", name="승인", exact=True)).to_be_visible()
+    request.locator("input[name=pin]").fill(PIN)
+    request.get_by_role("button", name="거절", exact=True).click()
+    expect(minsu.locator(".toast").last).to_have_text("거절되었습니다.")
+    shoot(minsu, "ko-approvals-rejected")

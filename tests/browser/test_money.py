@@ -256,9 +256,10 @@ def test_an_approval_by_a_second_member_releases_a_transfer(node, new_page, lang
     ben.get_by_test_id("approvals-link").click()
     request = ben.get_by_test_id("approvals").locator(".approval")
     expect(request).to_contain_text(won(20_000, language))
-    approve = request.locator("form[data-testid^=approve-]")
-    approve.locator("input[name=pin]").fill(PIN)
-    approve.locator("button[type=submit]").click()
+    decide = request.locator("form[data-testid^=decide-]")
+    expect(request.locator("input[name=pin]")).to_have_count(1)  # one PIN box for approving or rejecting
+    decide.locator("input[name=pin]").fill(PIN)
+    decide.locator("button.primary").click()
     expect(ben.locator(".toast").last).to_have_text(says["released"])
     expect(ben.locator("#approvals-badge")).to_be_hidden()
     expect(ana.get_by_test_id("balance")).to_have_text(won(10_000, language))
