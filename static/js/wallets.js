@@ -601,7 +601,9 @@ function fillDues(app, element, dues) {
     h("p", { class: "dues-title" }, h("strong", {}, dues.title), ` · ${interpolate(gettext("%(amount)s each"), { amount: money(dues.amount, dues.currency) })}`,
       dues.due_date ? ` · ${interpolate(gettext("due %(date)s"), { date: date(dues.due_date) })}` : ""),
     h("p", { class: "muted", "data-testid": "dues-progress" }, interpolate(gettext("%(paid)s of %(count)s paid"), { paid: dues.paid_count, count: dues.member_count })),
-    h("p", { class: "muted small", "data-testid": "dues-who" }, gettext("Everyone in the channel is asked, and so is whoever joins before it is due.")),
+    h("p", { class: "muted small", "data-testid": "dues-who" }, !dues.poll_option
+      ? gettext("Everyone in the channel is asked, and so is whoever joins before it is due.")
+      : gettext("Asked of those who chose this option in the poll.")),
     h("ul", { class: "dues-members" }, ...dues.members.map((m) =>
       h("li", { class: m.paid ? "paid" : "unpaid", "data-testid": `dues-member-${m.user.username}`, dataset: { paid: m.paid } },
         `${m.paid ? "✓" : "·"} ${m.user.username} ${STANDING_WORDS[m.standing]}`))),
