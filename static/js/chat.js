@@ -192,6 +192,8 @@ export class ChannelView {
     const online = this.app.online.get(this.channel.id) ?? new Set();
     const owner = this.channel.owner.id;
     const iOwn = owner === this.app.me.id;
+    // Presence and joins redraw the list: a keyboard user keeps the button they were on.
+    const focused = this.members.contains(document.activeElement) ? document.activeElement.dataset.testid : null;
     this.members.replaceChildren(...this.memberList.map((m) => h("li", {
       class: m.id === owner ? "owner" : "", title: m.id === owner ? gettext("Owner") : null,
       dataset: { online: String(online.has(m.id)) }, "data-testid": `member-${m.username}`,
@@ -200,6 +202,7 @@ export class ChannelView {
     // Money to a person starts from their name: my wallet's send form, with them chosen.
     m.id === this.app.me.id ? null : h("a", { href: `#/wallet/to/${m.id}`, class: "send-to small", "data-testid": `send-to-${m.username}` }, ` ${gettext("Send money")}`),
     iOwn && m.id !== owner ? this.app.ownerActions(this.channel, m) : null)));
+    if (focused) this.members.querySelector(`[data-testid="${focused}"]`)?.focus();
   }
 
   showPresence() {
