@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy, ngettext
 
 from channels_app.models import Channel, ChannelPasswordAttempts
-from config.errors import DomainError, Forbidden
+from core.api.errors import DomainError, Forbidden
 
 MAX_WRONG_ATTEMPTS = 5
 LOCK_DURATION = timedelta(minutes=15)

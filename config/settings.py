@@ -13,8 +13,8 @@ import environ
 from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
-from config.api_description import API_DESCRIPTION, ID_SCHEMA, TAGS
-from config.logs import logging_config
+from core.api.api_description import API_DESCRIPTION, ID_SCHEMA, TAGS
+from core.node.logs import logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
@@ -47,7 +47,7 @@ def _networks(variable: str, default: list[str]) -> list[str]:
 
 
 # The reverse proxies in front of the web nodes (networks, e.g. "127.0.0.1/32"): only their
-# X-Forwarded-For / X-Forwarded-Proto are believed (config/proxies.py). Empty: nobody's.
+# X-Forwarded-For / X-Forwarded-Proto are believed (core/web/proxies.py). Empty: nobody's.
 TRUSTED_PROXIES = _networks("TRUSTED_PROXIES", [])
 
 INSTALLED_APPS = [
@@ -73,18 +73,18 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    "config.proxies.TrustedProxyMiddleware",  # first: everything after sees the client's address
+    "core.web.proxies.TrustedProxyMiddleware",  # first: everything after sees the client's address
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
-    "config.headers.ApiNoStoreMiddleware",
+    "core.web.headers.ApiNoStoreMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # After the session and the user: a signed-in user's language setting wins over Accept-Language.
-    "config.locale.UserLocaleMiddleware",
+    "core.web.locale.UserLocaleMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
@@ -147,7 +147,7 @@ AXES_FAILURE_LIMIT = env.int("SIGNIN_LOCKOUT_FAILURES", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("SIGNIN_LOCKOUT_MINUTES", default=15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
-AXES_CLIENT_IP_CALLABLE = "config.proxies.request_client_address"
+AXES_CLIENT_IP_CALLABLE = "core.web.proxies.request_client_address"
 AXES_USERNAME_CALLABLE = "accounts.lockout.signin_email"
 AXES_LOCKOUT_CALLABLE = "accounts.lockout.locked_out_response"
 AUTH_PASSWORD_VALIDATORS = [
@@ -341,17 +341,17 @@ if REDIS_URL:  # the embedded mode stores each message as it is sent: nothing to
 # --- REST framework.
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "config.locale.JWTAuthentication",
+        "core.web.locale.JWTAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     # JSON only (API.md): a form body cannot carry the numbers money fields need, so the schema
     # advertised form bodies the API then refused.
-    "DEFAULT_PARSER_CLASSES": ["config.parsers.LimitedJSONParser"],
-    "DEFAULT_PAGINATION_CLASS": "config.pagination.ResultsPagination",
+    "DEFAULT_PARSER_CLASSES": ["core.api.parsers.LimitedJSONParser"],
+    "DEFAULT_PAGINATION_CLASS": "core.api.pagination.ResultsPagination",
     "PAGE_SIZE": 50,
-    "EXCEPTION_HANDLER": "config.errors.api_exception_handler",
-    "DEFAULT_SCHEMA_CLASS": "config.schema.ContractAutoSchema",
+    "EXCEPTION_HANDLER": "core.api.errors.api_exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "core.api.schema.ContractAutoSchema",
     "DEFAULT_THROTTLE_RATES": {
         "signin": env.str("THROTTLE_SIGNIN", default="20/min"),
         "signup": env.str("THROTTLE_SIGNUP", default="10/min"),
@@ -389,16 +389,16 @@ SPECTACULAR_SETTINGS = {
     "PATH_CONVERTER_OVERRIDES": {"id": ID_SCHEMA},
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
-        "config.schema.document_error_responses",
-        "config.schema.require_bodies_with_required_fields",
-        "config.schema.document_nul_refusal",
+        "core.api.schema.document_error_responses",
+        "core.api.schema.require_bodies_with_required_fields",
+        "core.api.schema.document_nul_refusal",
     ],
 }
 
 # --- Prometheus: several web node processes each export their own port range, or the
-# multiprocess directory when PROMETHEUS_MULTIPROC_DIR is set (see config/metrics.py).
+# multiprocess directory when PROMETHEUS_MULTIPROC_DIR is set (see core/node/metrics.py).
 PROMETHEUS_EXPORT_MIGRATIONS = False
-# Who may read /metrics (config/metrics_view.py): these networks, or anyone with the token.
+# Who may read /metrics (core/node/metrics_view.py): these networks, or anyone with the token.
 METRICS_ALLOWED_NETWORKS = _networks("METRICS_ALLOWED_NETWORKS", ["127.0.0.1/32", "::1/128"])
 METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
 
@@ -424,7 +424,7 @@ X_FRAME_OPTIONS = "DENY"
 # embedded run, the tests and bin/cluster serve http://127.0.0.1.
 HTTPS = env.bool("DJANGO_HTTPS", default=False)
 if TRUSTED_PROXIES:
-    # Only a trusted proxy's X-Forwarded-Proto reaches here (config/proxies.py drops anyone else's).
+    # Only a trusted proxy's X-Forwarded-Proto reaches here (core/web/proxies.py drops anyone else's).
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = HTTPS
 # Health checks, the scraper and operators talk to a node directly over plain HTTP.

@@ -3,7 +3,7 @@
 import pytest
 
 from chat.realtime.drain import draining
-from config.heartbeat import heartbeat_write
+from core.node.heartbeat import heartbeat_write
 
 pytestmark = pytest.mark.django_db
 

@@ -10,7 +10,7 @@ from django.db import connection
 from django.http import JsonResponse
 
 from chat.realtime import drain
-from config.heartbeat import heartbeat_age
+from core.node.heartbeat import heartbeat_age
 
 logger = logging.getLogger(__name__)
 

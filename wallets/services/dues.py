@@ -18,8 +18,8 @@ from django.utils.translation import ngettext
 from channels_app.selectors import channel_member_ids
 from chat.models import PollOption
 from chat.selectors import poll_for_member
-from config.errors import Conflict, DomainError, Forbidden, NotFound, RateLimited
-from config.locale import user_language, user_time_zone
+from core.api.errors import Conflict, DomainError, Forbidden, NotFound, RateLimited
+from core.web.locale import user_language, user_time_zone
 from wallets import notifications, selectors
 from wallets.errors import AlreadyPaid
 from wallets.locks import lock_dues, lock_dues_payment, lock_recurring_dues

@@ -25,7 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from channels_app.selectors import channel_is_member
-from config.errors import DomainError, Forbidden
+from core.api.errors import DomainError, Forbidden
 from wallets import metrics, notifications, pins, selectors
 from wallets.errors import BalanceLimit, InsufficientFunds
 from wallets.locks import lock_wallets

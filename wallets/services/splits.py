@@ -10,8 +10,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from channels_app.selectors import channel_for_member, channel_member_ids
-from config.errors import DomainError, Forbidden, RateLimited
-from config.locale import user_language
+from core.api.errors import DomainError, Forbidden, RateLimited
+from core.web.locale import user_language
 from wallets import notifications, selectors
 from wallets.errors import AlreadyPaid
 from wallets.locks import lock_split, lock_split_share
