@@ -6,6 +6,7 @@ is asked too."""
 
 import math
 from datetime import date, datetime, time, timedelta
+from functools import partial
 from zoneinfo import ZoneInfo
 
 from celery import current_app
@@ -21,11 +22,10 @@ from chat.selectors import poll_for_member
 from core.api.errors import Conflict, DomainError, Forbidden, NotFound, RateLimited
 from core.web.locale import user_language, user_time_zone
 from wallets import notifications, selectors
-from wallets.errors import AlreadyPaid
 from wallets.locks import lock_dues, lock_dues_payment, lock_recurring_dues
 from wallets.models import Dues, DuesPayment, GroupWalletMember, RecurringDues, Transfer, Wallet
 from wallets.occurrences import next_occurrence
-from wallets.services.movements import Order, money_move
+from wallets.services.movements import Order, PaymentClaim, money_move
 
 REMIND_EVERY = timedelta(hours=1)
 DUES_TITLE_CHARS = 200  # Dues.title's length
@@ -119,26 +119,10 @@ def poll_dues_create(*, actor, poll_id: int, wallet_id: int, amount: int, option
     )
 
 
-class _DuesPaymentClaim:
-    """A member's payment row: locked before the wallets, so a member pays once."""
-
-    def __init__(self, *, payment: DuesPayment, dues: Dues, payer):
-        self.payment, self.dues, self.payer = payment, dues, payer
-
-    def lock(self) -> None:
-        self.payment = lock_dues_payment(self.payment.pk)
-        if self.payment.transfer_id is not None:
-            raise AlreadyPaid()
-
-    def ready(self) -> bool:
-        return True
-
-    def settle(self, transfer: Transfer | None) -> None:
-        self.payment.transfer, self.payment.paid_at = transfer, timezone.now()
-        self.payment.save(update_fields=["transfer", "paid_at"])
-        # Paying into the club's wallet makes the payer one of its members (its news reaches them).
-        GroupWalletMember.objects.get_or_create(wallet_id=self.dues.wallet_id, user=self.payer)
-        notifications.notify_dues_paid(dues=self.dues, payer=self.payer, transfer=transfer)
+def _dues_paid(*, dues: Dues, payer, transfer: Transfer) -> None:
+    # Paying into the club's wallet makes the payer one of its members (its news reaches them).
+    GroupWalletMember.objects.get_or_create(wallet_id=dues.wallet_id, user=payer)
+    notifications.notify_dues_paid(dues=dues, payer=payer, transfer=transfer)
 
 
 def dues_ask_newcomer(*, channel_id: int, user) -> None:
@@ -171,7 +155,8 @@ def dues_pay(*, actor, dues_id: int, pin: str) -> Transfer:
         target_id=dues.wallet_id,
         memo=dues.title,
     )
-    return money_move(order=order, pin=pin, claim=_DuesPaymentClaim(payment=payment, dues=dues, payer=actor))
+    paid = partial(_dues_paid, dues=dues, payer=actor)
+    return money_move(order=order, pin=pin, claim=PaymentClaim(payment, lock=lock_dues_payment, paid=paid))
 
 
 def dues_remind(*, actor, dues_id: int) -> int:

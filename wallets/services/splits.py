@@ -3,6 +3,7 @@ shares, which they pay through the one money path (wallets.services.movements)."
 
 import math
 from datetime import timedelta
+from functools import partial
 
 from django.db import transaction
 from django.utils import timezone
@@ -16,7 +17,7 @@ from wallets import notifications, selectors
 from wallets.errors import AlreadyPaid
 from wallets.locks import lock_split, lock_split_share
 from wallets.models import Split, SplitShare, Transfer
-from wallets.services.movements import Order, money_move
+from wallets.services.movements import Order, PaymentClaim, money_move
 
 MAX_MEMBERS = 100
 REMIND_EVERY = timedelta(hours=1)
@@ -77,26 +78,6 @@ def split_create(
     return split
 
 
-class _SplitShareClaim:
-    """A member's share: locked before the wallets, so it is paid once."""
-
-    def __init__(self, *, share: SplitShare, split: Split, payer):
-        self.share, self.split, self.payer = share, split, payer
-
-    def lock(self) -> None:
-        self.share = lock_split_share(self.share.pk)
-        if self.share.paid_at is not None:
-            raise AlreadyPaid()
-
-    def ready(self) -> bool:
-        return True
-
-    def settle(self, transfer: Transfer | None) -> None:
-        self.share.transfer, self.share.paid_at = transfer, timezone.now()
-        self.share.save(update_fields=["transfer", "paid_at"])
-        notifications.notify_split_paid(split_id=self.split.pk, payer=self.payer, transfer=transfer)
-
-
 def split_pay(*, actor, split_id: int, pin: str) -> Transfer:
     """The member's share, from their personal wallet into the split's wallet; once."""
     split = selectors.split_for_viewer(user=actor, split_id=split_id)
@@ -116,7 +97,8 @@ def split_pay(*, actor, split_id: int, pin: str) -> Transfer:
         target_id=split.to_wallet_id,
         memo=split.title,
     )
-    return money_move(order=order, pin=pin, claim=_SplitShareClaim(share=share, split=split, payer=actor))
+    paid = partial(notifications.notify_split_paid, split_id=split.pk, payer=actor)
+    return money_move(order=order, pin=pin, claim=PaymentClaim(share, lock=lock_split_share, paid=paid))
 
 
 def split_remind(*, actor, split_id: int) -> int:
