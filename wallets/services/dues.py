@@ -4,7 +4,6 @@ A 모임통장 asks everyone in the club: dues go to every member of the channel
 joined the group wallet, and paying joins it. Whoever joins the channel while dues are still open
 is asked too."""
 
-import math
 from datetime import date, datetime, time, timedelta
 from functools import partial
 from zoneinfo import ZoneInfo
@@ -14,20 +13,19 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from channels_app.selectors import channel_member_ids
 from chat.models import PollOption
 from chat.selectors import poll_for_member
-from core.api.errors import Conflict, DomainError, Forbidden, NotFound, RateLimited
+from core.api.errors import Conflict, DomainError, Forbidden, NotFound
 from core.web.locale import user_language, user_time_zone
 from wallets import notifications, selectors
 from wallets.locks import lock_dues, lock_dues_payment, lock_recurring_dues
 from wallets.models import Dues, DuesPayment, GroupWalletMember, RecurringDues, Transfer, Wallet
 from wallets.occurrences import next_occurrence
 from wallets.services.movements import Order, PaymentClaim, money_move
+from wallets.services.reminders import reminder_send
 
-REMIND_EVERY = timedelta(hours=1)
 DUES_TITLE_CHARS = 200  # Dues.title's length
 # A recurring period's request goes out this long before it is due (weekly: the day after the last one was due).
 RECURRING_NOTICE = {RecurringDues.Repeat.WEEKLY: timedelta(days=6), RecurringDues.Repeat.MONTHLY: timedelta(days=7)}
@@ -168,20 +166,9 @@ def dues_remind(*, actor, dues_id: int) -> int:
     dues = selectors.dues_for_viewer(user=actor, dues_id=dues_id)
     if dues.wallet.owner_id != actor.pk:
         raise Forbidden(_("Only the treasurer can remind members to pay."))
-    with transaction.atomic():
-        locked = lock_dues(dues_id)
-        now = timezone.now()
-        if locked.last_reminded_at is not None and now - locked.last_reminded_at < REMIND_EVERY:
-            minutes = math.ceil((locked.last_reminded_at + REMIND_EVERY - now).total_seconds() / 60)
-            raise RateLimited(
-                ngettext(
-                    "Members were reminded less than an hour ago: you can remind them again in %(minutes)d minute.",
-                    "Members were reminded less than an hour ago: you can remind them again in %(minutes)d minutes.",
-                    minutes,
-                )
-                % {"minutes": minutes}
-            )
-        unpaid = list(
+
+    def unpaid() -> list[int]:
+        return list(
             DuesPayment.objects.filter(
                 dues_id=dues_id, transfer__isnull=True, user__channel_memberships__channel_id=dues.wallet.channel_id
             )
@@ -189,18 +176,11 @@ def dues_remind(*, actor, dues_id: int) -> int:
             .order_by("user__username", "pk")
             .values_list("user_id", flat=True)
         )
-        if not unpaid:
-            return 0
-        locked.last_reminded_at = now
-        locked.save(update_fields=["last_reminded_at"])
-        # In the treasurer's language as this request has it (their setting, else their browser's).
-        notifications.notify_dues_reminder(
-            dues_id=dues_id,
-            user_ids=list(unpaid),
-            reminded_hour=int(now.timestamp()) // 3600,
-            language=user_language(actor),
-        )
-    return len(unpaid)
+
+    # In the treasurer's language as this request has it (their setting, else their browser's).
+    notify = partial(notifications.notify_dues_reminder, dues_id=dues_id, language=user_language(actor))
+    with transaction.atomic():
+        return reminder_send(locked=lock_dues(dues_id), unpaid=unpaid, notify=notify)
 
 
 # --- recurring dues ------------------------------------------------------------------------

@@ -1,26 +1,23 @@
 """Splitting a bill (정산, N빵): the member who paid asks named members of the channel for their
 shares, which they pay through the one money path (wallets.services.movements)."""
 
-import math
-from datetime import timedelta
 from functools import partial
 
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from channels_app.selectors import channel_for_member, channel_member_ids
-from core.api.errors import DomainError, Forbidden, RateLimited
+from core.api.errors import DomainError, Forbidden
 from core.web.locale import user_language
 from wallets import notifications, selectors
 from wallets.errors import AlreadyPaid
 from wallets.locks import lock_split, lock_split_share
 from wallets.models import Split, SplitShare, Transfer
 from wallets.services.movements import Order, PaymentClaim, money_move
+from wallets.services.reminders import reminder_send
 
 MAX_MEMBERS = 100
-REMIND_EVERY = timedelta(hours=1)
 
 
 def _invalid(field: str, detail: str) -> DomainError:
@@ -107,29 +104,11 @@ def split_remind(*, actor, split_id: int) -> int:
     split = selectors.split_for_viewer(user=actor, split_id=split_id)
     if split.created_by_id != actor.pk:
         raise Forbidden(_("Only the member who asked can remind the others."))
-    with transaction.atomic():
-        locked = lock_split(split_id)
-        now = timezone.now()
-        if locked.last_reminded_at is not None and now - locked.last_reminded_at < REMIND_EVERY:
-            minutes = math.ceil((locked.last_reminded_at + REMIND_EVERY - now).total_seconds() / 60)
-            raise RateLimited(
-                ngettext(
-                    "Members were reminded less than an hour ago: you can remind them again in %(minutes)d minute.",
-                    "Members were reminded less than an hour ago: you can remind them again in %(minutes)d minutes.",
-                    minutes,
-                )
-                % {"minutes": minutes}
-            )
+
+    def unpaid() -> list[int]:
         members = set(channel_member_ids(channel_id=split.channel_id))
-        unpaid = [s.user_id for s in split.shares.all() if s.paid_at is None and s.user_id in members]
-        if not unpaid:
-            return 0
-        locked.last_reminded_at = now
-        locked.save(update_fields=["last_reminded_at"])
-        notifications.notify_split_reminder(
-            split_id=split_id,
-            user_ids=unpaid,
-            reminded_hour=int(now.timestamp()) // 3600,
-            language=user_language(actor),
-        )
-    return len(unpaid)
+        return [share.user_id for share in split.shares.all() if share.paid_at is None and share.user_id in members]
+
+    notify = partial(notifications.notify_split_reminder, split_id=split_id, language=user_language(actor))
+    with transaction.atomic():
+        return reminder_send(locked=lock_split(split_id), unpaid=unpaid, notify=notify)
