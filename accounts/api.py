@@ -13,7 +13,7 @@ from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 from accounts.lockout import API_LOCKOUT_DETAIL, signin_succeeded
 from accounts.services import user_preferences_update, user_signup
 from accounts.throttles import SignInThrottle, SignUpThrottle
-from config.fields import StrictCharField
+from core.api.fields import StrictCharField
 
 
 class UserOutputSerializer(serializers.Serializer):

@@ -11,8 +11,8 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from config.errors import error_body
-from config.proxies import request_client_address
+from core.api.errors import error_body
+from core.web.proxies import request_client_address
 
 
 def signin_email(request, credentials) -> str | None:

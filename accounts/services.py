@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from accounts.selectors import user_display_name_taken
-from config.errors import DomainError
+from core.api.errors import DomainError
 
 EMAIL_TAKEN = gettext_lazy("An account with this email already exists.")
 NAME_TAKEN = gettext_lazy("This display name is taken.")

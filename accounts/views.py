@@ -12,7 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts.forms import SignInForm, SignUpForm
 from accounts.services import user_signup
 from accounts.throttles import SignInThrottle, SignUpThrottle
-from config.errors import DomainError
+from core.api.errors import DomainError
 
 TOO_MANY_ATTEMPTS = _("Too many attempts. Wait a minute and try again.")
 

@@ -8,9 +8,9 @@ from rest_framework.views import APIView
 from accounts.serializers import UserRefSerializer
 from channels_app import selectors, services
 from channels_app.throttles import ChannelPasswordThrottle
-from config.fields import IdField, StrictCharField
-from config.limits import DB_INTEGER_MAX
-from config.pagination import ResultsPagination, page_schema
+from core.api.fields import IdField, StrictCharField
+from core.api.limits import DB_INTEGER_MAX
+from core.api.pagination import ResultsPagination, page_schema
 
 
 class NoticeSerializer(serializers.Serializer):

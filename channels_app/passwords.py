@@ -3,26 +3,21 @@
 Account passwords use Django's PBKDF2 at about 0.9 s of CPU per check: fine once per sign-in,
 but a channel password is checked on every join attempt, so guessing it was a denial of
 service. A channel password guards a shared room, not an account; like wallet PINs
-(wallets/pins.py) its protection is the lockout, with the same numbers: five wrong passwords
-for one channel lock that person out of joining it for 15 minutes. The join endpoint is also
+(wallets/pins.py) its protection is the lockout, with the same rule (core/guesses.py): five wrong
+passwords for one channel lock that person out of joining it for 15 minutes. The join endpoint is also
 throttled per client address (ChannelPasswordThrottle).
 
 Hashes written before this hasher existed (Django's default) are checked once more at their
 old cost and replaced by a cheap one at the first right password.
 """
 
-from datetime import timedelta
-
 from django.contrib.auth.hashers import PBKDF2PasswordHasher, check_password
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext_lazy, ngettext
 
 from channels_app.models import Channel, ChannelPasswordAttempts
-from config.errors import DomainError, Forbidden
-
-MAX_WRONG_ATTEMPTS = 5
-LOCK_DURATION = timedelta(minutes=15)
+from core.api.errors import DomainError, Forbidden
+from core.guesses import guess_settle, is_locked
 
 
 class ChannelPasswordHasher(PBKDF2PasswordHasher):
@@ -56,7 +51,8 @@ def _matches(*, channel: Channel, password: str) -> bool:
 
 
 def _locked(*, user, channel: Channel) -> bool:
-    return ChannelPasswordAttempts.objects.filter(channel=channel, user=user, locked_until__gt=timezone.now()).exists()
+    attempts = ChannelPasswordAttempts.objects.filter(channel=channel, user=user).first()
+    return attempts is not None and is_locked(attempts.locked_until)
 
 
 def channel_password_check(*, user, channel: Channel, password: str) -> None:
@@ -78,24 +74,17 @@ def channel_password_check(*, user, channel: Channel, password: str) -> None:
 
 def _settle(attempts: ChannelPasswordAttempts, *, matches: bool) -> DomainError | None:
     """Under the attempts row's lock, so concurrent wrong passwords all count."""
-    now = timezone.now()
-    if attempts.locked_until and attempts.locked_until > now:
-        return PasswordLocked()
-    if matches:
+    refusal = guess_settle(attempts, matches=matches, failures_field="failures", locked_until_field="locked_until")
+    if refusal is None:
         attempts.delete()
         return None
-    attempts.failures += 1
-    if attempts.failures >= MAX_WRONG_ATTEMPTS:
-        attempts.failures, attempts.locked_until = 0, now + LOCK_DURATION
-        attempts.save(update_fields=["failures", "locked_until"])
+    if refusal.locked:
         return PasswordLocked()
-    attempts.save(update_fields=["failures"])
-    left = MAX_WRONG_ATTEMPTS - attempts.failures
     return WrongPassword(
         ngettext(
             "The channel password is not right; %(left)d more wrong try locks joining it for 15 minutes.",
             "The channel password is not right; %(left)d more wrong tries lock joining it for 15 minutes.",
-            left,
+            refusal.tries_left,
         )
-        % {"left": left}
+        % {"left": refusal.tries_left}
     )

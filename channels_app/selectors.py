@@ -4,7 +4,7 @@ from django.db.models import Count, Q
 from django.utils.translation import gettext as _
 
 from channels_app.models import Channel, Membership
-from config.errors import Forbidden, NotFound
+from core.api.errors import Forbidden, NotFound
 
 
 def channel_get(*, channel_id: int) -> Channel:

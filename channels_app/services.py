@@ -15,7 +15,7 @@ from channels_app.signals import (
     member_leaving,
     member_left,
 )
-from config.errors import Conflict, DomainError, NotFound
+from core.api.errors import Conflict, DomainError, NotFound
 
 
 def _on_commit_send(signal, *, channel_id: int, user, **extra) -> None:

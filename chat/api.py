@@ -23,8 +23,8 @@ from channels_app import services as channel_services
 from channels_app.api import ChannelOutputSerializer
 from chat import attachments, changes, notices, polls, read_markers, selectors, services
 from chat.ratelimit import send_budget_take
-from config.errors import NotFound, RateLimited
-from config.fields import IdField, QuerySerializer, SeqField, StrictCharField
+from core.api.errors import NotFound, RateLimited
+from core.api.fields import IdField, QuerySerializer, SeqField, StrictCharField
 
 
 class LastMessageOutputSerializer(serializers.Serializer):

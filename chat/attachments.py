@@ -24,7 +24,7 @@ from pillow_heif import register_heif_opener
 
 from channels_app.selectors import channel_for_member
 from chat.models import Attachment
-from config.errors import DomainError, NotFound
+from core.api.errors import DomainError, NotFound
 
 register_heif_opener()
 

@@ -22,7 +22,7 @@ from chat.models import ChannelVersion, MessageState, Reaction
 from chat.notices import channel_notice_follow
 from chat.redaction import redact_on_commit
 from chat.services import message_validate
-from config.errors import Conflict, DomainError, Forbidden, NotFound
+from core.api.errors import Conflict, DomainError, Forbidden, NotFound
 
 EDIT_WINDOW = timedelta(hours=24)
 # The longest emoji sequences (families, flags of regions) are well under this many code points.

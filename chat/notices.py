@@ -12,7 +12,7 @@ from channels_app.models import Channel
 from channels_app.selectors import channel_for_owner
 from chat import selectors
 from chat.announcements import announce_channel_frame
-from config.errors import DomainError, NotFound
+from core.api.errors import DomainError, NotFound
 
 
 def _snapshot(message: dict) -> dict:

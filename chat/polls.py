@@ -16,8 +16,8 @@ from chat import selectors
 from chat.announcements import announce_channel_frame
 from chat.models import Poll, PollOption, PollVote
 from chat.outbox import announce_post
-from config.errors import Conflict, DomainError, Forbidden, NotFound
-from config.locale import user_language
+from core.api.errors import Conflict, DomainError, Forbidden, NotFound
+from core.web.locale import user_language
 
 MIN_OPTIONS, MAX_OPTIONS = 2, 10
 

@@ -17,7 +17,7 @@ from chat import keys
 from chat.models import ChannelVersion, MessageState, OutboxEvent, Poll
 from chat.stores import get_message_store
 from chat.turn_batch import TurnBatch
-from config.errors import DomainError, NotFound
+from core.api.errors import DomainError, NotFound
 
 # A search is bounded so it cannot be made expensive: its text, its words and its page.
 SEARCH_MAX_CHARS = 200

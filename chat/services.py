@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from chat import message_log
 from chat.mentions import mentioned_members
-from config.errors import DomainError
+from core.api.errors import DomainError
 
 MAX_BODY_CHARS = 4000
 MAX_CLIENT_MSG_ID_CHARS = 64

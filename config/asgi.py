@@ -13,8 +13,8 @@ from django.conf import settings  # noqa: E402
 from chat.auth import WebSocketAuthMiddleware, origin_checked  # noqa: E402
 from chat.metrics import register_web_collectors as register_chat_collectors  # noqa: E402
 from chat.routing import websocket_urlpatterns  # noqa: E402
-from config.metrics import register_web_collectors  # noqa: E402
-from config.request_id import RequestIdMiddleware  # noqa: E402
+from core.node.metrics import register_web_collectors  # noqa: E402
+from core.web.request_id import RequestIdMiddleware  # noqa: E402
 
 register_web_collectors()
 register_chat_collectors()

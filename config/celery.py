@@ -29,7 +29,7 @@ RESTART_DELAY_SECONDS = 1.0
 @app.task(name="background.heartbeat", ignore_result=True)
 def background_heartbeat() -> None:
     """Beat and a worker are alive: /readyz, the page and the BackgroundWorkStopped alert read this."""
-    from config.heartbeat import heartbeat_write
+    from core.node.heartbeat import heartbeat_write
 
     heartbeat_write()
 
@@ -61,14 +61,14 @@ def _run_beat_forever() -> None:
 @signals.task_prerun.connect
 def _task_request_id(task_id=None, **kwargs) -> None:
     """A task's log lines carry its task id where web lines carry the request id."""
-    from config.request_id import request_id
+    from core.web.request_id import request_id
 
     request_id.set(task_id or "-")
 
 
 @signals.worker_init.connect
 def _serve_worker_metrics(**kwargs) -> None:
-    from config.metrics import start_worker_metrics_server
+    from core.node.metrics import start_worker_metrics_server
 
     start_worker_metrics_server()
 

@@ -4,13 +4,15 @@ from django.views.i18n import JavaScriptCatalog
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from chat.realtime import health, ops_api
-from config import converters, docs_view, metrics_view
+from core.api import converters
+from core.node import metrics_view
+from core.web import docs_view
 
 converters.register()  # <id:...> in the apps' URLs: ids the database can hold
 
-handler400 = "config.errors.json_bad_request"
-handler404 = "config.errors.json_not_found"
-handler500 = "config.errors.json_server_error"
+handler400 = "core.api.errors.json_bad_request"
+handler404 = "core.api.errors.json_not_found"
+handler500 = "core.api.errors.json_server_error"
 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),

@@ -91,7 +91,7 @@ def wait_ready(child: Child, port: int) -> None:
 class WebNode(Child):
     def __init__(self, name: str, port: int, env: dict):
         self.port = port
-        # Client addresses: the app believes nginx only (TRUSTED_PROXIES, config/proxies.py).
+        # Client addresses: the app believes nginx only (TRUSTED_PROXIES, core/web/proxies.py).
         args = [PYTHON, "-m", "chat.realtime.server", "-b", "127.0.0.1", "-p", str(port)]
         super().__init__(name, args, {**env, "NODE_NAME": name})
 

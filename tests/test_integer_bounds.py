@@ -12,7 +12,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
-from config.fields import DB_INTEGER_MAX
+from core.api.fields import DB_INTEGER_MAX
 from wallets.tests.conftest import PIN
 
 pytestmark = pytest.mark.django_db

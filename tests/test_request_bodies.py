@@ -3,7 +3,7 @@
 import pytest
 
 from accounts.tests.factories import UserFactory
-from config.parsers import MAX_DEPTH
+from core.api.parsers import MAX_DEPTH
 
 pytestmark = pytest.mark.django_db
 

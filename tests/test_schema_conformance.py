@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, settings
 from schemathesis.config import SchemathesisConfig
 
 from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
-from config.wsgi_for_tests import application
+from tests.wsgi_for_tests import application
 
 # Every check is on. Valid input may still break a rule JSON Schema cannot state; those
 # operations also accept the contract's refusal for that rule (API.md), and nothing else.
@@ -22,7 +22,7 @@ CONFIG = SchemathesisConfig.from_str(
     """
 [generation]
 # Every text field refuses NUL (PostgreSQL cannot store it) with 400 invalid; the document says so
-# in each text field's pattern (config.schema.document_nul_refusal), and this keeps NUL out of the rest.
+# in each text field's pattern (core.api.schema.document_nul_refusal), and this keeps NUL out of the rest.
 allow-x00 = false
 
 [[operations]]

@@ -18,7 +18,19 @@ from wallets.tests.conftest import PIN
 
 ROOT = Path(__file__).resolve().parent.parent
 LOCALE = ROOT / "locale" / "ko" / "LC_MESSAGES"
-SOURCES = ["accounts", "channels_app", "chat", "config", "wallets", "templates", "static", "locale", "manage.py", "bin"]
+SOURCES = [
+    "accounts",
+    "channels_app",
+    "chat",
+    "config",
+    "core",
+    "wallets",
+    "templates",
+    "static",
+    "locale",
+    "manage.py",
+    "bin",
+]
 
 
 def test_every_string_of_the_server_and_the_script_has_its_korean(tmp_path):

@@ -16,10 +16,10 @@ from rest_framework.views import APIView
 
 from accounts.serializers import UserRefSerializer
 from channels_app.selectors import channel_for_member
-from config.errors import NotFound
-from config.fields import IdField, QuerySerializer, StrictCharField
-from config.locale import user_language, user_time_zone
-from config.pagination import NewestFirstCursorPagination, page_schema
+from core.api.errors import NotFound
+from core.api.fields import IdField, QuerySerializer, StrictCharField
+from core.api.pagination import NewestFirstCursorPagination, page_schema
+from core.web.locale import user_language, user_time_zone
 from wallets import selectors, statements
 from wallets.idempotency import MAX_KEY_LENGTH, idempotent
 from wallets.models import ApprovalPolicy, ApprovalRequest

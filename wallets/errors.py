@@ -1,9 +1,9 @@
-"""The wallet rules' errors, in the contract's codes (config.errors turns them into responses)."""
+"""The wallet rules' errors, in the contract's codes (core.api.errors turns them into responses)."""
 
 from django.utils.translation import gettext_lazy as _
 from rest_framework import status
 
-from config.errors import Conflict, DomainError, Forbidden
+from core.api.errors import Conflict, DomainError, Forbidden
 
 
 class InsufficientFunds(DomainError):

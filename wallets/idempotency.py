@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils.translation import gettext
 from rest_framework.response import Response
 
-from config.errors import DomainError, error_body
+from core.api.errors import DomainError, error_body
 from wallets.errors import IdempotencyConflict
 from wallets.models import IdempotencyRecord
 

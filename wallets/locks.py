@@ -10,7 +10,7 @@ that row and only reads wallets, so no transaction waits on the two in the other
 
 from collections.abc import Iterable
 
-from config.errors import NotFound
+from core.api.errors import NotFound
 from wallets.models import (
     ApprovalRequest,
     Dues,

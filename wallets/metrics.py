@@ -6,7 +6,7 @@ from types import SimpleNamespace
 
 from prometheus_client import Counter, Gauge, Histogram
 
-from config.errors import DomainError
+from core.api.errors import DomainError
 
 transfers = Counter("wallet_transfers_total", "Money movements by kind and outcome", ["kind", "outcome"])
 movement_latency = Histogram(

@@ -12,8 +12,8 @@ from django.utils.translation import ngettext
 
 from accounts.serializers import UserRefSerializer
 from chat.outbox import announce_channel_event, announce_post, announce_user_event
-from config.formats import money
-from config.locale import user_language
+from core.web.formats import money
+from core.web.locale import user_language
 from wallets import selectors
 from wallets.models import ApprovalRequest, Dues, Split, Transfer, Wallet
 from wallets.serializers import (

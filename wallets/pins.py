@@ -1,4 +1,5 @@
-"""Wallet PINs: hashed with Django's hashers; five wrong PINs lock outgoing money for 15 minutes.
+"""Wallet PINs: hashed with Django's hashers; five wrong PINs lock outgoing money for 15 minutes
+(core/guesses.py).
 
 A 4-6 digit PIN has at most a million values, so its protection is the lockout, not the
 hash's cost: the hasher runs fewer PBKDF2 rounds than account passwords do, which keeps
@@ -6,19 +7,16 @@ a transfer's PIN check at a few milliseconds instead of half a second of CPU.
 """
 
 import re
-from datetime import timedelta
 
 from django.contrib.auth.hashers import PBKDF2PasswordHasher
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from core.guesses import guess_settle
 from wallets.errors import PinLocked, WrongPin
 from wallets.models import Wallet
 
 PIN_PATTERN = re.compile(r"\A[0-9]{4,6}\Z")  # \Z: "$" would let a trailing newline in
-MAX_WRONG_ATTEMPTS = 5
-LOCK_DURATION = timedelta(minutes=15)
 
 
 class PinHasher(PBKDF2PasswordHasher):
@@ -39,32 +37,25 @@ def pin_matches(*, wallet: Wallet, pin: str) -> bool:
 
 
 def pin_settle(*, wallet: Wallet, matches: bool) -> WrongPin | PinLocked | None:
-    """Records the outcome of a PIN check and returns the refusal, if any.
+    """Records the outcome of a PIN check and returns the refusal, if any (the rule: core/guesses.py).
 
     Must run under the wallet's row lock (wallets.locks), so concurrent wrong PINs all count.
     The caller commits the attempt counter before raising the refusal.
     """
-    now = timezone.now()
-    if wallet.pin_locked_until and wallet.pin_locked_until > now:
-        return PinLocked()
-    if matches:
-        if wallet.failed_pin_attempts:
-            wallet.failed_pin_attempts = 0
-            wallet.save(update_fields=["failed_pin_attempts"])
+    refusal = guess_settle(
+        wallet, matches=matches, failures_field="failed_pin_attempts", locked_until_field="pin_locked_until"
+    )
+    if refusal is None:
         return None
-    wallet.failed_pin_attempts += 1
-    if wallet.failed_pin_attempts >= MAX_WRONG_ATTEMPTS:
-        wallet.failed_pin_attempts = 0
-        wallet.pin_locked_until = now + LOCK_DURATION
-        wallet.save(update_fields=["failed_pin_attempts", "pin_locked_until"])
+    if refusal.locked_now:
         return PinLocked(_("Five wrong PINs: money cannot leave this wallet for 15 minutes."))
-    wallet.save(update_fields=["failed_pin_attempts"])
-    left = MAX_WRONG_ATTEMPTS - wallet.failed_pin_attempts
+    if refusal.locked:
+        return PinLocked()
     return WrongPin(
         ngettext(
             "The PIN is not correct; %(left)d more wrong try locks the wallet for 15 minutes.",
             "The PIN is not correct; %(left)d more wrong tries lock the wallet for 15 minutes.",
-            left,
+            refusal.tries_left,
         )
-        % {"left": left}
+        % {"left": refusal.tries_left}
     )

@@ -2,7 +2,7 @@
 
 from django.utils.translation import gettext as _
 
-from config.errors import Conflict
+from core.api.errors import Conflict
 from wallets.selectors import wallet_keeps_group_wallet_in
 from wallets.services.dues import dues_ask_newcomer
 from wallets.services.wallets import group_wallets_forget_member

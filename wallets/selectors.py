@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from channels_app.models import Membership
 from channels_app.selectors import channel_is_member
-from config.errors import Forbidden, NotFound
+from core.api.errors import Forbidden, NotFound
 from wallets.models import (
     ApprovalPolicy,
     ApprovalRequest,

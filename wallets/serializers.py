@@ -15,7 +15,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.serializers import UserRefSerializer
-from config.formats import money
+from core.web.formats import money
 from wallets import pins
 
 MAX_AMOUNT = 10**15  # far above any real balance, far below BigInteger's limit

@@ -12,7 +12,7 @@ from accounts.tests.factories import UserFactory
 from channels_app import services
 from channels_app.models import Channel, Membership
 from channels_app.tests.factories import channel_with_members
-from config.errors import Forbidden
+from core.api.errors import Forbidden
 
 pytestmark = pytest.mark.django_db
 

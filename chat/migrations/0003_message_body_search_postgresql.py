@@ -8,7 +8,7 @@ inserts meanwhile; that cannot run inside a transaction, hence atomic = False.
 
 from django.db import migrations
 
-from config.migration_operations import RunSQLOn
+from core.migration_operations import RunSQLOn
 
 
 class Migration(migrations.Migration):

@@ -12,7 +12,7 @@ contract tests (chat/tests/test_stores.py, embedded run) fail when the triggers 
 
 from django.db import migrations
 
-from config.migration_operations import RunSQLOn
+from core.migration_operations import RunSQLOn
 
 FORWARDS = [
     "CREATE VIRTUAL TABLE chat_message_fts USING fts5("

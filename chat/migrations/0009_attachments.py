@@ -4,7 +4,7 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
-from config.migration_operations import RunSQLOn
+from core.migration_operations import RunSQLOn
 
 # Adding chat_message.attachments makes Django rebuild the table on SQLite, which drops the
 # search index's triggers and renumbers the rows (see 0004): create them again, rebuild the index.

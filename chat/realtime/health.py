@@ -10,7 +10,7 @@ from django.db import connection
 from django.http import JsonResponse
 
 from chat.realtime import drain
-from config.heartbeat import heartbeat_age
+from core.node.heartbeat import heartbeat_age
 
 logger = logging.getLogger(__name__)
 
@@ -30,10 +30,10 @@ def _database_answers() -> bool:
 
 async def _redis_answers() -> bool:
     if not settings.REDIS_URL:
-        return True  # in-memory channel layer: it answers while the process runs
+        return True  # the embedded mode: no Redis, everything in this process
     from chat.redis_client import async_redis, cluster_mode
 
-    client = aioredis.from_url(settings.REDIS_URL)  # the channel layer's Redis
+    client = aioredis.from_url(settings.REDIS_URL)  # fan-out, seqs, the broker and the cache
     try:
         answers = bool(await client.ping())
     finally:
@@ -60,12 +60,12 @@ async def readyz(request):
     results = dict(
         await asyncio.gather(
             _check("database", sync_to_async(_database_answers)()),
-            _check("channel_layer", _redis_answers()),
+            _check("redis", _redis_answers()),
             _check("background", sync_to_async(_background_runs)()),
         )
     )
     results["draining"] = drain.draining.is_set()
     # Background work (persistence, schedules) is reported, not required: a node without it still
     # serves chat, and taking every node out of the balancer for a dead worker would be an outage.
-    ready = results["database"] and results["channel_layer"] and not results["draining"]
+    ready = results["database"] and results["redis"] and not results["draining"]
     return JsonResponse({"ready": ready, "checks": results}, status=200 if ready else 503)

@@ -10,15 +10,16 @@ from typing import Annotated
 import msgspec
 from msgspec import Meta, Struct
 
+from core.api.limits import DB_INTEGER_MAX
+
 MAX_FRAME_BYTES = 64 * 1024
 # The web server reads no more of one message than this, however it is fragmented: past it the
 # connection is closed with 1009 before the node holds the message whole. Up to it, a frame over
 # MAX_FRAME_BYTES is answered `too_large` and the socket stays open.
 MAX_MESSAGE_BYTES = 4 * MAX_FRAME_BYTES
-BIGINT = 2**63 - 1  # what the database's integer columns hold
 
-ChannelId = Annotated[int, Meta(ge=1, le=BIGINT)]
-Seq = Annotated[int, Meta(ge=0, le=BIGINT)]
+ChannelId = Annotated[int, Meta(ge=1, le=DB_INTEGER_MAX)]
+Seq = Annotated[int, Meta(ge=0, le=DB_INTEGER_MAX)]
 
 # Error codes of {type: "error"} frames.
 BAD_REQUEST = "bad_request"
@@ -29,8 +30,7 @@ RATE_LIMITED = "rate_limited"
 UNAVAILABLE = "unavailable"  # the node cannot reach Redis right now: try again (or reconnect)
 INTERNAL_ERROR = "internal_error"  # a fault of the server's, logged; the connection stays open
 
-# Close codes chosen by the server.
-CLOSE_DRAINING = 4012  # after a reconnect frame: the node is going away (1012 is not allowed to servers here)
+# Close codes chosen by the server (a draining node's 4012: chat/realtime/drain.py).
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_IDLE = 4408
 CLOSE_TOO_MANY_CONNECTIONS = 4409  # the user already has CHAT_MAX_CONNECTIONS_PER_USER sockets on this node

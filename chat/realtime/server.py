@@ -44,12 +44,13 @@ def _arguments(argv: list[str]) -> argparse.Namespace:
 
 async def serve(arguments: argparse.Namespace) -> None:
     from django.conf import settings
+    from django.utils.module_loading import import_string
 
     from chat.durability import check_redis_durability
     from chat.realtime import drain
     from chat.realtime.hubs import get_hub
-    from config.asgi import application
 
+    application = import_string(settings.ASGI_APPLICATION)  # the project's wiring (config/asgi.py)
     check_redis_durability()
     listening = lambda: logger.info("listening on http://%s:%s", arguments.bind, arguments.port)  # noqa: E731
     server = WEB_SERVERS[settings.CHAT_WEB_SERVER](application, arguments, listening)
@@ -77,7 +78,7 @@ def _granian(application, arguments: argparse.Namespace, listening: Callable[[],
     from granian.constants import Interfaces
     from granian.server.embed import Server
 
-    # Client addresses behind a proxy come from TRUSTED_PROXIES (config/proxies.py), not from here.
+    # Client addresses behind a proxy come from TRUSTED_PROXIES (core/web/proxies.py), not from here.
     server = Server(
         application, address=arguments.bind, port=arguments.port, interface=Interfaces.ASGINL, log_enabled=False
     )
@@ -116,7 +117,7 @@ def _uvicorn(application, arguments: argparse.Namespace, listening: Callable[[],
         ws_per_message_deflate=False,
         ws_ping_interval=None,  # silent sockets are the idle sweep's (chat/realtime/idle.py), one timer per node
         lifespan="off",
-        proxy_headers=False,  # client addresses come from TRUSTED_PROXIES (config/proxies.py)
+        proxy_headers=False,  # client addresses come from TRUSTED_PROXIES (core/web/proxies.py)
         server_header=False,
         access_log=False,
         log_config=None,

@@ -1,4 +1,4 @@
-"""The /ws/ protocol over real sockets: two daphne processes sharing Redis and PostgreSQL."""
+"""The /ws/ protocol over real sockets: two web nodes (chat.realtime.server) sharing Redis and PostgreSQL."""
 
 import asyncio
 import socket

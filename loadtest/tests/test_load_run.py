@@ -1,4 +1,4 @@
-"""The load tool against a real daphne node and Celery worker: what it measures adds up.
+"""The load tool against a real web node (chat.realtime.server) and Celery worker: what it measures adds up.
 
 A few seconds of load on a small shape: the tool must see every acknowledged message
 reach every member exactly once, find each in history, and write its JSON and PNG.
@@ -22,7 +22,7 @@ def node_and_worker(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         database_name = connection.settings_dict["NAME"]
     environment = server_env(database_name, THROTTLE_SIGNUP="1000/min", THROTTLE_SIGNIN="1000/min")
-    node = WebNode(environment, "daphne-load")
+    node = WebNode(environment, "node-load")
     worker = CeleryWorker(environment, "celery-load")
     yield node
     node.stop()

@@ -9,7 +9,7 @@ import pytest
 from asgiref.sync import sync_to_async
 
 from chat.tests.live import WebNode
-from config.logs import REDACTED, redact
+from core.node.logs import REDACTED, redact
 
 PASSWORD = "Sekrit-horse-battery-71"
 PIN = "482913"

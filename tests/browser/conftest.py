@@ -1,4 +1,4 @@
-"""Browser tests: Playwright drives Debian's headless Chromium against a real daphne process
+"""Browser tests: Playwright drives Debian's headless Chromium against a real web node (chat.realtime.server)
 and Celery worker. On failure each page's screenshot and HTML are kept in var/test-artifacts/."""
 
 import os

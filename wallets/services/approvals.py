@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from channels_app.selectors import channel_member_ids
-from config.errors import Conflict, DomainError, Forbidden
+from core.api.errors import Conflict, DomainError, Forbidden
 from wallets import notifications, selectors
 from wallets.locks import lock_approval_request, lock_wallets
 from wallets.models import Approval, ApprovalPolicy, ApprovalRequest, ScheduledTransferRun, Transfer, Wallet

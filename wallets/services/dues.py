@@ -4,8 +4,8 @@ A 모임통장 asks everyone in the club: dues go to every member of the channel
 joined the group wallet, and paying joins it. Whoever joins the channel while dues are still open
 is asked too."""
 
-import math
 from datetime import date, datetime, time, timedelta
+from functools import partial
 from zoneinfo import ZoneInfo
 
 from celery import current_app
@@ -13,21 +13,19 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from channels_app.selectors import channel_member_ids
 from chat.models import PollOption
 from chat.selectors import poll_for_member
-from config.errors import Conflict, DomainError, Forbidden, NotFound, RateLimited
-from config.locale import user_language, user_time_zone
+from core.api.errors import Conflict, DomainError, Forbidden, NotFound
+from core.web.locale import user_language, user_time_zone
 from wallets import notifications, selectors
-from wallets.errors import AlreadyPaid
 from wallets.locks import lock_dues, lock_dues_payment, lock_recurring_dues
 from wallets.models import Dues, DuesPayment, GroupWalletMember, RecurringDues, Transfer, Wallet
 from wallets.occurrences import next_occurrence
-from wallets.services.movements import Order, money_move
+from wallets.services.movements import Order, PaymentClaim, money_move
+from wallets.services.reminders import reminder_send
 
-REMIND_EVERY = timedelta(hours=1)
 DUES_TITLE_CHARS = 200  # Dues.title's length
 # A recurring period's request goes out this long before it is due (weekly: the day after the last one was due).
 RECURRING_NOTICE = {RecurringDues.Repeat.WEEKLY: timedelta(days=6), RecurringDues.Repeat.MONTHLY: timedelta(days=7)}
@@ -119,26 +117,10 @@ def poll_dues_create(*, actor, poll_id: int, wallet_id: int, amount: int, option
     )
 
 
-class _DuesPaymentClaim:
-    """A member's payment row: locked before the wallets, so a member pays once."""
-
-    def __init__(self, *, payment: DuesPayment, dues: Dues, payer):
-        self.payment, self.dues, self.payer = payment, dues, payer
-
-    def lock(self) -> None:
-        self.payment = lock_dues_payment(self.payment.pk)
-        if self.payment.transfer_id is not None:
-            raise AlreadyPaid()
-
-    def ready(self) -> bool:
-        return True
-
-    def settle(self, transfer: Transfer | None) -> None:
-        self.payment.transfer, self.payment.paid_at = transfer, timezone.now()
-        self.payment.save(update_fields=["transfer", "paid_at"])
-        # Paying into the club's wallet makes the payer one of its members (its news reaches them).
-        GroupWalletMember.objects.get_or_create(wallet_id=self.dues.wallet_id, user=self.payer)
-        notifications.notify_dues_paid(dues=self.dues, payer=self.payer, transfer=transfer)
+def _dues_paid(*, dues: Dues, payer, transfer: Transfer) -> None:
+    # Paying into the club's wallet makes the payer one of its members (its news reaches them).
+    GroupWalletMember.objects.get_or_create(wallet_id=dues.wallet_id, user=payer)
+    notifications.notify_dues_paid(dues=dues, payer=payer, transfer=transfer)
 
 
 def dues_ask_newcomer(*, channel_id: int, user) -> None:
@@ -171,7 +153,8 @@ def dues_pay(*, actor, dues_id: int, pin: str) -> Transfer:
         target_id=dues.wallet_id,
         memo=dues.title,
     )
-    return money_move(order=order, pin=pin, claim=_DuesPaymentClaim(payment=payment, dues=dues, payer=actor))
+    paid = partial(_dues_paid, dues=dues, payer=actor)
+    return money_move(order=order, pin=pin, claim=PaymentClaim(payment, lock=lock_dues_payment, paid=paid))
 
 
 def dues_remind(*, actor, dues_id: int) -> int:
@@ -183,20 +166,9 @@ def dues_remind(*, actor, dues_id: int) -> int:
     dues = selectors.dues_for_viewer(user=actor, dues_id=dues_id)
     if dues.wallet.owner_id != actor.pk:
         raise Forbidden(_("Only the treasurer can remind members to pay."))
-    with transaction.atomic():
-        locked = lock_dues(dues_id)
-        now = timezone.now()
-        if locked.last_reminded_at is not None and now - locked.last_reminded_at < REMIND_EVERY:
-            minutes = math.ceil((locked.last_reminded_at + REMIND_EVERY - now).total_seconds() / 60)
-            raise RateLimited(
-                ngettext(
-                    "Members were reminded less than an hour ago: you can remind them again in %(minutes)d minute.",
-                    "Members were reminded less than an hour ago: you can remind them again in %(minutes)d minutes.",
-                    minutes,
-                )
-                % {"minutes": minutes}
-            )
-        unpaid = list(
+
+    def unpaid() -> list[int]:
+        return list(
             DuesPayment.objects.filter(
                 dues_id=dues_id, transfer__isnull=True, user__channel_memberships__channel_id=dues.wallet.channel_id
             )
@@ -204,18 +176,11 @@ def dues_remind(*, actor, dues_id: int) -> int:
             .order_by("user__username", "pk")
             .values_list("user_id", flat=True)
         )
-        if not unpaid:
-            return 0
-        locked.last_reminded_at = now
-        locked.save(update_fields=["last_reminded_at"])
-        # In the treasurer's language as this request has it (their setting, else their browser's).
-        notifications.notify_dues_reminder(
-            dues_id=dues_id,
-            user_ids=list(unpaid),
-            reminded_hour=int(now.timestamp()) // 3600,
-            language=user_language(actor),
-        )
-    return len(unpaid)
+
+    # In the treasurer's language as this request has it (their setting, else their browser's).
+    notify = partial(notifications.notify_dues_reminder, dues_id=dues_id, language=user_language(actor))
+    with transaction.atomic():
+        return reminder_send(locked=lock_dues(dues_id), unpaid=unpaid, notify=notify)
 
 
 # --- recurring dues ------------------------------------------------------------------------

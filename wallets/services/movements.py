@@ -6,7 +6,8 @@ rejection, a treasurer handover) call pin_guarded, its first half.
 
 1. The rules, on rows read without locks: a refused request costs no PIN hash and no lock.
 2. The PIN hashed (slow on purpose) before any lock is taken.
-3. One transaction: the caller's own row first (its Claim: a dues payment, an approval request),
+3. One transaction: the caller's own row first (its Claim: a PaymentClaim for a dues payment or
+   a split's share, an approval request),
    then every wallet involved, the PIN's wallet included, with one query in primary-key order
    (wallets.locks); the PIN's outcome recorded; the rules again on the locked rows (the wallet
    may have been handed to another treasurer meanwhile); the approval policy; one Transfer and
@@ -25,11 +26,19 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from channels_app.selectors import channel_is_member
-from config.errors import DomainError, Forbidden
+from core.api.errors import DomainError, Forbidden
 from wallets import metrics, notifications, pins, selectors
-from wallets.errors import BalanceLimit, InsufficientFunds
+from wallets.errors import AlreadyPaid, BalanceLimit, InsufficientFunds
 from wallets.locks import lock_wallets
-from wallets.models import ApprovalPolicy, ApprovalRequest, LedgerEntry, Transfer, Wallet
+from wallets.models import (
+    ApprovalPolicy,
+    ApprovalRequest,
+    DuesPayment,
+    LedgerEntry,
+    SplitShare,
+    Transfer,
+    Wallet,
+)
 
 T = TypeVar("T")
 # Under BigInteger's 9.2 * 10**18, so no balance ever overflows its column.
@@ -61,6 +70,28 @@ class Claim(Protocol):
 
     def settle(self, transfer: Transfer | None) -> None:
         """Records the outcome under the same locks (transfer is None when no money moved)."""
+
+
+class PaymentClaim:
+    """One person's part of a request to pay (a dues payment, a bill split's share): the row is
+    locked before the wallets and refused once paid, so each part is paid once. `paid` announces
+    the payment (called with `transfer=`), under the same locks."""
+
+    def __init__(self, row: DuesPayment | SplitShare, *, lock: Callable[[int], Any], paid: Callable[[Transfer], None]):
+        self.row, self._lock, self._paid = row, lock, paid
+
+    def lock(self) -> None:
+        self.row = self._lock(self.row.pk)
+        if self.row.paid_at is not None:
+            raise AlreadyPaid()
+
+    def ready(self) -> bool:
+        return True
+
+    def settle(self, transfer: Transfer | None) -> None:
+        self.row.transfer, self.row.paid_at = transfer, timezone.now()
+        self.row.save(update_fields=["transfer", "paid_at"])
+        self._paid(transfer=transfer)
 
 
 @dataclass(frozen=True)

@@ -6,8 +6,8 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from config.errors import DomainError, Forbidden, NotFound
-from config.locale import user_language, user_time_zone
+from core.api.errors import DomainError, Forbidden, NotFound
+from core.web.locale import user_language, user_time_zone
 from wallets import metrics, selectors
 from wallets.locks import lock_schedule
 from wallets.models import ApprovalRequest, ScheduledTransfer, ScheduledTransferRun, Transfer

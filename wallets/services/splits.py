@@ -1,25 +1,23 @@
 """Splitting a bill (정산, N빵): the member who paid asks named members of the channel for their
 shares, which they pay through the one money path (wallets.services.movements)."""
 
-import math
-from datetime import timedelta
+from functools import partial
 
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from channels_app.selectors import channel_for_member, channel_member_ids
-from config.errors import DomainError, Forbidden, RateLimited
-from config.locale import user_language
+from core.api.errors import DomainError, Forbidden
+from core.web.locale import user_language
 from wallets import notifications, selectors
 from wallets.errors import AlreadyPaid
 from wallets.locks import lock_split, lock_split_share
 from wallets.models import Split, SplitShare, Transfer
-from wallets.services.movements import Order, money_move
+from wallets.services.movements import Order, PaymentClaim, money_move
+from wallets.services.reminders import reminder_send
 
 MAX_MEMBERS = 100
-REMIND_EVERY = timedelta(hours=1)
 
 
 def _invalid(field: str, detail: str) -> DomainError:
@@ -77,26 +75,6 @@ def split_create(
     return split
 
 
-class _SplitShareClaim:
-    """A member's share: locked before the wallets, so it is paid once."""
-
-    def __init__(self, *, share: SplitShare, split: Split, payer):
-        self.share, self.split, self.payer = share, split, payer
-
-    def lock(self) -> None:
-        self.share = lock_split_share(self.share.pk)
-        if self.share.paid_at is not None:
-            raise AlreadyPaid()
-
-    def ready(self) -> bool:
-        return True
-
-    def settle(self, transfer: Transfer | None) -> None:
-        self.share.transfer, self.share.paid_at = transfer, timezone.now()
-        self.share.save(update_fields=["transfer", "paid_at"])
-        notifications.notify_split_paid(split_id=self.split.pk, payer=self.payer, transfer=transfer)
-
-
 def split_pay(*, actor, split_id: int, pin: str) -> Transfer:
     """The member's share, from their personal wallet into the split's wallet; once."""
     split = selectors.split_for_viewer(user=actor, split_id=split_id)
@@ -116,7 +94,8 @@ def split_pay(*, actor, split_id: int, pin: str) -> Transfer:
         target_id=split.to_wallet_id,
         memo=split.title,
     )
-    return money_move(order=order, pin=pin, claim=_SplitShareClaim(share=share, split=split, payer=actor))
+    paid = partial(notifications.notify_split_paid, split_id=split.pk, payer=actor)
+    return money_move(order=order, pin=pin, claim=PaymentClaim(share, lock=lock_split_share, paid=paid))
 
 
 def split_remind(*, actor, split_id: int) -> int:
@@ -125,29 +104,11 @@ def split_remind(*, actor, split_id: int) -> int:
     split = selectors.split_for_viewer(user=actor, split_id=split_id)
     if split.created_by_id != actor.pk:
         raise Forbidden(_("Only the member who asked can remind the others."))
-    with transaction.atomic():
-        locked = lock_split(split_id)
-        now = timezone.now()
-        if locked.last_reminded_at is not None and now - locked.last_reminded_at < REMIND_EVERY:
-            minutes = math.ceil((locked.last_reminded_at + REMIND_EVERY - now).total_seconds() / 60)
-            raise RateLimited(
-                ngettext(
-                    "Members were reminded less than an hour ago: you can remind them again in %(minutes)d minute.",
-                    "Members were reminded less than an hour ago: you can remind them again in %(minutes)d minutes.",
-                    minutes,
-                )
-                % {"minutes": minutes}
-            )
+
+    def unpaid() -> list[int]:
         members = set(channel_member_ids(channel_id=split.channel_id))
-        unpaid = [s.user_id for s in split.shares.all() if s.paid_at is None and s.user_id in members]
-        if not unpaid:
-            return 0
-        locked.last_reminded_at = now
-        locked.save(update_fields=["last_reminded_at"])
-        notifications.notify_split_reminder(
-            split_id=split_id,
-            user_ids=unpaid,
-            reminded_hour=int(now.timestamp()) // 3600,
-            language=user_language(actor),
-        )
-    return len(unpaid)
+        return [share.user_id for share in split.shares.all() if share.paid_at is None and share.user_id in members]
+
+    notify = partial(notifications.notify_split_reminder, split_id=split_id, language=user_language(actor))
+    with transaction.atomic():
+        return reminder_send(locked=lock_split(split_id), unpaid=unpaid, notify=notify)

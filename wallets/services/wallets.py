@@ -6,7 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from channels_app.selectors import channel_for_member, channel_is_member, channel_membership_for_update
-from config.errors import Conflict, DomainError, Forbidden, NotFound
+from core.api.errors import Conflict, DomainError, Forbidden, NotFound
 from wallets import notifications, pins, selectors
 from wallets.locks import lock_wallet_commitments
 from wallets.models import ApprovalPolicy, ApprovalRequest, GroupWalletMember, ScheduledTransfer, Wallet

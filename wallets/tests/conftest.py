@@ -63,5 +63,5 @@ def club(person):
     return {"treasurer": treasurer, "member": member, "channel": channel["id"], "group": group["id"]}
 
 
-# The live-server fixtures of the chat tests (real daphne processes sharing Redis).
+# The live-server fixtures of the chat tests (real web nodes, chat.realtime.server, sharing Redis).
 from chat.tests.conftest import server_environment, two_nodes, worker_factory  # noqa: E402, F401

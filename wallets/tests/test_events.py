@@ -1,4 +1,4 @@
-"""Money events over real sockets: REST calls on one daphne process, WebSocket clients on another."""
+"""Money events over real sockets: REST calls on one web node, WebSocket clients on another."""
 
 import time
 

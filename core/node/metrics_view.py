@@ -2,7 +2,7 @@
 
 The metrics name channels, queues and error rates: nothing for the public. nginx already
 refuses /metrics; this guards a node reached any other way. The network is the client's
-address as config/proxies.py settled it.
+address as core/web/proxies.py settled it.
 """
 
 import hmac
@@ -11,9 +11,9 @@ from django.conf import settings
 from django.http import JsonResponse
 from django_prometheus.exports import ExportToDjangoView
 
-from config.bearer import bearer_token
-from config.errors import error_body
-from config.proxies import address_in
+from core.api.bearer import bearer_token
+from core.api.errors import error_body
+from core.web.proxies import address_in
 
 
 def _allowed(request) -> bool:

@@ -12,7 +12,7 @@ from django.utils import translation
 from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
 from rest_framework_simplejwt.authentication import JWTAuthentication as SimpleJWTAuthentication
 
-from config.bearer import bearer_token
+from core.api.bearer import bearer_token
 
 
 def activate_user_language(user) -> None:
@@ -31,7 +31,7 @@ class UserLocaleMiddleware(LocaleMiddleware):
 
 class JWTAuthentication(SimpleJWTAuthentication):
     def get_raw_token(self, header: bytes) -> bytes | None:
-        # simplejwt compares the scheme's bytes exactly; the product has one rule (config.bearer).
+        # simplejwt compares the scheme's bytes exactly; the product has one rule (core.api.bearer).
         token = bearer_token(header)
         return None if token is None else token.encode("latin-1")
 
@@ -57,4 +57,4 @@ def user_time_zone(user) -> str:
 class JWTAuthenticationScheme(SimpleJWTScheme):
     """The OpenAPI document's bearer scheme for the subclass above (drf-spectacular matches the exact class)."""
 
-    target_class = "config.locale.JWTAuthentication"
+    target_class = "core.web.locale.JWTAuthentication"

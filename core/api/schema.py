@@ -16,7 +16,7 @@ import re
 
 from drf_spectacular.openapi import AutoSchema
 
-# The body of every error response (config/errors.py builds it).
+# The body of every error response (core/api/errors.py builds it).
 ERROR_SCHEMA = {
     "type": "object",
     "properties": {
@@ -40,7 +40,7 @@ ERROR_STATUSES = {
     "429": "rate_limited",
 }
 
-# The Django app a view lives in -> its tag (described in config/api_description.py).
+# The Django app a view lives in -> its tag (described in core/api/api_description.py).
 APP_TAGS = {"accounts": "accounts", "channels_app": "channels", "chat": "chat", "wallets": "wallets"}
 
 

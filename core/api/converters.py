@@ -6,7 +6,7 @@ and failed there. `<id:...>` refuses it at routing, so it answers 404 like any u
 
 from django.urls import register_converter
 
-from config.limits import DB_INTEGER_MAX
+from core.api.limits import DB_INTEGER_MAX
 
 
 class IdConverter:

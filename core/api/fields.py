@@ -6,7 +6,7 @@ from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from config.limits import DB_INTEGER_MAX
+from core.api.limits import DB_INTEGER_MAX
 
 
 def _whitespace_class() -> str:

@@ -86,7 +86,7 @@ def logging_config(*, log_format: str, level: str, tasks_in_process: bool = Fals
     return {
         "version": 1,
         "disable_existing_loggers": False,
-        "filters": {"request_id": {"()": "config.request_id.RequestIdFilter"}},
+        "filters": {"request_id": {"()": "core.web.request_id.RequestIdFilter"}},
         "formatters": {"default": formatter},
         "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "default", "filters": ["request_id"]}},
         "root": {"handlers": ["console"], "level": level},

@@ -6,7 +6,7 @@ never keep them.
 
 from django.utils.cache import add_never_cache_headers
 
-from config.middleware import RequestResponseMiddleware
+from core.web.middleware import RequestResponseMiddleware
 
 
 class ApiNoStoreMiddleware(RequestResponseMiddleware):

@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from rest_framework.exceptions import ParseError
 from rest_framework.parsers import JSONParser
 
-from config.errors import PayloadTooLarge
+from core.api.errors import PayloadTooLarge
 
 # No request body of this API nests beyond a few levels; deeper ones would only reach Python's
 # recursion limit somewhere further in (a 2 KB body of 1,000 brackets did).

@@ -17,7 +17,7 @@ from django.conf import settings
 from prometheus_client import REGISTRY, CollectorRegistry, start_http_server
 from prometheus_client.core import GaugeMetricFamily
 
-from config.heartbeat import heartbeat_age
+from core.node.heartbeat import heartbeat_age
 
 logger = logging.getLogger(__name__)
 

@@ -5,7 +5,7 @@ from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import CursorPagination, PageNumberPagination
 from rest_framework.response import Response
 
-from config.fields import ASCII_DIGITS
+from core.api.fields import ASCII_DIGITS
 
 
 class ResultsPagination(PageNumberPagination):

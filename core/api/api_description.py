@@ -3,7 +3,7 @@
 Data only: config.settings reads it before any app is loaded.
 """
 
-from config.limits import DB_INTEGER_MAX
+from core.api.limits import DB_INTEGER_MAX
 
 API_DESCRIPTION = """
 Chat channels, wallets, transfers and dues of the group wallet messenger. Every error is
@@ -78,5 +78,5 @@ TAGS = [
     {"name": "wallets", "description": "Personal and group wallets, transfers, scheduled transfers and dues."},
 ]
 
-# The OpenAPI schema of an `<id:...>` path parameter (config/converters.py).
+# The OpenAPI schema of an `<id:...>` path parameter (core/api/converters.py).
 ID_SCHEMA = {"type": "integer", "minimum": 1, "maximum": DB_INTEGER_MAX}

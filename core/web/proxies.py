@@ -15,7 +15,7 @@ from functools import lru_cache
 
 from django.conf import settings
 
-from config.middleware import RequestResponseMiddleware
+from core.web.middleware import RequestResponseMiddleware
 
 FORWARDED_FOR = "HTTP_X_FORWARDED_FOR"
 FORWARDED_PROTO = "HTTP_X_FORWARDED_PROTO"
