@@ -33,6 +33,10 @@ async def _nothing(*args, **kwargs) -> dict:
     return {}
 
 
+async def _zeros(ids) -> dict:
+    return dict.fromkeys(ids, 0)
+
+
 async def _no_members(*args, **kwargs) -> set:
     return set()
 
@@ -46,8 +50,12 @@ async def measure(redis_url: str, *, users: int, events: int, rate: float) -> li
         redis_url=redis_url,
         messages=_nothing,
         changes=_nothing,
+        channel_events=_nothing,
+        user_events=_nothing,
         last_seqs=_nothing,
         last_versions=_nothing,
+        last_channel_events=_nothing,
+        last_user_events=_zeros,
         members=_no_members,
     )
     for user_id in range(1, users + 1):

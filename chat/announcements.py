@@ -8,8 +8,8 @@ deletion, reactions) is announced inside its own transaction.
 
 import json
 
-from chat.outbox import announce_channel_event, announce_feed_payload, announce_room_payload
-from chat.realtime.hub import change_payload, ephemeral_payload, left_payload
+from chat.outbox import announce_channel_event, announce_channel_frame, announce_feed_payload, announce_room_payload
+from chat.realtime.hub import change_payload, left_payload
 from chat.realtime.hubs import get_hub
 
 
@@ -45,14 +45,7 @@ def on_marker_moved(*, channel_id: int, user, seq: int, **kwargs) -> None:
     """A read marker moved through REST: the channel's subscribers hear it like a WebSocket read."""
     from chat.realtime.receipts import receipt_frame
 
-    text = json.dumps(receipt_frame(channel_id, {user.pk: seq}), separators=(",", ":"))
-    announce_room_payload(channel_id=channel_id, payload=ephemeral_payload(0, text))
-
-
-def announce_channel_frame(*, channel_id: int, frame: dict) -> None:
-    """A frame of its own type (channel_updated, poll) to the channel's subscribers; not part of history."""
-    text = json.dumps({**frame, "channel": channel_id}, separators=(",", ":"), ensure_ascii=False)
-    announce_room_payload(channel_id=channel_id, payload=ephemeral_payload(0, text))
+    announce_channel_frame(channel_id=channel_id, frame=receipt_frame(channel_id, {user.pk: seq}))
 
 
 def announce_change(*, state, emoji: str | None = None) -> None:

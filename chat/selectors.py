@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from chat import keys
-from chat.models import ChannelVersion, MessageState, OutboxEvent, Poll
+from chat.models import ChannelVersion, EventCounter, KeptEvent, MessageState, OutboxEvent, Poll
 from chat.stores import get_message_store
 from chat.turn_batch import TurnBatch
 from config.errors import DomainError, NotFound
@@ -384,6 +384,35 @@ async def change_frames_after(
 
     states = await database_sync_to_async(read)()
     return [(state.version, [_frame_text(frame) for frame in change_frames(state)]) for state in states]
+
+
+def _kept_after(stream: str, after: int, up_to: int, limit: int) -> list[tuple[int, list[str]]]:
+    rows = KeptEvent.objects.filter(stream=stream, position__gt=after, position__lte=up_to).order_by("position")
+    return [(position, [frame]) for position, frame in rows.values_list("position", "frame")[:limit]]
+
+
+async def channel_event_frames_after(channel_id: int, after: int, up_to: int, limit: int) -> list:
+    """A gap of a room's kept events (chat/outbox.py numbers them), as (position, [frame])."""
+    return await database_sync_to_async(_kept_after)(KeptEvent.channel_stream(channel_id), after, up_to, limit)
+
+
+async def user_event_frames_after(user_id: int, after: int, up_to: int, limit: int) -> list:
+    """A gap of a user's feed, as (position, [frame])."""
+    return await database_sync_to_async(_kept_after)(KeptEvent.user_stream(user_id), after, up_to, limit)
+
+
+def _last_positions(streams: dict) -> dict:
+    """{owner id: stream name} -> {owner id: the stream's last position (0 for none yet)}."""
+    found = dict(EventCounter.objects.filter(stream__in=streams.values()).values_list("stream", "position"))
+    return {owner: found.get(stream, 0) for owner, stream in streams.items()}
+
+
+async def channels_last_event_async(channel_ids: list[int]) -> dict[int, int]:
+    return await database_sync_to_async(_last_positions)({i: KeptEvent.channel_stream(i) for i in channel_ids})
+
+
+async def users_last_event_async(user_ids: list[int]) -> dict[int, int]:
+    return await database_sync_to_async(_last_positions)({i: KeptEvent.user_stream(i) for i in user_ids})
 
 
 def _frame_text(frame: dict) -> str:

@@ -232,6 +232,8 @@ if REDIS_CLUSTER_NODES and not REDIS_URL:
 # loses no acknowledged message. While a shard has fewer replicas, its sends answer `unavailable`.
 CHAT_REDIS_REPLICAS_TO_ACK = env.int("CHAT_REDIS_REPLICAS_TO_ACK", default=1 if REDIS_CLUSTER_NODES else 0)
 CHAT_REDIS_REPLICA_WAIT_MS = env.int("CHAT_REDIS_REPLICA_WAIT_MS", default=1000)
+# How long channel and user events stay kept for nodes that missed them (chat.models.KeptEvent).
+CHAT_EVENT_HISTORY_SECONDS = env.int("CHAT_EVENT_HISTORY_SECONDS", default=24 * 3600)
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
@@ -325,6 +327,7 @@ CELERY_BEAT_SCHEDULE = {
     "accounts-flush-expired-tokens": {"task": "accounts.flush_expired_tokens", "schedule": 3600.0},
     # Publishes what writes announced while Redis was away (chat/outbox.py); each run empties it.
     "chat-relay-outbox": {"task": "chat.relay_outbox", "schedule": env.float("CHAT_OUTBOX_RELAY_SECONDS", default=1.0)},
+    "chat-trim-kept-events": {"task": "chat.trim_kept_events", "schedule": 3600.0},
     # Closes polls whose closing time came (each exactly once: chat.polls.polls_close_due).
     "chat-close-due-polls": {
         "task": "chat.close_due_polls",

@@ -9,25 +9,30 @@ Pub/sub is at most once, so live delivery is checked, not trusted (Centrifugo's 
 room knows the next seq it must deliver; a message further ahead waits while the gap is
 filled from the unpersisted tail and the store. Changes to sent messages (edits, deletions,
 reactions) are a second stream of the room, ordered by the channel's change version and filled
-from the database the same way. This module is the whole hub of the embedded mode;
-chat/realtime/redis_hub.py feeds it from Redis in production.
+from the database the same way. Channel events the outbox relay numbered and kept (chat/outbox.py)
+are a third, by their position; a user's feed is a stream of its kept events the same way. So
+after a broken subscription every stream is filled up to its top, and nothing arrives twice.
+This module is the whole hub of the embedded mode; chat/realtime/redis_hub.py feeds it from Redis
+in production.
 
 Payloads on a room's topic:
     "m <seq> <published_at> <frame json>"   a message of the channel's history
     "c <version> <frames json list>"        a change to a message (frames to apply, in order)
-    "e <sender_id> <frame json>"            typing, read receipts, presence, channel events (not kept)
+    "k <position> <frame json>"             a kept channel event (member joined, dues requested, ...)
+    "e <sender_id> <frame json>"            typing, read receipts of sockets, presence (not kept)
     "x left <user_id>"                      that user's subscriptions end on every node
 Payloads on a user's feed:
-    "e 0 <frame json>"                      an event for every connection of the user
+    "k <position> <frame json>"             a kept event for every connection of the user
+    "e 0 <frame json>"                      an event not kept (mentioned: the message is in history)
     "x left <channel_id>"                   the user left that channel (their sends are checked again)
 """
 
 import asyncio
 import contextvars
+import functools
 import json
 import logging
 import time
-from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from typing import Protocol
 
@@ -84,6 +89,10 @@ def change_payload(version: int, frames_json: str) -> str:
     return f"c {version} {frames_json}"
 
 
+def kept_payload(position: int, frame_text: str) -> str:
+    return f"k {position} {frame_text}"
+
+
 def ephemeral_payload(sender_id: int, frame_text: str) -> str:
     return f"e {sender_id} {frame_text}"
 
@@ -94,12 +103,13 @@ def left_payload(user_or_channel_id: int) -> str:
 
 
 class Stream:
-    """One ordered stream of a room: its messages by seq, or its changes by version."""
+    """One ordered stream of a room (its messages by seq, its changes by version, its kept events by
+    position) or of a user's feed (its kept events)."""
 
     __slots__ = ("kind", "fetch", "next", "pending", "fill_to", "filling")
 
-    def __init__(self, kind: str, fetch: Fetch):
-        self.kind, self.fetch = kind, fetch
+    def __init__(self, kind: str, fetch: Callable[[int, int, int], Awaitable[list[tuple[int, list[str]]]]]):
+        self.kind, self.fetch = kind, fetch  # fetch(after, up_to, limit), bound to its room or feed
         self.next = 0  # the number to deliver next; known once the room is ready
         self.pending: dict[int, tuple[Outbound, ...]] = {}  # what came ahead of a gap
         self.fill_to = 0  # fill the gap up to here even if nothing is pending (after a reconnect)
@@ -107,29 +117,66 @@ class Stream:
 
 
 class Room:
-    __slots__ = ("channel_id", "subscribers", "joining", "messages", "changes", "ready")
+    __slots__ = ("channel_id", "subscribers", "joining", "messages", "changes", "events", "ready")
 
-    def __init__(self, channel_id: int, *, messages: Fetch, changes: Fetch):
+    def __init__(self, channel_id: int, *, messages: Fetch, changes: Fetch, events: Fetch):
         self.channel_id = channel_id
         self.subscribers: set[Subscriber] = set()
         self.joining = 0  # subscribers waiting for the room to be ready: it must not close under them
-        self.messages = Stream("message", messages)
-        self.changes = Stream("change", changes)
+        self.messages = Stream("message", functools.partial(messages, channel_id))
+        self.changes = Stream("change", functools.partial(changes, channel_id))
+        self.events = Stream("event", functools.partial(events, channel_id))
         self.ready: asyncio.Future | None = None
 
     @property
-    def streams(self) -> tuple[Stream, Stream]:
-        return self.messages, self.changes
+    def streams(self) -> tuple[Stream, ...]:
+        return self.messages, self.changes, self.events
+
+    def __str__(self) -> str:
+        return f"channel {self.channel_id}"
+
+
+class Feed:
+    """A user's connections on this node and the stream of their kept events."""
+
+    __slots__ = ("user_id", "subscribers", "events", "ready")
+
+    def __init__(self, user_id: int, *, events: Fetch):
+        self.user_id = user_id
+        self.subscribers: set[Subscriber] = set()
+        self.events = Stream("user event", functools.partial(events, user_id))
+        self.ready: asyncio.Future | None = None
+
+    @property
+    def streams(self) -> tuple[Stream, ...]:
+        return (self.events,)
+
+    def __str__(self) -> str:
+        return f"user {self.user_id}'s feed"
 
 
 class Hub:
     """The rooms of one process. On its own it is the embedded mode's whole fan-out."""
 
-    def __init__(self, *, messages: Fetch, changes: Fetch, last_seqs: Tops, last_versions: Tops, members: Members):
+    def __init__(
+        self,
+        *,
+        messages: Fetch,
+        changes: Fetch,
+        channel_events: Fetch,
+        user_events: Fetch,
+        last_seqs: Tops,
+        last_versions: Tops,
+        last_channel_events: Tops,
+        last_user_events: Tops,
+        members: Members,
+    ):
         self.fetch_messages, self.fetch_changes, self.members = messages, changes, members
+        self.fetch_channel_events, self.fetch_user_events = channel_events, user_events
         self.last_seqs, self.last_versions = last_seqs, last_versions
+        self.last_channel_events, self.last_user_events = last_channel_events, last_user_events
         self.rooms: dict[int, Room] = {}
-        self.feeds: dict[int, set[Subscriber]] = defaultdict(set)  # user id -> their local connections
+        self.feeds: dict[int, Feed] = {}  # user id -> their local connections
         self.presence = Presence(self.feeds, self.publish_ephemeral)
         self.receipts = ReadReceipts(self.publish_ephemeral)
         self.loop: asyncio.AbstractEventLoop | None = None
@@ -146,7 +193,10 @@ class Hub:
             room = self.rooms.get(channel_id)
             if room is None:
                 room = self.rooms[channel_id] = Room(
-                    channel_id, messages=self.fetch_messages, changes=self.fetch_changes
+                    channel_id,
+                    messages=self.fetch_messages,
+                    changes=self.fetch_changes,
+                    events=self.fetch_channel_events,
                 )
                 room.ready = self._spawn(self._open(room))
             room.joining += 1
@@ -181,13 +231,29 @@ class Hub:
         self._spawn(self._close(room))
 
     async def _open(self, room: Room) -> None:
-        seqs, versions = await asyncio.gather(self.last_seqs([room.channel_id]), self.last_versions([room.channel_id]))
-        room.messages.next = seqs[room.channel_id] + 1
-        room.changes.next = versions[room.channel_id] + 1
-        for stream in room.streams:
-            self._drain_pending(room, stream)
+        channel = [room.channel_id]
+        tops = await asyncio.gather(
+            self.last_seqs(channel), self.last_versions(channel), self.last_channel_events(channel)
+        )
+        self._start_streams(room, [top[room.channel_id] for top in tops])
+
+    async def _open_feed(self, feed: Feed) -> None:
+        tops = await self.last_user_events([feed.user_id])
+        self._start_streams(feed, [tops[feed.user_id]])
+
+    def _start_streams(self, owner: Room | Feed, tops: list[int]) -> None:
+        """The streams start after their tops now; what came meanwhile waits for a gap to fill."""
+        for stream, top in zip(owner.streams, tops, strict=True):
+            stream.next = top + 1
+            self._drain_pending(owner, stream)
             if stream.pending:
-                stream.filling = self._spawn(self._fill(room, stream))
+                stream.filling = self._spawn(self._fill(owner, stream))
+
+    def _current(self, owner: Room | Feed) -> bool:
+        """The room or feed is still the one this node serves (not closed, not started over)."""
+        if isinstance(owner, Feed):
+            return self.feeds.get(owner.user_id) is owner
+        return self.rooms.get(owner.channel_id) is owner
 
     async def _close(self, room: Room) -> None:
         pass
@@ -195,39 +261,47 @@ class Hub:
     def attach(self, subscriber: Subscriber) -> None:
         """The connection hears its user's feed from now on (best effort: events are not kept)."""
         self.loop = asyncio.get_running_loop()
-        feed = self.feeds[subscriber.user_id]
-        feed.add(subscriber)
-        if len(feed) == 1:
-            self._feed_opened(subscriber.user_id)
+        feed = self.feeds.get(subscriber.user_id)
+        if feed is None:
+            feed = self.feeds[subscriber.user_id] = Feed(subscriber.user_id, events=self.fetch_user_events)
+            feed.ready = self._spawn(self._open_feed(feed))
             self.presence.connected(subscriber.user_id)
+        feed.subscribers.add(subscriber)
 
     def connections_of(self, user_id: int) -> int:
         """How many of the user's sockets this node holds."""
         feed = self.feeds.get(user_id)
-        return 0 if feed is None else len(feed)
+        return 0 if feed is None else len(feed.subscribers)
 
     def detach(self, subscriber: Subscriber) -> None:
         feed = self.feeds.get(subscriber.user_id)
         if feed is None:
             return
-        feed.discard(subscriber)
-        if not feed:
+        feed.subscribers.discard(subscriber)
+        if not feed.subscribers:
             del self.feeds[subscriber.user_id]
+            for stream in feed.streams:
+                if stream.filling is not None:
+                    stream.filling.cancel()
+            feed.ready.cancel()
             self._feed_closed(subscriber.user_id)
             self.presence.disconnected(subscriber.user_id)
 
     def start(self) -> None:
         """Called once the node serves: a hub fed by Redis connects then (this one has nothing to do)."""
 
-    def _feed_opened(self, user_id: int) -> None:
-        pass
-
     def _feed_closed(self, user_id: int) -> None:
         pass
 
     def on_user_payload(self, user_id: int, payload: str) -> None:
-        subscribers = tuple(self.feeds.get(user_id, ()))
-        if payload.startswith("e "):
+        feed = self.feeds.get(user_id)
+        if feed is None:
+            return
+        subscribers = tuple(feed.subscribers)
+        if payload.startswith("k "):
+            _, position, text = payload.split(" ", 2)
+            self._arrived(feed, feed.events, int(position), (Outbound(text),))
+        elif payload.startswith("e "):
             frame = Outbound(payload.split(" ", 2)[2])
             for subscriber in subscribers:
                 subscriber.deliver_event(frame)
@@ -252,13 +326,16 @@ class Hub:
             _, version, frames = payload.split(" ", 2)
             texts = [encode(frame) for frame in json.loads(frames)]
             self._arrived(room, room.changes, int(version), tuple(Outbound(text) for text in texts))
+        elif kind == "k":
+            _, position, text = payload.split(" ", 2)
+            self._arrived(room, room.events, int(position), (Outbound(text),))
         elif kind == "e":
             _, sender_id, text = payload.split(" ", 2)
             self._deliver_ephemeral(room, int(sender_id), Outbound(text))
         elif payload.startswith("x left "):
             self._revoke(room, {int(payload.rsplit(" ", 1)[1])})
 
-    def _arrived(self, room: Room, stream: Stream, number: int, frames: tuple[Outbound, ...]) -> None:
+    def _arrived(self, room: Room | Feed, stream: Stream, number: int, frames: tuple[Outbound, ...]) -> None:
         if number < stream.next:
             return  # a gap fill delivered it already
         if number == stream.next and stream.filling is None and room.ready.done():
@@ -273,17 +350,24 @@ class Hub:
         elif stream.filling is None and room.ready.done():
             stream.filling = self._spawn(self._fill(room, stream))
 
-    def _deliver(self, room: Room, stream: Stream, number: int, frames: tuple[Outbound, ...]) -> None:
-        channel_id = room.channel_id
+    def _deliver(self, room: Room | Feed, stream: Stream, number: int, frames: tuple[Outbound, ...]) -> None:
         subscribers = tuple(room.subscribers)
-        if stream is room.messages:
+        if isinstance(room, Feed):
+            for subscriber in subscribers:
+                for frame in frames:
+                    subscriber.deliver_event(frame)
+        elif stream is room.messages:
             (frame,) = frames
             for subscriber in subscribers:
-                subscriber.deliver(channel_id, number, frame)
+                subscriber.deliver(room.channel_id, number, frame)
+        elif stream is room.events:  # seq 0: not part of the history of messages
+            for subscriber in subscribers:
+                for frame in frames:
+                    subscriber.deliver(room.channel_id, 0, frame)
         else:
             for subscriber in subscribers:
                 for frame in frames:
-                    subscriber.deliver_change(channel_id, number, frame)
+                    subscriber.deliver_change(room.channel_id, number, frame)
         metrics.frames_out.inc(len(subscribers) * len(frames))  # once per room frame, not per socket
 
     def _deliver_ephemeral(self, room: Room, sender_id: int, frame: Outbound) -> None:
@@ -292,7 +376,7 @@ class Hub:
             subscriber.deliver(room.channel_id, 0, frame)
         metrics.frames_out.inc(len(receivers))
 
-    def _drain_pending(self, room: Room, stream: Stream) -> None:
+    def _drain_pending(self, room: Room | Feed, stream: Stream) -> None:
         pending = stream.pending
         for number in [number for number in pending if number < stream.next]:
             del pending[number]
@@ -301,7 +385,7 @@ class Hub:
             stream.next += 1
             self._deliver(room, stream, number, pending.pop(number))
 
-    async def _fill(self, room: Room, stream: Stream) -> None:
+    async def _fill(self, room: Room | Feed, stream: Stream) -> None:
         """Delivers the missing part of the stream from storage, then what waited behind it."""
         try:
             while True:
@@ -309,8 +393,8 @@ class Hub:
                 target = max(stream.fill_to, min(stream.pending) - 1 if stream.pending else 0)
                 if target < stream.next:
                     return
-                page = await stream.fetch(room.channel_id, stream.next - 1, target, FILL_PAGE)
-                if self.rooms.get(room.channel_id) is not room:
+                page = await stream.fetch(stream.next - 1, target, FILL_PAGE)
+                if not self._current(room):
                     return
                 for number, texts in page:
                     if number >= stream.next:
@@ -322,22 +406,23 @@ class Hub:
                 if len(page) < FILL_PAGE:
                     # Every number up to the target was taken before it was published, and what
                     # it numbers is stored from then on: a message in the tail or the store, a
-                    # change in the database. What is not there now is gone: a message lost with
-                    # Redis's data or refused by the store; a change a later one on the same
-                    # message replaced (its state carries both).
+                    # change or a kept event in the database. What is not there now is gone: a
+                    # message lost with Redis's data or refused by the store; a change a later one
+                    # on the same message replaced (its state carries both); an event kept longer
+                    # ago than CHAT_EVENT_HISTORY_SECONDS.
                     self._skip(room, stream, target + 1)
                     stream.next = max(stream.next, target + 1)
         except asyncio.CancelledError:
             raise
         except Exception:
-            logger.exception("could not fill a gap in channel %s; its subscribers resync", room.channel_id)
+            logger.exception("could not fill a gap in %s; it starts over", room)
             self._start_over(room, "gap fill failed")
         finally:
             stream.filling = None
 
-    def _skip(self, room: Room, stream: Stream, up_to: int) -> None:
+    def _skip(self, room: Room | Feed, stream: Stream, up_to: int) -> None:
         missing = up_to - stream.next
-        if missing > 0 and stream is room.messages:  # skipped versions are changes replaced since
+        if missing > 0 and stream.kind == "message":  # skipped versions are changes replaced since
             metrics.seqs_skipped.inc(missing)
             logger.warning(
                 "channel %s: seq %d-%d are in neither the tail nor the store; skipped",
@@ -346,8 +431,15 @@ class Hub:
                 up_to - 1,
             )
 
-    def _start_over(self, room: Room, reason: str) -> None:
-        """The room cannot vouch for its members' streams: they resync, the room reopens."""
+    def _start_over(self, room: Room | Feed, reason: str) -> None:
+        """The room cannot vouch for its members' streams: they resync, the room reopens. A feed
+        goes on from its top (its connections have no resync)."""
+        if isinstance(room, Feed):
+            logger.warning("%s: %s; it goes on from its last kept event", room, reason)
+            room.events.pending.clear()
+            if self._current(room):
+                room.ready = self._spawn(self._open_feed(room))
+            return
         logger.warning("channel %s: %s; %d subscribers resync", room.channel_id, reason, len(room.subscribers))
         metrics.room_resyncs.inc()
         subscribers = tuple(room.subscribers)

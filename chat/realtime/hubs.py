@@ -15,8 +15,12 @@ def get_hub() -> Hub:
         dependencies = {
             "messages": selectors.message_frames_after,
             "changes": selectors.change_frames_after,
+            "channel_events": selectors.channel_event_frames_after,
+            "user_events": selectors.user_event_frames_after,
             "last_seqs": selectors.channels_last_seq_async,
             "last_versions": selectors.channels_version_async,
+            "last_channel_events": selectors.channels_last_event_async,
+            "last_user_events": selectors.users_last_event_async,
             "members": selectors.memberships_among_async,
         }
         if settings.REDIS_URL:

@@ -17,7 +17,7 @@ import time
 from collections import defaultdict, deque
 
 from chat import keys, metrics
-from chat.realtime.hub import Hub, Room, ephemeral_payload
+from chat.realtime.hub import Feed, Hub, Room, ephemeral_payload
 from chat.realtime.subscriptions import ShardedSubscriptions, Subscriptions
 from chat.redis_client import cluster_mode, publish, publish_from_thread
 
@@ -62,11 +62,13 @@ class RedisHub(Hub):
     async def _close(self, room: Room) -> None:
         await self._unsubscribe_quietly(keys.room_topic(room.channel_id), lambda: room.channel_id in self.rooms)
 
-    def _feed_opened(self, user_id: int) -> None:
+    async def _open_feed(self, feed: Feed) -> None:
+        """Subscribed before its top is read: nothing kept after the top goes unheard."""
         if self.connected is not None and self.connected.is_set():
-            self._spawn(self._subscribe_quietly(keys.user_topic(user_id)))
+            await self._subscribe_quietly(keys.user_topic(feed.user_id))
         else:
             self._ensure_running()  # the feed is subscribed with everything else once connected
+        await super()._open_feed(feed)
 
     def _feed_closed(self, user_id: int) -> None:
         self._spawn(self._unsubscribe_quietly(keys.user_topic(user_id), lambda: user_id in self.feeds))
@@ -202,23 +204,36 @@ class RedisHub(Hub):
                 raise ConnectionError("a subscription connection hears nothing")
 
     async def _resubscribe_and_fill(self) -> None:
-        """After a new connection: every room and feed subscribed again, members checked, gaps filled."""
+        """After a new connection: every room and feed subscribed again, members checked, every
+        stream filled up to its top (what was published while the connection was down)."""
         rooms = [room for room in self.rooms.values() if room.ready.done()]
+        feeds = [feed for feed in self.feeds.values() if feed.ready.done()]
         await self._subscribe(
             [keys.room_topic(room.channel_id) for room in rooms] + [keys.user_topic(user_id) for user_id in self.feeds]
         )
         gone = await self._departed_members(rooms)
         channel_ids = [room.channel_id for room in rooms]
-        seqs, versions = await asyncio.gather(self.last_seqs(channel_ids), self.last_versions(channel_ids))
+        seqs, versions, events, user_events = await asyncio.gather(
+            self.last_seqs(channel_ids),
+            self.last_versions(channel_ids),
+            self.last_channel_events(channel_ids),
+            self.last_user_events([feed.user_id for feed in feeds]),
+        )
         for room in rooms:
             if self.rooms.get(room.channel_id) is not room:
                 continue
             if gone[room.channel_id]:
                 self._revoke(room, gone[room.channel_id])
-            for stream, tops in ((room.messages, seqs), (room.changes, versions)):
-                stream.fill_to = max(stream.fill_to, tops[room.channel_id])
-                if stream.filling is None and stream.fill_to >= stream.next:
-                    stream.filling = self._spawn(self._fill(room, stream))
+            for stream, tops in zip(room.streams, (seqs, versions, events), strict=True):
+                self._fill_to(room, stream, tops[room.channel_id])
+        for feed in feeds:
+            if self.feeds.get(feed.user_id) is feed:
+                self._fill_to(feed, feed.events, user_events[feed.user_id])
+
+    def _fill_to(self, owner: Room | Feed, stream, top: int) -> None:
+        stream.fill_to = max(stream.fill_to, top)
+        if stream.filling is None and stream.fill_to >= stream.next:
+            stream.filling = self._spawn(self._fill(owner, stream))
 
     async def _departed_members(self, rooms: list[Room]) -> dict[int, set[int]]:
         """Subscribers who stopped being members while the connection was down (a leave it missed)."""
