@@ -1,6 +1,6 @@
 """One settings module for every mode, read from environment variables.
 
-Unset variables give the embedded defaults: SQLite, the in-memory channel layer,
+Unset variables give the embedded defaults: SQLite, fan-out inside the process,
 the SQL message store and background work inside the web process. Production sets
 DATABASE_URL, REDIS_URL, MONGO_URL and CELERY_BROKER_URL.
 """
@@ -234,16 +234,10 @@ CHAT_REDIS_REPLICAS_TO_ACK = env.int("CHAT_REDIS_REPLICAS_TO_ACK", default=1 if 
 CHAT_REDIS_REPLICA_WAIT_MS = env.int("CHAT_REDIS_REPLICA_WAIT_MS", default=1000)
 # How long channel and user events stay kept for nodes that missed them (chat.models.KeptEvent).
 CHAT_EVENT_HISTORY_SECONDS = env.int("CHAT_EVENT_HISTORY_SECONDS", default=24 * 3600)
+# No CHANNEL_LAYERS: fan-out goes through the hub's rooms and user feeds (docs/architecture.md).
 if REDIS_URL:
-    CHANNEL_LAYERS = {
-        "default": {
-            "BACKEND": "chat.redis_pool.ChannelLayer",  # channels-redis on a pool that lends without queueing
-            "CONFIG": {"hosts": [REDIS_URL], "capacity": 1000, "expiry": 30},
-        }
-    }
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 else:
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # The web node's ASGI server (chat/realtime/server.py): uvicorn refuses an oversized message as it

@@ -12,13 +12,13 @@ def test_healthz_answers_200(client):
     assert client.get("/healthz").status_code == 200
 
 
-def test_readyz_is_200_while_database_and_layer_answer(client):
+def test_readyz_is_200_while_database_and_redis_answer(client):
     response = client.get("/readyz")
     assert response.status_code == 200
     # No beat or worker runs here: that is reported, and not a reason to take the node out.
     assert response.json()["checks"] == {
         "database": True,
-        "channel_layer": True,
+        "redis": True,
         "background": False,
         "draining": False,
     }

@@ -30,10 +30,10 @@ def _database_answers() -> bool:
 
 async def _redis_answers() -> bool:
     if not settings.REDIS_URL:
-        return True  # in-memory channel layer: it answers while the process runs
+        return True  # the embedded mode: fan-out in process, nothing to ask
     from chat.redis_client import async_redis, cluster_mode
 
-    client = aioredis.from_url(settings.REDIS_URL)  # the channel layer's Redis
+    client = aioredis.from_url(settings.REDIS_URL)  # Celery's broker and the cache; the realtime path without a cluster
     try:
         answers = bool(await client.ping())
     finally:
@@ -60,12 +60,12 @@ async def readyz(request):
     results = dict(
         await asyncio.gather(
             _check("database", sync_to_async(_database_answers)()),
-            _check("channel_layer", _redis_answers()),
+            _check("redis", _redis_answers()),
             _check("background", sync_to_async(_background_runs)()),
         )
     )
     results["draining"] = drain.draining.is_set()
     # Background work (persistence, schedules) is reported, not required: a node without it still
     # serves chat, and taking every node out of the balancer for a dead worker would be an outage.
-    ready = results["database"] and results["channel_layer"] and not results["draining"]
+    ready = results["database"] and results["redis"] and not results["draining"]
     return JsonResponse({"ready": ready, "checks": results}, status=200 if ready else 503)
