@@ -42,7 +42,7 @@ async def _no_members(*args, **kwargs) -> set:
 
 
 async def measure(redis_url: str, *, users: int, events: int, rate: float) -> list[float]:
-    from chat.realtime.hub import ephemeral_payload
+    from chat.realtime.payloads import ephemeral_payload
     from chat.realtime.redis_hub import RedisHub
 
     latencies: list[float] = []

@@ -10,8 +10,8 @@ channel events reach the channel's subscribers.
 
 import json
 
-from chat.realtime.hub import ephemeral_payload, kept_payload
 from chat.realtime.hubs import get_hub
+from chat.realtime.payloads import ephemeral_payload, kept_payload
 
 
 def event_frame(event: str, data: dict, channel_id: int | None = None, outbox_id: int | None = None) -> dict:

@@ -35,7 +35,7 @@ class SeqReservation(models.Model):
     """How far a channel's Redis seq counter may go: reserved here in blocks before it is handed out.
 
     If Redis loses its data, the counter starts again at this ceiling, so a seq number may be
-    skipped but is never given to two messages (chat/sequence.py).
+    skipped but is never given to two messages (chat/realtime/sequence.py).
     """
 
     channel = models.OneToOneField("channels_app.Channel", primary_key=True, on_delete=models.CASCADE, related_name="+")

@@ -66,12 +66,12 @@ def announce_channel_frame(*, channel_id: int, frame: dict) -> None:
 
 
 def announce_room_payload(*, channel_id: int, payload: str) -> None:
-    """A payload of chat/realtime/hub.py's format for the channel's room topic."""
+    """A payload of chat/realtime/payloads.py's format for the channel's room topic."""
     _add(OutboxEvent.Kind.ROOM_PAYLOAD, {"to": channel_id, "payload": payload})
 
 
 def announce_feed_payload(*, user_id: int, payload: str) -> None:
-    """A payload of chat/realtime/hub.py's format for the user's own feed."""
+    """A payload of chat/realtime/payloads.py's format for the user's own feed."""
     _add(OutboxEvent.Kind.FEED_PAYLOAD, {"to": user_id, "payload": payload})
 
 

@@ -266,7 +266,7 @@ CHAT_OUTBOUND_LIMIT_BYTES = env.int("CHAT_OUTBOUND_LIMIT_BYTES", default=1024 * 
 
 CHAT_PERSIST_RECLAIM_IDLE_MS = env.int("CHAT_PERSIST_RECLAIM_IDLE_MS", default=30_000)
 # The least a web node accepts of Redis's persistence before it serves: fsync, aof or none
-# (chat/durability.py says what each one keeps).
+# (chat/realtime/durability.py says what each one keeps).
 CHAT_REDIS_DURABILITY = env.str("CHAT_REDIS_DURABILITY", default="aof")
 
 # --- Message store: MongoDB when MONGO_URL is set, the SQL model otherwise.

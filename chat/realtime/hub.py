@@ -15,16 +15,7 @@ after a broken subscription every stream is filled up to its top, and nothing ar
 This module is the whole hub of the embedded mode; chat/realtime/redis_hub.py feeds it from Redis
 in production.
 
-Payloads on a room's topic:
-    "m <seq> <published_at> <frame json>"   a message of the channel's history
-    "c <version> <frames json list>"        a change to a message (frames to apply, in order)
-    "k <position> <frame json>"             a kept channel event (member joined, dues requested, ...)
-    "e <sender_id> <frame json>"            typing, read receipts of sockets, presence (not kept)
-    "x left <user_id>"                      that user's subscriptions end on every node
-Payloads on a user's feed:
-    "k <position> <frame json>"             a kept event for every connection of the user
-    "e 0 <frame json>"                      an event not kept (mentioned: the message is in history)
-    "x left <channel_id>"                   the user left that channel (their sends are checked again)
+What goes over the topics: chat/realtime/payloads.py.
 """
 
 import asyncio
@@ -37,6 +28,8 @@ from collections.abc import Awaitable, Callable
 from typing import Protocol
 
 from chat import metrics
+from chat.realtime import payloads
+from chat.realtime.background import spawn
 from chat.realtime.outbox import Outbound
 from chat.realtime.presence import Presence
 from chat.realtime.protocol import encode
@@ -79,27 +72,6 @@ class Unavailable(Exception):
 Fetch = Callable[[int, int, int, int], Awaitable[list[tuple[int, list[str]]]]]
 Tops = Callable[[list[int]], Awaitable[dict[int, int]]]  # channel ids -> the last seq, or version
 Members = Callable[[list[tuple[int, int]]], Awaitable[set[tuple[int, int]]]]
-
-
-def message_payload(seq: int, frame_text: str) -> str:
-    return f"m {seq} {time.time():.6f} {frame_text}"
-
-
-def change_payload(version: int, frames_json: str) -> str:
-    return f"c {version} {frames_json}"
-
-
-def kept_payload(position: int, frame_text: str) -> str:
-    return f"k {position} {frame_text}"
-
-
-def ephemeral_payload(sender_id: int, frame_text: str) -> str:
-    return f"e {sender_id} {frame_text}"
-
-
-def left_payload(user_or_channel_id: int) -> str:
-    """On a room's topic: that user left; on a user's feed: they left that channel."""
-    return f"x left {user_or_channel_id}"
 
 
 class Stream:
@@ -198,7 +170,7 @@ class Hub:
                     changes=self.fetch_changes,
                     events=self.fetch_channel_events,
                 )
-                room.ready = self._spawn(self._open(room))
+                room.ready = spawn(self.tasks, self._open(room))
             room.joining += 1
             try:
                 await asyncio.wait_for(asyncio.shield(room.ready), max(0.0, deadline - self.loop.time()))
@@ -228,7 +200,7 @@ class Hub:
                 stream.filling.cancel()
         if not room.ready.done() and not room.joining:
             room.ready.cancel()
-        self._spawn(self._close(room))
+        spawn(self.tasks, self._close(room))
 
     async def _open(self, room: Room) -> None:
         channel = [room.channel_id]
@@ -247,7 +219,7 @@ class Hub:
             stream.next = top + 1
             self._drain_pending(owner, stream)
             if stream.pending:
-                stream.filling = self._spawn(self._fill(owner, stream))
+                stream.filling = spawn(self.tasks, self._fill(owner, stream))
 
     def _current(self, owner: Room | Feed) -> bool:
         """The room or feed is still the one this node serves (not closed, not started over)."""
@@ -264,7 +236,7 @@ class Hub:
         feed = self.feeds.get(subscriber.user_id)
         if feed is None:
             feed = self.feeds[subscriber.user_id] = Feed(subscriber.user_id, events=self.fetch_user_events)
-            feed.ready = self._spawn(self._open_feed(feed))
+            feed.ready = spawn(self.tasks, self._open_feed(feed))
             self.presence.connected(subscriber.user_id)
         feed.subscribers.add(subscriber)
 
@@ -298,18 +270,17 @@ class Hub:
         if feed is None:
             return
         subscribers = tuple(feed.subscribers)
-        if payload.startswith("k "):
-            _, position, text = payload.split(" ", 2)
-            self._arrived(feed, feed.events, int(position), (Outbound(text),))
-        elif payload.startswith("e "):
-            frame = Outbound(payload.split(" ", 2)[2])
+        heard = payloads.parse(payload)
+        if heard.kind == payloads.KEPT:
+            self._arrived(feed, feed.events, heard.number, (Outbound(heard.text),))
+        elif heard.kind == payloads.EPHEMERAL:
+            frame = Outbound(heard.text)
             for subscriber in subscribers:
                 subscriber.deliver_event(frame)
             metrics.frames_out.inc(len(subscribers))
-        elif payload.startswith("x left "):
-            channel_id = int(payload.rsplit(" ", 1)[1])
+        elif heard.kind == payloads.LEFT:
             for subscriber in subscribers:
-                subscriber.forget_membership(channel_id)
+                subscriber.forget_membership(heard.number)
 
     # --- what arrives on a room's topic
 
@@ -317,23 +288,19 @@ class Hub:
         room = self.rooms.get(channel_id)
         if room is None:
             return
-        kind = payload[0]
-        if kind == "m":
-            _, seq, published_at, text = payload.split(" ", 3)
-            metrics.delivery_latency.observe(max(0.0, time.time() - float(published_at)))
-            self._arrived(room, room.messages, int(seq), (Outbound(text),))
-        elif kind == "c":
-            _, version, frames = payload.split(" ", 2)
-            texts = [encode(frame) for frame in json.loads(frames)]
-            self._arrived(room, room.changes, int(version), tuple(Outbound(text) for text in texts))
-        elif kind == "k":
-            _, position, text = payload.split(" ", 2)
-            self._arrived(room, room.events, int(position), (Outbound(text),))
-        elif kind == "e":
-            _, sender_id, text = payload.split(" ", 2)
-            self._deliver_ephemeral(room, int(sender_id), Outbound(text))
-        elif payload.startswith("x left "):
-            self._revoke(room, {int(payload.rsplit(" ", 1)[1])})
+        heard = payloads.parse(payload)
+        if heard.kind == payloads.MESSAGE:
+            metrics.delivery_latency.observe(max(0.0, time.time() - heard.published_at))
+            self._arrived(room, room.messages, heard.number, (Outbound(heard.text),))
+        elif heard.kind == payloads.CHANGE:
+            texts = [encode(frame) for frame in json.loads(heard.text)]
+            self._arrived(room, room.changes, heard.number, tuple(Outbound(text) for text in texts))
+        elif heard.kind == payloads.KEPT:
+            self._arrived(room, room.events, heard.number, (Outbound(heard.text),))
+        elif heard.kind == payloads.EPHEMERAL:
+            self._deliver_ephemeral(room, heard.number, Outbound(heard.text))
+        elif heard.kind == payloads.LEFT:
+            self._revoke(room, {heard.number})
 
     def _arrived(self, room: Room | Feed, stream: Stream, number: int, frames: tuple[Outbound, ...]) -> None:
         if number < stream.next:
@@ -348,7 +315,7 @@ class Hub:
         if len(stream.pending) > MAX_PENDING:
             self._start_over(room, f"too many {stream.kind}s behind a gap")
         elif stream.filling is None and room.ready.done():
-            stream.filling = self._spawn(self._fill(room, stream))
+            stream.filling = spawn(self.tasks, self._fill(room, stream))
 
     def _deliver(self, room: Room | Feed, stream: Stream, number: int, frames: tuple[Outbound, ...]) -> None:
         subscribers = tuple(room.subscribers)
@@ -438,7 +405,7 @@ class Hub:
             logger.warning("%s: %s; it goes on from its last kept event", room, reason)
             room.events.pending.clear()
             if self._current(room):
-                room.ready = self._spawn(self._open_feed(room))
+                room.ready = spawn(self.tasks, self._open_feed(room))
             return
         logger.warning("channel %s: %s; %d subscribers resync", room.channel_id, reason, len(room.subscribers))
         metrics.room_resyncs.inc()
@@ -462,7 +429,7 @@ class Hub:
     # --- publishing
 
     async def publish_ephemeral(self, channel_id: int, sender_id: int, frame_text: str) -> None:
-        self.on_payload(channel_id, ephemeral_payload(sender_id, frame_text))
+        self.on_payload(channel_id, payloads.ephemeral_payload(sender_id, frame_text))
 
     # Callbacks from threads run in a context of their own: the calling request's would hand
     # tasks they start a database executor that is gone once the request has answered.
@@ -483,9 +450,3 @@ class Hub:
 
     async def publish_to_user(self, user_id: int, payload: str) -> None:
         self.on_user_payload(user_id, payload)
-
-    def _spawn(self, coroutine) -> asyncio.Task:
-        task = asyncio.get_running_loop().create_task(coroutine)
-        self.tasks.add(task)
-        task.add_done_callback(self.tasks.discard)
-        return task

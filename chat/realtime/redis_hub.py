@@ -16,10 +16,13 @@ import socket
 import time
 from collections import defaultdict, deque
 
-from chat import keys, metrics
-from chat.realtime.hub import Feed, Hub, Room, ephemeral_payload
+from chat import metrics
+from chat.realtime import keys
+from chat.realtime.background import spawn
+from chat.realtime.hub import Feed, Hub, Room
+from chat.realtime.payloads import ephemeral_payload
+from chat.realtime.redis_client import cluster_mode, publish, publish_from_thread
 from chat.realtime.subscriptions import ShardedSubscriptions, Subscriptions
-from chat.redis_client import cluster_mode, publish, publish_from_thread
 
 logger = logging.getLogger(__name__)
 
@@ -55,7 +58,7 @@ class RedisHub(Hub):
             except ConnectionError:
                 continue  # the connection dropped meanwhile: try on the next one
         if self.rooms.get(room.channel_id) is not room:  # discarded while it subscribed
-            self._spawn(self._close(room))
+            spawn(self.tasks, self._close(room))
             return
         await super()._open(room)
 
@@ -71,7 +74,7 @@ class RedisHub(Hub):
         await super()._open_feed(feed)
 
     def _feed_closed(self, user_id: int) -> None:
-        self._spawn(self._unsubscribe_quietly(keys.user_topic(user_id), lambda: user_id in self.feeds))
+        spawn(self.tasks, self._unsubscribe_quietly(keys.user_topic(user_id), lambda: user_id in self.feeds))
 
     async def _subscribe_quietly(self, topic: str) -> None:
         try:
@@ -233,7 +236,7 @@ class RedisHub(Hub):
     def _fill_to(self, owner: Room | Feed, stream, top: int) -> None:
         stream.fill_to = max(stream.fill_to, top)
         if stream.filling is None and stream.fill_to >= stream.next:
-            stream.filling = self._spawn(self._fill(owner, stream))
+            stream.filling = spawn(self.tasks, self._fill(owner, stream))
 
     async def _departed_members(self, rooms: list[Room]) -> dict[int, set[int]]:
         """Subscribers who stopped being members while the connection was down (a leave it missed)."""

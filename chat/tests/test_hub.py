@@ -10,7 +10,9 @@ import pytest
 from prometheus_client import REGISTRY
 
 from chat.realtime import hub as hubs
-from chat.realtime.hub import Hub, change_payload, message_payload
+from chat.realtime import payloads
+from chat.realtime.hub import Hub
+from chat.realtime.payloads import change_payload, message_payload
 from chat.selectors import message_frame
 
 pytestmark = pytest.mark.asyncio
@@ -135,8 +137,8 @@ async def test_a_member_who_left_is_dropped_from_the_room_and_only_they_are():
     stays, leaves = Member(1), Member(2)
     await hub.join(7, stays)
     await hub.join(7, leaves)
-    hub.on_payload(7, hubs.left_payload(2))
-    hub.on_payload(7, hubs.ephemeral_payload(0, '{"type":"event"}'))
+    hub.on_payload(7, payloads.left_payload(2))
+    hub.on_payload(7, payloads.ephemeral_payload(0, '{"type":"event"}'))
     assert leaves.revoked == [7] and (stays.seqs, leaves.seqs) == ([0], [])
 
 
@@ -174,7 +176,7 @@ async def test_kept_channel_events_pub_sub_lost_are_filled_in_order_and_a_repeat
     member = Member(1)
     await hub.join(7, member)
     for position in (1, 4, 1, 4):
-        hub.on_payload(7, hubs.kept_payload(position, kept[position]))
+        hub.on_payload(7, payloads.kept_payload(position, kept[position]))
     await asyncio.sleep(0.1)
     assert member.events == [kept[position] for position in range(1, 5)]
 
@@ -186,6 +188,6 @@ async def test_a_users_feed_fills_what_it_missed_and_delivers_each_event_once():
     hub.attach(connection)
     await asyncio.sleep(0.05)
     for position in (5, 3, 5):
-        hub.on_user_payload(1, hubs.kept_payload(position, kept[position]))
+        hub.on_user_payload(1, payloads.kept_payload(position, kept[position]))
     await asyncio.sleep(0.1)
     assert connection.events == [kept[position] for position in (3, 4, 5)]
