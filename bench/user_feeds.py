@@ -42,12 +42,13 @@ async def _no_members(*args, **kwargs) -> set:
 
 
 async def measure(redis_url: str, *, users: int, events: int, rate: float) -> list[float]:
+    from chat.realtime.hub import Hub
     from chat.realtime.payloads import ephemeral_payload
-    from chat.realtime.redis_hub import RedisHub
+    from chat.realtime.redis_broker import RedisBroker
 
     latencies: list[float] = []
-    hub = RedisHub(
-        redis_url=redis_url,
+    hub = Hub(
+        broker=RedisBroker(redis_url, sharded=False),
         messages=_nothing,
         changes=_nothing,
         channel_events=_nothing,

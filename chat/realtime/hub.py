@@ -1,7 +1,6 @@
 """What a node hears: its rooms (one per channel with local subscribers) and its users' feeds.
 
-A room's frames are published once (Redis PUBLISH from the send script, or an in-process
-call in the embedded mode). Each node subscribes once per room that has local subscribers and
+A room's frames are published once (Redis PUBLISH from the send script, or through the broker). Each node subscribes once per room that has local subscribers and
 hands the already-encoded frame to each of them, so fan-out never hops per recipient. A user's
 feed carries that user's events (transfer_received, ...) to each of their local connections.
 
@@ -11,9 +10,9 @@ filled from the unpersisted tail and the store. Changes to sent messages (edits,
 reactions) are a second stream of the room, ordered by the channel's change version and filled
 from the database the same way. Channel events the outbox relay numbered and kept (chat/outbox.py)
 are a third, by their position; a user's feed is a stream of its kept events the same way. So
-after a broken subscription every stream is filled up to its top, and nothing arrives twice.
-This module is the whole hub of the embedded mode; chat/realtime/redis_hub.py feeds it from Redis
-in production.
+after a broken subscription (the broker calls recover) every stream is filled up to its top, and
+nothing arrives twice. The hub holds a broker (chat/realtime/broker.py: in memory in the embedded
+mode, Redis or a Redis Cluster in production) and never asks which.
 
 What goes over the topics: chat/realtime/payloads.py.
 """
@@ -24,12 +23,14 @@ import functools
 import json
 import logging
 import time
+from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from typing import Protocol
 
 from chat import metrics
-from chat.realtime import payloads
+from chat.realtime import keys, payloads
 from chat.realtime.background import spawn
+from chat.realtime.broker import Broker
 from chat.realtime.outbox import Outbound
 from chat.realtime.presence import Presence
 from chat.realtime.protocol import encode
@@ -128,11 +129,12 @@ class Feed:
 
 
 class Hub:
-    """The rooms of one process. On its own it is the embedded mode's whole fan-out."""
+    """The rooms and user feeds of one process, fed by its broker (chat/realtime/broker.py)."""
 
     def __init__(
         self,
         *,
+        broker: Broker,
         messages: Fetch,
         changes: Fetch,
         channel_events: Fetch,
@@ -143,6 +145,7 @@ class Hub:
         last_user_events: Tops,
         members: Members,
     ):
+        self.broker = broker
         self.fetch_messages, self.fetch_changes, self.members = messages, changes, members
         self.fetch_channel_events, self.fetch_user_events = channel_events, user_events
         self.last_seqs, self.last_versions = last_seqs, last_versions
@@ -160,6 +163,7 @@ class Hub:
         """Adds a subscriber once the room is receiving; returns the seq and the version its live
         frames follow."""
         self.loop = asyncio.get_running_loop()
+        self.broker.start(self)
         deadline = self.loop.time() + JOIN_TIMEOUT_SECONDS
         while True:
             room = self.rooms.get(channel_id)
@@ -203,6 +207,17 @@ class Hub:
         spawn(self.tasks, self._close(room))
 
     async def _open(self, room: Room) -> None:
+        """Subscribed before the tops are read: nothing published after them goes unheard."""
+        while True:
+            await self.broker.ready()
+            try:
+                await self.broker.subscribe([keys.room_topic(room.channel_id)])
+                break
+            except ConnectionError:
+                continue  # the connection dropped meanwhile: try on the next one
+        if self.rooms.get(room.channel_id) is not room:  # discarded while it subscribed
+            spawn(self.tasks, self._close(room))
+            return
         channel = [room.channel_id]
         tops = await asyncio.gather(
             self.last_seqs(channel), self.last_versions(channel), self.last_channel_events(channel)
@@ -210,6 +225,8 @@ class Hub:
         self._start_streams(room, [top[room.channel_id] for top in tops])
 
     async def _open_feed(self, feed: Feed) -> None:
+        if self.broker.is_connected():  # otherwise the feed is subscribed with everything else once connected
+            await self._subscribe_quietly(keys.user_topic(feed.user_id))
         tops = await self.last_user_events([feed.user_id])
         self._start_streams(feed, [tops[feed.user_id]])
 
@@ -228,11 +245,26 @@ class Hub:
         return self.rooms.get(owner.channel_id) is owner
 
     async def _close(self, room: Room) -> None:
-        pass
+        await self._unsubscribe_quietly(keys.room_topic(room.channel_id), lambda: room.channel_id in self.rooms)
+
+    async def _subscribe_quietly(self, topic: str) -> None:
+        try:
+            await self.broker.subscribe([topic])
+        except Exception:  # noqa: BLE001 - a new connection subscribes every feed again
+            logger.info("could not subscribe %s now; the next connection will", topic)
+
+    async def _unsubscribe_quietly(self, topic: str, wanted_again) -> None:
+        if wanted_again():
+            return
+        try:
+            await self.broker.unsubscribe(topic)
+        except Exception:  # noqa: BLE001 - a dead connection: the next one does not subscribe it
+            logger.info("could not unsubscribe %s", topic)
 
     def attach(self, subscriber: Subscriber) -> None:
         """The connection hears its user's feed from now on (best effort: events are not kept)."""
         self.loop = asyncio.get_running_loop()
+        self.broker.start(self)
         feed = self.feeds.get(subscriber.user_id)
         if feed is None:
             feed = self.feeds[subscriber.user_id] = Feed(subscriber.user_id, events=self.fetch_user_events)
@@ -256,14 +288,68 @@ class Hub:
                 if stream.filling is not None:
                     stream.filling.cancel()
             feed.ready.cancel()
-            self._feed_closed(subscriber.user_id)
-            self.presence.disconnected(subscriber.user_id)
+            user_id = subscriber.user_id
+            spawn(self.tasks, self._unsubscribe_quietly(keys.user_topic(user_id), lambda: user_id in self.feeds))
+            self.presence.disconnected(user_id)
 
     def start(self) -> None:
-        """Called once the node serves: a hub fed by Redis connects then (this one has nothing to do)."""
+        """Called once the node serves: its broker connects then."""
+        self.loop = asyncio.get_running_loop()
+        self.broker.start(self)
 
-    def _feed_closed(self, user_id: int) -> None:
-        pass
+    # --- what the broker hears
+
+    def on_message(self, topic: str, payload: str) -> None:
+        target, target_id = keys.parse_topic(topic)
+        if target == "room":
+            self.on_payload(target_id, payload)
+        else:
+            self.on_user_payload(target_id, payload)
+
+    async def recover(self) -> None:
+        """After a new broker connection: every room and feed subscribed again, members checked,
+        every stream filled up to its top (what was published while the connection was down)."""
+        rooms = [room for room in self.rooms.values() if room.ready.done()]
+        feeds = [feed for feed in self.feeds.values() if feed.ready.done()]
+        await self.broker.subscribe(
+            [keys.room_topic(room.channel_id) for room in rooms] + [keys.user_topic(user_id) for user_id in self.feeds]
+        )
+        gone = await self._departed_members(rooms)
+        channel_ids = [room.channel_id for room in rooms]
+        seqs, versions, events, user_events = await asyncio.gather(
+            self.last_seqs(channel_ids),
+            self.last_versions(channel_ids),
+            self.last_channel_events(channel_ids),
+            self.last_user_events([feed.user_id for feed in feeds]),
+        )
+        for room in rooms:
+            if self.rooms.get(room.channel_id) is not room:
+                continue
+            if gone[room.channel_id]:
+                self._revoke(room, gone[room.channel_id])
+            for stream, tops in zip(room.streams, (seqs, versions, events), strict=True):
+                self._fill_to(room, stream, tops[room.channel_id])
+        for feed in feeds:
+            if self.feeds.get(feed.user_id) is feed:
+                self._fill_to(feed, feed.events, user_events[feed.user_id])
+
+    def _fill_to(self, owner: Room | Feed, stream: Stream, top: int) -> None:
+        stream.fill_to = max(stream.fill_to, top)
+        if stream.filling is None and stream.fill_to >= stream.next:
+            stream.filling = spawn(self.tasks, self._fill(owner, stream))
+
+    async def _departed_members(self, rooms: list[Room]) -> dict[int, set[int]]:
+        """Subscribers who stopped being members while the connection was down (a leave it missed)."""
+        pairs = {(subscriber.user_id, room.channel_id) for room in rooms for subscriber in room.subscribers}
+        gone: dict[int, set[int]] = defaultdict(set)
+        try:
+            members = await self.members(list(pairs))
+        except Exception:
+            logger.exception("could not check the members of this node's rooms after a reconnect")
+            return gone
+        for user_id, channel_id in pairs - members:
+            gone[channel_id].add(user_id)
+        return gone
 
     def on_user_payload(self, user_id: int, payload: str) -> None:
         feed = self.feeds.get(user_id)
@@ -429,24 +515,21 @@ class Hub:
     # --- publishing
 
     async def publish_ephemeral(self, channel_id: int, sender_id: int, frame_text: str) -> None:
-        self.on_payload(channel_id, payloads.ephemeral_payload(sender_id, frame_text))
-
-    # Callbacks from threads run in a context of their own: the calling request's would hand
-    # tasks they start a database executor that is gone once the request has answered.
+        await self.broker.publish(keys.room_topic(channel_id), payloads.ephemeral_payload(sender_id, frame_text))
 
     def publish_from_thread(self, channel_id: int, payload: str) -> None:
-        """For sync code (services in worker threads): hand the payload to the hub's loop."""
-        if self.loop is not None and not self.loop.is_closed():
-            self.loop.call_soon_threadsafe(self.on_payload, channel_id, payload, context=contextvars.Context())
+        """For sync code (services in worker threads)."""
+        self.broker.publish_from_thread(keys.room_topic(channel_id), payload)
 
     def members_changed_from_thread(self, channel_id: int) -> None:
-        """Someone joined or left the channel (a service's thread): presence tells it who is online."""
+        """Someone joined or left the channel (a service's thread): presence tells it who is online.
+        In a context of its own: the calling request's would hand tasks it starts a database
+        executor that is gone once the request has answered."""
         if self.loop is not None and not self.loop.is_closed():
             self.loop.call_soon_threadsafe(self.presence.members_changed, channel_id, context=contextvars.Context())
 
     def publish_to_user_from_thread(self, user_id: int, payload: str) -> None:
-        if self.loop is not None and not self.loop.is_closed():
-            self.loop.call_soon_threadsafe(self.on_user_payload, user_id, payload, context=contextvars.Context())
+        self.broker.publish_from_thread(keys.user_topic(user_id), payload)
 
     async def publish_to_user(self, user_id: int, payload: str) -> None:
-        self.on_user_payload(user_id, payload)
+        await self.broker.publish(keys.user_topic(user_id), payload)

@@ -1,10 +1,21 @@
-"""The hub of this process: fed by Redis in production, in-process in the embedded mode."""
+"""The hub of this process, on the broker the settings choose (chat/realtime/broker.py)."""
 
 from django.conf import settings
 
+from chat.realtime.broker import Broker, MemoryBroker
 from chat.realtime.hub import Hub
 
 _hub: Hub | None = None
+
+
+def broker_for_settings() -> Broker:
+    """The one place that asks which bus this deployment has."""
+    if not settings.REDIS_URL:
+        return MemoryBroker()
+    from chat.realtime.redis_broker import RedisBroker
+    from chat.realtime.redis_client import cluster_mode
+
+    return RedisBroker(settings.REDIS_URL, sharded=cluster_mode())
 
 
 def get_hub() -> Hub:
@@ -23,10 +34,5 @@ def get_hub() -> Hub:
             "last_user_events": selectors.users_last_event_async,
             "members": selectors.memberships_among_async,
         }
-        if settings.REDIS_URL:
-            from chat.realtime.redis_hub import RedisHub
-
-            _hub = RedisHub(redis_url=settings.REDIS_URL, **dependencies)
-        else:
-            _hub = Hub(**dependencies)
+        _hub = Hub(broker=broker_for_settings(), **dependencies)
     return _hub

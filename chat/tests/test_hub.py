@@ -11,6 +11,7 @@ from prometheus_client import REGISTRY
 
 from chat.realtime import hub as hubs
 from chat.realtime import payloads
+from chat.realtime.broker import MemoryBroker
 from chat.realtime.hub import Hub
 from chat.realtime.payloads import change_payload, message_payload
 from chat.selectors import message_frame
@@ -82,6 +83,7 @@ def _hub(
         return set(pairs)
 
     return Hub(
+        broker=MemoryBroker(),
         messages=read_messages,
         changes=read_changes,
         channel_events=read_kept,
