@@ -29,7 +29,7 @@ def flush_redis(url: str) -> None:
     redis.Redis.from_url(url).flushdb()
 
 
-# Redis's persistence for the product (chat/durability.py): "none" is the bench's Redis database
+# Redis's persistence for the product (chat/realtime/durability.py): "none" is the bench's Redis database
 # on the machine's Redis (no append-only file); "aof" and "fsync" start a Redis of the stack's own.
 REDIS_PERSISTENCE = {"none": None, "aof": "everysec", "fsync": "always"}
 

@@ -33,21 +33,30 @@ async def _nothing(*args, **kwargs) -> dict:
     return {}
 
 
+async def _zeros(ids) -> dict:
+    return dict.fromkeys(ids, 0)
+
+
 async def _no_members(*args, **kwargs) -> set:
     return set()
 
 
 async def measure(redis_url: str, *, users: int, events: int, rate: float) -> list[float]:
-    from chat.realtime.hub import ephemeral_payload
-    from chat.realtime.redis_hub import RedisHub
+    from chat.realtime.hub import Hub
+    from chat.realtime.payloads import ephemeral_payload
+    from chat.realtime.redis_broker import RedisBroker
 
     latencies: list[float] = []
-    hub = RedisHub(
-        redis_url=redis_url,
+    hub = Hub(
+        broker=RedisBroker(redis_url, sharded=False),
         messages=_nothing,
         changes=_nothing,
+        channel_events=_nothing,
+        user_events=_nothing,
         last_seqs=_nothing,
         last_versions=_nothing,
+        last_channel_events=_nothing,
+        last_user_events=_zeros,
         members=_no_members,
     )
     for user_id in range(1, users + 1):

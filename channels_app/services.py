@@ -1,4 +1,5 @@
-"""Channel writes. Events go out on commit, so nobody hears of a write that rolled back."""
+"""Channel writes. Their signals are sent inside the write's transaction: what receivers announce
+commits with it (chat/outbox.py), so nobody hears of a write that rolled back."""
 
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
@@ -16,10 +17,6 @@ from channels_app.signals import (
     member_left,
 )
 from core.api.errors import Conflict, DomainError, NotFound
-
-
-def _on_commit_send(signal, *, channel_id: int, user, **extra) -> None:
-    transaction.on_commit(lambda: signal.send(sender=Channel, channel_id=channel_id, user=user, **extra))
 
 
 def _clean_name(name: str) -> str:
@@ -60,7 +57,7 @@ def channel_join(*, user, channel: Channel, password: str | None = None) -> Chan
             if Channel.objects.filter(pk=channel.pk, owner_id=channel.owner_id).update(owner=user):
                 channel.owner = user
         member_joining.send(sender=Channel, channel_id=channel.pk, user=user)
-        _on_commit_send(member_joined, channel_id=channel.pk, user=user)
+        member_joined.send(sender=Channel, channel_id=channel.pk, user=user)
     return channel
 
 
@@ -77,7 +74,7 @@ def _membership_end(*, channel: Channel, user) -> bool:
         return False
     member_leaving.send(sender=Channel, channel_id=channel.pk, user=user)
     membership.delete()
-    _on_commit_send(member_left, channel_id=channel.pk, user=user)
+    member_left.send(sender=Channel, channel_id=channel.pk, user=user)
     return True
 
 
@@ -112,7 +109,7 @@ def channel_update(
         channel.password_hash = password_hash(password) if password else ""
         changed.append("password_hash")
     channel.save(update_fields=changed)
-    _on_commit_send(channel_changed, channel_id=channel.pk, user=user)
+    channel_changed.send(sender=Channel, channel_id=channel.pk, user=user)
     return channel
 
 
@@ -136,14 +133,15 @@ def channel_owner_transfer(*, user, channel_id: int, new_owner_id: int) -> Chann
         raise DomainError(detail, fields={"user_id": [detail]})
     channel.owner_id = new_owner_id
     channel.save(update_fields=["owner"])
-    _on_commit_send(channel_changed, channel_id=channel.pk, user=user)
+    channel_changed.send(sender=Channel, channel_id=channel.pk, user=user)
     return channel
 
 
+@transaction.atomic
 def channel_mark_read(*, user, channel: Channel, seq: int) -> None:
     """Moves the read marker forward only; an old seq never moves it back. The channel hears it."""
     channel_mark_read_many(reads=[(user.pk, channel.pk, seq)])
-    _on_commit_send(marker_moved, channel_id=channel.pk, user=user, seq=seq)
+    marker_moved.send(sender=Channel, channel_id=channel.pk, user=user, seq=seq)
 
 
 @transaction.atomic

@@ -1,4 +1,5 @@
-"""What a membership change tells the rest of the product, once it has committed.
+"""What a membership change tells the rest of the product, inside its transaction: receivers write
+what must follow (chat: outbox rows, published once the write commits), never a side effect.
 
 channels_app knows rooms and who is in them; it does not know who is listening. The chat
 (chat/apps.py) connects here and tells the live clients: the channel's subscribers hear of a

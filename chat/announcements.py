@@ -1,16 +1,20 @@
 """What channel writes announce to live clients, through the outbox (chat/outbox.py).
 
-channels_app sends its signals once a membership or channel change committed (channels_app/
-signals.py); these receivers write what clients must hear as outbox rows, so a change made while
-Redis is away is still answered 2xx and heard once Redis is back. A message's change (edit,
-deletion, reactions) is announced inside its own transaction.
+channels_app sends its signals inside a membership or channel change's transaction (channels_app/
+signals.py); these receivers write what clients must hear as outbox rows there, so what a change
+announces commits with it, and a change made while Redis is away is still answered 2xx and heard
+once Redis is back. A message's change (edit, deletion, reactions) is announced inside its own
+transaction. What is not an announcement (presence looking at the members again) is registered
+on commit here, by the publisher, not by its callers.
 """
 
 import json
 
-from chat.outbox import announce_channel_event, announce_feed_payload, announce_room_payload
-from chat.realtime.hub import change_payload, ephemeral_payload, left_payload
+from django.db import transaction
+
+from chat.outbox import announce_channel_event, announce_channel_frame, announce_feed_payload, announce_room_payload
 from chat.realtime.hubs import get_hub
+from chat.realtime.payloads import change_payload, left_payload
 
 
 def _member(user) -> dict:
@@ -19,7 +23,7 @@ def _member(user) -> dict:
 
 def on_member_joined(*, channel_id: int, user, **kwargs) -> None:
     announce_channel_event(channel_id=channel_id, event="member_joined", data=_member(user))
-    get_hub().members_changed_from_thread(channel_id)
+    _members_changed_on_commit(channel_id)
 
 
 def on_channel_changed(*, channel_id: int, **kwargs) -> None:
@@ -38,21 +42,19 @@ def on_member_left(*, channel_id: int, user, **kwargs) -> None:
     announce_channel_event(channel_id=channel_id, event="member_left", data=_member(user))
     announce_room_payload(channel_id=channel_id, payload=left_payload(user.pk))
     announce_feed_payload(user_id=user.pk, payload=left_payload(channel_id))
-    get_hub().members_changed_from_thread(channel_id)
+    _members_changed_on_commit(channel_id)
+
+
+def _members_changed_on_commit(channel_id: int) -> None:
+    """Presence tells the channel who is online once the membership change committed."""
+    transaction.on_commit(lambda: get_hub().members_changed_from_thread(channel_id), robust=True)
 
 
 def on_marker_moved(*, channel_id: int, user, seq: int, **kwargs) -> None:
     """A read marker moved through REST: the channel's subscribers hear it like a WebSocket read."""
     from chat.realtime.receipts import receipt_frame
 
-    text = json.dumps(receipt_frame(channel_id, {user.pk: seq}), separators=(",", ":"))
-    announce_room_payload(channel_id=channel_id, payload=ephemeral_payload(0, text))
-
-
-def announce_channel_frame(*, channel_id: int, frame: dict) -> None:
-    """A frame of its own type (channel_updated, poll) to the channel's subscribers; not part of history."""
-    text = json.dumps({**frame, "channel": channel_id}, separators=(",", ":"), ensure_ascii=False)
-    announce_room_payload(channel_id=channel_id, payload=ephemeral_payload(0, text))
+    announce_channel_frame(channel_id=channel_id, frame=receipt_frame(channel_id, {user.pk: seq}))
 
 
 def announce_change(*, state, emoji: str | None = None) -> None:

@@ -22,7 +22,7 @@ from channels_app import selectors as channel_selectors
 from channels_app import services as channel_services
 from channels_app.api import ChannelOutputSerializer
 from chat import attachments, changes, notices, polls, read_markers, selectors, services
-from chat.ratelimit import send_budget_take
+from chat.realtime.ratelimit import send_budget_take
 from core.api.errors import NotFound, RateLimited
 from core.api.fields import IdField, QuerySerializer, SeqField, StrictCharField
 
@@ -181,7 +181,7 @@ class ChannelMessagesApi(APIView):
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         channel_selectors.channel_for_member(user=request.user, channel_id=channel_id)
-        # The sender's budget, shared with their sockets (chat.ratelimit): 429 over it.
+        # The sender's budget, shared with their sockets (chat.realtime.ratelimit): 429 over it.
         if not async_to_sync(send_budget_take)(user_id=request.user.pk):
             raise RateLimited(_("You are sending too fast; slow down."))
         message, _created = async_to_sync(services.message_send)(

@@ -7,7 +7,7 @@ from django.conf import settings
 from prometheus_client import REGISTRY, Counter, Gauge, Histogram
 from prometheus_client.core import GaugeMetricFamily
 
-from chat import keys
+from chat.realtime import keys
 
 logger = logging.getLogger(__name__)
 REDIS_TIMEOUT_SECONDS = 1.0
@@ -42,7 +42,7 @@ class PersistenceBacklogCollector:
     every web node reports them, so the backlog alerts fire even when every worker is dead."""
 
     def __init__(self):
-        from chat.redis_client import sync_redis
+        from chat.realtime.redis_client import sync_redis
 
         self.redis = sync_redis(socket_timeout=REDIS_TIMEOUT_SECONDS)
 

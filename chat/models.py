@@ -35,7 +35,7 @@ class SeqReservation(models.Model):
     """How far a channel's Redis seq counter may go: reserved here in blocks before it is handed out.
 
     If Redis loses its data, the counter starts again at this ceiling, so a seq number may be
-    skipped but is never given to two messages (chat/sequence.py).
+    skipped but is never given to two messages (chat/realtime/sequence.py).
     """
 
     channel = models.OneToOneField("channels_app.Channel", primary_key=True, on_delete=models.CASCADE, related_name="+")
@@ -135,6 +135,42 @@ class OutboxEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} #{self.pk}"
+
+
+class EventCounter(models.Model):
+    """The last position given in one event stream ("channel:<id>" or "user:<id>"); only the outbox
+    relay numbers events, one at a time (chat/outbox.py), so nobody waits on this row."""
+
+    stream = models.CharField(max_length=40, primary_key=True)
+    position = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.stream} at {self.position}"
+
+
+class KeptEvent(models.Model):
+    """An event of a channel or a user, kept with its position in that stream, so a node whose
+    Redis subscription broke delivers what it missed from here (chat/realtime/hub.py), as Centrifuge
+    recovers publications from a channel's history. Kept for CHAT_EVENT_HISTORY_SECONDS."""
+
+    stream = models.CharField(max_length=40)
+    position = models.BigIntegerField()
+    frame = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["stream", "position"], name="kept_event_position")]
+
+    def __str__(self) -> str:
+        return f"{self.stream} #{self.position}"
+
+    @staticmethod
+    def channel_stream(channel_id: int) -> str:
+        return f"channel:{channel_id}"
+
+    @staticmethod
+    def user_stream(user_id: int) -> str:
+        return f"user:{user_id}"
 
 
 class Poll(models.Model):

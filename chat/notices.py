@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from channels_app.models import Channel
 from channels_app.selectors import channel_for_owner
 from chat import selectors
-from chat.announcements import announce_channel_frame
+from chat.outbox import announce_channel_frame
 from core.api.errors import DomainError, NotFound
 
 

@@ -12,19 +12,23 @@ them; at the first failure (Redis down) it stops and leaves the rest for the nex
 right after each commit, and every CHAT_OUTBOX_RELAY_SECONDS from beat: on the Celery worker in
 production, in a thread of the web process in the embedded mode. A post's client_msg_id is
 "sys:outbox:<row id>" (or "sys:<name>"), so a row published twice (the relay died between the
-publish and the delete) is one message; events carry the row id as `outbox_id`, so a client
-can drop a repeat.
+publish and the delete) is one message. Events are numbered in their stream (a channel's, a user's)
+and kept before they go out (chat.models.KeptEvent): the hub drops a repeat by its position and
+fills what pub/sub lost from the kept ones; they also carry the row id as `outbox_id`.
 """
 
 import logging
 import threading
-from contextlib import nullcontext
+from contextlib import contextmanager
+from datetime import timedelta
 
 from asgiref.sync import async_to_sync
+from django.conf import settings
 from django.db import connection, transaction
+from django.utils import timezone
 
-from chat.events import publish_channel_event, publish_user_event
-from chat.models import OutboxEvent
+from chat.events import event_frame, frame_text, publish_kept_channel_event, publish_kept_user_event
+from chat.models import EventCounter, KeptEvent, OutboxEvent
 from chat.realtime.hubs import get_hub
 
 logger = logging.getLogger(__name__)
@@ -55,13 +59,19 @@ def announce_channel_event(*, channel_id: int, event: str, data: dict) -> None:
     _add(OutboxEvent.Kind.CHANNEL_EVENT, {"channel": channel_id, "event": event, "data": data})
 
 
+def announce_channel_frame(*, channel_id: int, frame: dict) -> None:
+    """A frame of its own type (channel_updated, poll, read receipts) to the channel's subscribers,
+    kept and numbered as channel events are."""
+    _add(OutboxEvent.Kind.CHANNEL_EVENT, {"channel": channel_id, "frame": frame})
+
+
 def announce_room_payload(*, channel_id: int, payload: str) -> None:
-    """A payload of chat/realtime/hub.py's format for the channel's room topic."""
+    """A payload of chat/realtime/payloads.py's format for the channel's room topic."""
     _add(OutboxEvent.Kind.ROOM_PAYLOAD, {"to": channel_id, "payload": payload})
 
 
 def announce_feed_payload(*, user_id: int, payload: str) -> None:
-    """A payload of chat/realtime/hub.py's format for the user's own feed."""
+    """A payload of chat/realtime/payloads.py's format for the user's own feed."""
     _add(OutboxEvent.Kind.FEED_PAYLOAD, {"to": user_id, "payload": payload})
 
 
@@ -87,12 +97,8 @@ def outbox_relay() -> int:
 
 
 def _relay_batch() -> tuple[int, bool]:
-    # PostgreSQL: the advisory lock lives as long as this transaction. SQLite: no transaction
-    # around the publishing, which writes the store from another thread (a reader turned writer
-    # would find the database locked).
-    with transaction.atomic() if connection.vendor == "postgresql" else nullcontext():
-        _lock_the_relay()
-        rows = list(OutboxEvent.objects.order_by("pk")[:RELAY_BATCH])
+    with _relay_lock():
+        rows = _numbered(list(OutboxEvent.objects.order_by("pk")[:RELAY_BATCH]))
         sent = []
         for row in rows:
             try:
@@ -105,11 +111,56 @@ def _relay_batch() -> tuple[int, bool]:
     return len(sent), len(sent) < len(rows)
 
 
-def _lock_the_relay() -> None:
-    """One relay at a time, so rows go out in id order (held until the transaction ends)."""
-    if connection.vendor == "postgresql":  # SQLite: one process (the embedded mode), _relay_running
+@contextmanager
+def _relay_lock():
+    """One relay at a time across processes, so rows are numbered and go out in id order. A
+    session lock: it outlasts the numbering's transaction (SQLite: one process, _relay_running)."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_lock(%s)", [_RELAY_LOCK_KEY])
+    try:
+        yield
+    finally:
         with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_RELAY_LOCK_KEY])
+            cursor.execute("SELECT pg_advisory_unlock(%s)", [_RELAY_LOCK_KEY])
+
+
+_KEPT = (OutboxEvent.Kind.CHANNEL_EVENT, OutboxEvent.Kind.USER_EVENT)
+
+
+def _numbered(rows: list[OutboxEvent]) -> list[OutboxEvent]:
+    """Gives each event not numbered yet the next position in its stream and keeps it, committed
+    before anything is published: a node that hears position n, or reconnects, finds 1..n kept.
+    A row published again after a crash keeps its position, so nodes drop the repeat."""
+    with transaction.atomic():
+        for row in rows:
+            if row.kind not in _KEPT or "position" in row.payload:
+                continue
+            stream, text = _stream_and_frame(row)
+            counter, _ = EventCounter.objects.get_or_create(stream=stream)
+            counter.position += 1
+            counter.save(update_fields=["position"])
+            KeptEvent.objects.create(stream=stream, position=counter.position, frame=text)
+            row.payload = {**row.payload, "position": counter.position, "frame_text": text}
+            row.save(update_fields=["payload"])
+    return rows
+
+
+def _stream_and_frame(row: OutboxEvent) -> tuple[str, str]:
+    payload = row.payload
+    if row.kind == OutboxEvent.Kind.USER_EVENT:
+        frame = event_frame(payload["event"], payload["data"], payload["channel"], row.pk)
+        return KeptEvent.user_stream(payload["user"]), frame_text(frame)
+    frame = payload.get("frame") or event_frame(payload["event"], payload["data"], payload["channel"], row.pk)
+    return KeptEvent.channel_stream(payload["channel"]), frame_text({**frame, "channel": payload["channel"]})
+
+
+def kept_events_trim() -> int:
+    """Kept events older than CHAT_EVENT_HISTORY_SECONDS go: no node is that far behind."""
+    cutoff = timezone.now() - timedelta(seconds=settings.CHAT_EVENT_HISTORY_SECONDS)
+    return KeptEvent.objects.filter(created_at__lt=cutoff).delete()[0]
 
 
 def _publish(row: OutboxEvent) -> None:
@@ -131,14 +182,8 @@ def _publish(row: OutboxEvent) -> None:
             card=payload.get("card"),
         )
     elif row.kind == OutboxEvent.Kind.USER_EVENT:
-        publish_user_event(
-            user_id=payload["user"],
-            event=payload["event"],
-            data=payload["data"],
-            channel_id=payload["channel"],
-            outbox_id=row.pk,
-        )
+        publish_kept_user_event(user_id=payload["user"], position=payload["position"], text=payload["frame_text"])
     else:
-        publish_channel_event(
-            channel_id=payload["channel"], event=payload["event"], data=payload["data"], outbox_id=row.pk
+        publish_kept_channel_event(
+            channel_id=payload["channel"], position=payload["position"], text=payload["frame_text"]
         )

@@ -1,4 +1,4 @@
-"""Drains the Redis persistence streams (one per partition, chat/keys.py) into the message store,
+"""Drains the Redis persistence streams (one per partition, chat/realtime/keys.py) into the message store,
 at least once.
 
 Entries are acknowledged only after the store has them; the store skips messages it
@@ -16,10 +16,11 @@ from collections import defaultdict
 
 from django.conf import settings
 
-from chat import keys, metrics
+from chat import metrics
 from chat.models import DeadLetter
+from chat.realtime import keys
+from chat.realtime.redis_client import sync_redis
 from chat.redaction import deleted_bodies_forget
-from chat.redis_client import sync_redis
 from chat.stores import get_message_store
 
 logger = logging.getLogger(__name__)

@@ -13,9 +13,8 @@ from django.utils.translation import gettext as _
 
 from channels_app.selectors import channel_for_member, channel_get
 from chat import selectors
-from chat.announcements import announce_channel_frame
 from chat.models import Poll, PollOption, PollVote
-from chat.outbox import announce_post
+from chat.outbox import announce_channel_frame, announce_post
 from core.api.errors import Conflict, DomainError, Forbidden, NotFound
 from core.web.locale import user_language
 

@@ -13,10 +13,10 @@ from django.db.models import Count, Min
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from chat import keys
-from chat.models import ChannelVersion, MessageState, OutboxEvent, Poll
+from chat.models import ChannelVersion, EventCounter, KeptEvent, MessageState, OutboxEvent, Poll
+from chat.realtime import keys
+from chat.realtime.turn_batch import TurnBatch
 from chat.stores import get_message_store
-from chat.turn_batch import TurnBatch
 from core.api.errors import DomainError, NotFound
 
 # A search is bounded so it cannot be made expensive: its text, its words and its page.
@@ -49,7 +49,7 @@ async def messages_after(
     """
     tail: list[dict] = []
     if settings.REDIS_URL:
-        from chat.redis_client import async_redis
+        from chat.realtime.redis_client import async_redis
 
         upper = f"({before_seq}" if before_seq is not None else "+inf"
         raw = await async_redis().zrangebyscore(keys.tail_key(channel_id), f"({after_seq}", upper)
@@ -127,7 +127,7 @@ def _tail_at(channel_id: int, seqs: list[int]) -> list[dict]:
     """The messages of these seqs still in the channel's unpersisted tail (production only)."""
     if not (settings.REDIS_URL and seqs):
         return []
-    from chat.redis_client import sync_redis
+    from chat.realtime.redis_client import sync_redis
 
     raw = sync_redis().zrangebyscore(keys.tail_key(channel_id), min(seqs), max(seqs))
     return [json.loads(item) for item in raw]
@@ -145,7 +145,7 @@ async def channels_last_seq_async(channel_ids: list[int]) -> dict[int, int]:
     """The last seq of each channel: its Redis counter, or the store's top where it has none."""
     found: dict[int, int] = {}
     if settings.REDIS_URL and channel_ids:
-        from chat.redis_client import get_many
+        from chat.realtime.redis_client import get_many
 
         values = await get_many([keys.seq_key(channel_id) for channel_id in channel_ids])
         found = {channel_id: int(value) for channel_id, value in zip(channel_ids, values, strict=True) if value}
@@ -188,7 +188,7 @@ def message_get(*, channel_id: int, message_id: str) -> dict | None:
     """One message of the channel, from the tail or the store, with its current state."""
     found = None
     if settings.REDIS_URL:
-        from chat.redis_client import sync_redis
+        from chat.realtime.redis_client import sync_redis
 
         for raw in sync_redis().zrange(keys.tail_key(channel_id), 0, -1):  # seconds of messages
             candidate = json.loads(raw)
@@ -384,6 +384,35 @@ async def change_frames_after(
 
     states = await database_sync_to_async(read)()
     return [(state.version, [_frame_text(frame) for frame in change_frames(state)]) for state in states]
+
+
+def _kept_after(stream: str, after: int, up_to: int, limit: int) -> list[tuple[int, list[str]]]:
+    rows = KeptEvent.objects.filter(stream=stream, position__gt=after, position__lte=up_to).order_by("position")
+    return [(position, [frame]) for position, frame in rows.values_list("position", "frame")[:limit]]
+
+
+async def channel_event_frames_after(channel_id: int, after: int, up_to: int, limit: int) -> list:
+    """A gap of a room's kept events (chat/outbox.py numbers them), as (position, [frame])."""
+    return await database_sync_to_async(_kept_after)(KeptEvent.channel_stream(channel_id), after, up_to, limit)
+
+
+async def user_event_frames_after(user_id: int, after: int, up_to: int, limit: int) -> list:
+    """A gap of a user's feed, as (position, [frame])."""
+    return await database_sync_to_async(_kept_after)(KeptEvent.user_stream(user_id), after, up_to, limit)
+
+
+def _last_positions(streams: dict) -> dict:
+    """{owner id: stream name} -> {owner id: the stream's last position (0 for none yet)}."""
+    found = dict(EventCounter.objects.filter(stream__in=streams.values()).values_list("stream", "position"))
+    return {owner: found.get(stream, 0) for owner, stream in streams.items()}
+
+
+async def channels_last_event_async(channel_ids: list[int]) -> dict[int, int]:
+    return await database_sync_to_async(_last_positions)({i: KeptEvent.channel_stream(i) for i in channel_ids})
+
+
+async def users_last_event_async(user_ids: list[int]) -> dict[int, int]:
+    return await database_sync_to_async(_last_positions)({i: KeptEvent.user_stream(i) for i in user_ids})
 
 
 def _frame_text(frame: dict) -> str:

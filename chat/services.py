@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 from asgiref.sync import sync_to_async
 from django.utils.translation import gettext as _
 
-from chat import message_log
 from chat.mentions import mentioned_members
+from chat.realtime import message_log
 from core.api.errors import DomainError
 
 MAX_BODY_CHARS = 4000

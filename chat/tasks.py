@@ -1,7 +1,7 @@
 from celery import shared_task
 
 from chat.attachments import attachment_thumbnail_make
-from chat.outbox import outbox_relay
+from chat.outbox import kept_events_trim, outbox_relay
 from chat.persistence import persist_pending_messages
 from chat.polls import polls_close_due
 
@@ -15,6 +15,11 @@ def persist_messages() -> int:
 def relay_outbox() -> int:
     """What writes announced and Redis could not take at once (chat/outbox.py)."""
     return outbox_relay()
+
+
+@shared_task(name="chat.trim_kept_events", ignore_result=True)
+def trim_kept_events() -> int:
+    return kept_events_trim()
 
 
 @shared_task(name="chat.close_due_polls", ignore_result=True)

@@ -10,9 +10,9 @@ django_asgi_app = get_asgi_application()
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from django.conf import settings  # noqa: E402
 
-from chat.auth import WebSocketAuthMiddleware, origin_checked  # noqa: E402
 from chat.metrics import register_web_collectors as register_chat_collectors  # noqa: E402
-from chat.routing import websocket_urlpatterns  # noqa: E402
+from chat.realtime.auth import WebSocketAuthMiddleware, origin_checked  # noqa: E402
+from chat.realtime.routing import websocket_urlpatterns  # noqa: E402
 from core.node.metrics import register_web_collectors  # noqa: E402
 from core.web.request_id import RequestIdMiddleware  # noqa: E402
 

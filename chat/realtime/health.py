@@ -30,10 +30,10 @@ def _database_answers() -> bool:
 
 async def _redis_answers() -> bool:
     if not settings.REDIS_URL:
-        return True  # the embedded mode: no Redis, everything in this process
-    from chat.redis_client import async_redis, cluster_mode
+        return True  # the embedded mode: fan-out in process, nothing to ask
+    from chat.realtime.redis_client import async_redis, cluster_mode
 
-    client = aioredis.from_url(settings.REDIS_URL)  # fan-out, seqs, the broker and the cache
+    client = aioredis.from_url(settings.REDIS_URL)  # Celery's broker and the cache; the realtime path without a cluster
     try:
         answers = bool(await client.ping())
     finally:

@@ -18,8 +18,8 @@ import time
 from channels.db import database_sync_to_async
 from django.conf import settings
 
-from chat import keys
-from chat.realtime import protocol
+from chat.realtime import keys, protocol
+from chat.realtime.background import spawn
 
 logger = logging.getLogger(__name__)
 
@@ -60,11 +60,11 @@ class Presence:
 
     def connected(self, user_id: int) -> None:
         """The user's first connection on this node opened."""
-        self._spawn(self._arrive(user_id))
+        spawn(self.tasks, self._arrive(user_id))
 
     def disconnected(self, user_id: int) -> None:
         """The user's last connection on this node closed."""
-        self._spawn(self._leave(user_id))
+        spawn(self.tasks, self._leave(user_id))
 
     async def _arrive(self, user_id: int) -> None:
         if not settings.REDIS_URL:
@@ -148,13 +148,8 @@ class Presence:
             except Exception:  # noqa: BLE001 - presence is a courtesy: the next change or subscribe corrects it
                 logger.warning("could not announce presence", exc_info=True)
 
-    def _spawn(self, coroutine) -> None:
-        task = asyncio.get_running_loop().create_task(coroutine)
-        self.tasks.add(task)
-        task.add_done_callback(self.tasks.discard)
-
 
 def _client():
-    from chat.redis_client import async_redis
+    from chat.realtime.redis_client import async_redis
 
     return async_redis()

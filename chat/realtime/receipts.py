@@ -10,7 +10,7 @@ event-loop turn.
 import asyncio
 
 from chat.realtime import protocol
-from chat.turn_batch import TurnBatch
+from chat.realtime.turn_batch import TurnBatch
 
 FLUSH_SECONDS = 0.5
 

@@ -5,7 +5,7 @@
 The server runs embedded in this process's event loop, so the signals are ours: SIGTERM or
 SIGINT starts the drain (chat/realtime/drain.py), and once every socket has left (or the drain
 timed out) the server stops. A second signal stops the node at once. Before it serves, the node
-checks that Redis keeps what it acknowledges (chat/durability.py).
+checks that Redis keeps what it acknowledges (chat/realtime/durability.py).
 
 CHAT_WEB_SERVER picks the server. uvicorn (websockets-sansio, the default) refuses a message over
 protocol.MAX_MESSAGE_BYTES as its frames arrive (close 1009) and keeps about 36 KiB per idle
@@ -46,8 +46,8 @@ async def serve(arguments: argparse.Namespace) -> None:
     from django.conf import settings
     from django.utils.module_loading import import_string
 
-    from chat.durability import check_redis_durability
     from chat.realtime import drain
+    from chat.realtime.durability import check_redis_durability
     from chat.realtime.hubs import get_hub
 
     application = import_string(settings.ASGI_APPLICATION)  # the project's wiring (config/asgi.py)

@@ -2,7 +2,7 @@
 
 A session knows its user, the rooms it subscribed to (with the last seq each one got), which
 channels the user belongs to, and its rate limits. It answers parsed client frames, receives
-room frames from the hub and user events from the channel layer, and sends everything through
+room frames and user events from the hub, and sends everything through
 its outbox in order.
 """
 
@@ -16,15 +16,16 @@ from django.conf import settings
 from redis.exceptions import RedisError
 
 from chat import metrics, services
-from chat.ratelimit import TokenBucket, send_budget_take
 from chat.realtime import protocol
+from chat.realtime.background import spawn
 from chat.realtime.hub import Unavailable
 from chat.realtime.hubs import get_hub
 from chat.realtime.outbox import Outbound, Outbox, SlowClient
 from chat.realtime.protocol import FrameError
+from chat.realtime.ratelimit import TokenBucket, send_budget_take
 from chat.realtime.snapshots import changes_since, snapshot_frames
+from chat.realtime.turn_batch import TurnBatch
 from chat.selectors import history, memberships_among_async, message_frame
-from chat.turn_batch import TurnBatch
 
 logger = logging.getLogger(__name__)
 
@@ -130,7 +131,7 @@ class Session:
         if frame.since_version is not None or state.last_seq < last_seq:
             # A replay is paced by the client's reading, for minutes on a slow link: meanwhile
             # its pings, sends and an unsubscribe are answered (and keep it from looking idle).
-            state.catching_up = self._spawn(self._catch_up(channel_id, state, frame, last_seq, last_version))
+            state.catching_up = spawn(self.tasks, self._catch_up(channel_id, state, frame, last_seq, last_version))
         else:
             await self._catch_up(channel_id, state, frame, last_seq, last_version)
 
@@ -280,7 +281,7 @@ class Session:
             return
         self.strikes += 1
         if self.strikes > STRIKES_BEFORE_CLOSE and not self.outbox.sealed:
-            self._spawn(self._close_after_queued_frames(protocol.CLOSE_RATE_LIMITED))
+            spawn(self.tasks, self._close_after_queued_frames(protocol.CLOSE_RATE_LIMITED))
         raise FrameError(
             protocol.RATE_LIMITED,
             "You are sending too fast; slow down.",
@@ -373,7 +374,7 @@ class Session:
     def _too_slow(self) -> None:
         metrics.outbound_closed.inc()
         logger.warning("closing a connection of user %s: it does not read its frames", self.user_id)
-        self._spawn(self.close(protocol.CLOSE_TOO_SLOW))
+        spawn(self.tasks, self.close(protocol.CLOSE_TOO_SLOW))
 
     async def end(self) -> None:
         """The connection is gone: leave every room."""
@@ -382,9 +383,3 @@ class Session:
         for channel_id in list(self.rooms):
             self._forget_room(channel_id)
             await hub.leave(channel_id, self)
-
-    def _spawn(self, coroutine) -> asyncio.Task:
-        task = asyncio.get_running_loop().create_task(coroutine)
-        self.tasks.add(task)
-        task.add_done_callback(self.tasks.discard)
-        return task

@@ -10,8 +10,8 @@ from channels.db import database_sync_to_async
 
 from chat.realtime import protocol
 from chat.realtime.hubs import get_hub
+from chat.realtime.turn_batch import TurnBatch
 from chat.selectors import change_frames, changes_after
-from chat.turn_batch import TurnBatch
 
 
 async def changes_since(*, channel_id: int, after_version: int, up_to_seq: int, until_version: int) -> list[str]:

@@ -13,7 +13,7 @@ import redis.asyncio as aioredis
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 
-from chat import keys
+from chat.realtime import keys
 
 CONNECT_TIMEOUT_SECONDS = 5
 NO_RETRY = {"retry": Retry(NoBackoff(), 0), "socket_keepalive": True, "socket_connect_timeout": CONNECT_TIMEOUT_SECONDS}
@@ -93,7 +93,7 @@ class ShardedSubscriptions(Subscriptions):
     message_type, confirmation_type, unsubscribed_type = "smessage", "ssubscribe", "sunsubscribe"
 
     async def open(self) -> None:
-        from chat.redis_client import async_cluster
+        from chat.realtime.redis_client import async_cluster
 
         self.client = async_cluster(retry=False)  # the shards as they are now, for this set only
         await self.client.initialize()

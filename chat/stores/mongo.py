@@ -36,7 +36,7 @@ def message_indexes(*, sharded: bool) -> list[pymongo.IndexModel]:
     key: history and the worker's inserts go to one channel's chunks. A sharded collection can
     keep a unique index only if the shard key prefixes it, so (channel, sender, client_msg_id) is
     then a plain index for lookups; its uniqueness is the send path's (the Redis dedup key, and a
-    repeated send finding the stored message after Redis lost its keys: chat/message_log.py)."""
+    repeated send finding the stored message after Redis lost its keys: chat/realtime/message_log.py)."""
     return [
         pymongo.IndexModel([("channel", pymongo.ASCENDING), ("seq", pymongo.ASCENDING)], unique=True),
         pymongo.IndexModel(

@@ -6,7 +6,7 @@ import subprocess
 import pytest
 from asgiref.sync import sync_to_async
 
-from chat import sequence
+from chat.realtime import sequence
 from chat.tests.live import ROOT, Client, RedisServer, WebNode, free_port
 from chat.tests.test_websocket import _room
 from conftest import EMBEDDED

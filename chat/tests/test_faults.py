@@ -24,8 +24,8 @@ import redis
 from asgiref.sync import sync_to_async
 
 from channels_app.tests.factories import channel_with_members
-from chat import keys
 from chat.persistence import persist_backlog
+from chat.realtime import keys
 from chat.tests.live import ROOT, CeleryWorker, RedisClusterServers, RedisServer, WebNode
 from chat.tests.resuming import ResumingClient
 from conftest import EMBEDDED

@@ -1,7 +1,7 @@
 """Handshakes over real sockets: who a connection belongs to, also when a crowd connects at once.
 
 A node looks up the users of the handshakes and the memberships of the subscribes that arrive
-together with one query each (chat/auth.py, chat/consumers.py); every connection must still
+together with one query each (chat/realtime/auth.py, chat/consumers.py); every connection must still
 get its own user and only its own channels.
 """
 

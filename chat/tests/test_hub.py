@@ -10,7 +10,10 @@ import pytest
 from prometheus_client import REGISTRY
 
 from chat.realtime import hub as hubs
-from chat.realtime.hub import Hub, change_payload, message_payload
+from chat.realtime import payloads
+from chat.realtime.broker import MemoryBroker
+from chat.realtime.hub import Hub
+from chat.realtime.payloads import change_payload, message_payload
 from chat.selectors import message_frame
 
 pytestmark = pytest.mark.asyncio
@@ -28,15 +31,18 @@ class Member:
         self.versions: list[int] = []
         self.revoked: list[int] = []
         self.resyncs: list[int] = []
+        self.events: list[str] = []  # frames that are not messages: of the room (seq 0) or the user's feed
 
     def deliver(self, channel_id, seq, frame):
         self.seqs.append(seq)
+        if not seq:
+            self.events.append(frame.message["text"])
 
     def deliver_change(self, channel_id, version, frame):
         self.versions.append(version)
 
     def deliver_event(self, frame):
-        pass
+        self.events.append(frame.message["text"])
 
     def revoke(self, channel_id):
         self.revoked.append(channel_id)
@@ -48,7 +54,13 @@ class Member:
         pass
 
 
-def _hub(history: dict[int, dict], last_seq: int = 0, changes: dict[int, list[str]] | None = None) -> Hub:
+def _hub(
+    history: dict[int, dict],
+    last_seq: int = 0,
+    changes: dict[int, list[str]] | None = None,
+    kept: dict[int, str] | None = None,
+    last_kept: int = 0,
+) -> Hub:
     async def read_messages(channel_id, after, up_to, limit):
         await asyncio.sleep(0.01)  # a round trip: pub/sub keeps talking meanwhile
         return [(seq, [message_frame(history[seq])]) for seq in sorted(history) if after < seq <= up_to][:limit]
@@ -56,6 +68,10 @@ def _hub(history: dict[int, dict], last_seq: int = 0, changes: dict[int, list[st
     async def read_changes(channel_id, after, up_to, limit):
         await asyncio.sleep(0.01)
         return [(version, frames) for version, frames in sorted((changes or {}).items()) if after < version <= up_to]
+
+    async def read_kept(owner_id, after, up_to, limit):  # a channel's or a user's kept events
+        await asyncio.sleep(0.01)
+        return [(position, [frame]) for position, frame in sorted((kept or {}).items()) if after < position <= up_to]
 
     def tops(value):
         async def read(channel_ids):
@@ -67,10 +83,15 @@ def _hub(history: dict[int, dict], last_seq: int = 0, changes: dict[int, list[st
         return set(pairs)
 
     return Hub(
+        broker=MemoryBroker(),
         messages=read_messages,
         changes=read_changes,
+        channel_events=read_kept,
+        user_events=read_kept,
         last_seqs=tops(last_seq),
         last_versions=tops(0),
+        last_channel_events=tops(last_kept),
+        last_user_events=tops(last_kept),
         members=members,
     )
 
@@ -118,8 +139,8 @@ async def test_a_member_who_left_is_dropped_from_the_room_and_only_they_are():
     stays, leaves = Member(1), Member(2)
     await hub.join(7, stays)
     await hub.join(7, leaves)
-    hub.on_payload(7, hubs.left_payload(2))
-    hub.on_payload(7, hubs.ephemeral_payload(0, '{"type":"event"}'))
+    hub.on_payload(7, payloads.left_payload(2))
+    hub.on_payload(7, payloads.ephemeral_payload(0, '{"type":"event"}'))
     assert leaves.revoked == [7] and (stays.seqs, leaves.seqs) == ([0], [])
 
 
@@ -143,3 +164,32 @@ async def test_changes_to_messages_come_in_version_order_and_a_replaced_one_is_s
     hub.on_payload(7, change_payload(4, "[" + stored[4][0] + "]"))
     await asyncio.sleep(0.1)
     assert member.versions == [1, 3, 4]
+
+
+def _kept(position: int) -> str:
+    return f'{{"type":"event","event":"member_joined","outbox_id":{position}}}'
+
+
+async def test_kept_channel_events_pub_sub_lost_are_filled_in_order_and_a_repeat_is_dropped():
+    # Positions 2 and 3 went out while this node's subscription was broken; 1 and 4 come twice
+    # (the relay published them again after a crash).
+    kept = {position: _kept(position) for position in range(1, 5)}
+    hub = _hub({}, kept=kept)
+    member = Member(1)
+    await hub.join(7, member)
+    for position in (1, 4, 1, 4):
+        hub.on_payload(7, payloads.kept_payload(position, kept[position]))
+    await asyncio.sleep(0.1)
+    assert member.events == [kept[position] for position in range(1, 5)]
+
+
+async def test_a_users_feed_fills_what_it_missed_and_delivers_each_event_once():
+    kept = {position: _kept(position) for position in range(1, 6)}
+    hub = _hub({}, kept=kept, last_kept=2)  # 1 and 2 came before the connection did
+    connection = Member(1)
+    hub.attach(connection)
+    await asyncio.sleep(0.05)
+    for position in (5, 3, 5):
+        hub.on_user_payload(1, payloads.kept_payload(position, kept[position]))
+    await asyncio.sleep(0.1)
+    assert connection.events == [kept[position] for position in (3, 4, 5)]

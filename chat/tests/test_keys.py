@@ -1,7 +1,7 @@
 from django.test import override_settings
 from redis.crc import key_slot
 
-from chat import keys
+from chat.realtime import keys
 
 
 def test_rooms_of_two_redis_databases_on_one_server_are_different_topics():

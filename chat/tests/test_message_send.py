@@ -7,10 +7,10 @@ from asgiref.sync import async_to_sync
 
 from accounts.tests.factories import UserFactory
 from channels_app.services import channel_create
-from chat import keys, sequence
-from chat.message_log import SEED_SCRIPT
 from chat.persistence import persist_pending_messages
-from chat.redis_client import sync_redis
+from chat.realtime import keys, sequence
+from chat.realtime.message_log import SEED_SCRIPT
+from chat.realtime.redis_client import sync_redis
 from chat.services import message_send
 from conftest import EMBEDDED
 

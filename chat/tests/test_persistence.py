@@ -7,9 +7,9 @@ from asgiref.sync import async_to_sync
 
 from accounts.tests.factories import UserFactory
 from channels_app.services import channel_create
-from chat import keys
 from chat.persistence import persist_pending_messages
-from chat.redis_client import sync_redis
+from chat.realtime import keys
+from chat.realtime.redis_client import sync_redis
 from chat.selectors import messages_after
 from chat.services import message_send
 from chat.stores import get_message_store

@@ -4,7 +4,7 @@ import asyncio
 
 import pytest
 
-from chat.turn_batch import TurnBatch
+from chat.realtime.turn_batch import TurnBatch
 
 pytestmark = pytest.mark.asyncio
 

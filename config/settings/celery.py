@@ -50,6 +50,7 @@ CELERY_BEAT_SCHEDULE = {
     "accounts-flush-expired-tokens": {"task": "accounts.flush_expired_tokens", "schedule": 3600.0},
     # Publishes what writes announced while Redis was away (chat/outbox.py); each run empties it.
     "chat-relay-outbox": {"task": "chat.relay_outbox", "schedule": env.float("CHAT_OUTBOX_RELAY_SECONDS", default=1.0)},
+    "chat-trim-kept-events": {"task": "chat.trim_kept_events", "schedule": 3600.0},
     # Closes polls whose closing time came (each exactly once: chat.polls.polls_close_due).
     "chat-close-due-polls": {
         "task": "chat.close_due_polls",

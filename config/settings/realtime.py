@@ -5,30 +5,24 @@ from django.core.exceptions import ImproperlyConfigured
 
 from config.settings.base import env
 
-# --- Redis: channel layer, fan-out, sequence counters. In-memory when unset.
+# --- Redis: fan-out, sequence counters, the Celery broker and the cache. In-process when unset.
 REDIS_URL = env.str("REDIS_URL", default="")
 # Redis Cluster for the realtime path (host:port of some of its nodes, comma-separated): seq
 # counters, tails, persistence streams, room fan-out (sharded pub/sub), user feeds, presence.
-# REDIS_URL stays the Celery broker, the cache and the channel layer (neither speaks cluster).
+# REDIS_URL stays the Celery broker and the cache (neither speaks cluster).
 REDIS_CLUSTER_NODES = env.list("REDIS_CLUSTER_NODES", default=[])
 if REDIS_CLUSTER_NODES and not REDIS_URL:
-    raise ImproperlyConfigured(
-        "REDIS_CLUSTER_NODES needs REDIS_URL too (Celery's broker, the cache, the channel layer)."
-    )
+    raise ImproperlyConfigured("REDIS_CLUSTER_NODES needs REDIS_URL too (Celery's broker and the cache).")
 # A send is acknowledged once this many replicas have its writes (Redis WAIT): a failover then
 # loses no acknowledged message. While a shard has fewer replicas, its sends answer `unavailable`.
 CHAT_REDIS_REPLICAS_TO_ACK = env.int("CHAT_REDIS_REPLICAS_TO_ACK", default=1 if REDIS_CLUSTER_NODES else 0)
 CHAT_REDIS_REPLICA_WAIT_MS = env.int("CHAT_REDIS_REPLICA_WAIT_MS", default=1000)
+# How long channel and user events stay kept for nodes that missed them (chat.models.KeptEvent).
+CHAT_EVENT_HISTORY_SECONDS = env.int("CHAT_EVENT_HISTORY_SECONDS", default=24 * 3600)
+# No CHANNEL_LAYERS: fan-out goes through the hub's rooms and user feeds (docs/architecture.md).
 if REDIS_URL:
-    CHANNEL_LAYERS = {
-        "default": {
-            "BACKEND": "chat.redis_pool.ChannelLayer",  # channels-redis on a pool that lends without queueing
-            "CONFIG": {"hosts": [REDIS_URL], "capacity": 1000, "expiry": 30},
-        }
-    }
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 else:
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # The web node's ASGI server (chat/realtime/server.py): uvicorn refuses an oversized message as it
@@ -57,7 +51,7 @@ CHAT_OUTBOUND_LIMIT_BYTES = env.int("CHAT_OUTBOUND_LIMIT_BYTES", default=1024 * 
 
 CHAT_PERSIST_RECLAIM_IDLE_MS = env.int("CHAT_PERSIST_RECLAIM_IDLE_MS", default=30_000)
 # The least a web node accepts of Redis's persistence before it serves: fsync, aof or none
-# (chat/durability.py says what each one keeps).
+# (chat/realtime/durability.py says what each one keeps).
 CHAT_REDIS_DURABILITY = env.str("CHAT_REDIS_DURABILITY", default="aof")
 
 # --- Message store: MongoDB when MONGO_URL is set, the SQL model otherwise.

@@ -17,7 +17,7 @@ from django.db import connection
 
 from accounts.tests.factories import UserFactory
 from channels_app.services import channel_create, channel_join
-from chat.models import OutboxEvent
+from chat.models import KeptEvent, OutboxEvent
 from chat.selectors import outbox_backlog
 from chat.tests.live import ROOT, CeleryWorker, Client, RedisServer, WebNode, post_json, request_json
 from chat.tests.resuming import ResumingClient
@@ -185,12 +185,21 @@ async def test_a_mixed_load_while_redis_is_away_for_ten_seconds_is_announced_onc
         await socket.stop()
     await asyncio.gather(*runs, return_exceptions=True)
     queued = await sync_to_async(_next_outbox_id)() - first_row
+    # What each socket must have heard: every event kept in its channel's stream and its user's
+    # feed since the load began, each once, in each stream's order.
+    expected = {
+        s.name: await sync_to_async(_kept_outbox_ids)(
+            [KeptEvent.channel_stream(channel), KeptEvent.user_stream(s.user.pk)], first_row
+        )
+        for s in sockets
+    }
+    heard = {s.name: [e["outbox_id"] for e in s.events if e.get("outbox_id", 0) >= first_row] for s in sockets}
 
     seqs = [m["seq"] for m in history]
     # The dues cards and the rule-change notices (the wallet's activity lines, sys:activity:, come on top).
     system_posts = [m for m in history if m["client_msg_id"].startswith(("sys:dues:", "sys:outbox:"))]
     posted_kinds = ["dues" if m["client_msg_id"].startswith("sys:dues:") else "policy" for m in system_posts]
-    announced = ("dues_requested", "approval_policy_changed")  # one per committed dues or rule change
+    announced = {"dues": "dues_requested", "policy": "approval_policy_changed"}  # one per committed write
     figures = {
         "redis_down_seconds": REDIS_DOWN_SECONDS,
         "committed_writes": len(committed),
@@ -206,8 +215,13 @@ async def test_a_mixed_load_while_redis_is_away_for_ten_seconds_is_announced_onc
             - len({e["outbox_id"] for e in s.events if e.get("outbox_id")})
             for s in sockets
         },
+        "events_expected_per_socket": {name: sum(len(ids) for ids in streams) for name, streams in expected.items()},
+        "events_delivered_per_socket": {name: len(ids) for name, ids in heard.items()},
         "channel_events_expected_per_socket": len(posts_expected),
-        "channel_events_delivered": {s.name: len([e for e in s.events if e["event"] in announced]) for s in sockets},
+        "channel_events_delivered": {
+            s.name: len([e for e in s.events if e["event"] in announced.values()]) for s in sockets
+        },
+        "socket_resyncs": {s.name: s.resyncs for s in sockets},
     }
     FIGURES.parent.mkdir(parents=True, exist_ok=True)
     FIGURES.write_text(json.dumps(figures, indent=1))
@@ -222,6 +236,15 @@ async def test_a_mixed_load_while_redis_is_away_for_ten_seconds_is_announced_onc
         assert figures["duplicated_messages"][socket.name] == 0
         assert figures["duplicated_events"][socket.name] == 0
         assert socket.unacked == {}
+        # Every committed dues and rule change's event reached every socket once, in commit order.
+        assert [e["event"] for e in socket.events if e["event"] in announced.values()] == [
+            announced[kind] for kind in posts_expected
+        ]
+        # Every kept event of the socket's streams once, in order; nothing else.
+        channel_ids, user_ids = expected[socket.name]
+        assert [i for i in heard[socket.name] if i in set(channel_ids)] == channel_ids
+        assert [i for i in heard[socket.name] if i in set(user_ids)] == user_ids
+        assert len(heard[socket.name]) == len(channel_ids) + len(user_ids)
 
 
 def _one_write(node, kind: str, step: int, people: dict, personal: dict, group: int) -> tuple[int, dict]:
@@ -246,6 +269,15 @@ def _next_outbox_id() -> int:
     with connection.cursor() as cursor:
         cursor.execute("SELECT last_value + CASE WHEN is_called THEN 1 ELSE 0 END FROM chat_outboxevent_id_seq")
         return cursor.fetchone()[0]
+
+
+def _kept_outbox_ids(streams: list[str], first_row: int) -> list[list[int]]:
+    """Per stream, the outbox ids of the events kept in it from first_row on, in position order."""
+    found = []
+    for stream in streams:
+        frames = KeptEvent.objects.filter(stream=stream).order_by("position").values_list("frame", flat=True)
+        found.append([i for i in (json.loads(frame).get("outbox_id", 0) for frame in frames) if i >= first_row])
+    return found
 
 
 async def _outbox_empty() -> bool:

@@ -16,7 +16,7 @@ from redis.asyncio.retry import Retry as AsyncRetry
 from redis.backoff import NoBackoff
 from redis.cluster import ClusterNode, RedisCluster
 
-from chat.redis_pool import MAX_CONNECTIONS, pool_from_url
+from chat.realtime.redis_pool import MAX_CONNECTIONS, pool_from_url
 
 _async_clients: dict[tuple, aioredis.Redis | AsyncRedisCluster] = {}
 

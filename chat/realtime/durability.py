@@ -7,7 +7,7 @@ into the message store, Redis is its only copy. What survives depends on Redis's
     aof    appendonly yes (appendfsync everysec): survives a Redis crash or restart; an operating
            system crash may lose the last second
     none   no append-only file: a Redis restart loses the messages not yet stored (their seq
-           numbers are never reused: chat/sequence.py)
+           numbers are never reused: chat/realtime/sequence.py)
 
 CHAT_REDIS_DURABILITY names the least a node accepts (default `aof`); it refuses to start on a
 Redis that keeps less, or that may evict keys under memory pressure. In a Redis Cluster every
@@ -49,7 +49,7 @@ def redis_durability(client: redis.Redis) -> tuple[str, str]:
 def _servers() -> list[tuple[str, redis.Redis]]:
     """(name, client) of every Redis that holds acknowledged messages: every node of a cluster
     (primaries and replicas: a replica is promoted with what it has), or the one Redis."""
-    from chat.redis_client import cluster_mode, sync_redis
+    from chat.realtime.redis_client import cluster_mode, sync_redis
 
     if not cluster_mode():
         return [(settings.REDIS_URL, redis.Redis.from_url(settings.REDIS_URL))]

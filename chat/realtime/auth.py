@@ -13,7 +13,7 @@ from rest_framework_simplejwt.settings import api_settings as jwt_settings
 from rest_framework_simplejwt.tokens import AccessToken
 
 from accounts.selectors import users_active_by_id
-from chat.turn_batch import TurnBatch
+from chat.realtime.turn_batch import TurnBatch
 from core.api.bearer import bearer_token
 
 _session_store = import_module(settings.SESSION_ENGINE).SessionStore

@@ -3,8 +3,8 @@
 With Redis (production) one Lua script does it atomically across every node: dedup on
 (channel, sender, client_msg_id), the channel's next seq, the unpersisted tail, its partition's
 persistence stream, and one PUBLISH of the frame to the room (SPUBLISH in a Redis Cluster, where
-every key and the topic share the channel's slot: chat/keys.py). With CHAT_REDIS_REPLICAS_TO_ACK
-the send counts as done once that many replicas have it (chat/redis_scripts.py). The script decodes nothing: the message is
+every key and the topic share the channel's slot: chat/realtime/keys.py). With CHAT_REDIS_REPLICAS_TO_ACK
+the send counts as done once that many replicas have it (chat/realtime/redis_scripts.py). The script decodes nothing: the message is
 encoded here around a gap for the seq, so nothing it does after the INCR can fail. Celery
 drains the stream into the message store (chat/persistence.py).
 
@@ -21,23 +21,24 @@ from asgiref.sync import sync_to_async
 from django.conf import settings
 from redis.exceptions import ResponseError
 
-from chat import keys, sequence
-from chat.realtime.hub import message_payload
+from chat.realtime import keys, sequence
 from chat.realtime.hubs import get_hub
-from chat.redis_client import publish_command, serving_node
-from chat.redis_scripts import BatchedScript
+from chat.realtime.payloads import message_around_seq, message_payload
+from chat.realtime.redis_client import publish_command, serving_node
+from chat.realtime.redis_scripts import BatchedScript
+from chat.realtime.turn_batch import TurnBatch
 from chat.selectors import message_frame
 from chat.stores import get_message_store
-from chat.turn_batch import TurnBatch
 
 logger = logging.getLogger(__name__)
 
 DEDUP_TTL_SECONDS = 7 * 24 * 3600
 
 # KEYS: seq, ceiling, dedup, tail, stream, topic, writer.
-# ARGV: the message's JSON up to its seq, the JSON after it, dedup TTL, publish time, the
-# live frame's own fields (its state now: not edited, unread by everybody but its sender), the
-# publish command (PUBLISH, or SPUBLISH in a cluster), and the Redis server the node sends to.
+# ARGV: the message's JSON up to its seq, the JSON after it, dedup TTL, the room payload up to the
+# seq, the live frame's own fields (its state now: not edited, unread by everybody but its sender),
+# the publish command (PUBLISH, or SPUBLISH in a cluster), the Redis server the node sends to, and
+# the room payload from the seq to the frame (chat/realtime/payloads.py, message_around_seq).
 # A repeated client_msg_id (of the same sender: the dedup key names both) still writes (the dedup key's expiry): a WAIT after it then covers the
 # first message's writes too, whichever connection made them.
 # Returns {1, seq} for a new message, {0, message} for a repeated client_msg_id, {2, last} when
@@ -60,7 +61,7 @@ local encoded = ARGV[1] .. seq .. ARGV[2]
 redis.call('SET', KEYS[3], encoded, 'EX', ARGV[3])
 redis.call('ZADD', KEYS[4], seq, encoded)
 redis.call('XADD', KEYS[5], '*', 'm', encoded)
-redis.call(ARGV[6], KEYS[6], 'm ' .. seq .. ' ' .. ARGV[4] .. ' {"type":"message",' .. string.sub(encoded, 2, -2) .. ARGV[5] .. '}')
+redis.call(ARGV[6], KEYS[6], ARGV[4] .. seq .. ARGV[8] .. '{"type":"message",' .. string.sub(encoded, 2, -2) .. ARGV[5] .. '}')
 return {1, seq}
 """
 
@@ -154,11 +155,21 @@ class _RedisLog:
             keys.writer_key(channel_id),
         ]
         for _ in range(6):
+            before_seq, after_seq = message_around_seq(time.time())
             writer = await serving_node(self.client, keys.seq_key(channel_id))
             try:
                 code, value = await self.send(
                     keys=script_keys,
-                    args=[head, rest, DEDUP_TTL_SECONDS, f"{time.time():.6f}", frame_fields, publish_command(), writer],
+                    args=[
+                        head,
+                        rest,
+                        DEDUP_TTL_SECONDS,
+                        before_seq,
+                        frame_fields,
+                        publish_command(),
+                        writer,
+                        after_seq,
+                    ],
                 )
             except ResponseError as error:
                 if "NOSEQ" not in str(error):
@@ -215,7 +226,7 @@ async def append(draft: dict, *, unread_count: int) -> tuple[dict, bool]:
     """
     fresh = {"edited_at": None, "deleted": False, "reactions": {}, "unread_count": unread_count}
     if settings.REDIS_URL:
-        from chat.redis_client import async_redis
+        from chat.realtime.redis_client import async_redis
 
         # A pipeline retried by the client itself would WAIT on a connection that wrote nothing.
         client = async_redis(retry=not settings.CHAT_REDIS_REPLICAS_TO_ACK)

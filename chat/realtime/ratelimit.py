@@ -6,8 +6,8 @@ import time
 from django.conf import settings
 from redis.exceptions import RedisError
 
-from chat.redis_client import async_redis
-from chat.redis_scripts import BatchedScript
+from chat.realtime.redis_client import async_redis
+from chat.realtime.redis_scripts import BatchedScript
 
 
 class TokenBucket:

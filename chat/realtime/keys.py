@@ -54,7 +54,7 @@ def seq_key(channel_id: int) -> str:
 
 
 def ceiling_key(channel_id: int) -> str:
-    """The highest seq reserved in the database: the counter never passes it (chat/sequence.py)."""
+    """The highest seq reserved in the database: the counter never passes it (chat/realtime/sequence.py)."""
     return f"chat:{_channel(channel_id)}:ceiling"
 
 

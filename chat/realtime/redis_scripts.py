@@ -17,7 +17,7 @@ from redis import exceptions as redis_errors
 from redis.asyncio.cluster import RedisCluster
 from redis.exceptions import NoScriptError, RedisError
 
-from chat.turn_batch import TurnBatch
+from chat.realtime.turn_batch import TurnBatch
 
 # A shard that failed: its primary died or is being replaced.
 SHARD_FAILURES = (
@@ -35,7 +35,7 @@ class NotReplicated(RedisError):
 class BatchedScript:
     def __init__(self, client, source: str, *, replicas: int = 0, replica_wait_ms: int = 1000):
         """replicas: how many replicas must have a call's writes before it counts as done. The
-        client must not retry a pipeline by itself then (chat.redis_client.async_redis(retry=False)):
+        client must not retry a pipeline by itself then (chat.realtime.redis_client.async_redis(retry=False)):
         a pipeline sent again on another connection would WAIT for nothing."""
         self.client, self.source = client, source
         self.replicas, self.replica_wait_ms = replicas, replica_wait_ms
