@@ -12,8 +12,7 @@ from rest_framework.test import APIClient
 
 from channels_app.tests.factories import channel_with_members
 from chat.services import message_send
-from chat.tests.live import Client
-from chat.tests.test_message_changes import call
+from chat.tests.live import Client, call
 
 # 25 faces, one code point each.
 FACES = [chr(code) for code in range(0x1F600, 0x1F619)]
