@@ -225,6 +225,14 @@ class Client:
         connection = await websockets.connect(url, additional_headers=headers, origin=origin, max_size=2**22)
         return cls(connection)
 
+    @classmethod
+    async def subscribed(cls, url: str, user, channel: int, since_seq: int | None = None):
+        """A client connected and subscribed to the channel (what follows the subscribed frame,
+        the replay and the snapshots, is still to be read)."""
+        client = await cls.connect(url, user)
+        await client.subscribe(channel, since_seq)
+        return client
+
     async def send(self, **frame) -> None:
         await self.connection.send(json.dumps(frame))
 

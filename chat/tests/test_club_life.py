@@ -58,8 +58,7 @@ async def test_a_notice_must_be_a_message_of_the_channel(two_nodes, room):
     channel, (alice,) = await room("alice")
     other, (carol,) = await room("carol")
     node_a, _node_b = two_nodes
-    c = await Client.connect(node_a.ws_url, carol)
-    await c.subscribe(other.pk)
+    c = await Client.subscribed(node_a.ws_url, carol, other.pk)
     elsewhere = await c.send_message(other.pk, "not yours", "elsewhere")
     path = f"/api/channels/{channel.pk}/notice"
     for message_id in (elsewhere["id"], "0" * 32, "not-an-id"):
@@ -186,8 +185,7 @@ async def test_a_poll_closes_at_its_closing_time_exactly_once_even_with_two_beat
     """Two workers, each with its own beat (a deployment mistake): both tick, the poll closes once."""
     channel, (alice, bob) = await room("alice", "bob")
     node_a, node_b = two_nodes
-    b = await Client.connect(node_b.ws_url, bob)
-    await b.subscribe(channel.pk)
+    b = await Client.subscribed(node_b.ws_url, bob, channel.pk)
     worker_factory("celery-polls-1")
     worker_factory("celery-polls-2")
     closes_at = (timezone.now() + timedelta(seconds=3)).isoformat()
@@ -255,8 +253,8 @@ async def test_a_photo_sent_over_the_socket_reaches_the_other_node_live_in_histo
     status, data = await sync_to_async(fetch)(live["attachments"][0]["thumbnail_url"], bob)
     assert (status, data[:2]) == (200, b"\xff\xd8")  # a JPEG
 
-    later = await Client.connect(node_b.ws_url, bob)  # another phone of Bob's, resuming from the start
-    await later.subscribe(channel.pk, since_seq=0)
+    # another phone of Bob's, resuming from the start
+    later = await Client.subscribed(node_b.ws_url, bob, channel.pk, since_seq=0)
     resumed = (await later.recv_until(lambda f: f["type"] == "message" and f["seq"] == ack["seq"]))[-1]
     assert [p["id"] for p in resumed["attachments"]] == [photo["id"]]
     status, page = await call(node_a, "GET", f"/api/channels/{channel.pk}/messages", bob)

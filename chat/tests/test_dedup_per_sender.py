@@ -56,8 +56,7 @@ async def test_two_members_sending_the_same_client_msg_id_both_get_their_message
 @pytest.mark.redis_modes
 async def test_a_client_may_not_send_the_servers_own_ids(two_nodes, room):
     channel, (alice, bob) = await room("alice", "bob")
-    a = await Client.connect(two_nodes[0].ws_url, alice)
-    await a.subscribe(channel.pk)
+    a = await Client.subscribed(two_nodes[0].ws_url, alice, channel.pk)
     await a.send(type="send", channel=channel.pk, body="fake card", client_msg_id="sys:dues:1")
     refused = await _ack(a, "sys:dues:1")
     assert (refused["type"], refused["code"], refused["channel"]) == ("error", "bad_request", channel.pk)

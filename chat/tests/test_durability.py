@@ -62,8 +62,7 @@ async def test_after_redis_lost_its_data_no_seq_is_handed_out_twice(server_envir
     node = await sync_to_async(WebNode)(env, "forgetful-node")
     channel, (alice,) = await room("alice")
     try:
-        client = await Client.connect(node.ws_url, alice)
-        await client.subscribe(channel.pk)
+        client = await Client.subscribed(node.ws_url, alice, channel.pk)
         for i in range(3):
             await client.send(type="send", channel=channel.pk, body=f"lost {i}", client_msg_id=f"lost-{i}")
         acks = [

@@ -163,8 +163,7 @@ async def test_a_read_past_the_last_message_marks_only_what_exists(two_nodes, al
 async def test_a_rename_a_new_password_and_a_hand_over_reach_every_subscriber(two_nodes, room):
     channel, (alice, bob) = await room("alice", "bob")
     node_a, node_b = two_nodes
-    b = await Client.connect(node_b.ws_url, bob)
-    await b.subscribe(channel.pk)
+    b = await Client.subscribed(node_b.ws_url, bob, channel.pk)
 
     def updated(frame: dict) -> bool:
         return frame["type"] == "event" and frame["event"] == "channel_updated"
@@ -292,8 +291,7 @@ async def test_a_deleted_message_leaves_no_body_in_the_store_whether_it_was_stor
 ):
     channel, (alice,) = await room("alice")
     node_a, _node_b = two_nodes
-    a = await Client.connect(node_a.ws_url, alice)
-    await a.subscribe(channel.pk)
+    a = await Client.subscribed(node_a.ws_url, alice, channel.pk)
     waiting = await a.send_message(channel.pk, "my PIN is 2468", "waiting")
     path = f"/api/channels/{channel.pk}/messages"
     assert (await call(node_a, "DELETE", f"{path}/{waiting['id']}", alice))[0] == 204  # no worker yet: in Redis

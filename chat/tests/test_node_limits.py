@@ -53,8 +53,7 @@ async def test_a_users_21st_socket_is_closed_4409_and_a_freed_place_is_taken_aga
 async def test_a_40_mb_message_in_1_mb_fragments_is_refused_before_the_node_holds_it(two_nodes, room):
     channel, (alice,) = await room("alice")
     node = two_nodes[0]
-    flooder = await Client.connect(node.ws_url, alice)
-    await flooder.subscribe(channel.pk)
+    flooder = await Client.subscribed(node.ws_url, alice, channel.pk)
     rss_before = rss_bytes(node.popen.pid)
 
     async def fragments():
@@ -73,8 +72,7 @@ async def test_a_40_mb_message_in_1_mb_fragments_is_refused_before_the_node_hold
     assert rss_bytes(node.popen.pid) - rss_before < 15 * MIB
 
     # The node is none the worse: the same user connects and sends as before.
-    again = await Client.connect(node.ws_url, alice)
-    await again.subscribe(channel.pk)
+    again = await Client.subscribed(node.ws_url, alice, channel.pk)
     await again.send(type="send", channel=channel.pk, body="still here", client_msg_id="small")
     frames = await again.recv_until(lambda frame: frame["type"] == "ack")
     assert frames[-1]["client_msg_id"] == "small"

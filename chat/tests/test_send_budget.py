@@ -44,8 +44,7 @@ def test_rest_posts_over_the_senders_budget_are_refused(settings):
 @pytest.mark.asyncio
 async def test_the_socket_and_rest_spend_one_budget(frugal_node):
     channel, (alice, bob) = await asyncio.to_thread(channel_with_members, name="room", usernames=["alice", "bob"])
-    socket = await Client.connect(frugal_node.ws_url, alice)
-    await socket.subscribe(channel.pk)
+    socket = await Client.subscribed(frugal_node.ws_url, alice, channel.pk)
     path = f"/api/channels/{channel.pk}/messages"
 
     acks = [(await socket.send_message(channel.pk, f"live {i}", f"m{i}"))["type"] for i in range(6)]

@@ -54,8 +54,7 @@ async def test_a_client_that_stops_reading_is_closed_and_resumes_without_loss(ti
     stalled = await _stalled_client(tight_node, carol)
     await stalled.send(json.dumps({"type": "subscribe", "channel": channel.pk}))
     assert '"subscribed"' in await stalled.recv()
-    reader = await Client.connect(tight_node.ws_url, bob)
-    await reader.subscribe(channel.pk)
+    reader = await Client.subscribed(tight_node.ws_url, bob, channel.pk)
     sender = await Client.connect(tight_node.ws_url, alice)
 
     received: list[int] = []

@@ -66,8 +66,7 @@ def _metrics(node) -> dict[str, float]:
 async def test_resume_replays_exactly_the_missed_messages(two_nodes, room):
     channel, (alice, bob) = await room("alice", "bob")
     node_a, node_b = two_nodes
-    b = await Client.connect(node_b.ws_url, bob)
-    await b.subscribe(channel.pk)
+    b = await Client.subscribed(node_b.ws_url, bob, channel.pk)
     await b.close()
     a = await Client.connect(node_a.ws_url, alice)
     for i in range(200):
@@ -94,8 +93,7 @@ async def test_resume_replays_exactly_the_missed_messages(two_nodes, room):
 async def test_repeated_client_msg_id_is_one_message_and_identical_acks(two_nodes, room):
     channel, (alice, bob) = await room("alice", "bob")
     node_a, node_b = two_nodes
-    b = await Client.connect(node_b.ws_url, bob)
-    await b.subscribe(channel.pk)
+    b = await Client.subscribed(node_b.ws_url, bob, channel.pk)
     a = await Client.connect(node_a.ws_url, alice)
     for _ in range(3):
         await a.send(type="send", channel=channel.pk, body="once", client_msg_id="same")
