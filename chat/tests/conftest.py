@@ -8,6 +8,8 @@ from asgiref.sync import sync_to_async
 from django.db import connection
 from django.test import override_settings
 
+from accounts.models import User
+from channels_app.models import Channel
 from channels_app.tests.factories import channel_with_members
 from chat.tests.live import CeleryWorker, Client, WebNode, node_pair, server_env
 
@@ -73,9 +75,9 @@ def room():
 class Pair(NamedTuple):
     """alice (the room's owner) and bob, each with a socket subscribed to the room: `a` and `b`."""
 
-    channel: object
-    alice: object
-    bob: object
+    channel: Channel
+    alice: User
+    bob: User
     a: Client
     b: Client
 
@@ -85,6 +87,7 @@ async def alice_and_bob(two_nodes, room):
     """alice on the first node and bob on the second, both subscribed to their room (the frames
     that follow a subscribe, read receipts and presence, are still to be read)."""
     channel, (alice, bob) = await room("alice", "bob")
+    # Both connect before either subscribes (the order these tests always had): each subscribes while the other is online.
     a = await Client.connect(two_nodes[0].ws_url, alice)
     b = await Client.connect(two_nodes[1].ws_url, bob)
     await a.subscribe(channel.pk)
