@@ -12,14 +12,17 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
-from contextlib import closing
+from contextlib import closing, contextmanager
 from pathlib import Path
 
 import websockets
+from asgiref.sync import sync_to_async
 from rest_framework_simplejwt.tokens import AccessToken
 
 from config.celery import WORKER_OPTIONS
+from conftest import EMBEDDED
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -128,6 +131,22 @@ class WebNode(ListeningProcess):
         return WebNode(self.env, self.name, port=self.port)
 
 
+@contextmanager
+def node_pair(env: dict, name: str):
+    """Two web nodes sharing Redis ("<name>-a", "<name>-b"); in the embedded mode there is no
+    Redis between processes, so one process ("<name>-embedded") plays both parts."""
+    if EMBEDDED:
+        node = WebNode(env, f"{name}-embedded")
+        nodes = [node, node]
+    else:
+        nodes = [WebNode(env, f"{name}-a"), WebNode(env, f"{name}-b")]
+    try:
+        yield nodes
+    finally:
+        for node in set(nodes):
+            node.stop()
+
+
 class CeleryWorker(Process):
     def __init__(self, env: dict, name: str = "celery"):
         super().__init__(
@@ -163,6 +182,31 @@ def request_json(node: "WebNode", method: str, path: str, user, body: dict | Non
         return json.loads(response.read() or b"null")
 
 
+def _call(node: "WebNode", method: str, path: str, user, body: dict | None = None) -> tuple[int, dict | None]:
+    request = urllib.request.Request(
+        f"{node.http_url}{path}",
+        data=None if body is None else json.dumps(body).encode(),
+        headers={"Authorization": f"Bearer {access_token(user)}", "Content-Type": "application/json"},
+        method=method,
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            raw = response.read()
+            return response.status, json.loads(raw) if raw else None
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read() or b"null")
+
+
+# A REST request as `user`, from a test's event loop: (status, body), an error status included.
+call = sync_to_async(_call)
+
+
+def rss_bytes(pid: int) -> int:
+    """A server process's resident memory."""
+    with open(f"/proc/{pid}/statm") as statm:
+        return int(statm.read().split()[1]) * 4096
+
+
 def access_token(user) -> str:
     if isinstance(user, str):
         return user  # a token from a real sign-in (the deployment test signs in through nginx)
@@ -181,6 +225,14 @@ class Client:
         connection = await websockets.connect(url, additional_headers=headers, origin=origin, max_size=2**22)
         return cls(connection)
 
+    @classmethod
+    async def subscribed(cls, url: str, user, channel: int, since_seq: int | None = None):
+        """A client connected and subscribed to the channel (what follows the subscribed frame,
+        the replay and the snapshots, is still to be read)."""
+        client = await cls.connect(url, user)
+        await client.subscribe(channel, since_seq)
+        return client
+
     async def send(self, **frame) -> None:
         await self.connection.send(json.dumps(frame))
 
@@ -196,6 +248,14 @@ class Client:
             frames.append(frame)
             if predicate(frame):
                 return frames
+
+    async def send_message(self, channel: int, body: str, client_msg_id: str, **extra) -> dict:
+        """Sends a message and waits for its answer: the ack, or the error."""
+        await self.send(type="send", channel=channel, body=body, client_msg_id=client_msg_id, **extra)
+        frames = await self.recv_until(
+            lambda f: f["type"] in ("ack", "error") and f.get("client_msg_id") == client_msg_id
+        )
+        return frames[-1]
 
     async def subscribe(self, channel: int, since_seq: int | None = None) -> dict:
         frame = {"type": "subscribe", "channel": channel}

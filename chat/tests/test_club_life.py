@@ -7,9 +7,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from chat.tests.live import Client
-from chat.tests.test_message_changes import _send, call
-from chat.tests.test_websocket import _room
+from chat.tests.live import Client, call
 from conftest import EMBEDDED
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
@@ -19,14 +17,10 @@ def _of(kind: str):
     return lambda frame: frame["type"] == kind
 
 
-async def test_the_owner_pins_a_notice_and_every_member_sees_it_live_until_it_is_taken_down(two_nodes):
-    channel, (alice, bob) = await _room("alice", "bob")
+async def test_the_owner_pins_a_notice_and_every_member_sees_it_live_until_it_is_taken_down(two_nodes, alice_and_bob):
+    channel, alice, bob, a, b = alice_and_bob
     node_a, node_b = two_nodes
-    a = await Client.connect(node_a.ws_url, alice)
-    b = await Client.connect(node_b.ws_url, bob)
-    for client in (a, b):
-        await client.subscribe(channel.pk)
-    ack = await _send(a, channel.pk, "Hike on Saturday, 9:00 at the station", "plan")
+    ack = await a.send_message(channel.pk, "Hike on Saturday, 9:00 at the station", "plan")
     path = f"/api/channels/{channel.pk}/notice"
 
     assert (await call(node_b, "POST", path, bob, {"message_id": ack["id"]}))[0] == 403  # not the owner
@@ -51,24 +45,21 @@ async def test_the_owner_pins_a_notice_and_every_member_sees_it_live_until_it_is
     assert (await call(node_b, "GET", f"/api/channels/{channel.pk}", bob))[1]["notice"] is None
 
     # Pinned again and taken down by the owner.
-    second = await _send(b, channel.pk, "Dues are due Friday", "dues")
+    second = await b.send_message(channel.pk, "Dues are due Friday", "dues")
     assert (await call(node_a, "POST", path, alice, {"message_id": second["id"]}))[0] == 200
     assert (await b.recv_until(_of("channel_updated")))[-1]["notice"]["id"] == second["id"]
     assert (await call(node_b, "DELETE", path, bob))[0] == 403
     assert (await call(node_a, "DELETE", path, alice))[0] == 204
     assert (await b.recv_until(_of("channel_updated")))[-1]["notice"] is None
     assert (await call(node_a, "DELETE", path, alice))[0] == 404
-    for client in (a, b):
-        await client.close()
 
 
-async def test_a_notice_must_be_a_message_of_the_channel(two_nodes):
-    channel, (alice,) = await _room("alice")
-    other, (carol,) = await _room("carol")
+async def test_a_notice_must_be_a_message_of_the_channel(two_nodes, room):
+    channel, (alice,) = await room("alice")
+    other, (carol,) = await room("carol")
     node_a, _node_b = two_nodes
-    c = await Client.connect(node_a.ws_url, carol)
-    await c.subscribe(other.pk)
-    elsewhere = await _send(c, other.pk, "not yours", "elsewhere")
+    c = await Client.subscribed(node_a.ws_url, carol, other.pk)
+    elsewhere = await c.send_message(other.pk, "not yours", "elsewhere")
     path = f"/api/channels/{channel.pk}/notice"
     for message_id in (elsewhere["id"], "0" * 32, "not-an-id"):
         status, body = await call(node_a, "POST", path, alice, {"message_id": message_id})
@@ -92,8 +83,8 @@ def _counts(poll: dict) -> dict[str, int]:
     return {option["text"]: option["votes"] for option in poll["options"]}
 
 
-async def test_a_poll_is_a_card_in_the_chat_whose_counts_change_live_until_it_is_closed(two_nodes):
-    channel, (alice, bob, carol) = await _room("alice", "bob", "carol")
+async def test_a_poll_is_a_card_in_the_chat_whose_counts_change_live_until_it_is_closed(two_nodes, room):
+    channel, (alice, bob, carol) = await room("alice", "bob", "carol")
     node_a, node_b = two_nodes
     a = await Client.connect(node_a.ws_url, alice)
     b = await Client.connect(node_b.ws_url, bob)
@@ -156,15 +147,15 @@ async def test_a_poll_is_a_card_in_the_chat_whose_counts_change_live_until_it_is
     status, page = await call(node_a, "GET", f"/api/channels/{channel.pk}/messages", alice)
     (shown,) = [message["poll"] for message in page["results"] if "poll" in message]
     assert (shown["closed"], _counts(shown)) == (True, {"Going": 1, "Not going": 1})
-    outsider = (await _room("dave"))[1][0]
+    outsider = (await room("dave"))[1][0]
     assert (await call(node_a, "GET", f"/api/polls/{poll['id']}", outsider))[0] == 403
     assert (await call(node_a, "POST", vote, outsider, {"options": [going]}))[0] == 403
     for client in (a, b):
         await client.close()
 
 
-async def test_a_multiple_choice_poll_takes_several_options_of_its_own(two_nodes):
-    channel, (alice,) = await _room("alice")
+async def test_a_multiple_choice_poll_takes_several_options_of_its_own(two_nodes, room):
+    channel, (alice,) = await room("alice")
     node_a, _node_b = two_nodes
     path = f"/api/channels/{channel.pk}/polls"
     status, body = await call(node_a, "POST", path, alice, {"question": "Which?", "options": ["Only one"]})
@@ -190,12 +181,11 @@ async def test_a_multiple_choice_poll_takes_several_options_of_its_own(two_nodes
 
 
 @pytest.mark.skipif(EMBEDDED, reason="Celery workers need the broker; the embedded mode runs beat in its web process")
-async def test_a_poll_closes_at_its_closing_time_exactly_once_even_with_two_beats(two_nodes, worker_factory):
+async def test_a_poll_closes_at_its_closing_time_exactly_once_even_with_two_beats(two_nodes, worker_factory, room):
     """Two workers, each with its own beat (a deployment mistake): both tick, the poll closes once."""
-    channel, (alice, bob) = await _room("alice", "bob")
+    channel, (alice, bob) = await room("alice", "bob")
     node_a, node_b = two_nodes
-    b = await Client.connect(node_b.ws_url, bob)
-    await b.subscribe(channel.pk)
+    b = await Client.subscribed(node_b.ws_url, bob, channel.pk)
     worker_factory("celery-polls-1")
     worker_factory("celery-polls-2")
     closes_at = (timezone.now() + timedelta(seconds=3)).isoformat()
@@ -232,21 +222,21 @@ def _photo_upload(user, channel_id: int) -> dict:
     return attachment_ref(attachment_upload(user=user, channel_id=channel_id, upload=upload))
 
 
-async def test_a_photo_sent_over_the_socket_reaches_the_other_node_live_in_history_and_on_resume(two_nodes):
+async def test_a_photo_sent_over_the_socket_reaches_the_other_node_live_in_history_and_on_resume(two_nodes, room):
     import urllib.request
 
     from asgiref.sync import sync_to_async
 
     from chat.tests.live import access_token
 
-    channel, (alice, bob) = await _room("alice", "bob")
+    channel, (alice, bob) = await room("alice", "bob")
     node_a, node_b = two_nodes
     photo = await sync_to_async(_photo_upload)(alice, channel.pk)
     a = await Client.connect(node_a.ws_url, alice)
     b = await Client.connect(node_b.ws_url, bob)
     for client in (a, b):
         await client.subscribe(channel.pk)
-    ack = await _send(a, channel.pk, "정상에서", "summit", attachments=[photo["id"]])
+    ack = await a.send_message(channel.pk, "정상에서", "summit", attachments=[photo["id"]])
     assert ack["type"] == "ack"
     live = (await b.recv_until(lambda f: f["type"] == "message" and f["seq"] == ack["seq"]))[-1]
     assert [(p["id"], p["width"], p["height"], p["url"]) for p in live["attachments"]] == [
@@ -263,16 +253,16 @@ async def test_a_photo_sent_over_the_socket_reaches_the_other_node_live_in_histo
     status, data = await sync_to_async(fetch)(live["attachments"][0]["thumbnail_url"], bob)
     assert (status, data[:2]) == (200, b"\xff\xd8")  # a JPEG
 
-    later = await Client.connect(node_b.ws_url, bob)  # another phone of Bob's, resuming from the start
-    await later.subscribe(channel.pk, since_seq=0)
+    # another phone of Bob's, resuming from the start
+    later = await Client.subscribed(node_b.ws_url, bob, channel.pk, since_seq=0)
     resumed = (await later.recv_until(lambda f: f["type"] == "message" and f["seq"] == ack["seq"]))[-1]
     assert [p["id"] for p in resumed["attachments"]] == [photo["id"]]
     status, page = await call(node_a, "GET", f"/api/channels/{channel.pk}/messages", bob)
     assert [p["id"] for p in page["results"][-1]["attachments"]] == [photo["id"]]
 
-    carol_channel, (carol,) = await _room("carol")
+    carol_channel, (carol,) = await room("carol")
     elsewhere = await sync_to_async(_photo_upload)(carol, carol_channel.pk)
-    refused = await _send(a, channel.pk, "not mine", "not-mine", attachments=[elsewhere["id"]])
+    refused = await a.send_message(channel.pk, "not mine", "not-mine", attachments=[elsewhere["id"]])
     assert (refused["type"], refused["code"]) == ("error", "bad_request")
     for client in (a, b, later):
         await client.close()

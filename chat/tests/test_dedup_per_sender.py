@@ -8,15 +8,9 @@ import urllib.request
 import pytest
 from asgiref.sync import sync_to_async
 
-from channels_app.tests.factories import channel_with_members
 from chat.tests.live import Client, access_token
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
-
-
-@sync_to_async
-def _room(*usernames):
-    return channel_with_members(name="room", usernames=list(usernames))
 
 
 async def _until_message(client: Client, frames: list[dict], *, seq: int) -> list[dict]:
@@ -33,13 +27,9 @@ async def _ack(client: Client, client_msg_id: str) -> dict:
 
 
 @pytest.mark.redis_modes
-async def test_two_members_sending_the_same_client_msg_id_both_get_their_message_through(two_nodes):
-    channel, (alice, bob) = await _room("alice", "bob")
+async def test_two_members_sending_the_same_client_msg_id_both_get_their_message_through(two_nodes, alice_and_bob):
+    channel, alice, bob, a, b = alice_and_bob
     node_a, node_b = two_nodes
-    a = await Client.connect(node_a.ws_url, alice)
-    b = await Client.connect(node_b.ws_url, bob)
-    for client in (a, b):
-        await client.subscribe(channel.pk)
     await b.send(type="send", channel=channel.pk, body="bob's", client_msg_id="c-1")
     b_frames = await b.recv_until(lambda f: f["type"] in ("ack", "error"))
     await a.send(type="send", channel=channel.pk, body="alice's", client_msg_id="c-1")
@@ -61,15 +51,12 @@ async def test_two_members_sending_the_same_client_msg_id_both_get_their_message
     await a.send(type="send", channel=channel.pk, body="alice's again", client_msg_id="c-1")
     again = await _ack(a, "c-1")
     assert (again["id"], again["seq"]) == (alice_ack["id"], 2)
-    for client in (a, b):
-        await client.close()
 
 
 @pytest.mark.redis_modes
-async def test_a_client_may_not_send_the_servers_own_ids(two_nodes):
-    channel, (alice, bob) = await _room("alice", "bob")
-    a = await Client.connect(two_nodes[0].ws_url, alice)
-    await a.subscribe(channel.pk)
+async def test_a_client_may_not_send_the_servers_own_ids(two_nodes, room):
+    channel, (alice, bob) = await room("alice", "bob")
+    a = await Client.subscribed(two_nodes[0].ws_url, alice, channel.pk)
     await a.send(type="send", channel=channel.pk, body="fake card", client_msg_id="sys:dues:1")
     refused = await _ack(a, "sys:dues:1")
     assert (refused["type"], refused["code"], refused["channel"]) == ("error", "bad_request", channel.pk)

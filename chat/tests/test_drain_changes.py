@@ -7,9 +7,7 @@ import pytest
 from asgiref.sync import sync_to_async
 
 from channels_app.models import Membership
-from chat.tests.live import Client, WebNode
-from chat.tests.test_message_changes import _send, call
-from chat.tests.test_websocket import _room
+from chat.tests.live import Client, WebNode, call
 from conftest import EMBEDDED
 
 pytestmark = [
@@ -33,14 +31,14 @@ def _marker(channel_id: int, user) -> int:
     return Membership.objects.get(channel_id=channel_id, user=user).last_read_seq
 
 
-async def test_an_edit_a_deletion_a_reaction_and_reads_survive_a_node_drain(two_nodes, draining_node):
-    channel, (alice, bob) = await _room("alice", "bob")
+async def test_an_edit_a_deletion_a_reaction_and_reads_survive_a_node_drain(two_nodes, draining_node, room):
+    channel, (alice, bob) = await room("alice", "bob")
     other = two_nodes[0]
     a = await Client.connect(other.ws_url, alice)
     b = await Client.connect(draining_node.ws_url, bob)
     await a.subscribe(channel.pk)
     await b.subscribe(channel.pk)
-    sent = [await _send(a, channel.pk, f"m{number}", f"m{number}") for number in range(1, 4)]
+    sent = [await a.send_message(channel.pk, f"m{number}", f"m{number}") for number in range(1, 4)]
     await b.recv_until(lambda f: f["type"] == "message" and f["seq"] == 3)
     await b.send(type="read", channel=channel.pk, seq=3)  # gathered by the draining node for half a second
     await sync_to_async(draining_node.drain)()

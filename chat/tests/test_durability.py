@@ -8,7 +8,6 @@ from asgiref.sync import sync_to_async
 
 from chat.realtime import sequence
 from chat.tests.live import ROOT, Client, RedisServer, WebNode, free_port
-from chat.tests.test_websocket import _room
 from conftest import EMBEDDED
 
 pytestmark = [
@@ -52,7 +51,7 @@ def test_a_node_starts_only_on_a_redis_as_durable_as_it_is_told(
 
 
 @pytest.mark.asyncio
-async def test_after_redis_lost_its_data_no_seq_is_handed_out_twice(server_environment, tmp_path):
+async def test_after_redis_lost_its_data_no_seq_is_handed_out_twice(server_environment, tmp_path, room):
     redis = await sync_to_async(RedisServer)("forgetful-redis", tmp_path, appendonly=False)
     env = {
         **server_environment,
@@ -61,10 +60,9 @@ async def test_after_redis_lost_its_data_no_seq_is_handed_out_twice(server_envir
         "CHAT_REDIS_DURABILITY": "none",
     }
     node = await sync_to_async(WebNode)(env, "forgetful-node")
-    channel, (alice,) = await _room("alice")
+    channel, (alice,) = await room("alice")
     try:
-        client = await Client.connect(node.ws_url, alice)
-        await client.subscribe(channel.pk)
+        client = await Client.subscribed(node.ws_url, alice, channel.pk)
         for i in range(3):
             await client.send(type="send", channel=channel.pk, body=f"lost {i}", client_msg_id=f"lost-{i}")
         acks = [

@@ -9,7 +9,6 @@ from asgiref.sync import sync_to_async
 
 from channels_app.services import channel_create, channel_join
 from chat.tests.live import Client, post_json, request_json
-from chat.tests.test_websocket import _room
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
 
@@ -23,8 +22,8 @@ def _removal(node, channel, *, owner, member):
 
 
 @pytest.mark.parametrize("end_membership", [_leave, _removal], ids=["leave", "removal"])
-async def test_after_the_leave_is_answered_no_node_delivers_the_channel_to_the_member(two_nodes, end_membership):
-    channel, (alice, bob) = await _room("alice", "bob")  # alice owns the channel
+async def test_after_the_leave_is_answered_no_node_delivers_the_channel_to_the_member(two_nodes, end_membership, room):
+    channel, (alice, bob) = await room("alice", "bob")  # alice owns the channel
     node_a, node_b = two_nodes
     sender = await Client.connect(node_a.ws_url, alice)
     bob_here = await Client.connect(node_a.ws_url, bob)
@@ -56,12 +55,12 @@ async def test_after_the_leave_is_answered_no_node_delivers_the_channel_to_the_m
 RACES = 60  # an outside attack saw 3 leaks in 200 such races before the fix
 
 
-async def test_a_subscribe_racing_the_removal_never_outlives_it(two_nodes):
+async def test_a_subscribe_racing_the_removal_never_outlives_it(two_nodes, room):
     """The member's subscribe and the owner's removal at the same moment, on a room no one has
     opened yet: however they interleave, nothing the channel gets after the removal is answered
     reaches the removed member (before the fix the subscribe could join after the removal's
     notice went by, and stay subscribed for good)."""
-    _, (alice, bob) = await _room("alice", "bob")
+    _, (alice, bob) = await room("alice", "bob")
     node_a, node_b = two_nodes
     bob_socket = await Client.connect(node_b.ws_url, bob)
     markers = {}

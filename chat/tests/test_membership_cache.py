@@ -5,13 +5,12 @@ import asyncio
 import pytest
 
 from chat.tests.live import Client, post_json
-from chat.tests.test_websocket import _room
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
 
 
-async def test_after_leaving_through_the_api_the_socket_can_no_longer_send(two_nodes):
-    channel, (alice, bob) = await _room("alice", "bob")
+async def test_after_leaving_through_the_api_the_socket_can_no_longer_send(two_nodes, room):
+    channel, (alice, bob) = await room("alice", "bob")
     node_a, node_b = two_nodes
     b = await Client.connect(node_b.ws_url, bob)
     await b.send(type="send", channel=channel.pk, body="still here", client_msg_id="before")

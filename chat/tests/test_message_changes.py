@@ -3,7 +3,6 @@ sockets on two nodes; a client that was away gets every change it missed when it
 
 import asyncio
 import http.cookiejar
-import json
 import re
 import urllib.error
 import urllib.parse
@@ -15,29 +14,10 @@ from asgiref.sync import sync_to_async
 from accounts.models import User
 from accounts.tests.factories import UserFactory
 from chat.models import Message
-from chat.tests.live import Client, access_token
-from chat.tests.test_websocket import _room
+from chat.tests.live import Client, call
 from conftest import EMBEDDED
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
-
-
-def _call(node, method: str, path: str, user, body: dict | None = None) -> tuple[int, dict | None]:
-    request = urllib.request.Request(
-        f"{node.http_url}{path}",
-        data=None if body is None else json.dumps(body).encode(),
-        headers={"Authorization": f"Bearer {access_token(user)}", "Content-Type": "application/json"},
-        method=method,
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            raw = response.read()
-            return response.status, json.loads(raw) if raw else None
-    except urllib.error.HTTPError as error:
-        return error.code, json.loads(error.read() or b"null")
-
-
-call = sync_to_async(_call)
 
 
 async def _eventually(read, wanted, seconds: float = 20.0):
@@ -54,22 +34,15 @@ def _of(kind: str):
     return lambda frame: frame["type"] == kind
 
 
-async def _send(client: Client, channel: int, body: str, client_msg_id: str, **extra) -> dict:
-    await client.send(type="send", channel=channel, body=body, client_msg_id=client_msg_id, **extra)
-    return (
-        await client.recv_until(lambda f: f["type"] in ("ack", "error") and f.get("client_msg_id") == client_msg_id)
-    )[-1]
-
-
-async def test_an_edit_a_deletion_and_reactions_reach_every_subscriber_and_history(two_nodes):
-    channel, (alice, bob, carol) = await _room("alice", "bob", "carol")
+async def test_an_edit_a_deletion_and_reactions_reach_every_subscriber_and_history(two_nodes, room):
+    channel, (alice, bob, carol) = await room("alice", "bob", "carol")
     node_a, node_b = two_nodes
     a = await Client.connect(node_a.ws_url, alice)
     b = await Client.connect(node_b.ws_url, bob)
     for client in (a, b):
         await client.subscribe(channel.pk)
-    first = await _send(a, channel.pk, "helo", "m1")
-    second = await _send(a, channel.pk, "to be deleted", "m2")
+    first = await a.send_message(channel.pk, "helo", "m1")
+    second = await a.send_message(channel.pk, "to be deleted", "m2")
     path = f"/api/channels/{channel.pk}/messages"
 
     assert (await call(node_b, "PATCH", f"{path}/{first['id']}", bob, {"body": "mine now"}))[0] == 403
@@ -98,14 +71,10 @@ async def test_an_edit_a_deletion_and_reactions_reach_every_subscriber_and_histo
         await client.close()
 
 
-async def test_a_client_that_was_away_gets_the_changes_it_missed_when_it_resumes(two_nodes):
-    channel, (alice, bob) = await _room("alice", "bob")
+async def test_a_client_that_was_away_gets_the_changes_it_missed_when_it_resumes(two_nodes, alice_and_bob):
+    channel, alice, bob, a, b = alice_and_bob
     node_a, node_b = two_nodes
-    a = await Client.connect(node_a.ws_url, alice)
-    b = await Client.connect(node_b.ws_url, bob)
-    await a.subscribe(channel.pk)
-    await b.subscribe(channel.pk)
-    sent = [await _send(a, channel.pk, f"m{i}", f"m{i}") for i in range(3)]
+    sent = [await a.send_message(channel.pk, f"m{i}", f"m{i}") for i in range(3)]
     await b.recv_until(lambda f: f["type"] == "message" and f["seq"] == 3)
     await b.close()  # bob has seq 3 and version 0
 
@@ -113,7 +82,7 @@ async def test_a_client_that_was_away_gets_the_changes_it_missed_when_it_resumes
     await call(node_a, "PATCH", f"{path}/{sent[0]['id']}", alice, {"body": "m0, edited"})
     await call(node_a, "POST", f"{path}/{sent[1]['id']}/reactions", alice, {"emoji": "🎉"})
     await call(node_a, "DELETE", f"{path}/{sent[2]['id']}", alice)
-    new = await _send(a, channel.pk, "while bob was away", "m3")
+    new = await a.send_message(channel.pk, "while bob was away", "m3")
 
     b = await Client.connect(node_b.ws_url, bob)
     await b.send(type="subscribe", channel=channel.pk, since_seq=3, since_version=0)
@@ -129,19 +98,19 @@ async def test_a_client_that_was_away_gets_the_changes_it_missed_when_it_resumes
         await client.close()
 
 
-async def test_mentions_replies_and_read_receipts(two_nodes):
-    channel, (alice, bob) = await _room("alice", "bob")
+async def test_mentions_replies_and_read_receipts(two_nodes, room):
+    channel, (alice, bob) = await room("alice", "bob")
     node_a, node_b = two_nodes
     a = await Client.connect(node_a.ws_url, alice)
     bob_elsewhere = await Client.connect(node_b.ws_url, bob)  # not subscribed: mentions reach him anyway
     await a.subscribe(channel.pk)
-    question = await _send(a, channel.pk, "who pays, @Bob?", "q")
+    question = await a.send_message(channel.pk, "who pays, @Bob?", "q")
     mentioned = (await bob_elsewhere.recv_until(lambda f: f.get("event") == "mentioned"))[-1]
     assert mentioned["channel"] == channel.pk and mentioned["data"]["message"]["id"] == question["id"]
 
-    answer = await _send(a, channel.pk, "me", "a", reply_to=question["id"])
+    answer = await a.send_message(channel.pk, "me", "a", reply_to=question["id"])
     assert answer["type"] == "ack"
-    refused = await _send(a, channel.pk, "?", "r", reply_to="0" * 32)
+    refused = await a.send_message(channel.pk, "?", "r", reply_to="0" * 32)
     assert refused["type"] == "error" and refused["code"] == "bad_request"
 
     status, page = await call(node_a, "GET", f"/api/channels/{channel.pk}/messages", alice)
@@ -172,36 +141,29 @@ async def _read_seen(client: Client, reader) -> int:
     return next(r["seq"] for r in receipt["reads"] if r["user"] == reader.pk)
 
 
-async def test_a_read_past_the_last_message_marks_only_what_exists(two_nodes):
+async def test_a_read_past_the_last_message_marks_only_what_exists(two_nodes, alice_and_bob):
     """A client that reads from the future (a bug, a stale cache) must not hide later messages
     from its own unread count, over the socket or over REST."""
-    channel, (alice, bob) = await _room("alice", "bob")
+    channel, alice, bob, a, b = alice_and_bob
     node_a, node_b = two_nodes
-    a = await Client.connect(node_a.ws_url, alice)
-    b = await Client.connect(node_b.ws_url, bob)
-    for client in (a, b):
-        await client.subscribe(channel.pk)
     for n in range(2):
-        await _send(a, channel.pk, f"before {n}", f"before-{n}")
+        await a.send_message(channel.pk, f"before {n}", f"before-{n}")
     await b.send(type="read", channel=channel.pk, seq=2**62)
     assert await _read_seen(a, bob) == 2
     assert (await call(node_a, "POST", f"/api/channels/{channel.pk}/read", alice, {"seq": 10**15}))[0] == 204
     assert await _read_seen(b, alice) == 2
 
-    await _send(a, channel.pk, "after", "after")
+    await a.send_message(channel.pk, "after", "after")
     status, mine = await call(node_b, "GET", "/api/channels/mine", bob)
     assert [(c["id"], c["unread_count"]) for c in mine] == [(channel.pk, 1)]
     status, page = await call(node_a, "GET", f"/api/channels/{channel.pk}/messages", alice)
     assert [m["unread_count"] for m in page["results"]] == [0, 0, 1]  # bob has not read "after"
-    for client in (a, b):
-        await client.close()
 
 
-async def test_a_rename_a_new_password_and_a_hand_over_reach_every_subscriber(two_nodes):
-    channel, (alice, bob) = await _room("alice", "bob")
+async def test_a_rename_a_new_password_and_a_hand_over_reach_every_subscriber(two_nodes, room):
+    channel, (alice, bob) = await room("alice", "bob")
     node_a, node_b = two_nodes
-    b = await Client.connect(node_b.ws_url, bob)
-    await b.subscribe(channel.pk)
+    b = await Client.subscribed(node_b.ws_url, bob, channel.pk)
 
     def updated(frame: dict) -> bool:
         return frame["type"] == "event" and frame["event"] == "channel_updated"
@@ -218,8 +180,8 @@ async def test_a_rename_a_new_password_and_a_hand_over_reach_every_subscriber(tw
     await b.close()
 
 
-async def test_presence_tells_who_of_the_members_is_online(two_nodes):
-    channel, (alice, bob) = await _room("alice", "bob")
+async def test_presence_tells_who_of_the_members_is_online(two_nodes, room):
+    channel, (alice, bob) = await room("alice", "bob")
     node_a, node_b = two_nodes
     a = await Client.connect(node_a.ws_url, alice)
     await a.send(type="subscribe", channel=channel.pk)
@@ -233,8 +195,8 @@ async def test_presence_tells_who_of_the_members_is_online(two_nodes):
     await a.close()
 
 
-async def test_a_member_who_joins_or_leaves_while_online_changes_the_channels_presence(two_nodes):
-    channel, (alice,) = await _room("alice")
+async def test_a_member_who_joins_or_leaves_while_online_changes_the_channels_presence(two_nodes, room):
+    channel, (alice,) = await room("alice")
     carol = await sync_to_async(UserFactory)(username="carol")
     node_a, node_b = two_nodes
     a = await Client.connect(node_a.ws_url, alice)
@@ -292,8 +254,8 @@ def _moderator_deletes_in_the_admin(node, moderator_email: str, message_id: str)
     return action, admin.get(f"/admin/chat/message/{message_id}/delete/")
 
 
-async def test_a_moderator_deletes_a_message_in_the_admin_and_every_subscriber_sees_it(two_nodes, worker_factory):
-    channel, (alice, bob) = await _room("alice", "bob")
+async def test_a_moderator_deletes_a_message_in_the_admin_and_every_subscriber_sees_it(two_nodes, worker_factory, room):
+    channel, (alice, bob) = await room("alice", "bob")
     node_a, node_b = two_nodes
     if not EMBEDDED:
         worker_factory()  # moves sent messages to the SQL store, which the admin lists
@@ -301,8 +263,8 @@ async def test_a_moderator_deletes_a_message_in_the_admin_and_every_subscriber_s
     b = await Client.connect(node_b.ws_url, bob)
     for client in (a, b):
         await client.subscribe(channel.pk)
-    spam = await _send(a, channel.pk, "buy cheap won here", "spam")
-    kept = await _send(a, channel.pk, "dues are 10,000 won", "kept")
+    spam = await a.send_message(channel.pk, "buy cheap won here", "spam")
+    kept = await a.send_message(channel.pk, "dues are 10,000 won", "kept")
     stored = await _eventually(lambda: Message.objects.filter(channel=channel, seq=2).exists(), True)
     assert stored, "the messages never reached the SQL store"
 
@@ -325,18 +287,17 @@ async def test_a_moderator_deletes_a_message_in_the_admin_and_every_subscriber_s
 
 
 async def test_a_deleted_message_leaves_no_body_in_the_store_whether_it_was_stored_yet_or_not(
-    two_nodes, worker_factory
+    two_nodes, worker_factory, room
 ):
-    channel, (alice,) = await _room("alice")
+    channel, (alice,) = await room("alice")
     node_a, _node_b = two_nodes
-    a = await Client.connect(node_a.ws_url, alice)
-    await a.subscribe(channel.pk)
-    waiting = await _send(a, channel.pk, "my PIN is 2468", "waiting")
+    a = await Client.subscribed(node_a.ws_url, alice, channel.pk)
+    waiting = await a.send_message(channel.pk, "my PIN is 2468", "waiting")
     path = f"/api/channels/{channel.pk}/messages"
     assert (await call(node_a, "DELETE", f"{path}/{waiting['id']}", alice))[0] == 204  # no worker yet: in Redis
     if not EMBEDDED:
         worker_factory()
-    stored = await _send(a, channel.pk, "my password is hunter2", "stored")
+    stored = await a.send_message(channel.pk, "my password is hunter2", "stored")
 
     def bodies() -> dict[int, str]:
         return dict(Message.objects.filter(channel=channel).values_list("seq", "body"))

@@ -10,9 +10,7 @@ import pytest
 import websockets
 
 from chat.realtime.protocol import CLOSE_TOO_MANY_CONNECTIONS
-from chat.tests.live import Client
-from chat.tests.test_slow_reader import _rss_bytes
-from chat.tests.test_websocket import _room
+from chat.tests.live import Client, rss_bytes
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
 
@@ -26,8 +24,8 @@ async def _closed_code(client: Client) -> int:
     return client.connection.close_code
 
 
-async def test_a_users_21st_socket_is_closed_4409_and_a_freed_place_is_taken_again(two_nodes):
-    channel, (alice, bob) = await _room("alice", "bob")
+async def test_a_users_21st_socket_is_closed_4409_and_a_freed_place_is_taken_again(two_nodes, room):
+    channel, (alice, bob) = await room("alice", "bob")
     node = two_nodes[0]
     sockets = [await Client.connect(node.ws_url, alice) for _ in range(20)]
     for client in sockets:
@@ -52,12 +50,11 @@ async def test_a_users_21st_socket_is_closed_4409_and_a_freed_place_is_taken_aga
         await client.close()
 
 
-async def test_a_40_mb_message_in_1_mb_fragments_is_refused_before_the_node_holds_it(two_nodes):
-    channel, (alice,) = await _room("alice")
+async def test_a_40_mb_message_in_1_mb_fragments_is_refused_before_the_node_holds_it(two_nodes, room):
+    channel, (alice,) = await room("alice")
     node = two_nodes[0]
-    flooder = await Client.connect(node.ws_url, alice)
-    await flooder.subscribe(channel.pk)
-    rss_before = _rss_bytes(node.popen.pid)
+    flooder = await Client.subscribed(node.ws_url, alice, channel.pk)
+    rss_before = rss_bytes(node.popen.pid)
 
     async def fragments():
         yield f'{{"type":"send","channel":{channel.pk},"client_msg_id":"big","body":"'
@@ -72,11 +69,10 @@ async def test_a_40_mb_message_in_1_mb_fragments_is_refused_before_the_node_hold
     except websockets.ConnectionClosed:
         refused = flooder.connection.close_code in (1009, 1006)  # 1006: the reset of a client still sending
     assert refused
-    assert _rss_bytes(node.popen.pid) - rss_before < 15 * MIB
+    assert rss_bytes(node.popen.pid) - rss_before < 15 * MIB
 
     # The node is none the worse: the same user connects and sends as before.
-    again = await Client.connect(node.ws_url, alice)
-    await again.subscribe(channel.pk)
+    again = await Client.subscribed(node.ws_url, alice, channel.pk)
     await again.send(type="send", channel=channel.pk, body="still here", client_msg_id="small")
     frames = await again.recv_until(lambda frame: frame["type"] == "ack")
     assert frames[-1]["client_msg_id"] == "small"

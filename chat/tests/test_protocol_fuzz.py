@@ -20,8 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from channels_app.tests.factories import channel_with_members
-from chat.tests.live import ROOT, Client, WebNode, access_token
-from conftest import EMBEDDED
+from chat.tests.live import ROOT, Client, WebNode, access_token, node_pair
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -50,15 +49,8 @@ def fuzz_nodes(server_environment):
         "CHAT_READ_RATE_PER_SECOND": "1000",
         "CHAT_READ_BURST": "1000",
     }
-    if EMBEDDED:  # one process is the whole deployment: it plays both nodes
-        node = WebNode(env, "fuzz-embedded")
-        yield [node, node]
-        node.stop()
-        return
-    nodes = [WebNode(env, "fuzz-a"), WebNode(env, "fuzz-b")]
-    yield nodes
-    for node in nodes:
-        node.stop()
+    with node_pair(env, "fuzz") as nodes:
+        yield nodes
 
 
 @pytest.fixture

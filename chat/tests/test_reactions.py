@@ -12,8 +12,7 @@ from rest_framework.test import APIClient
 
 from channels_app.tests.factories import channel_with_members
 from chat.services import message_send
-from chat.tests.live import Client
-from chat.tests.test_message_changes import call
+from chat.tests.live import Client, call
 
 # 25 faces, one code point each.
 FACES = [chr(code) for code in range(0x1F600, 0x1F619)]
@@ -80,8 +79,7 @@ def test_reactions_are_kept_to_a_persons_pace():
 async def test_a_live_reactions_frame_stays_small_however_many_reactions_the_message_has(two_nodes):
     node_a, node_b = two_nodes
     channel, (alice, bob), message = await asyncio.to_thread(_message, "alice", "bob")
-    watcher = await Client.connect(node_b.ws_url, bob)
-    await watcher.subscribe(channel.pk)
+    watcher = await Client.subscribed(node_b.ws_url, bob, channel.pk)
     path = f"/api/channels/{channel.pk}/messages/{message['id']}/reactions"
 
     added = [(await call(node_a, "POST", path, alice, {"emoji": face}))[0] for face in FACES]

@@ -9,8 +9,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from channels_app.tests.factories import channel_with_members
-from chat.tests.live import Client, WebNode
-from chat.tests.test_message_changes import _send, call
+from chat.tests.live import Client, WebNode, call
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -45,14 +44,13 @@ def test_rest_posts_over_the_senders_budget_are_refused(settings):
 @pytest.mark.asyncio
 async def test_the_socket_and_rest_spend_one_budget(frugal_node):
     channel, (alice, bob) = await asyncio.to_thread(channel_with_members, name="room", usernames=["alice", "bob"])
-    socket = await Client.connect(frugal_node.ws_url, alice)
-    await socket.subscribe(channel.pk)
+    socket = await Client.subscribed(frugal_node.ws_url, alice, channel.pk)
     path = f"/api/channels/{channel.pk}/messages"
 
-    acks = [(await _send(socket, channel.pk, f"live {i}", f"m{i}"))["type"] for i in range(6)]
+    acks = [(await socket.send_message(channel.pk, f"live {i}", f"m{i}"))["type"] for i in range(6)]
     posts = [(await call(frugal_node, "POST", path, alice, {"body": f"rest {i}"}))[0] for i in range(4)]
     over_rest = await call(frugal_node, "POST", path, alice, {"body": "rest over"})
-    over_socket = await _send(socket, channel.pk, "live over", "m-over")
+    over_socket = await socket.send_message(channel.pk, "live over", "m-over")
 
     assert acks == ["ack"] * 6 and posts == [201] * 4
     assert (over_rest[0], over_rest[1]["code"]) == (429, "rate_limited")

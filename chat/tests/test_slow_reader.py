@@ -15,8 +15,7 @@ import pytest
 import websockets
 
 from chat.realtime.session import REPLAY_STALL_SECONDS
-from chat.tests.live import Client, WebNode, access_token, request_json
-from chat.tests.test_websocket import _room
+from chat.tests.live import Client, WebNode, access_token, request_json, rss_bytes
 from ops.tests.scrape import value, wait_until
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
@@ -34,11 +33,6 @@ def tight_node(server_environment):
     node.stop()
 
 
-def _rss_bytes(pid: int) -> int:
-    with open(f"/proc/{pid}/statm") as statm:
-        return int(statm.read().split()[1]) * 4096
-
-
 async def _stalled_client(node: WebNode, user) -> websockets.ClientConnection:
     """A client whose socket takes 4 KiB at most and that reads nothing until told."""
     sock = socket.socket()
@@ -54,14 +48,13 @@ async def _stalled_client(node: WebNode, user) -> websockets.ClientConnection:
     )
 
 
-async def test_a_client_that_stops_reading_is_closed_and_resumes_without_loss(tight_node):
-    channel, (alice, bob, carol) = await _room("alice", "bob", "carol")
-    rss_before = _rss_bytes(tight_node.popen.pid)
+async def test_a_client_that_stops_reading_is_closed_and_resumes_without_loss(tight_node, room):
+    channel, (alice, bob, carol) = await room("alice", "bob", "carol")
+    rss_before = rss_bytes(tight_node.popen.pid)
     stalled = await _stalled_client(tight_node, carol)
     await stalled.send(json.dumps({"type": "subscribe", "channel": channel.pk}))
     assert '"subscribed"' in await stalled.recv()
-    reader = await Client.connect(tight_node.ws_url, bob)
-    await reader.subscribe(channel.pk)
+    reader = await Client.subscribed(tight_node.ws_url, bob, channel.pk)
     sender = await Client.connect(tight_node.ws_url, alice)
 
     received: list[int] = []
@@ -83,7 +76,7 @@ async def test_a_client_that_stops_reading_is_closed_and_resumes_without_loss(ti
         lambda: value(f"{tight_node.http_url}/metrics", "chat_slow_clients_closed_total") >= 1,
         what="the node closing the stalled client",
     )
-    rss_after = _rss_bytes(tight_node.popen.pid)
+    rss_after = rss_bytes(tight_node.popen.pid)
 
     # Back to reading: what fitted in the buffers, then the close.
     seen = []
@@ -125,10 +118,10 @@ async def _long_history(node: WebNode, sender_user, channel) -> None:
     await sender.close()
 
 
-async def test_a_client_catching_up_is_still_answered_and_can_stop_the_replay(tight_node):
+async def test_a_client_catching_up_is_still_answered_and_can_stop_the_replay(tight_node, room):
     """A replay is paced by the client's reading, minutes on a slow link: the connection's other
     frames are answered meanwhile (so it is not taken for idle), and an unsubscribe ends it."""
-    channel, (alice, bob) = await _room("alice", "bob")
+    channel, (alice, bob) = await room("alice", "bob")
     await _long_history(tight_node, alice, channel)
     catching_up = await _stalled_client(tight_node, bob)
     for frame in ({"type": "subscribe", "channel": channel.pk, "since_seq": 0}, {"type": "ping"}):
@@ -148,10 +141,10 @@ async def test_a_client_catching_up_is_still_answered_and_can_stop_the_replay(ti
     await catching_up.close()
 
 
-async def test_a_replay_stops_where_the_member_is_removed(tight_node):
+async def test_a_replay_stops_where_the_member_is_removed(tight_node, room):
     """A member catching up on a long history is removed while the replay waits on their reading:
     once they are told (unsubscribed), nothing more of the channel comes, replay included."""
-    channel, (alice, bob, carol) = await _room("alice", "bob", "carol")  # alice owns it
+    channel, (alice, bob, carol) = await room("alice", "bob", "carol")  # alice owns it
     await _long_history(tight_node, alice, channel)
     catching_up = await _stalled_client(tight_node, carol)
     await catching_up.send(json.dumps({"type": "subscribe", "channel": channel.pk, "since_seq": 0}))
@@ -169,11 +162,11 @@ async def test_a_replay_stops_where_the_member_is_removed(tight_node):
     await catching_up.close()
 
 
-async def test_a_client_that_stops_reading_during_a_replay_is_closed_not_left_half_subscribed(tight_node):
+async def test_a_client_that_stops_reading_during_a_replay_is_closed_not_left_half_subscribed(tight_node, room):
     """Nothing read for longer than a replay waits (30 s): the connection is closed (4503, or a
     drop when even the close cannot pass) and the client resumes; before, it stayed open with the
     room stuck in its replay, holding live messages for good."""
-    channel, (alice, bob) = await _room("alice", "bob")
+    channel, (alice, bob) = await room("alice", "bob")
     await _long_history(tight_node, alice, channel)
     stalled = await _stalled_client(tight_node, bob)
     await stalled.send(json.dumps({"type": "subscribe", "channel": channel.pk, "since_seq": 0}))

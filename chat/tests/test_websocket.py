@@ -8,21 +8,15 @@ import websockets
 from asgiref.sync import sync_to_async
 
 from accounts.tests.factories import UserFactory
-from channels_app.tests.factories import channel_with_members
 from chat.tests.live import Client, WebNode, access_token, post_json
 from conftest import EMBEDDED
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
 
 
-@sync_to_async
-def _room(*usernames):
-    return channel_with_members(name="room", usernames=list(usernames))
-
-
 @pytest.mark.redis_modes
-async def test_users_on_different_processes_chat(two_nodes):
-    channel, (alice, bob) = await _room("alice", "bob")
+async def test_users_on_different_processes_chat(two_nodes, room):
+    channel, (alice, bob) = await room("alice", "bob")
     node_a, node_b = two_nodes
     a = await Client.connect(node_a.ws_url, alice)
     b = await Client.connect(node_b.ws_url, bob)
@@ -69,11 +63,10 @@ def _metrics(node) -> dict[str, float]:
 
 
 @pytest.mark.redis_modes
-async def test_resume_replays_exactly_the_missed_messages(two_nodes):
-    channel, (alice, bob) = await _room("alice", "bob")
+async def test_resume_replays_exactly_the_missed_messages(two_nodes, room):
+    channel, (alice, bob) = await room("alice", "bob")
     node_a, node_b = two_nodes
-    b = await Client.connect(node_b.ws_url, bob)
-    await b.subscribe(channel.pk)
+    b = await Client.subscribed(node_b.ws_url, bob, channel.pk)
     await b.close()
     a = await Client.connect(node_a.ws_url, alice)
     for i in range(200):
@@ -97,11 +90,10 @@ async def test_resume_replays_exactly_the_missed_messages(two_nodes):
 
 
 @pytest.mark.redis_modes
-async def test_repeated_client_msg_id_is_one_message_and_identical_acks(two_nodes):
-    channel, (alice, bob) = await _room("alice", "bob")
+async def test_repeated_client_msg_id_is_one_message_and_identical_acks(two_nodes, room):
+    channel, (alice, bob) = await room("alice", "bob")
     node_a, node_b = two_nodes
-    b = await Client.connect(node_b.ws_url, bob)
-    await b.subscribe(channel.pk)
+    b = await Client.subscribed(node_b.ws_url, bob, channel.pk)
     a = await Client.connect(node_a.ws_url, alice)
     for _ in range(3):
         await a.send(type="send", channel=channel.pk, body="once", client_msg_id="same")
@@ -114,8 +106,8 @@ async def test_repeated_client_msg_id_is_one_message_and_identical_acks(two_node
     await b.close()
 
 
-async def test_non_member_subscribe_and_send_are_forbidden(two_nodes):
-    channel, _ = await _room("alice")
+async def test_non_member_subscribe_and_send_are_forbidden(two_nodes, room):
+    channel, _ = await room("alice")
     mallory = await sync_to_async(UserFactory)(username="mallory")
     m = await Client.connect(two_nodes[0].ws_url, mallory)
     assert (await m.subscribe(channel.pk))["code"] == "forbidden"
@@ -136,8 +128,8 @@ async def test_bad_origin_is_refused_and_no_credentials_close_4401(two_nodes):
     assert anonymous.connection.close_code == 4401
 
 
-async def test_bad_frames_get_errors_and_the_connection_survives(two_nodes):
-    channel, (alice,) = await _room("alice")
+async def test_bad_frames_get_errors_and_the_connection_survives(two_nodes, room):
+    channel, (alice,) = await room("alice")
     a = await Client.connect(two_nodes[0].ws_url, alice)
     await a.connection.send("{not json")
     assert (await a.recv())["code"] == "bad_request"
@@ -156,8 +148,8 @@ async def test_bad_frames_get_errors_and_the_connection_survives(two_nodes):
     await a.close()
 
 
-async def test_flooding_is_rate_limited_then_closed_4429(strict_node):
-    channel, (alice,) = await _room("alice")
+async def test_flooding_is_rate_limited_then_closed_4429(strict_node, room):
+    channel, (alice,) = await room("alice")
     a = await Client.connect(strict_node.ws_url, alice)
     for i in range(100):
         try:
@@ -174,11 +166,13 @@ async def test_flooding_is_rate_limited_then_closed_4429(strict_node):
 
 
 @pytest.mark.skipif(EMBEDDED, reason="the busy room is fed from another node, through Redis")
-async def test_a_subscribed_socket_that_floods_gets_its_rate_limited_errors_before_the_4429(strict_node, two_nodes):
+async def test_a_subscribed_socket_that_floods_gets_its_rate_limited_errors_before_the_4429(
+    strict_node, two_nodes, room
+):
     # Subscribed, a socket has the room's messages queued for it too; the 4429 close used to
     # overtake them and the rate_limited errors behind them, so the sender could not tell why it
     # was closed. Here the room is busy (bob, on another node) while alice floods without reading.
-    channel, (alice, bob) = await _room("alice", "bob")
+    channel, (alice, bob) = await room("alice", "bob")
     small = socket.create_connection(("127.0.0.1", strict_node.port))  # a phone's small buffers, not loopback's
     small.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
     headers = {"Authorization": f"Bearer {access_token(alice)}"}
@@ -210,8 +204,8 @@ async def test_a_subscribed_socket_that_floods_gets_its_rate_limited_errors_befo
 CLOSED_FOR_FLOODING = (4429, 1006)
 
 
-async def test_typing_and_subscribe_churn_are_limited_like_sends(strict_node):
-    channel, (alice, bob) = await _room("alice", "bob")
+async def test_typing_and_subscribe_churn_are_limited_like_sends(strict_node, room):
+    channel, (alice, bob) = await room("alice", "bob")
     a = await Client.connect(strict_node.ws_url, alice)
     b = await Client.connect(strict_node.ws_url, bob)
     await a.subscribe(channel.pk)
@@ -242,8 +236,8 @@ async def test_typing_and_subscribe_churn_are_limited_like_sends(strict_node):
     await b.close()
 
 
-async def test_the_frame_limit_counts_bytes_not_characters(two_nodes):
-    channel, (alice,) = await _room("alice")
+async def test_the_frame_limit_counts_bytes_not_characters(two_nodes, room):
+    channel, (alice,) = await room("alice")
     a = await Client.connect(two_nodes[0].ws_url, alice)
     korean = '{"type":"ping","pad":"' + "가" * 22_000 + '"}'  # 22,000 characters, 66,000 bytes
     assert len(korean) < 64 * 1024 < len(korean.encode())
@@ -273,12 +267,8 @@ async def test_frames_before_the_4401_close_are_not_handled(two_nodes):
 
 
 @pytest.mark.redis_modes
-async def test_typing_reaches_others_and_member_events_reach_subscribers(two_nodes):
-    channel, (alice, bob) = await _room("alice", "bob")
-    a = await Client.connect(two_nodes[0].ws_url, alice)
-    b = await Client.connect(two_nodes[1].ws_url, bob)
-    await a.subscribe(channel.pk)
-    await b.subscribe(channel.pk)
+async def test_typing_reaches_others_and_member_events_reach_subscribers(two_nodes, alice_and_bob):
+    channel, alice, bob, a, b = alice_and_bob
     await a.send(type="typing", channel=channel.pk)
     typing = (await b.recv_until(lambda f: f["type"] == "typing"))[-1]
     assert typing == {"type": "typing", "channel": channel.pk, "user": {"id": alice.pk, "username": "alice"}}
@@ -287,17 +277,15 @@ async def test_typing_reaches_others_and_member_events_reach_subscribers(two_nod
     await sync_to_async(post_json)(two_nodes[1], f"/api/channels/{channel.pk}/join", carol, {})
     joined = (await a.recv_until(lambda f: f["type"] == "event"))[-1]
     assert joined["event"] == "member_joined" and joined["data"]["user"]["username"] == "carol"
-    await a.close()
-    await b.close()
 
 
 @pytest.mark.redis_modes
 @pytest.mark.skipif(EMBEDDED, reason="the embedded mode writes to the store on send: no buffer, no worker")
-async def test_acknowledged_messages_survive_a_killed_worker(two_nodes, worker_factory):
+async def test_acknowledged_messages_survive_a_killed_worker(two_nodes, worker_factory, room):
     from chat.selectors import messages_after
     from chat.stores import get_message_store
 
-    channel, (alice,) = await _room("alice")
+    channel, (alice,) = await room("alice")
     worker = worker_factory("celery-1")
     a = await Client.connect(two_nodes[0].ws_url, alice)
     for i in range(300):
@@ -319,10 +307,10 @@ async def test_acknowledged_messages_survive_a_killed_worker(two_nodes, worker_f
     await a.close()
 
 
-async def test_a_silent_socket_is_closed_4408_and_one_that_pings_stays(server_environment):
+async def test_a_silent_socket_is_closed_4408_and_one_that_pings_stays(server_environment, room):
     node = await sync_to_async(WebNode)({**server_environment, "CHAT_IDLE_TIMEOUT_SECONDS": "1"}, "node-idle")
     try:
-        channel, (alice, bob) = await _room("alice", "bob")
+        channel, (alice, bob) = await room("alice", "bob")
         silent = await Client.connect(node.ws_url, alice)
         talking = await Client.connect(node.ws_url, bob)
         for _ in range(8):  # two seconds and more, with a ping every quarter second
