@@ -55,8 +55,9 @@ def worker_factory(server_environment):
 
 @pytest.fixture(scope="module")
 def strict_node(server_environment):
-    """A node with tight per-connection send limits, for the flood test."""
-    node = WebNode({**server_environment, "CHAT_SEND_RATE_PER_SECOND": "5", "CHAT_SEND_BURST": "10"}, "node-strict")
+    """A node with tight send limits, for the flood tests: a burst of 10, then one message every
+    100 s, so a slow, loaded machine cannot refill a token between the 10th send and the 11th."""
+    node = WebNode({**server_environment, "CHAT_SEND_RATE_PER_SECOND": "0.01", "CHAT_SEND_BURST": "10"}, "node-strict")
     yield node
     node.stop()
 
