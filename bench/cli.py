@@ -34,7 +34,8 @@ def parse(argv: list[str]) -> argparse.Namespace:
         "--scenarios",
         default="m,1,2,3,4",
         help="which scenarios (default m,1,2,3,4); m: memory per idle subscribed socket at 2,000, a 40 MB "
-        "message, a flood closed while still sending (bench/limits.py)",
+        "message, a flood closed while still sending (bench/limits.py); d: a messenger's day (20,000 "
+        "connections in rooms of 5 to 50, 2 %% of users sending a minute, reads, typing, edits, reactions)",
     )
     parser.add_argument(
         "--servers",
@@ -123,6 +124,9 @@ def run_server(bench: Bench, server, scenarios: set[str]) -> None:
             bench.seeds(server)
             say(f"{server.name}: scenario 4b, the highest sustained rate in the seeds' shape")
             bench.highest_rate(server, "4b", sizes.seed_shape, start=sizes.seed_rate / 8, processes=2)
+        if "d" in scenarios and server.name in stack.WEB_SERVERS:  # edits and reactions need the product's API
+            say(f"{server.name}: scenario d, a messenger's day: {sizes.day_shape.describe()}")
+            bench.day(server)
     finally:
         say(f"{server.name}: stopping")
         server.stop()

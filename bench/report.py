@@ -212,6 +212,58 @@ def web_server_table(figures: list[Figure]) -> list[str]:
     return lines
 
 
+def day_table(figures: list[Figure]) -> list[str]:
+    """Scenario d, a messenger's day: connections, memory, delivery and the CPU each message costs while
+    the clients send (the connecting phase left out), the nodes apart and the whole stack."""
+    days = [figure for figure in figures if figure.scenario == "d"]
+    if not days:
+        return []
+    lines = [
+        "## A messenger's day (scenario d)",
+        "",
+        "| server | shape | connections held | node RSS per connection | messages/s sent | deliveries/s "
+        "(`message`) | frames/s received, all types | delivery p50 / p99 | node CPU per message | whole stack CPU "
+        "per message | cores while sending: nodes / worker+beat / PostgreSQL+Redis | other processes' cores | "
+        "typing, reads sent; edits, reactions made | errors |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for figure in days:
+        summary, observation = figure.summary, figure.observation
+        shape, connections = summary["shape"], summary["connections"]
+        delivery = summary["latency"]["delivery"]
+        seconds = summary["duration_s"] or 1
+        rate = summary["rate_achieved"]
+        cores = observation.extra.get("cores_while_sending") or {}
+        nodes = sum(value for name, value in cores.items() if name.startswith("web"))
+        celery = sum(value for name, value in cores.items() if name.startswith(("worker", "beat")))
+        services = cores.get("postgres+redis", 0.0)
+        whole = sum(cores.values())
+        actions = summary.get("actions", {})
+        frames = sum(summary.get("frames_received", {}).values()) / seconds
+        lines.append(
+            f"| {SERVER_TITLES[figure.server]} | {shape['users']:,} users, {shape['channels']:,} rooms of "
+            f"{shape['per_channel']} to {shape.get('largest') or shape['per_channel']} | "
+            f"{connections['open_at_end']:,} of {connections['planned']:,} ({sum(connections['disconnects'].values())} "
+            f"dropped) | {_ms(figure.extra.get('memory_per_connection_kib'))} KiB | {rate:,.1f} | "
+            f"{delivery['throughput_per_s']:,.0f} | {frames:,.0f} | {_ms(delivery['p50_ms'])} / "
+            f"{_ms(delivery['p99_ms'])} ms | "
+            + (f"{nodes / rate * 1000:.2f} ms | {whole / rate * 1000:.2f} ms | " if rate and cores else "- | - | ")
+            + f"{nodes:.2f} / {celery:.2f} / {services:.2f} | {observation.foreign_cores:.2f} | "
+            f"{actions.get('typing', 0):,}, {actions.get('read', 0):,}; {actions.get('edit', 0):,}, "
+            f"{actions.get('reaction', 0):,} | {', '.join(f'{k} {v}' for k, v in summary['errors'].items()) or 'none'} |"
+        )
+    lines += [
+        "",
+        "CPU per message: the processes' CPU between the first and the last second of sending (after every "
+        "connection opened) over the messages sent; a message here brings its typing frames, the reads of "
+        "everyone who gets it (their receipts to the room) and its share of edits and reactions. RSS per "
+        "connection: the nodes' peak RSS growth over the run per connection opened. The machine is 2 cores "
+        "shared with other engineers' test runs: compare ratios within one run.",
+        "",
+    ]
+    return lines
+
+
 def summary_table(figures: list[Figure], sizes: Sizes) -> list[str]:
     servers = [
         server
@@ -354,6 +406,7 @@ def write(
         *summary_table(figures, sizes),
         "",
         *web_server_table(figures),
+        *day_table(figures),
         "Sustained = no message lost or duplicated, every send acknowledged, no connection failed or dropped, the "
         "target rate held, delivery p99 under 1 s. Rates are messages sent per second; each is delivered to every "
         "member of its channel (the sender too).",
