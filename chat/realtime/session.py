@@ -49,7 +49,7 @@ async def _memberships(pairs: list) -> list[bool]:
 _membership_check = TurnBatch(_memberships, one_at_a_time=True)
 
 
-@dataclass
+@dataclass(slots=True)  # one per subscribed room of every socket: no __dict__ each
 class RoomState:
     """What one connection got of one room."""
 
@@ -63,18 +63,23 @@ class RoomState:
 
 
 class Session:
+    # Every open socket holds one, most of them idle: no __dict__, and what an idle socket never
+    # uses (the typing and read budgets, a set of tasks) is made on first use.
+    __slots__ = ("user_id", "username", "close", "outbox", "rooms", "memberships", "typings", "subscribes",
+                 "reads", "strikes", "last_heard", "tasks")  # fmt: skip
+
     def __init__(self, *, user, send: Callable[[dict], Awaitable], close: Callable[[int], Awaitable]):
         self.user_id, self.username = user.pk, user.username
         self.close = close
         self.outbox = Outbox(send, limit_bytes=settings.CHAT_OUTBOUND_LIMIT_BYTES, on_overflow=self._too_slow)
         self.rooms: dict[int, RoomState] = {}
         self.memberships: dict[int, float] = {}  # channel id -> when membership was last confirmed
-        self.typings = TokenBucket(rate=settings.CHAT_TYPING_RATE_PER_SECOND, burst=settings.CHAT_TYPING_BURST)
+        self.typings: TokenBucket | None = None  # full until first used: made then
         self.subscribes = TokenBucket(rate=settings.CHAT_SUBSCRIBE_RATE_PER_SECOND, burst=settings.CHAT_SUBSCRIBE_BURST)
-        self.reads = TokenBucket(rate=settings.CHAT_READ_RATE_PER_SECOND, burst=settings.CHAT_READ_BURST)
+        self.reads: TokenBucket | None = None
         self.strikes = 0
         self.last_heard = asyncio.get_running_loop().time()  # the last frame from the client (idle.py)
-        self.tasks: set[asyncio.Task] = set()
+        self.tasks: set[asyncio.Task] | None = None
 
     # --- client frames
 
@@ -258,6 +263,8 @@ class Session:
         )
 
     async def _typing(self, frame: protocol.Typing) -> None:
+        if self.typings is None:
+            self.typings = TokenBucket(rate=settings.CHAT_TYPING_RATE_PER_SECOND, burst=settings.CHAT_TYPING_BURST)
         self._take(self.typings, frame.channel)
         if frame.channel not in self.rooms:
             raise FrameError(protocol.FORBIDDEN, "Subscribe to the channel first.", channel=frame.channel)
@@ -265,6 +272,8 @@ class Session:
         await get_hub().publish_ephemeral(frame.channel, self.user_id, protocol.encode(typing))
 
     async def _read(self, frame: protocol.Read) -> None:
+        if self.reads is None:
+            self.reads = TokenBucket(rate=settings.CHAT_READ_RATE_PER_SECOND, burst=settings.CHAT_READ_BURST)
         self._take(self.reads, frame.channel)
         if not await self._is_member(frame.channel):
             raise FrameError(protocol.FORBIDDEN, "You are not a member of this channel.", channel=frame.channel)
@@ -385,6 +394,8 @@ class Session:
 
     def _spawn(self, coroutine) -> asyncio.Task:
         task = asyncio.get_running_loop().create_task(coroutine)
+        if self.tasks is None:
+            self.tasks = set()
         self.tasks.add(task)
         task.add_done_callback(self.tasks.discard)
         return task
