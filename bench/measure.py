@@ -8,6 +8,7 @@ was disturbed and is run again.
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -186,6 +187,10 @@ def run_load(server, arguments: list[str], label: str, plot: str | None = None) 
             raise LoadToolFailed(log_path)
         with open(summary_path) as handle:
             summary = json.load(handle)
+        if plot:  # the runs drawn are kept whole too, for their per-second series
+            kept = ROOT / "var" / "bench" / f"{os.path.splitext(os.path.basename(plot))[0]}.json"
+            kept.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(summary_path, kept)
     seconds = ended - started
     jiffies = os.sysconf("SC_CLK_TCK") * seconds
     busy = (machine_after[0] - machine_before[0]) / jiffies

@@ -320,6 +320,9 @@ class Bench:
             duration=sizes.day_seconds,
             ramp=sizes.day_ramp,
             processes=processes,
+            plot=True,
+            # Minutes long, and the machine is shared all along: kept as it ran, other processes' CPU beside it.
+            rerun_disturbed=False,
             extra_args=[
                 "--reads",
                 "--typing",
