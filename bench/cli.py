@@ -35,7 +35,8 @@ def parse(argv: list[str]) -> argparse.Namespace:
         default="m,1,2,3,4",
         help="which scenarios (default m,1,2,3,4); m: memory per idle subscribed socket at 2,000, a 40 MB "
         "message, a flood closed while still sending (bench/limits.py); d: a messenger's day (20,000 "
-        "connections in rooms of 5 to 50, 2 %% of users sending a minute, reads, typing, edits, reactions)",
+        "connections in rooms of 5 to 50, 2 %% of users sending a minute, reads, typing, edits, reactions); 4r: "
+        "the rate search of 4b with every client marking what it reads (the reference servers: plain 4b)",
     )
     parser.add_argument(
         "--servers",
@@ -124,6 +125,18 @@ def run_server(bench: Bench, server, scenarios: set[str]) -> None:
             bench.seeds(server)
             say(f"{server.name}: scenario 4b, the highest sustained rate in the seeds' shape")
             bench.highest_rate(server, "4b", sizes.seed_shape, start=sizes.seed_rate / 8, processes=2)
+        if "4r" in scenarios and server.name != "channels-tutorial":
+            # The product with read receipts on; the reference servers know none: their 4b is the floor.
+            reads = server.name in stack.WEB_SERVERS
+            say(f"{server.name}: scenario 4r, the highest sustained rate in the seeds' shape{', reads on' * reads}")
+            bench.highest_rate(
+                server,
+                "4r",
+                sizes.seed_shape,
+                start=sizes.seed_rate / 8,
+                processes=2,
+                extra_args=["--reads"] if reads else [],
+            )
         if "d" in scenarios and server.name in stack.WEB_SERVERS:  # edits and reactions need the product's API
             say(f"{server.name}: scenario d, a messenger's day: {sizes.day_shape.describe()}")
             bench.day(server)

@@ -312,13 +312,23 @@ def summary_table(figures: list[Figure], sizes: Sizes) -> list[str]:
             + (f", {history['missing']} missing from history" if history.get("missing") else "")
         )
 
-    def ratio(scenario: str) -> str:
-        product, ceiling = _find(figures, scenario, "product"), _find(figures, scenario, "bare-websockets")
+    def ratio(scenario: str, reference: str = "bare-websockets") -> str:
+        product, ceiling = _find(figures, scenario, "product"), _find(figures, scenario, reference)
         if product is None or ceiling is None or not ceiling.summary["rate_achieved"]:
             return "-"
         return f"**{product.summary['rate_achieved'] / ceiling.summary['rate_achieved']:.0%}**"
 
     shape, seed = sizes.room_shape, sizes.seed_shape
+
+    def idle(f: Figure) -> str:
+        return f"{_ms(f.extra.get('memory_per_connection_kib'))} KiB per connection"
+
+    if any(f.scenario == "m" for f in figures):
+        lines.append(
+            f"| m. {sizes.idle_users:,} signed-in sockets subscribed and idle | "
+            + " | ".join(cell("m", s, idle) for s in servers)
+            + " | |"
+        )
     lines.append(
         f"| 1. {sizes.hold_users:,} connections held {sizes.hold_seconds:.0f} s | "
         + " | ".join(cell("1", s, hold) for s in servers)
@@ -345,6 +355,12 @@ def summary_table(figures: list[Figure], sizes: Sizes) -> list[str]:
         + " | ".join(cell("4b", s, rate) for s in servers)
         + f" | {ratio('4b')} |"
     )
+    if any(f.scenario == "4r" for f in figures):
+        lines.append(
+            "| 4r. the same search with every client marking what it reads (the reference servers: no reads) | "
+            + " | ".join(cell("4r", s, rate) for s in servers)
+            + f" | {ratio('4r', 'bare-granian')} of the ASGI floor (bare ASGI) |"
+        )
     return lines
 
 

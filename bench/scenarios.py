@@ -261,14 +261,24 @@ class Bench:
             extra_args=["--reads"] if reads else (),
         )
 
-    def highest_rate(self, server, scenario: str, shape: Shape, start: float, processes: int = 1) -> Figure | None:
+    def highest_rate(
+        self, server, scenario: str, shape: Shape, start: float, processes: int = 1, extra_args: list[str] = ()
+    ) -> Figure | None:
         """Doubles the rate until a run fails, then bisects; keeps the best sustained run."""
         duration, ramp = self.sizes.search_seconds, self.sizes.ramp
         best: Figure | None = None
         low, high, rate = 0.0, math.inf, start
         while True:
             figure = self.measure(
-                server, scenario, shape, rate=rate, duration=duration, ramp=ramp, processes=processes, keep=False
+                server,
+                scenario,
+                shape,
+                rate=rate,
+                duration=duration,
+                ramp=ramp,
+                processes=processes,
+                keep=False,
+                extra_args=extra_args,
             )
             if figure.passed:
                 low, best = rate, figure
