@@ -48,6 +48,12 @@ def parse(argv: list[str]) -> argparse.Namespace:
         "with its realtime path on a Redis Cluster of its own (three primaries, a replica each); bare-granian is "
         "the bare server's rooms as a plain ASGI application on granian (the floor of ASGI there)",
     )
+    parser.add_argument(
+        "--keep-disturbed",
+        action="store_true",
+        help="keep every run as it ran, with the CPU other processes took beside it, instead of running a "
+        "disturbed one again (up to three times): for a machine that is never quiet",
+    )
     parser.add_argument("--nodes", type=int, default=2, help="web nodes of the product (default 2)")
     parser.add_argument("--workers", type=int, default=1, help="Celery workers of the product (default 1)")
     parser.add_argument("--port", type=int, default=9300, help="first port of the servers (default 9300)")
@@ -164,7 +170,7 @@ def main(argv: list[str] | None = None) -> int:
     for stale in plots.glob("*.png"):  # of an earlier run: BENCHMARKS.md is written anew
         stale.unlink()
     scenarios = set(args.scenarios.split(","))
-    bench = Bench(sizes, plots, say=say)
+    bench = Bench(sizes, plots, say=say, rerun_disturbed=not args.keep_disturbed)
     started = datetime.datetime.now(datetime.UTC)
     say("limits: " + ", ".join(f"{k} {v}" for k, v in report.kernel_limits().items()))
     begun = time.monotonic()

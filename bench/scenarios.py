@@ -120,8 +120,9 @@ def sustained(summary: dict) -> bool:
 
 
 class Bench:
-    def __init__(self, sizes: Sizes, plots: Path, say=print):
+    def __init__(self, sizes: Sizes, plots: Path, say=print, rerun_disturbed: bool = True):
         self.sizes, self.plots, self.say = sizes, plots, say
+        self.rerun_disturbed = rerun_disturbed  # off: every run kept as it ran (--keep-disturbed)
         self.figures: list[Figure] = []
 
     # --- one measured run, re-run while the machine is disturbed
@@ -175,7 +176,7 @@ class Bench:
             if best is None or observation.foreign_cores < best[1].foreign_cores:
                 best = (summary, observation)
             self.say(self._line(label, summary, observation))
-            if not observation.disturbed or not rerun_disturbed:
+            if not observation.disturbed or not rerun_disturbed or not self.rerun_disturbed:
                 break
             self.say(f"  disturbed: {observation.foreign_cores:.2f} cores went to other processes; running it again")
         summary, observation = best
