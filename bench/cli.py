@@ -34,7 +34,9 @@ def parse(argv: list[str]) -> argparse.Namespace:
         "--scenarios",
         default="m,1,2,3,4",
         help="which scenarios (default m,1,2,3,4); m: memory per idle subscribed socket at 2,000, a 40 MB "
-        "message, a flood closed while still sending (bench/limits.py)",
+        "message, a flood closed while still sending (bench/limits.py); d: a messenger's day (20,000 "
+        "connections in rooms of 5 to 50, 2 %% of users sending a minute, reads, typing, edits, reactions); 4r: "
+        "the rate search of 4b with every client marking what it reads (the reference servers: plain 4b)",
     )
     parser.add_argument(
         "--servers",
@@ -45,6 +47,12 @@ def parse(argv: list[str]) -> argparse.Namespace:
         "(permessage-deflate, 16 MiB messages); product-cluster is the product "
         "with its realtime path on a Redis Cluster of its own (three primaries, a replica each); bare-granian is "
         "the bare server's rooms as a plain ASGI application on granian (the floor of ASGI there)",
+    )
+    parser.add_argument(
+        "--keep-disturbed",
+        action="store_true",
+        help="keep every run as it ran, with the CPU other processes took beside it, instead of running a "
+        "disturbed one again (up to three times): for a machine that is never quiet",
     )
     parser.add_argument("--nodes", type=int, default=2, help="web nodes of the product (default 2)")
     parser.add_argument("--workers", type=int, default=1, help="Celery workers of the product (default 1)")
@@ -123,6 +131,21 @@ def run_server(bench: Bench, server, scenarios: set[str]) -> None:
             bench.seeds(server)
             say(f"{server.name}: scenario 4b, the highest sustained rate in the seeds' shape")
             bench.highest_rate(server, "4b", sizes.seed_shape, start=sizes.seed_rate / 8, processes=2)
+        if "4r" in scenarios and server.name != "channels-tutorial":
+            # The product with read receipts on; the reference servers know none: their 4b is the floor.
+            reads = server.name in stack.WEB_SERVERS
+            say(f"{server.name}: scenario 4r, the highest sustained rate in the seeds' shape{', reads on' * reads}")
+            bench.highest_rate(
+                server,
+                "4r",
+                sizes.seed_shape,
+                start=sizes.seed_rate / 8,
+                processes=2,
+                extra_args=["--reads"] if reads else [],
+            )
+        if "d" in scenarios and server.name in stack.WEB_SERVERS:  # edits and reactions need the product's API
+            say(f"{server.name}: scenario d, a messenger's day: {sizes.day_shape.describe()}")
+            bench.day(server)
     finally:
         say(f"{server.name}: stopping")
         server.stop()
@@ -147,7 +170,7 @@ def main(argv: list[str] | None = None) -> int:
     for stale in plots.glob("*.png"):  # of an earlier run: BENCHMARKS.md is written anew
         stale.unlink()
     scenarios = set(args.scenarios.split(","))
-    bench = Bench(sizes, plots, say=say)
+    bench = Bench(sizes, plots, say=say, rerun_disturbed=not args.keep_disturbed)
     started = datetime.datetime.now(datetime.UTC)
     say("limits: " + ", ".join(f"{k} {v}" for k, v in report.kernel_limits().items()))
     begun = time.monotonic()

@@ -8,6 +8,7 @@ was disturbed and is run again.
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -69,6 +70,45 @@ class MemorySampler:
         return self.peak
 
 
+class CpuTimeline:
+    """CPU seconds of each of the server's processes (and its PostgreSQL backends and Redis, together)
+    every second, so that the CPU of one phase of a run (the sending, not the connecting) can be told."""
+
+    def __init__(self, services, database_url: str | None, own: set[int]):
+        self.services, self.database_url, self.own = services, database_url, own
+        self.samples: list[tuple[float, dict[str, float]]] = []
+        self.stopped = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _sample(self) -> None:
+        cpu = {}
+        for service in self.services:
+            try:
+                cpu[service.name] = cpu_seconds(service.pid)
+            except OSError:
+                continue
+        cpu["postgres+redis"] = sum(shared_service_cpu(self.database_url, self.own).values())
+        self.samples.append((time.time(), cpu))
+
+    def _run(self) -> None:
+        self._sample()
+        while not self.stopped.wait(1.0):
+            self._sample()
+
+    def stop(self) -> None:
+        self.stopped.set()
+        self.thread.join()
+
+    def cores_between(self, start: float, end: float) -> dict[str, float]:
+        """Cores each process used from the first sample at or after start to the last at or before end."""
+        inside = [sample for sample in self.samples if start <= sample[0] <= end]
+        if len(inside) < 2:
+            return {}
+        (first_at, first), (last_at, last) = inside[0], inside[-1]
+        return {name: round((last[name] - first.get(name, 0.0)) / (last_at - first_at), 3) for name in last}
+
+
 def shared_service_cpu(database_url: str | None, own: set[int] = frozenset()) -> dict[int, float]:
     """CPU seconds so far of the service processes working for the server under test.
 
@@ -99,6 +139,14 @@ def shared_service_cpu(database_url: str | None, own: set[int] = frozenset()) ->
     return found
 
 
+def sending_window(summary: dict) -> tuple[float, float]:
+    """When the load tool sent (after every connection opened), in wall-clock seconds."""
+    from loadtest.runner import SEND_START_DELAY_SECONDS
+
+    start = summary["started_at"] + summary["connections"]["connect_seconds"] + SEND_START_DELAY_SECONDS
+    return start, start + summary["duration_s"]
+
+
 def _command(pid: str) -> str:
     try:
         with open(f"/proc/{pid}/comm") as handle:
@@ -123,6 +171,7 @@ def run_load(server, arguments: list[str], label: str, plot: str | None = None) 
         database_url = getattr(server, "database_url", None)
         own = {service.pid for service in server.services}
         services_before = shared_service_cpu(database_url, own)
+        timeline = CpuTimeline(server.services, database_url, own)
         processes_before = {service.name: cpu_seconds(service.pid) for service in server.services}
         ours_before, machine_before, started = tree_cpu_seconds(os.getpid()), cpu_times(), time.time()
         finished = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
@@ -130,6 +179,7 @@ def run_load(server, arguments: list[str], label: str, plot: str | None = None) 
         services_after = shared_service_cpu(database_url, own)
         processes_after = {service.name: cpu_seconds(service.pid) for service in server.services}
         peak = memory.stop()
+        timeline.stop()
         if finished.returncode not in (0, 1) or not os.path.exists(summary_path):
             log_path = ROOT / "var" / "bench" / f"failed-load-{int(started)}.log"
             log_path.parent.mkdir(parents=True, exist_ok=True)
@@ -137,6 +187,10 @@ def run_load(server, arguments: list[str], label: str, plot: str | None = None) 
             raise LoadToolFailed(log_path)
         with open(summary_path) as handle:
             summary = json.load(handle)
+        if plot:  # the runs drawn are kept whole too, for their per-second series
+            kept = ROOT / "var" / "bench" / f"{os.path.splitext(os.path.basename(plot))[0]}.json"
+            kept.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(summary_path, kept)
     seconds = ended - started
     jiffies = os.sysconf("SC_CLK_TCK") * seconds
     busy = (machine_after[0] - machine_before[0]) / jiffies
@@ -156,6 +210,9 @@ def run_load(server, arguments: list[str], label: str, plot: str | None = None) 
         foreign_cores=max(0.0, busy - niced - ours),
         rss_before=rss_before,
         rss_peak=peak,
-        extra={"cores_by_process": {name: round(cores, 3) for name, cores in by_process.items()}},
+        extra={
+            "cores_by_process": {name: round(cores, 3) for name, cores in by_process.items()},
+            "cores_while_sending": timeline.cores_between(*sending_window(summary)),
+        },
     )
     return summary, observation

@@ -212,6 +212,58 @@ def web_server_table(figures: list[Figure]) -> list[str]:
     return lines
 
 
+def day_table(figures: list[Figure]) -> list[str]:
+    """Scenario d, a messenger's day: connections, memory, delivery and the CPU each message costs while
+    the clients send (the connecting phase left out), the nodes apart and the whole stack."""
+    days = [figure for figure in figures if figure.scenario == "d"]
+    if not days:
+        return []
+    lines = [
+        "## A messenger's day (scenario d)",
+        "",
+        "| server | shape | connections held | node RSS per connection | messages/s sent | deliveries/s "
+        "(`message`) | frames/s received, all types | delivery p50 / p99 | node CPU per message | whole stack CPU "
+        "per message | cores while sending: nodes / worker+beat / PostgreSQL+Redis | other processes' cores | "
+        "typing, reads sent; edits, reactions made | errors |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for figure in days:
+        summary, observation = figure.summary, figure.observation
+        shape, connections = summary["shape"], summary["connections"]
+        delivery = summary["latency"]["delivery"]
+        seconds = summary["duration_s"] or 1
+        rate = summary["rate_achieved"]
+        cores = observation.extra.get("cores_while_sending") or {}
+        nodes = sum(value for name, value in cores.items() if name.startswith("web"))
+        celery = sum(value for name, value in cores.items() if name.startswith(("worker", "beat")))
+        services = cores.get("postgres+redis", 0.0)
+        whole = sum(cores.values())
+        actions = summary.get("actions", {})
+        frames = sum(summary.get("frames_received", {}).values()) / seconds
+        lines.append(
+            f"| {SERVER_TITLES[figure.server]} | {shape['users']:,} users, {shape['channels']:,} rooms of "
+            f"{shape['per_channel']} to {shape.get('largest') or shape['per_channel']} | "
+            f"{connections['open_at_end']:,} of {connections['planned']:,} ({sum(connections['disconnects'].values())} "
+            f"dropped) | {_ms(figure.extra.get('memory_per_connection_kib'))} KiB | {rate:,.1f} | "
+            f"{delivery['throughput_per_s']:,.0f} | {frames:,.0f} | {_ms(delivery['p50_ms'])} / "
+            f"{_ms(delivery['p99_ms'])} ms | "
+            + (f"{nodes / rate * 1000:.2f} ms | {whole / rate * 1000:.2f} ms | " if rate and cores else "- | - | ")
+            + f"{nodes:.2f} / {celery:.2f} / {services:.2f} | {observation.foreign_cores:.2f} | "
+            f"{actions.get('typing', 0):,}, {actions.get('read', 0):,}; {actions.get('edit', 0):,}, "
+            f"{actions.get('reaction', 0):,} | {', '.join(f'{k} {v}' for k, v in summary['errors'].items()) or 'none'} |"
+        )
+    lines += [
+        "",
+        "CPU per message: the processes' CPU between the first and the last second of sending (after every "
+        "connection opened) over the messages sent; a message here brings its typing frames, the reads of "
+        "everyone who gets it (their receipts to the room) and its share of edits and reactions. RSS per "
+        "connection: the nodes' peak RSS growth over the run per connection opened. The machine is 2 cores "
+        "shared with other engineers' test runs: compare ratios within one run.",
+        "",
+    ]
+    return lines
+
+
 def summary_table(figures: list[Figure], sizes: Sizes) -> list[str]:
     servers = [
         server
@@ -260,13 +312,23 @@ def summary_table(figures: list[Figure], sizes: Sizes) -> list[str]:
             + (f", {history['missing']} missing from history" if history.get("missing") else "")
         )
 
-    def ratio(scenario: str) -> str:
-        product, ceiling = _find(figures, scenario, "product"), _find(figures, scenario, "bare-websockets")
+    def ratio(scenario: str, reference: str = "bare-websockets") -> str:
+        product, ceiling = _find(figures, scenario, "product"), _find(figures, scenario, reference)
         if product is None or ceiling is None or not ceiling.summary["rate_achieved"]:
             return "-"
         return f"**{product.summary['rate_achieved'] / ceiling.summary['rate_achieved']:.0%}**"
 
     shape, seed = sizes.room_shape, sizes.seed_shape
+
+    def idle(f: Figure) -> str:
+        return f"{_ms(f.extra.get('memory_per_connection_kib'))} KiB per connection"
+
+    if any(f.scenario == "m" for f in figures):
+        lines.append(
+            f"| m. {sizes.idle_users:,} signed-in sockets subscribed and idle | "
+            + " | ".join(cell("m", s, idle) for s in servers)
+            + " | |"
+        )
     lines.append(
         f"| 1. {sizes.hold_users:,} connections held {sizes.hold_seconds:.0f} s | "
         + " | ".join(cell("1", s, hold) for s in servers)
@@ -293,6 +355,12 @@ def summary_table(figures: list[Figure], sizes: Sizes) -> list[str]:
         + " | ".join(cell("4b", s, rate) for s in servers)
         + f" | {ratio('4b')} |"
     )
+    if any(f.scenario == "4r" for f in figures):
+        lines.append(
+            "| 4r. the same search with every client marking what it reads (the reference servers: no reads) | "
+            + " | ".join(cell("4r", s, rate) for s in servers)
+            + f" | {ratio('4r', 'bare-granian')} of the ASGI floor (bare ASGI) |"
+        )
     return lines
 
 
@@ -354,6 +422,7 @@ def write(
         *summary_table(figures, sizes),
         "",
         *web_server_table(figures),
+        *day_table(figures),
         "Sustained = no message lost or duplicated, every send acknowledged, no connection failed or dropped, the "
         "target rate held, delivery p99 under 1 s. Rates are messages sent per second; each is delivered to every "
         "member of its channel (the sender too).",

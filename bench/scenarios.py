@@ -8,6 +8,9 @@ m. 2,000 authenticated connections subscribed and idle: memory per connection; a
 4. 5,000 users in 1,000 channels of 5 sending 5,000 messages/s for 60 s: no loss, p99 under
    1 s, every message in history (and the store) within 5 s after the run; where the
    ceiling cannot carry that here, the highest rate each server sustains in that shape.
+d. A messenger's day: 20,000 users in rooms of 5 to 50, 2 % of them sending in a minute, every
+   client marking what it reads, typing before its messages, some edits and reactions: the memory
+   each connection costs, delivery latency, and the CPU per message of the nodes and the whole stack.
 """
 
 import math
@@ -16,6 +19,7 @@ from pathlib import Path
 
 from bench import limits
 from bench.measure import LoadToolFailed, Observation, run_load
+from loadtest.layout import mixed_sizes
 
 MAX_ATTEMPTS = 3  # a disturbed run is run again, at most this often
 SUSTAINED_P99_MS = 1000.0
@@ -28,9 +32,24 @@ class Shape:
     users: int
     channels: int
     per_channel: int
+    largest: int | None = None  # rooms of mixed sizes, per_channel up to this (loadtest.layout)
+
+    @classmethod
+    def mixed(cls, users: int, smallest: int, largest: int) -> "Shape":
+        return cls(users, len(mixed_sizes(users=users, smallest=smallest, largest=largest)), smallest, largest)
 
     def describe(self) -> str:
+        if self.largest:
+            return f"{self.users:,} users in {self.channels:,} rooms of {self.per_channel} to {self.largest}"
         return f"{self.users:,} users in {self.channels:,} channels of {self.per_channel}"
+
+    def provisioning(self) -> dict:
+        return {
+            "users": self.users,
+            "channels": self.channels,
+            "per_channel": self.per_channel,
+            "largest": self.largest,
+        }
 
 
 @dataclass
@@ -48,6 +67,9 @@ class Sizes:
     seed_rate: float = 5000
     seed_seconds: float = 60
     ramp: float = 10
+    day_shape: Shape = Shape.mixed(20_000, 5, 50)
+    day_seconds: float = 120
+    day_ramp: float = 100  # 200 sign-ins a second: a node's handshakes stay under the tool's timeouts
 
     @classmethod
     def quick(cls) -> "Sizes":
@@ -63,6 +85,9 @@ class Sizes:
             seed_rate=500,
             seed_seconds=8,
             ramp=3,
+            day_shape=Shape.mixed(1000, 5, 50),
+            day_seconds=10,
+            day_ramp=5,
         )
 
 
@@ -95,8 +120,9 @@ def sustained(summary: dict) -> bool:
 
 
 class Bench:
-    def __init__(self, sizes: Sizes, plots: Path, say=print):
+    def __init__(self, sizes: Sizes, plots: Path, say=print, rerun_disturbed: bool = True):
         self.sizes, self.plots, self.say = sizes, plots, say
+        self.rerun_disturbed = rerun_disturbed  # off: every run kept as it ran (--keep-disturbed)
         self.figures: list[Figure] = []
 
     # --- one measured run, re-run while the machine is disturbed
@@ -117,7 +143,8 @@ class Bench:
         rerun_disturbed: bool = True,
     ) -> Figure:
         arguments = [
-            *server.provision(users=shape.users, channels=shape.channels, per_channel=shape.per_channel),
+            *server.provision(**shape.provisioning()),
+            *(["--largest-channel", str(shape.largest)] if shape.largest else []),
             "--users",
             str(shape.users),
             "--channels",
@@ -149,7 +176,7 @@ class Bench:
             if best is None or observation.foreign_cores < best[1].foreign_cores:
                 best = (summary, observation)
             self.say(self._line(label, summary, observation))
-            if not observation.disturbed or not rerun_disturbed:
+            if not observation.disturbed or not rerun_disturbed or not self.rerun_disturbed:
                 break
             self.say(f"  disturbed: {observation.foreign_cores:.2f} cores went to other processes; running it again")
         summary, observation = best
@@ -210,7 +237,7 @@ class Bench:
         figure = self.hold(server, "m", self.sizes.idle_users, seconds=20, rerun_disturbed=False)
         if hasattr(server, "nodes"):  # the product: its users are provisioned, with tokens
             shape = Shape(self.sizes.idle_users, self.sizes.idle_users // 10, 10)
-            plan = server.provision(users=shape.users, channels=shape.channels, per_channel=shape.per_channel)[1]
+            plan = server.provision(**shape.provisioning())[1]
             url = server.urls[0].replace("http://", "ws://") + "/ws/"
             figure.extra.update(limits.probe(url, plan, server.nodes[0].pid))
         return figure
@@ -235,14 +262,24 @@ class Bench:
             extra_args=["--reads"] if reads else (),
         )
 
-    def highest_rate(self, server, scenario: str, shape: Shape, start: float, processes: int = 1) -> Figure | None:
+    def highest_rate(
+        self, server, scenario: str, shape: Shape, start: float, processes: int = 1, extra_args: list[str] = ()
+    ) -> Figure | None:
         """Doubles the rate until a run fails, then bisects; keeps the best sustained run."""
         duration, ramp = self.sizes.search_seconds, self.sizes.ramp
         best: Figure | None = None
         low, high, rate = 0.0, math.inf, start
         while True:
             figure = self.measure(
-                server, scenario, shape, rate=rate, duration=duration, ramp=ramp, processes=processes, keep=False
+                server,
+                scenario,
+                shape,
+                rate=rate,
+                duration=duration,
+                ramp=ramp,
+                processes=processes,
+                keep=False,
+                extra_args=extra_args,
             )
             if figure.passed:
                 low, best = rate, figure
@@ -280,3 +317,49 @@ class Bench:
             # minute) so that what it counts as lost did not arrive at all, not merely late.
             extra_args=["--drain", "60", "--history-channels", "200"],
         )
+
+    def day(self, server, processes: int = 2) -> Figure:
+        """Scenario d, a messenger's day: most members connected and idle, DAY_SENDERS_PER_MINUTE of them
+        sending in any minute; each message comes after typing, is read by everyone who gets it, and
+        now and then edited or reacted to (DAY_* below). Memory per connection as in scenario 1."""
+        sizes, shape = self.sizes, self.sizes.day_shape
+        figure = self.measure(
+            server,
+            "d",
+            shape,
+            rate=shape.users * DAY_SENDERS_PER_MINUTE / 60,
+            duration=sizes.day_seconds,
+            ramp=sizes.day_ramp,
+            processes=processes,
+            plot=True,
+            # Minutes long, and the machine is shared all along: kept as it ran, other processes' CPU beside it.
+            rerun_disturbed=False,
+            extra_args=[
+                "--reads",
+                "--typing",
+                str(DAY_TYPING_PER_MESSAGE),
+                "--edits",
+                str(DAY_EDITS_PER_MESSAGE),
+                "--reactions",
+                str(DAY_REACTIONS_PER_MESSAGE),
+                "--connect-concurrency",
+                "100",
+                "--history-channels",
+                "100",
+            ],  # fmt: skip
+        )
+        observation, opened = figure.observation, figure.summary["connections"]["opened"]
+        figure.extra["memory_per_connection_kib"] = (
+            (observation.rss_peak - observation.rss_before) / opened / 1024 if opened else math.nan
+        )
+        return figure
+
+
+# A messenger's day (scenario d). 2 % of members sending in a minute is the issue's figure; the rest
+# are this bench's assumptions, not public figures: the browser sends `typing` at most every 3 s while
+# keys are pressed (static/js/chat.js), about two for a short message; one message in 50 is edited
+# and one in 10 gets a reaction.
+DAY_SENDERS_PER_MINUTE = 0.02
+DAY_TYPING_PER_MESSAGE = 2
+DAY_EDITS_PER_MESSAGE = 0.02
+DAY_REACTIONS_PER_MESSAGE = 0.1

@@ -234,9 +234,9 @@ class ProductStack:
         for node in self.nodes:
             node.wait_listening("/readyz")
 
-    def provision(self, *, users: int, channels: int, per_channel: int) -> list[str]:
+    def provision(self, *, users: int, channels: int, per_channel: int, largest: int | None = None) -> list[str]:
         """Load-tool arguments that bring these users: a plan from python -m loadtest.database."""
-        plan = self.var / f"plan-{users}-{channels}-{per_channel}.json"
+        plan = self.var / f"plan-{users}-{channels}-{per_channel}{f'-{largest}' if largest else ''}.json"
         if not plan.exists():
             subprocess.run(
                 [
@@ -251,6 +251,7 @@ class ProductStack:
                     str(per_channel),
                     "--output",
                     str(plan),
+                    *(["--largest-channel", str(largest)] if largest else []),
                 ],
                 cwd=ROOT,
                 env=self.env,
@@ -287,7 +288,7 @@ class ReferenceServer:
         self.service.start()
         self.service.wait_listening("/")
 
-    def provision(self, *, users: int, channels: int, per_channel: int) -> list[str]:
+    def provision(self, *, users: int, channels: int, per_channel: int, largest: int | None = None) -> list[str]:
         return ["--provision", "none", "--history-channels", "0"]
 
     def stop(self) -> None:

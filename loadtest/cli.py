@@ -36,6 +36,11 @@ def parse(argv: list[str]) -> argparse.Namespace:
     shape.add_argument("--users", type=int, default=200, help="connections, one per user (default 200)")
     shape.add_argument("--channels", type=int, default=20, help="channels (default 20)")
     shape.add_argument("--per-channel", type=int, help="members per channel (default users / channels)")
+    shape.add_argument(
+        "--largest-channel",
+        type=int,
+        help="rooms of mixed sizes from --per-channel up to this, every user in one (--channels is then ignored)",
+    )
     load = parser.add_argument_group("load")
     load.add_argument("--rate", type=float, default=100, help="messages per second, all senders together (default 100)")
     load.add_argument(
@@ -56,6 +61,16 @@ def parse(argv: list[str]) -> argparse.Namespace:
         "--reads",
         action="store_true",
         help="every client marks what it received as read, at most once a second a channel (read receipts on)",
+    )
+    load.add_argument("--typing", type=float, default=0, help="typing frames sent before each message (default 0)")
+    load.add_argument(
+        "--edits", type=float, default=0, help="edits (REST) of the sender's latest message per message (default 0)"
+    )
+    load.add_argument(
+        "--reactions",
+        type=float,
+        default=0,
+        help="reactions (REST) to the latest message the sender received, per message (default 0)",
     )
     load.add_argument("--processes", type=int, default=1, help="load processes; more when one saturates (default 1)")
     load.add_argument("--connect-concurrency", type=int, default=200, help="handshakes in flight per process")
@@ -95,6 +110,8 @@ def make_plan(args: argparse.Namespace) -> provisioning.Plan:
     if args.plan:
         return provisioning.load_plan(args.plan)
     shape = {"users": args.users, "channels": args.channels, "per_channel": args.per_channel}
+    if args.largest_channel:
+        shape["largest"] = args.largest_channel
     method = args.provision
     if method == "auto":
         method = "command" if provisioning.command_available(args.url[0]) else "rest"
@@ -137,10 +154,18 @@ def main(argv: list[str] | None = None) -> int:
         connect_concurrency=args.connect_concurrency,
         body_bytes=args.body_bytes,
         reads=args.reads,
+        typing_per_message=args.typing,
+        edits_per_message=args.edits,
+        reactions_per_message=args.reactions,
         origin=args.origin,
         history_channels=args.history_channels,
         label=args.label,
-        shape={"users": len(plan.users), "channels": len(plan.channels), "per_channel": args.per_channel},
+        shape={
+            "users": len(plan.users),
+            "channels": len(plan.channels),
+            "per_channel": args.per_channel,
+            "largest": args.largest_channel,
+        },
     )
     summary = Runner(config, plan).run()
     print(render(summary))

@@ -65,6 +65,8 @@ class Client(asyncio.Protocol):
         self.channels, self.tag, self.body, self.recorder = channels, tag, body, recorder
         self.reads = reads
         self._read_at: dict[int, float] = {}  # channel -> when the last read frame went
+        self.last_acked: tuple[int, str] | None = None  # (channel, id) of this user's latest message: edits
+        self.last_received: tuple[int, str] | None = None  # (channel, id) of the latest one it got: reactions
         self.is_open = False
         self.closing = False
         self.sent = 0
@@ -119,6 +121,10 @@ class Client(asyncio.Protocol):
             f'"client_msg_id":"{self.tag}-{self.sent}-{now:.6f}"}}'
         )
         self.recorder.sent_at.append(now)
+
+    def typing(self, channel: int) -> None:
+        self._send_text(f'{{"type":"typing","channel":{channel}}}')
+        self.recorder.actions["typing"] += 1
 
     async def close(self) -> None:
         self.closing = True
@@ -245,7 +251,9 @@ class Client(asyncio.Protocol):
         recorder = self.recorder
         message = json.loads(data.decode())
         kind = message.get("type")
+        recorder.frames[kind] += 1
         if kind == "message":
+            self.last_received = (message["channel"], message["id"])
             key = (self.index, message["channel"])
             seqs = recorder.received.get(key)
             if seqs is None:
@@ -258,8 +266,10 @@ class Client(asyncio.Protocol):
             if self.reads and now - self._read_at.get(message["channel"], 0.0) >= READ_EVERY_SECONDS:
                 self._read_at[message["channel"]] = now
                 self._send_text(f'{{"type":"read","channel":{message["channel"]},"seq":{message["seq"]}}}')
+                recorder.actions["read"] += 1
         elif kind == "ack":
             channel = message["channel"]
+            self.last_acked = (channel, message["id"])
             seqs = recorder.acked.get(channel)
             if seqs is None:
                 seqs = recorder.acked[channel] = array("q")

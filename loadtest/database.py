@@ -24,10 +24,17 @@ BATCH = 2000
 
 
 def write_plan(
-    *, users: int, channels: int, per_channel: int, output: str, token_hours: float = 12, password: str = ""
+    *,
+    users: int,
+    channels: int,
+    per_channel: int,
+    output: str,
+    token_hours: float = 12,
+    password: str = "",
+    largest: int | None = None,
 ) -> dict:
     """Creates the run's users, channels and memberships; writes and returns the plan."""
-    members = channel_members(users=users, channels=channels, per_channel=per_channel)
+    members = channel_members(users=users, channels=channels, per_channel=per_channel, largest=largest)
     password = password or secrets.token_urlsafe(12)
     people, rooms = _create(members=members, user_count=users, password=password)
     lifetime = timedelta(hours=token_hours)
@@ -88,6 +95,11 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--users", type=int, required=True)
     parser.add_argument("--channels", type=int, required=True)
     parser.add_argument("--per-channel", type=int, required=True, help="members in each channel")
+    parser.add_argument(
+        "--largest-channel",
+        type=int,
+        help="rooms of mixed sizes, --per-channel up to this, every user in one (--channels is then ignored)",
+    )
     parser.add_argument("--output", required=True, help="the JSON plan to write")
     parser.add_argument("--token-hours", type=float, default=12, help="lifetime of the access tokens (default 12)")
     parser.add_argument("--password", default="", help="the shared password (default: a random one, in the plan)")
@@ -104,6 +116,7 @@ def main(argv: list[str]) -> int:
             output=args.output,
             token_hours=args.token_hours,
             password=args.password,
+            largest=args.largest_channel,
         )
     except ValueError as error:
         parser.error(str(error))

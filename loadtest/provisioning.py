@@ -49,9 +49,9 @@ def load_plan(path: str) -> Plan:
     return Plan(users=data["users"], channels=data["channels"])
 
 
-def synthetic_plan(*, users: int, channels: int, per_channel: int) -> Plan:
+def synthetic_plan(*, users: int, channels: int, per_channel: int, largest: int | None = None) -> Plan:
     """Ids without accounts, for servers that check none."""
-    members = channel_members(users=users, channels=channels, per_channel=per_channel)
+    members = channel_members(users=users, channels=channels, per_channel=per_channel, largest=largest)
     return Plan(
         users=[{"id": index + 1, "access": None} for index in range(users)],
         channels=[{"id": index + 1, "members": indexes} for index, indexes in enumerate(members)],
@@ -64,7 +64,9 @@ def command_available(base_url: str) -> bool:
     return Path("manage.py").is_file() and (host in ("localhost", "::1") or host.startswith("127."))
 
 
-def plan_with_command(*, users: int, channels: int, per_channel: int, token_hours: float) -> Plan:
+def plan_with_command(
+    *, users: int, channels: int, per_channel: int, token_hours: float, largest: int | None = None
+) -> Plan:
     """Runs `python -m loadtest.database` with this environment (DATABASE_URL, DJANGO_SECRET_KEY)."""
     with tempfile.TemporaryDirectory() as folder:
         output = os.path.join(folder, "plan.json")
@@ -82,6 +84,7 @@ def plan_with_command(*, users: int, channels: int, per_channel: int, token_hour
             str(token_hours),
             "--output",
             output,
+            *(["--largest-channel", str(largest)] if largest else []),
         ]
         finished = subprocess.run(command, capture_output=True, text=True)
         if finished.returncode != 0:
@@ -89,12 +92,12 @@ def plan_with_command(*, users: int, channels: int, per_channel: int, token_hour
         return load_plan(output)
 
 
-def plan_with_rest(*, base_url: str, users: int, channels: int, per_channel: int) -> Plan:
-    return asyncio.run(_plan_with_rest(base_url, users, channels, per_channel))
+def plan_with_rest(*, base_url: str, users: int, channels: int, per_channel: int, largest: int | None = None) -> Plan:
+    return asyncio.run(_plan_with_rest(base_url, users, channels, per_channel, largest))
 
 
-async def _plan_with_rest(base_url: str, users: int, channels: int, per_channel: int) -> Plan:
-    members = channel_members(users=users, channels=channels, per_channel=per_channel)
+async def _plan_with_rest(base_url: str, users: int, channels: int, per_channel: int, largest: int | None) -> Plan:
+    members = channel_members(users=users, channels=channels, per_channel=per_channel, largest=largest)
     run = uuid.uuid4().hex[:8]
     password = f"load-{uuid.uuid4().hex}"
     gate = asyncio.Semaphore(REST_CONCURRENCY)

@@ -41,6 +41,9 @@ class RunConfig:
     connect_concurrency: int = 200
     body_bytes: int = 64
     reads: bool = False  # every client marks what it received as read (at most once a second a channel)
+    typing_per_message: float = 0.0  # typing frames, edits and reactions beside the messages (worker.WorkerSpec)
+    edits_per_message: float = 0.0
+    reactions_per_message: float = 0.0
     origin: str | None = None
     history_channels: int = 100  # 0: skip the history check
     label: str = ""
@@ -160,6 +163,9 @@ class Runner:
                 connect_concurrency=config.connect_concurrency,
                 body=body,
                 reads=config.reads,
+                typing_per_message=config.typing_per_message,
+                edits_per_message=config.edits_per_message,
+                reactions_per_message=config.reactions_per_message,
             )
             process = context.Process(target=worker_main, args=(spec, commands_in, events_out), daemon=True)
             process.start()
@@ -317,6 +323,8 @@ class Runner:
             "rate_achieved": sent / duration,
             "deliveries": delivery.__dict__,
             "errors": dict(recorder.errors),
+            "frames_received": dict(recorder.frames),
+            "actions": dict(recorder.actions),
             "latency": {
                 "connect": latency_row(
                     recorder.connect, errors=failed, attempts=planned, seconds=max(1e-6, connected_at - started_at)

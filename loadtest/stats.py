@@ -28,6 +28,8 @@ class Recorder:
     errors: Counter = field(default_factory=Counter)  # error frames by code
     connect_failures: Counter = field(default_factory=Counter)  # by reason
     disconnects: Counter = field(default_factory=Counter)  # closes the tool did not ask for, by close code
+    frames: Counter = field(default_factory=Counter)  # every frame received once sending began, by type
+    actions: Counter = field(default_factory=Counter)  # typing and read frames sent, edits and reactions made
 
     def merge(self, other: "Recorder") -> None:
         for name in ("connect", "subscribe", "sent_at", "ack", "ack_at", "delivery", "delivery_at"):
@@ -38,6 +40,8 @@ class Recorder:
         self.errors.update(other.errors)
         self.connect_failures.update(other.connect_failures)
         self.disconnects.update(other.disconnects)
+        self.frames.update(other.frames)
+        self.actions.update(other.actions)
 
 
 def percentile(ordered, fraction: float) -> float:

@@ -8,7 +8,10 @@ every PROGRESS_SECONDS, ("connected",), ("sent",), ("result", Recorder). Parent 
 import asyncio
 import random
 import time
+from collections import deque
 from dataclasses import dataclass
+
+import httpx
 
 from loadtest.client import Client
 from loadtest.limits import raise_open_file_limit
@@ -16,6 +19,9 @@ from loadtest.stats import Recorder, percentile
 
 PROGRESS_SECONDS = 0.5
 MIN_SEND_SLEEP_SECONDS = 0.002  # batches sends at high rates instead of waking up per message
+REST_TIMEOUT_SECONDS = 30
+RECENT_SENDERS = 100
+REACTION = "\N{THUMBS UP SIGN}"
 
 
 @dataclass
@@ -37,6 +43,11 @@ class WorkerSpec:
     connect_concurrency: int
     body: str
     reads: bool = False
+    # Beside each message, on average: typing frames its sender sends first, edits of the sender's
+    # latest message and reactions to the latest message the sender received (REST, as the browser).
+    typing_per_message: float = 0.0
+    edits_per_message: float = 0.0
+    reactions_per_message: float = 0.0
 
 
 def main(spec: WorkerSpec, commands, events) -> None:
@@ -69,6 +80,9 @@ class Worker:
             for c in spec.clients
         ]
         self.commands: asyncio.Queue = asyncio.Queue()
+        self.rest_calls: set[asyncio.Task] = set()
+        self.owed = {"typing": 0.0, "edit": 0.0, "reaction": 0.0}  # fractions of an action not yet taken
+        self.recent: deque[Client] = deque(maxlen=RECENT_SENDERS)  # who sent lately: one of them edits
 
     async def run(self) -> None:
         loop = asyncio.get_running_loop()
@@ -104,20 +118,73 @@ class Worker:
         senders = [client for client in self.clients if client.is_open]
         random.Random(self.spec.worker).shuffle(senders)
         await asyncio.sleep(max(0.0, start - time.time()))
+        self.recorder.frames.clear()  # counted from here: what the sending brings, not the subscribing
         if rate <= 0 or not senders:
             await asyncio.sleep(max(0.0, start + duration - time.time()))
             return
         total = int(duration * rate)
         count = len(senders)
         sent = 0
-        while sent < total:
-            due = min(total, int((time.time() - start) * rate) + 1)
-            while sent < due:
-                client = senders[sent % count]
-                if client.is_open:
-                    client.send(client.channels[(sent // count) % len(client.channels)])
-                sent += 1
-            await asyncio.sleep(max(MIN_SEND_SLEEP_SECONDS, start + sent / rate - time.time()))
+        async with httpx.AsyncClient(timeout=REST_TIMEOUT_SECONDS) as http:
+            while sent < total:
+                due = min(total, int((time.time() - start) * rate) + 1)
+                while sent < due:
+                    client = senders[sent % count]
+                    if client.is_open:
+                        self._act(client, client.channels[(sent // count) % len(client.channels)], http)
+                        self.recent.append(client)
+                    sent += 1
+                await asyncio.sleep(max(MIN_SEND_SLEEP_SECONDS, start + sent / rate - time.time()))
+            if self.rest_calls:
+                await asyncio.wait(self.rest_calls)
+
+    def _act(self, client: Client, channel: int, http: httpx.AsyncClient) -> None:
+        """One message with what comes with it at the spec's ratios: typing first, then the send, and
+        now and then an edit of a recent message by its sender (senders rarely send twice in a run)
+        or a reaction by this sender to the last message it got."""
+        spec, owed = self.spec, self.owed
+        owed["typing"] += spec.typing_per_message
+        while owed["typing"] >= 1:
+            owed["typing"] -= 1
+            client.typing(channel)
+        client.send(channel)
+        owed["edit"] += spec.edits_per_message
+        editor = next((sender for sender in reversed(self.recent) if sender.last_acked), None)
+        if owed["edit"] >= 1 and editor is not None:
+            owed["edit"] -= 1
+            channel_id, message_id = editor.last_acked
+            self._rest(editor, http, "edit", "PATCH", f"{channel_id}/messages/{message_id}", {"body": "edited"})
+        owed["reaction"] += spec.reactions_per_message
+        if owed["reaction"] >= 1 and client.last_received:
+            owed["reaction"] -= 1
+            channel_id, message_id = client.last_received
+            self._rest(
+                client, http, "reaction", "POST", f"{channel_id}/messages/{message_id}/reactions", {"emoji": REACTION}
+            )
+
+    def _rest(self, client: Client, http: httpx.AsyncClient, action: str, method: str, path: str, body: dict) -> None:
+        base = client.url.replace("ws://", "http://", 1).replace("wss://", "https://", 1).removesuffix("/ws/")
+        recorder = self.recorder
+
+        async def call() -> None:
+            try:
+                response = await http.request(
+                    method,
+                    f"{base}/api/channels/{path}",
+                    json=body,
+                    headers={"Authorization": f"Bearer {client.token}"},
+                )
+            except httpx.HTTPError as error:
+                recorder.errors[f"{action}: {type(error).__name__}"] += 1
+                return
+            if response.status_code >= 400:
+                recorder.errors[f"{action}: HTTP {response.status_code}"] += 1
+            else:
+                recorder.actions[action] += 1
+
+        task = asyncio.get_running_loop().create_task(call())
+        self.rest_calls.add(task)
+        task.add_done_callback(self.rest_calls.discard)
 
     async def _report_progress(self) -> None:
         recorder = self.recorder

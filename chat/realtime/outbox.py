@@ -27,14 +27,19 @@ class SlowClient(Exception):
 
 
 class Outbox:
+    # One per open socket, nearly always empty: an empty deque and an Event are 760 bytes each, so
+    # the queue is made when a second frame waits and the event when someone waits for progress.
+    __slots__ = ("send", "limit_bytes", "on_overflow", "queue", "unsent_bytes", "in_flight", "closed", "sealed",
+                 "progress")  # fmt: skip
+
     def __init__(self, send: Callable[[dict], Awaitable], *, limit_bytes: int, on_overflow: Callable[[], None]):
         self.send, self.limit_bytes, self.on_overflow = send, limit_bytes, on_overflow
-        self.queue: deque[Outbound] = deque()
+        self.queue: deque[Outbound] | None = None
         self.unsent_bytes = 0
         self.in_flight: asyncio.Future | None = None
         self.closed = False
         self.sealed = False  # takes no more frames: a close is to follow those it holds
-        self.progress = asyncio.Event()  # set whenever a frame has left
+        self.progress: asyncio.Event | None = None  # set whenever a frame has left (made by _waiting)
 
     def put(self, frame: Outbound) -> None:
         if self.closed or self.sealed:
@@ -46,6 +51,8 @@ class Outbox:
         elif self.in_flight is None:
             self._start(frame)
         else:
+            if self.queue is None:
+                self.queue = deque()
             self.queue.append(frame)
 
     def _start(self, frame: Outbound) -> None:
@@ -57,7 +64,8 @@ class Outbox:
     def _sent(self, future: asyncio.Future, size: int) -> None:
         self.in_flight = None
         self.unsent_bytes -= size
-        self.progress.set()
+        if self.progress is not None:
+            self.progress.set()
         if future.cancelled() or future.exception() is not None:
             self.close()  # the socket is gone; its disconnect comes through receive
         elif self.queue and not self.closed:
@@ -73,9 +81,9 @@ class Outbox:
         while self.unsent_bytes and self.unsent_bytes + size > self.limit_bytes * share:
             if self.closed:
                 raise SlowClient
-            self.progress.clear()
+            progress = self._waiting()
             try:
-                await asyncio.wait_for(self.progress.wait(), stall_seconds)
+                await asyncio.wait_for(progress.wait(), stall_seconds)
             except TimeoutError:
                 # A client that reads nothing for so long is closed like one past the limit (4503):
                 # left open, its room would stay in replay and hold its live frames for good.
@@ -91,16 +99,24 @@ class Outbox:
         client after them (sent beside them, it overtook them)."""
         self.sealed = True
         while (self.queue or self.in_flight is not None) and not self.closed:
-            self.progress.clear()
+            progress = self._waiting()
             try:
-                await asyncio.wait_for(self.progress.wait(), stall_seconds)
+                await asyncio.wait_for(progress.wait(), stall_seconds)
             except TimeoutError:
                 return
+
+    def _waiting(self) -> asyncio.Event:
+        """The event the next frame to leave sets, cleared for a new wait."""
+        if self.progress is None:
+            self.progress = asyncio.Event()
+        self.progress.clear()
+        return self.progress
 
     def close(self) -> None:
         """Drops what is unsent and stops a send stuck on a client that does not read."""
         self.closed = True
-        self.queue.clear()
-        self.progress.set()
+        self.queue = None
+        if self.progress is not None:
+            self.progress.set()
         if self.in_flight is not None:
             self.in_flight.cancel()

@@ -11,6 +11,8 @@ from chat.realtime.redis_scripts import BatchedScript
 
 
 class TokenBucket:
+    __slots__ = ("rate", "capacity", "tokens", "updated")  # a few per open socket
+
     def __init__(self, *, rate: float, burst: int):
         self.rate = rate
         self.capacity = burst

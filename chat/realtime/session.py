@@ -50,7 +50,7 @@ async def _memberships(pairs: list) -> list[bool]:
 _membership_check = TurnBatch(_memberships, one_at_a_time=True)
 
 
-@dataclass
+@dataclass(slots=True)  # one per subscribed room of every socket: no __dict__ each
 class RoomState:
     """What one connection got of one room."""
 
@@ -64,18 +64,23 @@ class RoomState:
 
 
 class Session:
+    # Every open socket holds one, most of them idle: no __dict__, and what an idle socket never
+    # uses (the typing and read budgets, a set of tasks) is made on first use.
+    __slots__ = ("user_id", "username", "close", "outbox", "rooms", "memberships", "typings", "subscribes",
+                 "reads", "strikes", "last_heard", "tasks")  # fmt: skip
+
     def __init__(self, *, user, send: Callable[[dict], Awaitable], close: Callable[[int], Awaitable]):
         self.user_id, self.username = user.pk, user.username
         self.close = close
         self.outbox = Outbox(send, limit_bytes=settings.CHAT_OUTBOUND_LIMIT_BYTES, on_overflow=self._too_slow)
         self.rooms: dict[int, RoomState] = {}
         self.memberships: dict[int, float] = {}  # channel id -> when membership was last confirmed
-        self.typings = TokenBucket(rate=settings.CHAT_TYPING_RATE_PER_SECOND, burst=settings.CHAT_TYPING_BURST)
+        self.typings: TokenBucket | None = None  # full until first used: made then
         self.subscribes = TokenBucket(rate=settings.CHAT_SUBSCRIBE_RATE_PER_SECOND, burst=settings.CHAT_SUBSCRIBE_BURST)
-        self.reads = TokenBucket(rate=settings.CHAT_READ_RATE_PER_SECOND, burst=settings.CHAT_READ_BURST)
+        self.reads: TokenBucket | None = None
         self.strikes = 0
         self.last_heard = asyncio.get_running_loop().time()  # the last frame from the client (idle.py)
-        self.tasks: set[asyncio.Task] = set()
+        self.tasks: set[asyncio.Task] | None = None
 
     # --- client frames
 
@@ -131,7 +136,7 @@ class Session:
         if frame.since_version is not None or state.last_seq < last_seq:
             # A replay is paced by the client's reading, for minutes on a slow link: meanwhile
             # its pings, sends and an unsubscribe are answered (and keep it from looking idle).
-            state.catching_up = spawn(self.tasks, self._catch_up(channel_id, state, frame, last_seq, last_version))
+            state.catching_up = spawn(self._running(), self._catch_up(channel_id, state, frame, last_seq, last_version))
         else:
             await self._catch_up(channel_id, state, frame, last_seq, last_version)
 
@@ -259,6 +264,8 @@ class Session:
         )
 
     async def _typing(self, frame: protocol.Typing) -> None:
+        if self.typings is None:
+            self.typings = TokenBucket(rate=settings.CHAT_TYPING_RATE_PER_SECOND, burst=settings.CHAT_TYPING_BURST)
         self._take(self.typings, frame.channel)
         if frame.channel not in self.rooms:
             raise FrameError(protocol.FORBIDDEN, "Subscribe to the channel first.", channel=frame.channel)
@@ -266,6 +273,8 @@ class Session:
         await get_hub().publish_ephemeral(frame.channel, self.user_id, protocol.encode(typing))
 
     async def _read(self, frame: protocol.Read) -> None:
+        if self.reads is None:
+            self.reads = TokenBucket(rate=settings.CHAT_READ_RATE_PER_SECOND, burst=settings.CHAT_READ_BURST)
         self._take(self.reads, frame.channel)
         if not await self._is_member(frame.channel):
             raise FrameError(protocol.FORBIDDEN, "You are not a member of this channel.", channel=frame.channel)
@@ -281,7 +290,7 @@ class Session:
             return
         self.strikes += 1
         if self.strikes > STRIKES_BEFORE_CLOSE and not self.outbox.sealed:
-            spawn(self.tasks, self._close_after_queued_frames(protocol.CLOSE_RATE_LIMITED))
+            spawn(self._running(), self._close_after_queued_frames(protocol.CLOSE_RATE_LIMITED))
         raise FrameError(
             protocol.RATE_LIMITED,
             "You are sending too fast; slow down.",
@@ -374,7 +383,7 @@ class Session:
     def _too_slow(self) -> None:
         metrics.outbound_closed.inc()
         logger.warning("closing a connection of user %s: it does not read its frames", self.user_id)
-        spawn(self.tasks, self.close(protocol.CLOSE_TOO_SLOW))
+        spawn(self._running(), self.close(protocol.CLOSE_TOO_SLOW))
 
     async def end(self) -> None:
         """The connection is gone: leave every room."""
@@ -383,3 +392,9 @@ class Session:
         for channel_id in list(self.rooms):
             self._forget_room(channel_id)
             await hub.leave(channel_id, self)
+
+    def _running(self) -> set[asyncio.Task]:
+        """The session's background tasks, the set made on first use (most sessions start none)."""
+        if self.tasks is None:
+            self.tasks = set()
+        return self.tasks

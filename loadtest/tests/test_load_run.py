@@ -89,3 +89,34 @@ def test_a_run_provisioned_through_the_rest_api(node_and_worker, tmp_path):
     assert summary["deliveries"]["expected"] == 3 * 60 > 0
     assert summary["deliveries"]["lost"] == summary["deliveries"]["duplicates"] == 0
     assert summary["history"]["missing"] == 0
+
+
+def test_a_messengers_day_mixes_room_sizes_and_types_edits_reacts_and_reads(node_and_worker, tmp_path):
+    plan_path = tmp_path / "plan.json"
+    # Rooms of 5, 10 and 15: every one of the 30 users in one.
+    write_plan(users=30, channels=0, per_channel=5, largest=15, output=str(plan_path))
+    _, summary = _load(
+        node_and_worker,
+        tmp_path,
+        "--plan",
+        str(plan_path),
+        "--reads",
+        "--typing",
+        "1",
+        "--edits",
+        "0.1",
+        "--reactions",
+        "0.1",
+    )
+
+    assert [len(channel["members"]) for channel in json.loads(plan_path.read_text())["channels"]] == [5, 10, 15]
+    assert summary["deliveries"]["expected"] > 0
+    assert summary["deliveries"]["lost"] == summary["deliveries"]["duplicates"] == 0
+    assert summary["errors"] == {}
+    actions = summary["actions"]
+    assert actions["typing"] == summary["sent"] == 60
+    assert actions["edit"] >= 4 and actions["reaction"] >= 4 and actions["read"] > 0
+    # What the others see of it, live.
+    frames = summary["frames_received"]
+    assert frames["typing"] > 0 and frames["read_receipts"] > 0
+    assert frames["message_edited"] > 0 and frames["reactions"] > 0
