@@ -56,9 +56,15 @@ export class ChannelView {
     this.list = h("ol", { class: "messages", "aria-live": "polite", "data-testid": "messages" });
     this.historyStart = h("li", { class: "history-start muted", "data-testid": "history-start" });
     this.list.append(this.historyStart);
+    // Only the reader scrolling up unpins the view. Content growing under a pinned view also scrolls it
+    // (the browser's scroll anchoring) before the ResizeObserver below brings it back to the end: read as
+    // "the reader left the end", that scroll would leave the newest message half hidden.
+    let lastTop = 0;
     this.list.addEventListener("scroll", () => {
-      if (this.list.scrollTop < 40) this.loadOlder();
-      this.pinned = this.atEnd();
+      const top = this.list.scrollTop;
+      if (top < 40) this.loadOlder();
+      if (top < lastTop || this.atEnd()) this.pinned = this.atEnd();
+      lastTop = top;
       if (this.pinned) this.newBelow.hidden = true;
       this.showJumpToUnread();
     });
