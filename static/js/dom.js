@@ -16,6 +16,23 @@ export function h(tag, attrs = {}, ...children) {
   return element;
 }
 
+// A bottom sheet, as Toss and KakaoBank open one focused form over the screen: the button that opens
+// it and the dialog that holds `content`. A form inside fires "done" when it has done its work, and the
+// sheet closes; ×, Escape or a tap on the shade above it close it too.
+export function sheet({ name, label, icon, content }) {
+  const close = h("button", { type: "button", class: "sheet-close", "aria-label": gettext("Close"), "data-testid": "sheet-close" }, "×");
+  const dialog = h("dialog", { class: "sheet", "aria-label": label, "data-testid": `sheet-${name}` }, close, content);
+  close.addEventListener("click", () => dialog.close());
+  dialog.addEventListener("done", () => dialog.close());
+  dialog.addEventListener("click", (event) => {
+    const box = dialog.getBoundingClientRect();
+    if (event.target === dialog && event.clientY < box.top) dialog.close(); // the shade is the dialog's backdrop
+  });
+  const button = h("button", { type: "button", class: "sheet-button", "data-testid": `open-${name}`, onclick: () => dialog.showModal() },
+    h("span", { class: "sheet-icon", "aria-hidden": "true" }, icon), h("span", {}, label));
+  return { button, dialog, open: () => dialog.showModal() };
+}
+
 // The mark of a private (password) channel; the words "Private channel" are said beside it.
 export function lockIcon() {
   return h("span", { class: "lock", "aria-hidden": "true", title: gettext("Private channel"), "data-testid": "lock" }, "🔒");

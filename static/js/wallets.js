@@ -5,7 +5,7 @@
 // (or any live update) never wipes what someone is typing.
 
 import { del, get, post } from "./api.js";
-import { dateTime, failureWords, formValues, guarded, h, money, toast } from "./dom.js";
+import { dateTime, failureWords, formValues, guarded, h, money, sheet, toast } from "./dom.js";
 import { date, gettext, interpolate, ngettext } from "./i18n.js";
 
 export const field = (label, input) => h("label", { class: "field" }, h("span", {}, label), input);
@@ -30,6 +30,7 @@ export function actionForm({ title, fields, label, testid, submit }) {
       await submit(formValues(form), idempotencyKey, event.submitter);
       idempotencyKey = crypto.randomUUID();
       form.reset();
+      form.dispatchEvent(new Event("done", { bubbles: true })); // a sheet holding it closes
     } catch (failure) {
       if (failure.status !== 0) idempotencyKey = crypto.randomUUID();
       error.textContent = failureWords(failure, form);
@@ -140,6 +141,7 @@ function sendMoneyForm({ fromWallet, title, fixedTarget = null, preselect = null
       form.reset();
       who.textContent = "";
       backToChoose();
+      form.dispatchEvent(new Event("done", { bubbles: true }));
       onDone();
     } catch (failure) {
       if (failure.status !== 0) idempotencyKey = crypto.randomUUID();
@@ -174,6 +176,11 @@ function withdrawForm(walletId, onDone) {
       onDone();
     },
   });
+}
+
+// The wallet's actions under its balance: each button opens its sheet.
+function sheetButtons(sheets) {
+  return sheets.length ? h("nav", { class: "sheet-buttons", "aria-label": gettext("What you can do") }, ...sheets.map((s) => s.button)) : null;
 }
 
 function statementLink(walletId) {
@@ -285,25 +292,29 @@ export class PersonalWalletView {
     this.wallet = wallet;
     const refresh = guarded(() => this.refresh());
     this.balance = h("p", { class: "balance", "data-testid": "balance" });
-    this.parts = [
-      sendMoneyForm({ fromWallet: wallet.id, title: gettext("Send money"), preselect: this.preselect, onDone: refresh }),
-      this.scheduled = scheduledList(wallet.id),
-      this.history = historyList(wallet.id),
+    const send = sendMoneyForm({ fromWallet: wallet.id, title: gettext("Send money"), preselect: this.preselect, onDone: refresh });
+    this.scheduled = scheduledList(wallet.id);
+    this.history = historyList(wallet.id);
+    this.parts = [send, this.scheduled, this.history];
+    const sheets = [
+      sheet({ name: "send", label: gettext("Send"), icon: "↗", content: send }),
+      sheet({ name: "deposit", label: gettext("Top up"), icon: "+", content: actionForm({
+        title: gettext("Top up"), label: gettext("Deposit"), testid: "deposit-form", fields: [field(gettext("Amount"), amountInput())],
+        submit: async (values, idempotencyKey) => { await post(`/api/wallets/${wallet.id}/deposit`, values, { idempotencyKey }); await this.refresh(); } }) }),
+      sheet({ name: "withdraw", label: gettext("Withdraw"), icon: "↙", content: withdrawForm(wallet.id, refresh) }),
+      sheet({ name: "schedule", label: gettext("Schedule"), icon: "⏱", content: scheduleForm(wallet.id, () => guarded(() => this.scheduled.refresh())()) }),
     ];
     this.element.replaceChildren(
-      h("header", { class: "wallet-header" }, h("h2", {}, gettext("My wallet")), this.balance,
-        h("p", { class: "muted", "data-testid": "wallet-number" }, interpolate(gettext("Wallet number #%(number)s: share it to receive money."), { number: wallet.id })),
-        statementLink(wallet.id)),
-      h("div", { class: "forms" },
-        this.parts[0],
-        actionForm({ title: gettext("Top up"), label: gettext("Deposit"), testid: "deposit-form", fields: [field(gettext("Amount"), amountInput())],
-          submit: async (values, idempotencyKey) => { await post(`/api/wallets/${wallet.id}/deposit`, values, { idempotencyKey }); await this.refresh(); } }),
-        withdrawForm(wallet.id, refresh),
-        scheduleForm(wallet.id, () => guarded(() => this.scheduled.refresh())())),
-      this.scheduled,
+      h("header", { class: "wallet-hero" }, h("h2", {}, gettext("My wallet")), this.balance,
+        h("p", { class: "muted small", "data-testid": "wallet-number" }, interpolate(gettext("Wallet number #%(number)s: share it to receive money."), { number: wallet.id })),
+        sheetButtons(sheets)),
       this.history,
+      statementLink(wallet.id),
+      this.scheduled,
+      ...sheets.map((s) => s.dialog),
     );
     await this.refresh();
+    if (this.preselect) sheets[0].open(); // "Send money" beside a member's name: straight to the send sheet
   }
 
   async refresh() {
@@ -376,32 +387,41 @@ export class GroupWalletView {
       : null;
     const sendOut = isTreasurer ? sendMoneyForm({ fromWallet: wallet.id, title: gettext("Send from this wallet (your PIN)"), onDone: refresh }) : null;
     this.parts = [payIn, sendOut, scheduledList(wallet.id), historyList(wallet.id)].filter(Boolean);
-    const treasurerForms = isTreasurer ? [
-      withdrawForm(wallet.id, refresh),
-      actionForm({ title: gettext("Ask members for dues"), label: gettext("Request dues"), testid: "dues-form",
-        fields: [field(gettext("Title"), h("input", { name: "title", maxlength: 200, required: true })), field(gettext("Amount each"), amountInput()), field(gettext("Due date"), h("input", { name: "due_date", type: "date" }))],
-        submit: async (values) => { await post(`/api/wallets/${wallet.id}/dues`, { ...values, due_date: values.due_date || null }); await this.refresh(); } }),
-      actionForm({ title: gettext("Dues every week or month"), label: gettext("Repeat these dues"), testid: "recurring-dues-form",
-        fields: [
-          field(gettext("Title"), h("input", { name: "title", maxlength: 200, required: true })), field(gettext("Amount each"), amountInput()),
-          field(gettext("Repeat"), h("select", { name: "repeat" }, h("option", { value: "monthly" }, REPEAT_WORDS.monthly), h("option", { value: "weekly" }, REPEAT_WORDS.weekly))),
-          field(gettext("First due date"), h("input", { name: "first_due", type: "date", required: true })),
-        ],
-        submit: async (values) => { await post(`/api/wallets/${wallet.id}/recurring-dues`, values); toast(gettext("Recurring dues set: each request goes out a week before it is due.")); await this.refresh(); } }),
-      scheduleForm(wallet.id, refresh),
-      this.policyForm(wallet),
-      this.handoverForm(wallet),
-    ] : [];
+    // What I can do here, one sheet each: members pay in; the treasurer also moves the wallet's money and runs it.
+    const sheets = [
+      payIn ? sheet({ name: "pay-in", label: gettext("Pay in"), icon: "+", content: payIn }) : null,
+      sendOut ? sheet({ name: "send-out", label: gettext("Send"), icon: "↗", content: sendOut }) : null,
+      ...(isTreasurer ? [
+        sheet({ name: "dues", label: gettext("Ask for dues"), icon: "₩", content: actionForm({ title: gettext("Ask members for dues"), label: gettext("Request dues"), testid: "dues-form",
+          fields: [field(gettext("Title"), h("input", { name: "title", maxlength: 200, required: true })), field(gettext("Amount each"), amountInput()), field(gettext("Due date"), h("input", { name: "due_date", type: "date" }))],
+          submit: async (values) => { await post(`/api/wallets/${wallet.id}/dues`, { ...values, due_date: values.due_date || null }); await this.refresh(); } }) }),
+        sheet({ name: "withdraw", label: gettext("Withdraw"), icon: "↙", content: withdrawForm(wallet.id, refresh) }),
+        sheet({ name: "recurring-dues", label: gettext("Regular dues"), icon: "↻", content: actionForm({ title: gettext("Dues every week or month"), label: gettext("Repeat these dues"), testid: "recurring-dues-form",
+          fields: [
+            field(gettext("Title"), h("input", { name: "title", maxlength: 200, required: true })), field(gettext("Amount each"), amountInput()),
+            field(gettext("Repeat"), h("select", { name: "repeat" }, h("option", { value: "monthly" }, REPEAT_WORDS.monthly), h("option", { value: "weekly" }, REPEAT_WORDS.weekly))),
+            field(gettext("First due date"), h("input", { name: "first_due", type: "date", required: true })),
+          ],
+          submit: async (values) => { await post(`/api/wallets/${wallet.id}/recurring-dues`, values); toast(gettext("Recurring dues set: each request goes out a week before it is due.")); await this.refresh(); } }) }),
+        sheet({ name: "schedule", label: gettext("Schedule"), icon: "⏱", content: scheduleForm(wallet.id, refresh) }),
+        sheet({ name: "policy", label: gettext("Approval rule"), icon: "✓", content: this.policyForm(wallet) }),
+        sheet({ name: "handover", label: gettext("Change treasurer"), icon: "⇄", content: this.handoverForm(wallet) }),
+      ] : []),
+    ].filter(Boolean);
     this.element.replaceChildren(
-      h("header", { class: "wallet-header" },
-        h("a", { href: `#/channel/${wallet.channel}`, class: "muted" }, gettext("‹ back to the channel")),
-        this.title, this.balance, this.people, statementLink(wallet.id),
-        isMember ? null : h("button", { type: "button", class: "primary", "data-testid": "join-wallet", onclick: guarded(async () => { await post(`/api/wallets/${wallet.id}/join`); await this.refresh(); }) }, gettext("Join this wallet"))),
+      h("header", { class: "wallet-hero" },
+        h("a", { href: `#/channel/${wallet.channel}`, class: "muted small" }, gettext("‹ back to the channel")),
+        this.title, this.balance, this.people,
+        isMember ? null : h("button", { type: "button", class: "primary", "data-testid": "join-wallet", onclick: guarded(async () => { await post(`/api/wallets/${wallet.id}/join`); await this.refresh(); }) }, gettext("Join this wallet")),
+        personal ? null : h("p", { class: "muted small" }, h("a", { href: "#/wallet" }, gettext("Open your wallet")), " ", gettext("to pay in.")),
+        sheetButtons(sheets)),
+      this.parts.at(-1), // the history: recent activity first, as a bank app shows it
+      statementLink(wallet.id),
       h("section", {}, h("h3", {}, gettext("Approvals")), this.policyText, this.approvals),
-      h("div", { class: "forms" }, payIn ?? h("p", {}, h("a", { href: "#/wallet" }, gettext("Open your wallet")), " ", gettext("to pay in.")), sendOut, ...treasurerForms),
       h("section", {}, h("h3", {}, gettext("Dues")), this.duesList, h("h4", {}, gettext("Every week or month")), this.recurringList,
         h("h4", {}, gettext("Who has paid")), this.overview),
-      ...this.parts.slice(-2),
+      this.parts.at(-2), // the scheduled transfers
+      ...sheets.map((s) => s.dialog),
     );
   }
 
