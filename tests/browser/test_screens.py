@@ -128,6 +128,8 @@ def test_the_money_pages_in_korean_fit_a_phone_and_a_desktop(node, new_page):
     send_in_form(form, 12_000, memo="지난번 택시비")
     expect(form.get_by_test_id("send-summary")).to_contain_text("12,000원")
     shoot(ben, "ko-send-confirmation")
+    form.get_by_test_id("sheet-close").click()  # not sent: the sheet closes over the wallet
+    expect(form).to_be_hidden()
 
     ben.get_by_test_id("approvals-link").click()
     expect(ben.get_by_test_id("approvals")).to_contain_text("150,000원")
