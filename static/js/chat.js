@@ -48,6 +48,11 @@ export class ChannelView {
     this.unreadSeen = false;
     this.pinned = true; // the reader is at the newest message: what arrives or grows keeps them there
     this.render();
+    // Drawn from the store: the others' reads and who is online change while the channel is open.
+    this.unsubscribe = [
+      app.store.subscribe("reads", (id) => id === channel.id && this.showReads()),
+      app.store.subscribe("presence", (id) => id === channel.id && this.showPresence()),
+    ];
     this.reads = new ReadTracker({ root: this.list, since: lastRead, report: (seq) => app.readUpTo(channel.id, seq) });
   }
 
@@ -169,6 +174,7 @@ export class ChannelView {
   }
 
   stop() {
+    for (const unsubscribe of this.unsubscribe) unsubscribe();
     this.reads.stop();
     this.growth.disconnect();
   }
@@ -196,7 +202,7 @@ export class ChannelView {
   }
 
   showMembers() {
-    const online = this.app.online.get(this.channel.id) ?? new Set();
+    const online = this.app.store.online.get(this.channel.id) ?? new Set();
     const owner = this.channel.owner.id;
     const iOwn = owner === this.app.me.id;
     this.members.replaceChildren(...this.memberList.map((m) => h("li", {
@@ -210,7 +216,7 @@ export class ChannelView {
   }
 
   showPresence() {
-    const online = this.app.online.get(this.channel.id);
+    const online = this.app.store.online.get(this.channel.id);
     if (!online) return;
     this.onlineLine.textContent = ` · ${interpolate(ngettext("%(count)s online", "%(count)s online", online.size), { count: online.size })}`;
     this.showMembers();
@@ -218,7 +224,7 @@ export class ChannelView {
 
   // The others' read markers moved: every message's number of members who have not read it.
   showReads() {
-    const markers = this.app.readMarkers.get(this.channel.id);
+    const markers = this.app.store.readMarkers.get(this.channel.id);
     if (!markers) return;
     for (const card of this.cards.values()) card.setUnread(unreadBy(markers, card.message));
   }
@@ -290,7 +296,7 @@ export class ChannelView {
     this.cards.set(seq, card);
     this.byId.set(id, card);
     this.newestSeq = Math.max(this.newestSeq, seq);
-    const markers = this.app.readMarkers.get(this.channel.id);
+    const markers = this.app.store.readMarkers.get(this.channel.id);
     if (markers) card.setUnread(unreadBy(markers, card.message));
     this.reads.watch(card.element);
     this.growth.observe(card.element);

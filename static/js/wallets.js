@@ -5,43 +5,13 @@
 // (or any live update) never wipes what someone is typing.
 
 import { del, get, post } from "./api.js";
-import { dateTime, failureWords, formValues, guarded, h, money, sheet, toast } from "./dom.js";
+import { actionForm, dateTime, failureWords, field, guarded, h, money, pinInput, sheet, toast } from "./dom.js";
 import { date, gettext, interpolate, ngettext } from "./i18n.js";
 
-export const field = (label, input) => h("label", { class: "field" }, h("span", {}, label), input);
-export const pinInput = () => h("input", { name: "pin", type: "password", inputmode: "numeric", pattern: "[0-9]{4,6}", minlength: 4, maxlength: 6, required: true, autocomplete: "off", "aria-label": gettext("PIN") });
 const amountInput = (name = "amount") => h("input", { name, type: "number", min: 1, step: 1, required: true, inputmode: "numeric" });
 const memberCount = (count) => interpolate(ngettext("%(count)s member", "%(count)s members", count), { count });
 const REPEAT_WORDS = { none: gettext("once"), daily: gettext("daily"), weekly: gettext("weekly"), monthly: gettext("monthly") };
 const STATUS_WORDS = { active: gettext("active"), completed: gettext("completed"), cancelled: gettext("cancelled") };
-
-// A form whose submit calls the API; shows the API's error in words next to it. A money form keeps
-// its Idempotency-Key until the server has answered, so a retry after a network failure cannot pay twice.
-export function actionForm({ title, fields, label, testid, submit }) {
-  const error = h("p", { class: "form-error", role: "alert", hidden: true, "data-testid": `${testid}-error` });
-  const button = h("button", { type: "submit", class: "primary" }, label);
-  let idempotencyKey = crypto.randomUUID();
-  const form = h("form", { class: "action-form", "data-testid": testid }, title ? h("h3", {}, title) : null, ...fields, button, error);
-  form.addEventListener("submit", async (event) => {
-    event.preventDefault();
-    error.hidden = true;
-    button.disabled = true;
-    try {
-      await submit(formValues(form), idempotencyKey, event.submitter);
-      idempotencyKey = crypto.randomUUID();
-      form.reset();
-      form.dispatchEvent(new Event("done", { bubbles: true })); // a sheet holding it closes
-    } catch (failure) {
-      if (failure.status !== 0) idempotencyKey = crypto.randomUUID();
-      error.textContent = failureWords(failure, form);
-      error.hidden = false;
-      error.scrollIntoView({ block: "nearest" }); // a card low in the chat would show it below the fold
-    } finally {
-      button.disabled = false;
-    }
-  });
-  return form;
-}
 
 // A money-out request above the group wallet's approval threshold answers 202: it waits.
 function toldOutcome(result, done) {

@@ -81,9 +81,8 @@ def sheet(page, name: str):
     another one open is closed first. Returns the sheet: its form is inside."""
     opened = page.get_by_test_id(f"sheet-{name}")
     if not opened.is_visible():
-        other = page.locator("dialog[open]")
-        if other.count():
-            other.get_by_test_id("sheet-close").click()
+        # As × does; a sheet whose form was just sent may be closing itself meanwhile, so no click that races it.
+        page.evaluate("() => document.querySelectorAll('dialog[open]').forEach((sheet) => sheet.close())")
         page.get_by_test_id(f"open-{name}").click()
     expect(opened).to_be_visible()
     return opened
