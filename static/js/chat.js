@@ -22,7 +22,6 @@ const PAGE = 50;
 const FAR_PAGE = 100; // pages loaded while looking for a message far back
 const FAR_PAGES = 20; // how far back a jump looks (a quote of an older message says so instead)
 const HIGHLIGHT_MS = 2500;
-const GROUP_MS = 5 * 60 * 1000; // messages of one person this close together share a name and avatar
 const AT_END_PX = 80; // this close to the bottom, the reader is reading the newest messages
 
 export class ChannelView {
@@ -309,17 +308,11 @@ export class ChannelView {
     return this.pending.values().next().value?.element ?? null;
   }
 
-  // A heading before the first message of each day; one person's messages in a row, each within a
-  // few minutes of the one before, go under one name and avatar (data-grouped on all but the first).
+  // A heading before the first message of each day.
   markDays() {
     for (const divider of this.list.querySelectorAll(".day-divider")) divider.remove();
     let day = null;
     for (const element of this.list.querySelectorAll(":scope > .message")) {
-      const before = element.previousElementSibling;
-      const grouped = before?.matches(".message:not(.activity)") && !element.matches(".activity") && before.dataset.sender === element.dataset.sender
-        && before.dataset.day === element.dataset.day && new Date(element.querySelector("time").dateTime) - new Date(before.querySelector("time").dateTime) < GROUP_MS;
-      if (grouped) element.dataset.grouped = "";
-      else delete element.dataset.grouped;
       if (element.dataset.day === day) continue;
       day = element.dataset.day;
       withDividers(element).before(h("li", { class: "divider day-divider", role: "separator", "data-testid": "day-divider" }, dayHeading(element.querySelector("time").dateTime)));

@@ -18,13 +18,6 @@ const QUOTE_CHARS = 80;
 
 export const snippet = (text) => (text.length > QUOTE_CHARS ? `${text.slice(0, QUOTE_CHARS)}…` : text);
 
-// Someone's initial on a colour of their own (from their id, so it is the same on every screen).
-const AVATAR_COLOURS = 8;
-function avatar(sender) {
-  return h("span", { class: `avatar avatar-${sender.id % AVATAR_COLOURS}`, "aria-hidden": "true", "data-testid": "avatar" },
-    [...sender.username.trim()][0]?.toUpperCase() ?? "?");
-}
-
 export class MessageCard {
   // view: the channel view (who I am, the channel's owner, the quoted messages, the actions).
   constructor(view, message) {
@@ -60,9 +53,8 @@ export class MessageCard {
     const m = this.message;
     const mentionsMe = (m.mentions || []).includes(this.view.app.me.id);
     this.element.className = ["message", this.mine && "mine", mentionsMe && "mentions-me", m.deleted && "deleted", isActivity(m) && "activity", this.status].filter(Boolean).join(" ");
-    Object.assign(this.element.dataset, { seq: m.seq ?? "", id: m.id ?? "", clientMsgId: m.client_msg_id, day: dayKey(m.created_at), money: isMoney(m), sender: m.sender.id });
+    Object.assign(this.element.dataset, { seq: m.seq ?? "", id: m.id ?? "", clientMsgId: m.client_msg_id, day: dayKey(m.created_at), money: isMoney(m) });
     const parts = [
-      this.mine || isActivity(m) ? null : avatar(m.sender),
       m.reply_to && !m.deleted ? this.quote() : null,
       h("div", { class: "meta" }, h("strong", {}, m.sender.username), " ", h("time", { datetime: m.created_at }, time(m.created_at)),
         m.edited_at && !m.deleted ? h("span", { class: "edited", "data-testid": "edited" }, ` ${gettext("(edited)")}`) : null),

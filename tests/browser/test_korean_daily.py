@@ -355,36 +355,6 @@ def test_the_channel_list_shows_each_channels_last_message_and_its_time_live(nod
     shoot(jiun, "ko-channel-list-last-message")
 
 
-def test_others_messages_show_an_initial_avatar_and_a_run_of_them_shares_one_name(node, new_page):
-    jiun = korean(new_page, node, "이지은", "jieun@example.com")
-    minsu = korean(new_page, node, "최민수", "minsu@example.com")
-    eunwoo = korean(new_page, node, "차은우", "eunwoo@example.com")
-    create_channel(jiun, "등산모임")
-    join_channel(minsu, "등산모임")
-    join_channel(eunwoo, "등산모임")
-    for text in ("토요일 북한산 갑니다", "7시 수유역", "늦으면 전화 주세요"):
-        send_message(minsu, text)
-        expect(messages(jiun).filter(has_text=text)).to_have_count(1)
-    send_message(eunwoo, "저도 갈게요")
-    send_message(jiun, "좋아요")
-    send_message(minsu, "다들 내일 봬요")
-    expect(messages(jiun)).to_have_count(6)
-
-    names = messages(jiun).locator(".meta strong")
-    avatars = messages(jiun).locator("[data-testid=avatar]")
-    expect(avatars).to_have_text(["최", "최", "최", "차", "최"])  # none beside my own message
-    visible = [avatar.is_visible() for avatar in avatars.all()]
-    assert visible == [True, False, False, True, True]  # the run of three shows one avatar
-    shown_names = [name.inner_text() for name in names.all() if name.is_visible()]
-    assert shown_names == ["최민수", "차은우", "이지은", "최민수"]
-    colours = [
-        avatar.evaluate("a => getComputedStyle(a).backgroundColor") for avatar in (avatars.nth(0), avatars.nth(3))
-    ]
-    assert colours[0] != colours[1]  # each person a colour of their own (from the id)
-    assert avatars.nth(4).evaluate("a => getComputedStyle(a).backgroundColor") == colours[0]
-    shoot(jiun, "ko-chat-avatars")
-
-
 def test_the_wallet_names_where_the_money_goes_and_says_a_top_up_once(node, new_page):
     jiun = person(new_page, node, "이지은", "ko", deposit=50_000, email="jieun@example.com")
     create_channel(jiun, "등산모임")
