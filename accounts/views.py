@@ -81,9 +81,3 @@ def home(request):
     me = {"id": user.pk, "username": user.username, "language": user.language, "time_zone": user.time_zone}
     context = {"me": me, "background_check_seconds": settings.BACKGROUND_STATUS_CHECK_SECONDS}
     return render(request, "messenger.html", context)
-
-
-@login_required
-def join_link(request, channel_id: int):
-    """An invite link that survives signing in (a #fragment would not): the messenger's join page."""
-    return redirect(f"/#/join/{channel_id}")

@@ -1,8 +1,9 @@
 from django.urls import path
 
-from channels_app import api
+from channels_app import api, views
 
 urlpatterns = [
+    path("join/<id:channel_id>", views.join_link, name="join-link"),
     path("api/channels", api.ChannelListCreateApi.as_view(), name="api-channels"),
     path("api/channels/<id:channel_id>", api.ChannelDetailApi.as_view(), name="api-channel"),
     path("api/channels/<id:channel_id>/join", api.ChannelJoinApi.as_view(), name="api-channel-join"),

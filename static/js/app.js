@@ -1,15 +1,18 @@
 // The messenger shell: my channels with unread counts and mention marks, search and create, the
 // router (#/channel/<id>, #/join/<id>, #/wallet, #/wallet/to/<user id>, #/wallet/<id>, #/approvals),
-// the settings (language, time zone), the one socket every view shares and what it keeps per
-// channel beyond the open view: read markers, who is online, mentions not yet seen.
+// the settings (language, time zone) and the one socket every view shares. What it keeps per channel
+// beyond the open view (read markers, who is online, mentions not yet seen) is in the store; what
+// each frame does, in frames.js.
 
 import { get, patch, post } from "./api.js";
 import { channelSettings, ownerActions } from "./channel_admin.js";
 import { ChannelView, JoinView } from "./chat.js";
-import { failureWords, formValues, guarded, h, lockIcon, money, toast } from "./dom.js";
+import { actionForm, failureWords, formValues, guarded, h, lockIcon, money, toast } from "./dom.js";
+import { FRAME_HANDLERS } from "./frames.js";
 import { gettext, interpolate, ngettext, pgettext, timeZones, when } from "./i18n.js";
+import { Store } from "./store.js";
 import {
-  actionForm, ApprovalsView, channelWalletsPanel, GroupWalletView, PersonalWalletView, refreshAllDues, refreshDues,
+  ApprovalsView, channelWalletsPanel, GroupWalletView, PersonalWalletView, refreshAllDues, refreshDues,
 } from "./wallets.js";
 import { refreshSplit } from "./splits.js";
 import { notificationsButton, notifyMention } from "./notify.js";
@@ -39,10 +42,8 @@ function inviteSection(channel) {
 class App {
   constructor() {
     this.me = JSON.parse(document.getElementById("me").textContent);
-    this.channels = new Map(); // id -> channel from /api/channels/mine, with last_seq and unread_count
-    this.readMarkers = new Map(); // channel id -> Map(user id -> seq read), from read_receipts
-    this.online = new Map(); // channel id -> Set of member ids online, from presence
-    this.mentions = new Map(); // channel id -> mentions of me not yet seen
+    this.store = new Store(this.me);
+    this.store.subscribe("channels", () => this.renderChannelList());
     this.view = null;
     this.channelList = document.getElementById("channel-list");
     this.main = document.getElementById("main");
@@ -72,18 +73,18 @@ class App {
   async loadChannels() {
     const mine = await get("/api/channels/mine");
     for (const channel of mine) {
-      this.channels.set(channel.id, channel);
       if (!this.socket.subscriptions.has(channel.id)) this.socket.subscribe(channel.id, channel.last_seq);
     }
-    this.renderChannelList();
+    this.store.addChannels(mine);
   }
 
   // Two channels may share a name: the lock and the owner (on hover) tell them apart.
   renderChannelList() {
+    const { channels, mentions } = this.store;
     const current = this.view instanceof ChannelView ? this.view.channel.id : null;
-    this.channelList.replaceChildren(...[...this.channels.values()].map((c) => {
+    this.channelList.replaceChildren(...[...channels.values()].map((c) => {
       const owner = interpolate(gettext("owner: %(name)s"), { name: c.owner.username });
-      const mentioned = this.mentions.get(c.id);
+      const mentioned = mentions.get(c.id);
       return h("li", { class: c.id === current ? "active" : "" },
         h("a", { href: `#/channel/${c.id}`, title: c.is_private ? `${gettext("Private channel")} · ${owner}` : owner, "data-testid": `channel-${c.name}` },
           h("span", { class: "channel-name" }, c.is_private ? lockIcon() : "", `# ${c.name}`),
@@ -91,8 +92,8 @@ class App {
           c.unread_count ? h("span", { class: "badge", "aria-label": interpolate(gettext("%(count)s unread"), { count: c.unread_count }) }, String(c.unread_count)) : null,
           lastMessageLine(c.last_message)));
     }));
-    if (!this.channels.size) this.channelList.append(h("li", { class: "muted" }, gettext("No channels yet: create one or search.")));
-    const unread = [...this.channels.values()].reduce((sum, c) => sum + c.unread_count, 0);
+    if (!channels.size) this.channelList.append(h("li", { class: "muted" }, gettext("No channels yet: create one or search.")));
+    const unread = [...channels.values()].reduce((sum, c) => sum + c.unread_count, 0);
     document.title = `${unread ? `(${unread}) ` : ""}${gettext("Messenger")} · ${gettext("Group wallet messenger")}`;
   }
 
@@ -124,7 +125,7 @@ class App {
   }
 
   searchResult(channel) {
-    const joined = this.channels.has(channel.id);
+    const joined = this.store.channels.has(channel.id);
     return h("li", { class: "search-result" },
       h("div", {}, channel.is_private ? lockIcon() : "", h("strong", {}, channel.name),
         h("small", { class: "muted" }, ` ${interpolate(ngettext("%(count)s member", "%(count)s members", channel.member_count), { count: channel.member_count })}`)),
@@ -163,8 +164,9 @@ class App {
   async route() {
     const [, kind, id] = location.hash.split("/");
     document.body.classList.remove("panel-open");
-    if (kind === "join" && this.channels.has(Number(id))) return location.replace(`#/channel/${id}`);
-    if (kind === "channel" && this.channels.has(Number(id))) return this.openChannel(Number(id));
+    const mine = this.store.channels.has(Number(id));
+    if (kind === "join" && mine) return location.replace(`#/channel/${id}`);
+    if (kind === "channel" && mine) return this.openChannel(Number(id));
     if (kind === "channel" || kind === "join") return this.show(new JoinView(this, Number(id)));
     if (kind === "wallet" && id === "to") return this.show(new PersonalWalletView(this, { to: Number(location.hash.split("/")[3]) }));
     if (kind === "wallet") return this.show(id ? new GroupWalletView(this, Number(id)) : new PersonalWalletView(this));
@@ -190,10 +192,9 @@ class App {
   }
 
   async openChannel(channelId) {
-    const channel = this.channels.get(channelId);
-    const lastRead = channel.last_seq - channel.unread_count;
-    channel.unread_count = 0;
-    this.mentions.delete(channelId);
+    const { last_seq: lastSeq, unread_count: unread } = this.store.channels.get(channelId);
+    const channel = this.store.openedChannel(channelId);
+    const lastRead = lastSeq - unread;
     const view = new ChannelView(this, channel, { lastRead });
     await this.show(view);
     await channelWalletsPanel(this, channelId); // becomes this.walletsPanel
@@ -215,10 +216,8 @@ class App {
   // The owner renamed the channel, changed its password or handed it over: shown everywhere.
   // saved: my own change (the others hear of it through the channel_updated event).
   channelChanged(changed, { saved = true } = {}) {
-    const channel = this.channels.get(changed.id);
+    const channel = this.store.updateChannel(changed.id, changed);
     if (!channel) return;
-    Object.assign(channel, changed);
-    this.renderChannelList();
     if (this.view instanceof ChannelView && this.view.channel === channel) {
       this.view.channelChanged();
       this.renderPanel(this.view);
@@ -232,14 +231,13 @@ class App {
 
   // I left, or the owner removed me: the channel goes from my list (and from the screen).
   channelGone(channelId) {
-    const channel = this.channels.get(channelId);
+    const channel = this.store.channels.get(channelId);
     if (!channel) return;
-    this.channels.delete(channelId);
     if (this.view instanceof ChannelView && this.view.channel.id === channelId) {
       toast(interpolate(gettext("You are no longer a member of #%(channel)s."), { channel: channel.name }));
       location.hash = "#/";
     }
-    this.renderChannelList();
+    this.store.removeChannel(channelId);
   }
 
   async leaveChannel(channelId) {
@@ -256,7 +254,7 @@ class App {
     }
     if (!confirm(gettext("Leave this channel? You can join it again later."))) return;
     await post(`/api/channels/${channelId}/leave`);
-    this.channels.delete(channelId);
+    this.store.removeChannel(channelId);
     this.socket.unsubscribe(channelId);
     location.hash = "#/";
   }
@@ -269,65 +267,7 @@ class App {
 
   onFrame(frame) {
     const view = this.view instanceof ChannelView && this.view.channel.id === frame.channel ? this.view : null;
-    switch (frame.type) {
-      case "message": {
-        const channel = this.channels.get(frame.channel);
-        const unseen = channel && frame.seq > channel.last_seq; // a resume may repeat what was counted
-        if (unseen) channel.last_seq = frame.seq;
-        if (unseen) channel.last_message = frame;
-        if (view) view.append(frame);
-        else if (unseen && frame.sender.id !== this.me.id) channel.unread_count += 1;
-        if (unseen) this.renderChannelList();
-        break;
-      }
-      case "ack":
-        if (view) view.onAck(frame);
-        break;
-      case "subscribed":
-        // Events sent before this (re)subscription took hold never reached us: read the wallets again.
-        if (this.walletsPanel?.channelId === frame.channel) guarded(() => this.walletsPanel.reload())();
-        break;
-      case "message_edited":
-      case "message_deleted":
-      case "reactions": {
-        if (view) view.applyChange(frame);
-        const channel = this.channels.get(frame.channel);
-        if (frame.type !== "reactions" && channel?.last_message?.id === frame.id) {
-          channel.last_message = { ...channel.last_message, ...frame, deleted: frame.type === "message_deleted" };
-          this.renderChannelList();
-        }
-        break;
-      }
-      case "read_receipts":
-        this.noteReads(frame.channel, frame.reads);
-        break;
-      case "presence":
-        this.online.set(frame.channel, new Set(frame.online));
-        if (view) view.showPresence();
-        break;
-      case "unsubscribed":
-        if (frame.reason === "not_a_member") this.channelGone(frame.channel);
-        break;
-      case "typing":
-        if (view && frame.user.id !== this.me.id) view.onTyping(frame.user);
-        break;
-      case "error":
-        if (view) view.onError(frame);
-        else if (frame.code !== "forbidden") toast(frame.detail || gettext("Something went wrong. Try again."));
-        break;
-      case "poll":
-        if (view) view.applyPoll(frame.poll);
-        break;
-      case "channel_updated": {
-        const channel = this.channels.get(frame.channel);
-        if (channel && "notice" in frame) channel.notice = frame.notice;
-        if (view) view.noticeBar.changed(frame.notice);
-        break;
-      }
-      case "event":
-        this.onEvent(frame, view);
-        break;
-    }
+    FRAME_HANDLERS[frame.type]?.(this, frame, view);
   }
 
   onEvent({ event, channel, data }, view) {
@@ -336,14 +276,11 @@ class App {
       if (this.view?.showsWallet?.(walletId)) guarded(() => this.view.refresh())();
     };
     if (event === "member_joined") {
-      this.memberJoined(channel, data.user);
+      this.store.memberJoined(channel, data.user.id);
       if (view) guarded(refreshAllDues)();
     }
     if (event === "channel_updated") this.channelChanged(data.channel, { saved: false });
-    if (event === "member_left") {
-      this.readMarkers.get(channel)?.delete(data.user.id);
-      this.online.get(channel)?.delete(data.user.id);
-    }
+    if (event === "member_left") this.store.memberLeft(channel, data.user.id);
     if (event === "mentioned") {
       this.onMentioned(data.message, view);
     } else if (event === "member_joined" || event === "member_left") {
@@ -379,38 +316,19 @@ class App {
   // My own reading counts at once on my page; the server tells the others (read_receipts).
   readUpTo(channelId, seq) {
     this.socket.read(channelId, seq);
-    this.noteReads(channelId, [{ user: this.me.id, seq }]);
-  }
-
-  noteReads(channelId, reads) {
-    const markers = this.readMarkers.get(channelId) ?? new Map();
-    for (const { user, seq } of reads) markers.set(user, Math.max(seq, markers.get(user) ?? 0)); // never back
-    this.readMarkers.set(channelId, markers);
-    if (this.view instanceof ChannelView && this.view.channel.id === channelId) this.view.showReads();
-  }
-
-  // A newcomer has read nothing (the server's marker starts at 0); whether they are online, the
-  // presence frame that follows a join says.
-  memberJoined(channelId, user) {
-    const markers = this.readMarkers.get(channelId);
-    if (markers && !markers.has(user.id)) markers.set(user.id, 0);
+    this.store.noteReads(channelId, [{ user: this.me.id, seq }]);
   }
 
   // Back to the page: the open channel's mentions are seen now.
   onVisible() {
-    if (document.visibilityState !== "visible" || !(this.view instanceof ChannelView)) return;
-    if (this.mentions.delete(this.view.channel.id)) this.renderChannelList();
+    if (document.visibilityState === "visible" && this.view instanceof ChannelView) this.store.mentionsSeen(this.view.channel.id);
   }
 
   // A mark on the channel unless I am reading it; a notification if the page is hidden.
   onMentioned(message, view) {
-    const channel = this.channels.get(message.channel);
+    const channel = this.store.channels.get(message.channel);
     if (!channel) return;
-    const reading = view && document.visibilityState === "visible";
-    if (!reading) {
-      this.mentions.set(channel.id, (this.mentions.get(channel.id) ?? 0) + 1);
-      this.renderChannelList();
-    }
+    if (!(view && document.visibilityState === "visible")) this.store.mentioned(channel.id);
     notifyMention(message, channel.name, () => { location.hash = `#/channel/${channel.id}`; });
   }
 

@@ -3,9 +3,8 @@
 // the channel as it now is; onChange(channel) shows it everywhere.
 
 import { del, patch, post } from "./api.js";
-import { guarded, h, toast } from "./dom.js";
+import { actionForm, field, guarded, h, toast } from "./dom.js";
 import { gettext, interpolate } from "./i18n.js";
-import { actionForm, field } from "./wallets.js";
 
 export function channelSettings(channel, onChange) {
   const rename = actionForm({

@@ -47,6 +47,11 @@ export class ChannelView {
     this.unreadSeen = false;
     this.pinned = true; // the reader is at the newest message: what arrives or grows keeps them there
     this.render();
+    // Drawn from the store: the others' reads and who is online change while the channel is open.
+    this.unsubscribe = [
+      app.store.subscribe("reads", (id) => id === channel.id && this.showReads()),
+      app.store.subscribe("presence", (id) => id === channel.id && this.showPresence()),
+    ];
     this.reads = new ReadTracker({ root: this.list, since: lastRead, report: (seq) => app.readUpTo(channel.id, seq) });
   }
 
@@ -55,9 +60,15 @@ export class ChannelView {
     this.list = h("ol", { class: "messages", "aria-live": "polite", "data-testid": "messages" });
     this.historyStart = h("li", { class: "history-start muted", "data-testid": "history-start" });
     this.list.append(this.historyStart);
+    // Only the reader scrolling up unpins the view. Content growing under a pinned view also scrolls it
+    // (the browser's scroll anchoring) before the ResizeObserver below brings it back to the end: read as
+    // "the reader left the end", that scroll would leave the newest message half hidden.
+    let lastTop = 0;
     this.list.addEventListener("scroll", () => {
-      if (this.list.scrollTop < 40) this.loadOlder();
-      this.pinned = this.atEnd();
+      const top = this.list.scrollTop;
+      if (top < 40) this.loadOlder();
+      if (top < lastTop || this.atEnd()) this.pinned = this.atEnd();
+      lastTop = top;
       if (this.pinned) this.newBelow.hidden = true;
       this.showJumpToUnread();
     });
@@ -162,6 +173,7 @@ export class ChannelView {
   }
 
   stop() {
+    for (const unsubscribe of this.unsubscribe) unsubscribe();
     this.reads.stop();
     this.growth.disconnect();
   }
@@ -189,7 +201,7 @@ export class ChannelView {
   }
 
   showMembers() {
-    const online = this.app.online.get(this.channel.id) ?? new Set();
+    const online = this.app.store.online.get(this.channel.id) ?? new Set();
     const owner = this.channel.owner.id;
     const iOwn = owner === this.app.me.id;
     // Presence and joins redraw the list: a keyboard user keeps the button they were on.
@@ -206,7 +218,7 @@ export class ChannelView {
   }
 
   showPresence() {
-    const online = this.app.online.get(this.channel.id);
+    const online = this.app.store.online.get(this.channel.id);
     if (!online) return;
     this.onlineLine.textContent = ` · ${interpolate(ngettext("%(count)s online", "%(count)s online", online.size), { count: online.size })}`;
     this.showMembers();
@@ -214,7 +226,7 @@ export class ChannelView {
 
   // The others' read markers moved: every message's number of members who have not read it.
   showReads() {
-    const markers = this.app.readMarkers.get(this.channel.id);
+    const markers = this.app.store.readMarkers.get(this.channel.id);
     if (!markers) return;
     for (const card of this.cards.values()) card.setUnread(unreadBy(markers, card.message));
   }
@@ -286,7 +298,7 @@ export class ChannelView {
     this.cards.set(seq, card);
     this.byId.set(id, card);
     this.newestSeq = Math.max(this.newestSeq, seq);
-    const markers = this.app.readMarkers.get(this.channel.id);
+    const markers = this.app.store.readMarkers.get(this.channel.id);
     if (markers) card.setUnread(unreadBy(markers, card.message));
     this.reads.watch(card.element);
     this.growth.observe(card.element);

@@ -4,9 +4,8 @@
 // chose one option.
 
 import { get, post } from "./api.js";
-import { guarded, h, toast } from "./dom.js";
+import { actionForm, field, guarded, h, toast } from "./dom.js";
 import { gettext, interpolate, ngettext } from "./i18n.js";
-import { actionForm, field } from "./wallets.js";
 
 export const hasPoll = (message) => Boolean(message.poll);
 

@@ -3,9 +3,8 @@
 // and may remind the others. Cards are read again when someone pays (event `split_paid`).
 
 import { get, post } from "./api.js";
-import { guarded, h, money, toast } from "./dom.js";
+import { actionForm, field, guarded, h, money, pinInput, toast } from "./dom.js";
 import { gettext, interpolate, ngettext } from "./i18n.js";
-import { actionForm, field, pinInput } from "./wallets.js";
 
 export const isSplitMessage = (message) => message.client_msg_id?.startsWith("sys:split:");
 

@@ -5,42 +5,13 @@
 // (or any live update) never wipes what someone is typing.
 
 import { del, get, post } from "./api.js";
-import { dateTime, failureWords, formValues, guarded, h, money, toast } from "./dom.js";
+import { actionForm, dateTime, failureWords, field, guarded, h, money, pinInput, sheet, toast } from "./dom.js";
 import { date, gettext, interpolate, ngettext } from "./i18n.js";
 
-export const field = (label, input) => h("label", { class: "field" }, h("span", {}, label), input);
-export const pinInput = () => h("input", { name: "pin", type: "password", inputmode: "numeric", pattern: "[0-9]{4,6}", minlength: 4, maxlength: 6, required: true, autocomplete: "off", "aria-label": gettext("PIN") });
 const amountInput = (name = "amount") => h("input", { name, type: "number", min: 1, step: 1, required: true, inputmode: "numeric" });
 const memberCount = (count) => interpolate(ngettext("%(count)s member", "%(count)s members", count), { count });
 const REPEAT_WORDS = { none: gettext("once"), daily: gettext("daily"), weekly: gettext("weekly"), monthly: gettext("monthly") };
 const STATUS_WORDS = { active: gettext("active"), completed: gettext("completed"), cancelled: gettext("cancelled") };
-
-// A form whose submit calls the API; shows the API's error in words next to it. A money form keeps
-// its Idempotency-Key until the server has answered, so a retry after a network failure cannot pay twice.
-export function actionForm({ title, fields, label, testid, submit }) {
-  const error = h("p", { class: "form-error", role: "alert", hidden: true, "data-testid": `${testid}-error` });
-  const button = h("button", { type: "submit", class: "primary" }, label);
-  let idempotencyKey = crypto.randomUUID();
-  const form = h("form", { class: "action-form", "data-testid": testid }, title ? h("h3", {}, title) : null, ...fields, button, error);
-  form.addEventListener("submit", async (event) => {
-    event.preventDefault();
-    error.hidden = true;
-    button.disabled = true;
-    try {
-      await submit(formValues(form), idempotencyKey, event.submitter);
-      idempotencyKey = crypto.randomUUID();
-      form.reset();
-    } catch (failure) {
-      if (failure.status !== 0) idempotencyKey = crypto.randomUUID();
-      error.textContent = failureWords(failure, form);
-      error.hidden = false;
-      error.scrollIntoView({ block: "nearest" }); // a card low in the chat would show it below the fold
-    } finally {
-      button.disabled = false;
-    }
-  });
-  return form;
-}
 
 // A money-out request above the group wallet's approval threshold answers 202: it waits.
 function toldOutcome(result, done) {
@@ -140,6 +111,7 @@ function sendMoneyForm({ fromWallet, title, fixedTarget = null, preselect = null
       form.reset();
       who.textContent = "";
       backToChoose();
+      form.dispatchEvent(new Event("done", { bubbles: true }));
       onDone();
     } catch (failure) {
       if (failure.status !== 0) idempotencyKey = crypto.randomUUID();
@@ -174,6 +146,11 @@ function withdrawForm(walletId, onDone) {
       onDone();
     },
   });
+}
+
+// The wallet's actions under its balance: each button opens its sheet.
+function sheetButtons(sheets) {
+  return sheets.length ? h("nav", { class: "sheet-buttons", "aria-label": gettext("What you can do") }, ...sheets.map((s) => s.button)) : null;
 }
 
 function statementLink(walletId) {
@@ -285,25 +262,29 @@ export class PersonalWalletView {
     this.wallet = wallet;
     const refresh = guarded(() => this.refresh());
     this.balance = h("p", { class: "balance", "data-testid": "balance" });
-    this.parts = [
-      sendMoneyForm({ fromWallet: wallet.id, title: gettext("Send money"), preselect: this.preselect, onDone: refresh }),
-      this.scheduled = scheduledList(wallet.id),
-      this.history = historyList(wallet.id),
+    const send = sendMoneyForm({ fromWallet: wallet.id, title: gettext("Send money"), preselect: this.preselect, onDone: refresh });
+    this.scheduled = scheduledList(wallet.id);
+    this.history = historyList(wallet.id);
+    this.parts = [send, this.scheduled, this.history];
+    const sheets = [
+      sheet({ name: "send", label: gettext("Send"), icon: "↗", content: send }),
+      sheet({ name: "deposit", label: gettext("Top up"), icon: "+", content: actionForm({
+        title: gettext("Top up"), label: gettext("Deposit"), testid: "deposit-form", fields: [field(gettext("Amount"), amountInput())],
+        submit: async (values, idempotencyKey) => { await post(`/api/wallets/${wallet.id}/deposit`, values, { idempotencyKey }); await this.refresh(); } }) }),
+      sheet({ name: "withdraw", label: gettext("Withdraw"), icon: "↙", content: withdrawForm(wallet.id, refresh) }),
+      sheet({ name: "schedule", label: gettext("Schedule"), icon: "⏱", content: scheduleForm(wallet.id, () => guarded(() => this.scheduled.refresh())()) }),
     ];
     this.element.replaceChildren(
-      h("header", { class: "wallet-header" }, h("h2", {}, gettext("My wallet")), this.balance,
-        h("p", { class: "muted", "data-testid": "wallet-number" }, interpolate(gettext("Wallet number #%(number)s: share it to receive money."), { number: wallet.id })),
-        statementLink(wallet.id)),
-      h("div", { class: "forms" },
-        this.parts[0],
-        actionForm({ title: gettext("Top up"), label: gettext("Deposit"), testid: "deposit-form", fields: [field(gettext("Amount"), amountInput())],
-          submit: async (values, idempotencyKey) => { await post(`/api/wallets/${wallet.id}/deposit`, values, { idempotencyKey }); await this.refresh(); } }),
-        withdrawForm(wallet.id, refresh),
-        scheduleForm(wallet.id, () => guarded(() => this.scheduled.refresh())())),
-      this.scheduled,
+      h("header", { class: "wallet-hero" }, h("h2", {}, gettext("My wallet")), this.balance,
+        h("p", { class: "muted small", "data-testid": "wallet-number" }, interpolate(gettext("Wallet number #%(number)s: share it to receive money."), { number: wallet.id })),
+        sheetButtons(sheets)),
       this.history,
+      statementLink(wallet.id),
+      this.scheduled,
+      ...sheets.map((s) => s.dialog),
     );
     await this.refresh();
+    if (this.preselect) sheets[0].open(); // "Send money" beside a member's name: straight to the send sheet
   }
 
   async refresh() {
@@ -376,32 +357,41 @@ export class GroupWalletView {
       : null;
     const sendOut = isTreasurer ? sendMoneyForm({ fromWallet: wallet.id, title: gettext("Send from this wallet (your PIN)"), onDone: refresh }) : null;
     this.parts = [payIn, sendOut, scheduledList(wallet.id), historyList(wallet.id)].filter(Boolean);
-    const treasurerForms = isTreasurer ? [
-      withdrawForm(wallet.id, refresh),
-      actionForm({ title: gettext("Ask members for dues"), label: gettext("Request dues"), testid: "dues-form",
-        fields: [field(gettext("Title"), h("input", { name: "title", maxlength: 200, required: true })), field(gettext("Amount each"), amountInput()), field(gettext("Due date"), h("input", { name: "due_date", type: "date" }))],
-        submit: async (values) => { await post(`/api/wallets/${wallet.id}/dues`, { ...values, due_date: values.due_date || null }); await this.refresh(); } }),
-      actionForm({ title: gettext("Dues every week or month"), label: gettext("Repeat these dues"), testid: "recurring-dues-form",
-        fields: [
-          field(gettext("Title"), h("input", { name: "title", maxlength: 200, required: true })), field(gettext("Amount each"), amountInput()),
-          field(gettext("Repeat"), h("select", { name: "repeat" }, h("option", { value: "monthly" }, REPEAT_WORDS.monthly), h("option", { value: "weekly" }, REPEAT_WORDS.weekly))),
-          field(gettext("First due date"), h("input", { name: "first_due", type: "date", required: true })),
-        ],
-        submit: async (values) => { await post(`/api/wallets/${wallet.id}/recurring-dues`, values); toast(gettext("Recurring dues set: each request goes out a week before it is due.")); await this.refresh(); } }),
-      scheduleForm(wallet.id, refresh),
-      this.policyForm(wallet),
-      this.handoverForm(wallet),
-    ] : [];
+    // What I can do here, one sheet each: members pay in; the treasurer also moves the wallet's money and runs it.
+    const sheets = [
+      payIn ? sheet({ name: "pay-in", label: gettext("Pay in"), icon: "+", content: payIn }) : null,
+      sendOut ? sheet({ name: "send-out", label: gettext("Send"), icon: "↗", content: sendOut }) : null,
+      ...(isTreasurer ? [
+        sheet({ name: "dues", label: gettext("Ask for dues"), icon: "₩", content: actionForm({ title: gettext("Ask members for dues"), label: gettext("Request dues"), testid: "dues-form",
+          fields: [field(gettext("Title"), h("input", { name: "title", maxlength: 200, required: true })), field(gettext("Amount each"), amountInput()), field(gettext("Due date"), h("input", { name: "due_date", type: "date" }))],
+          submit: async (values) => { await post(`/api/wallets/${wallet.id}/dues`, { ...values, due_date: values.due_date || null }); await this.refresh(); } }) }),
+        sheet({ name: "withdraw", label: gettext("Withdraw"), icon: "↙", content: withdrawForm(wallet.id, refresh) }),
+        sheet({ name: "recurring-dues", label: gettext("Regular dues"), icon: "↻", content: actionForm({ title: gettext("Dues every week or month"), label: gettext("Repeat these dues"), testid: "recurring-dues-form",
+          fields: [
+            field(gettext("Title"), h("input", { name: "title", maxlength: 200, required: true })), field(gettext("Amount each"), amountInput()),
+            field(gettext("Repeat"), h("select", { name: "repeat" }, h("option", { value: "monthly" }, REPEAT_WORDS.monthly), h("option", { value: "weekly" }, REPEAT_WORDS.weekly))),
+            field(gettext("First due date"), h("input", { name: "first_due", type: "date", required: true })),
+          ],
+          submit: async (values) => { await post(`/api/wallets/${wallet.id}/recurring-dues`, values); toast(gettext("Recurring dues set: each request goes out a week before it is due.")); await this.refresh(); } }) }),
+        sheet({ name: "schedule", label: gettext("Schedule"), icon: "⏱", content: scheduleForm(wallet.id, refresh) }),
+        sheet({ name: "policy", label: gettext("Approval rule"), icon: "✓", content: this.policyForm(wallet) }),
+        sheet({ name: "handover", label: gettext("Change treasurer"), icon: "⇄", content: this.handoverForm(wallet) }),
+      ] : []),
+    ].filter(Boolean);
     this.element.replaceChildren(
-      h("header", { class: "wallet-header" },
-        h("a", { href: `#/channel/${wallet.channel}`, class: "muted" }, gettext("‹ back to the channel")),
-        this.title, this.balance, this.people, statementLink(wallet.id),
-        isMember ? null : h("button", { type: "button", class: "primary", "data-testid": "join-wallet", onclick: guarded(async () => { await post(`/api/wallets/${wallet.id}/join`); await this.refresh(); }) }, gettext("Join this wallet"))),
+      h("header", { class: "wallet-hero" },
+        h("a", { href: `#/channel/${wallet.channel}`, class: "muted small" }, gettext("‹ back to the channel")),
+        this.title, this.balance, this.people,
+        isMember ? null : h("button", { type: "button", class: "primary", "data-testid": "join-wallet", onclick: guarded(async () => { await post(`/api/wallets/${wallet.id}/join`); await this.refresh(); }) }, gettext("Join this wallet")),
+        personal ? null : h("p", { class: "muted small" }, h("a", { href: "#/wallet" }, gettext("Open your wallet")), " ", gettext("to pay in.")),
+        sheetButtons(sheets)),
+      this.parts.at(-1), // the history: recent activity first, as a bank app shows it
+      statementLink(wallet.id),
       h("section", {}, h("h3", {}, gettext("Approvals")), this.policyText, this.approvals),
-      h("div", { class: "forms" }, payIn ?? h("p", {}, h("a", { href: "#/wallet" }, gettext("Open your wallet")), " ", gettext("to pay in.")), sendOut, ...treasurerForms),
       h("section", {}, h("h3", {}, gettext("Dues")), this.duesList, h("h4", {}, gettext("Every week or month")), this.recurringList,
         h("h4", {}, gettext("Who has paid")), this.overview),
-      ...this.parts.slice(-2),
+      this.parts.at(-2), // the scheduled transfers
+      ...sheets.map((s) => s.dialog),
     );
   }
 

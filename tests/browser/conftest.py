@@ -3,38 +3,18 @@ and Celery worker. On failure each page's screenshot and HTML are kept in var/te
 
 import os
 import re
-import time
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import sync_playwright
 
-from chat.models import Message
 from chat.tests.conftest import server_environment  # noqa: F401 - the live-server fixture
-from chat.tests.live import ROOT, CeleryWorker, WebNode
+from chat.tests.live import CeleryWorker, WebNode
+from tests.browser.helpers import ARTIFACTS
 
 CHROMIUM = "/usr/bin/chromium"
-ARTIFACTS = ROOT / "var" / "test-artifacts"
-PASSWORD = "a-long-browser-password-7"
-PIN = "2468"
 
 pytestmark = pytest.mark.browser
-
-SCREENS = ARTIFACTS / "screens"
-PHONE, DESKTOP = (390, 844), (1280, 800)
-
-
-def shoot(page, name: str) -> None:
-    """Screenshots the page at both sizes; neither may scroll sideways."""
-    SCREENS.mkdir(parents=True, exist_ok=True)
-    for width, height in (PHONE, DESKTOP):
-        page.set_viewport_size({"width": width, "height": height})
-        page.wait_for_timeout(150)  # one layout pass after the resize, so the picture is not half-drawn
-        path = SCREENS / f"{name}-{width}x{height}.png"
-        page.screenshot(path=str(path))
-        print(f"screenshot {path}")
-        overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
-        assert overflow <= 0, f"{name} scrolls sideways by {overflow}px at {width}x{height}"
 
 
 @pytest.fixture(scope="module")
@@ -123,114 +103,3 @@ def new_page(chromium, request):
         page.context.close()
     assert not script_errors, f"script errors in the page: {script_errors}"
     assert not violations, f"Content-Security-Policy violations: {violations}"
-
-
-# What the pages say, in the two languages (the browser's Accept-Language chooses; see new_page's locale).
-WORDS = {
-    "en": {
-        "email": "Email",
-        "name": "Display name",
-        "password": "Password",
-        "sign up": "Sign up",
-        "connected": "Connected",
-    },
-    "ko": {
-        "email": "이메일",
-        "name": "표시 이름",
-        "password": "비밀번호",
-        "sign up": "가입하기",
-        "connected": "연결됨",
-    },
-}
-
-
-def sign_up(page, node, name: str, language: str = "en", email: str | None = None) -> None:
-    words = WORDS[language]
-    page.goto(f"{node.http_url}/accounts/signup/")
-    page.get_by_label(words["email"]).fill(email or f"{name}@example.com")
-    page.get_by_label(words["name"]).fill(name)
-    page.get_by_label(words["password"]).fill(PASSWORD)
-    page.get_by_role("button", name=words["sign up"]).click()
-    expect(page.get_by_test_id("connection-status")).to_have_text(words["connected"])
-
-
-def create_channel(page, name: str) -> None:
-    page.get_by_text("New channel").click()
-    form = page.get_by_test_id("create-channel-form")
-    form.get_by_label("Name").fill(name)
-    form.get_by_role("button", name="Create channel").click()
-    expect(page.get_by_role("heading", name=f"#{name}")).to_be_visible()
-
-
-def join_channel(page, name: str) -> None:
-    page.get_by_text("Find a channel").click()
-    page.get_by_test_id("search-input").fill(name)
-    page.get_by_test_id("search-button").click()
-    page.get_by_test_id(f"join-{name}").click()
-    expect(page.get_by_role("heading", name=f"#{name}")).to_be_visible()
-
-
-def messages(page):
-    """The chat messages shown in the open channel (not the notices)."""
-    return page.get_by_test_id("messages").locator(".message")
-
-
-def shown_seqs(page) -> list[int]:
-    """The seq of every message shown in the open channel, top to bottom."""
-    return [int(seq) for seq in messages(page).evaluate_all("items => items.map(item => item.dataset.seq)")]
-
-
-def send_message(page, text: str) -> None:
-    page.get_by_test_id("composer").fill(text)
-    page.get_by_test_id("send").click()
-
-
-def open_wallet(page, deposit: int = 0) -> int:
-    """Opens the signed-in user's wallet (and tops it up); returns its number."""
-    page.get_by_test_id("my-wallet-link").click()
-    page.get_by_test_id("open-wallet-form").get_by_label("PIN").fill(PIN)
-    page.get_by_role("button", name="Open my wallet").click()
-    expect(page.get_by_test_id("balance")).to_have_text("₩0")
-    if deposit:
-        form = page.get_by_test_id("deposit-form")
-        form.get_by_label("Amount").fill(str(deposit))
-        form.get_by_role("button", name="Deposit").click()
-        expect(page.get_by_test_id("balance")).to_have_text(f"₩{deposit:,}")
-    return int(re.search(r"#(\d+)", page.get_by_test_id("wallet-number").inner_text()).group(1))
-
-
-def send_to_number(page, number: int, amount: int, *, pin: str = PIN, expect_name: str, memo: str = "") -> None:
-    """My wallet's send form: a wallet number, the amount, Next; the confirmation names the owner; the PIN."""
-    form = page.get_by_test_id("transfer-form")
-    form.get_by_label("To wallet number").fill(str(number))
-    form.get_by_label("Amount").fill(str(amount))
-    form.get_by_label("Memo").fill(memo)
-    form.get_by_test_id("send-next").click()
-    expect(form.get_by_test_id("send-summary")).to_contain_text(expect_name)
-    form.get_by_label("PIN").fill(pin)
-    form.get_by_test_id("send-confirm").click()
-
-
-def group_wallet_with_dues(treasurer, member, *, name: str, title: str, amount: int) -> None:
-    """In the treasurer's open channel: a group wallet that the member joins, then a dues request
-    to both of them. The treasurer is left on the wallet's page."""
-    wallet_form = treasurer.get_by_test_id("group-wallet-form")
-    wallet_form.get_by_label("Name").fill(name)
-    wallet_form.get_by_role("button", name="Create group wallet").click()
-    expect(treasurer.get_by_role("heading", name=name)).to_be_visible()
-    member.goto(treasurer.url)
-    member.get_by_test_id("join-wallet").click()
-    expect(member.get_by_test_id("join-wallet")).to_have_count(0)
-    dues_form = treasurer.get_by_test_id("dues-form")
-    dues_form.get_by_label("Title").fill(title)
-    dues_form.get_by_label("Amount each").fill(str(amount))
-    dues_form.get_by_role("button", name="Request dues").click()
-    expect(treasurer.get_by_test_id("dues-card")).to_contain_text("0 of 2 paid")
-
-
-def wait_stored(channel: int, count: int, timeout: float = 30) -> None:
-    """Waits until the persistence worker has written `count` messages of the channel to the store."""
-    deadline = time.monotonic() + timeout
-    while Message.objects.filter(channel_id=channel).count() < count:
-        assert time.monotonic() < deadline, f"the worker did not store {count} messages in {timeout}s"
-        time.sleep(0.2)

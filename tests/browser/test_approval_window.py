@@ -4,17 +4,18 @@ said in the rule's words, and a second payment under the threshold waits once th
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import PHONE
-from tests.browser.test_money import (
-    SAYS,
+from tests.browser.helpers import (
+    PHONE,
     confirm_with_pin,
     create_channel,
     group_wallet,
     join_channel,
     person,
     send_in_form,
+    sheet,
     won,
 )
+from tests.browser.test_money import SAYS
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -27,13 +28,13 @@ def test_the_treasurer_sets_a_weekly_window_and_split_payments_wait(node, new_pa
     join_channel(ben, "choir")
     join_channel(cho, "choir")
     group_wallet(ana, [ben], "choir fund")
-    pay_in = ana.get_by_test_id("transfer-form").first
+    pay_in = sheet(ana, "pay-in")
     send_in_form(pay_in, 30_000)
     confirm_with_pin(pay_in)
     expect(ana.get_by_test_id("balance")).to_have_text(won(30_000, "ko"))
     ana.set_viewport_size({"width": PHONE[0], "height": PHONE[1]})
 
-    policy = ana.get_by_test_id("policy-form")
+    policy = sheet(ana, "policy")
     expect(policy.get_by_test_id("policy-window")).to_have_value("day")  # the default
     policy.locator("input[name=threshold]").fill("10000")
     policy.get_by_test_id("policy-window").select_option(label="7일 동안 합산")
@@ -42,8 +43,8 @@ def test_the_treasurer_sets_a_weekly_window_and_split_payments_wait(node, new_pa
     policy.locator("button[type=submit]").click()
     expect(ana.get_by_test_id("approval-policy")).to_contain_text("지난 7일 동안 승인 없이 나간 돈도 함께 셉니다.")
 
-    send_out = ana.get_by_test_id("transfer-form").nth(1)
     for memo in ("악보", "악보 2"):
+        send_out = sheet(ana, "send-out")
         send_out.locator("select[name=recipient]").select_option(label="cho")
         send_in_form(send_out, 6_000, memo=memo)
         confirm_with_pin(send_out)

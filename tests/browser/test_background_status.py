@@ -5,7 +5,7 @@ import pytest
 from playwright.sync_api import expect
 
 from chat.tests.live import CeleryWorker, WebNode
-from tests.browser.conftest import sign_up
+from tests.browser.helpers import sign_up
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -4,7 +4,7 @@ confirmation says so and takes them to the hand-over."""
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import PHONE, shoot, sign_up
+from tests.browser.helpers import PHONE, shoot, sign_up
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -6,20 +6,21 @@ import json
 from datetime import timedelta
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.utils import timezone
 from playwright.sync_api import expect
 
 from chat.models import Message
 from chat.tests.live import post_json
 from conftest import EMBEDDED
-from tests.browser.conftest import (
+from tests.browser.helpers import (
     PHONE,
+    channel_id,
     create_channel,
     join_channel,
     messages,
     send_message,
     sign_up,
+    user,
     wait_stored,
 )
 from tests.browser.test_resume import RECONNECT_TIMEOUT_MS, restartable_node  # noqa: F401 - a fixture
@@ -52,14 +53,6 @@ def two_people(node, new_page, channel: str, ben_node=None):
     join_channel(ben, channel)
     expect(ana.get_by_test_id("messages")).to_contain_text("ben joined the channel")
     return ana, ben
-
-
-def channel_id(page) -> int:
-    return int(page.url.rsplit("/", 1)[1])
-
-
-def user(name: str):
-    return get_user_model().objects.get(username=name)
 
 
 def test_an_edit_a_deletion_and_reactions_show_live_on_the_other_phone(node, new_page):

@@ -8,18 +8,13 @@ Screenshots (var/test-artifacts/screens/): club-notice-*, club-poll-*, club-poll
 import time
 
 import pytest
-from django.contrib.auth import get_user_model
 from playwright.sync_api import expect
 
 from chat.models import Attachment
 from chat.tests.live import post_json, request_json
-from tests.browser.conftest import PHONE, PIN, messages, send_message, shoot, sign_up
+from tests.browser.helpers import PHONE, PIN, messages, send_message, shoot, sign_up, user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def _user(name: str):
-    return get_user_model().objects.get(username=name)
 
 
 def two_phones_in_a_club(node, new_page, name: str):
@@ -27,10 +22,10 @@ def two_phones_in_a_club(node, new_page, name: str):
     ana, ben = new_page(size=PHONE, locale="ko-KR"), new_page(size=PHONE, locale="ko-KR")
     sign_up(ana, node, "ana", language="ko")
     sign_up(ben, node, "ben", language="ko")
-    channel = post_json(node, "/api/channels", _user("ana"), {"name": name})
-    post_json(node, f"/api/channels/{channel['id']}/join", _user("ben"), {})
-    wallet = post_json(node, f"/api/channels/{channel['id']}/group-wallets", _user("ana"), {"name": "산악회 회비"})
-    post_json(node, f"/api/wallets/{wallet['id']}/join", _user("ben"), {})
+    channel = post_json(node, "/api/channels", user("ana"), {"name": name})
+    post_json(node, f"/api/channels/{channel['id']}/join", user("ben"), {})
+    wallet = post_json(node, f"/api/channels/{channel['id']}/group-wallets", user("ana"), {"name": "산악회 회비"})
+    post_json(node, f"/api/wallets/{wallet['id']}/join", user("ben"), {})
     for page in (ana, ben):
         page.goto(f"{node.http_url}/#/channel/{channel['id']}")
         page.reload()  # the page read its channels before they existed
@@ -92,9 +87,9 @@ def test_a_notice_and_a_poll_turned_into_dues_on_two_phones(node, new_page):
 def test_a_bill_split_in_the_chat_and_paid_from_the_other_phone(node, new_page):
     ana, ben = two_phones_in_a_club(node, new_page, "저녁모임")
     for name in ("ana", "ben"):
-        post_json(node, "/api/wallets", _user(name), {"pin": PIN})
-    ben_wallet = request_json(node, "GET", "/api/wallets/me", _user("ben"))
-    post_json(node, f"/api/wallets/{ben_wallet['id']}/deposit", _user("ben"), {"amount": 50_000})
+        post_json(node, "/api/wallets", user(name), {"pin": PIN})
+    ben_wallet = request_json(node, "GET", "/api/wallets/me", user("ben"))
+    post_json(node, f"/api/wallets/{ben_wallet['id']}/deposit", user("ben"), {"amount": 50_000})
 
     # Ana paid 50,001 won for dinner and splits it with Ben: the odd won is hers (she is first).
     send_message(ana, "오늘 저녁 맛있었어요")

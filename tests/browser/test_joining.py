@@ -3,7 +3,7 @@
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import PASSWORD, messages, send_message, shoot, sign_up
+from tests.browser.helpers import PASSWORD, messages, send_message, shoot, sign_up
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -29,6 +29,7 @@ def test_an_invite_link_signs_in_and_asks_the_private_channels_password(node, ne
     expect(ben.get_by_role("heading", name="Sign in")).to_be_visible()
 
     ben.goto(invite_link)
+    expect(ben.get_by_test_id("invite-channel")).to_have_text("Sign in to join the private channel #family-budget.")
     ben.get_by_label("Email").fill("ben@example.com")
     ben.get_by_label("Password").fill(PASSWORD)
     ben.get_by_role("button", name="Sign in").click()

@@ -3,14 +3,27 @@ an input method (Chromium's own, driven through the DevTools protocol), opening 
 newest message, mentions by Korean names, typing notices and dues that ask every member."""
 
 import re
+from zoneinfo import ZoneInfo
 
 import pytest
-from django.contrib.auth import get_user_model
 from playwright.sync_api import expect
 
 from chat.tests.live import post_json, request_json
-from tests.browser.conftest import PHONE, PIN, messages, send_message, shoot, sign_up
-from tests.browser.test_money import create_channel, join_channel, person
+from tests.browser.helpers import (
+    PHONE,
+    PIN,
+    channel_id,
+    create_channel,
+    join_channel,
+    messages,
+    person,
+    send_message,
+    sheet,
+    shoot,
+    sign_up,
+    user,
+)
+from wallets.models import LedgerEntry
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -20,14 +33,6 @@ def korean(new_page, node, name: str, email: str):
     page = new_page(size=PHONE, locale="ko-KR")
     sign_up(page, node, name, "ko", email)
     return page
-
-
-def user(name: str):
-    return get_user_model().objects.get(username=name)
-
-
-def channel_id(page) -> int:
-    return int(page.url.rsplit("/", 1)[1])
 
 
 def compose(page, text: str, composing: str):
@@ -197,7 +202,7 @@ def test_a_refused_amount_names_the_field_in_korean_and_says_the_limit_as_money(
     opening = jiun.get_by_test_id("open-wallet-form")
     opening.locator("input[name=pin]").fill("2468")
     opening.locator("button[type=submit]").click()
-    form = jiun.get_by_test_id("deposit-form")
+    form = sheet(jiun, "deposit")
     form.locator("input[name=amount]").fill(str(10**16))
     form.locator("button[type=submit]").click()
     expect(jiun.get_by_test_id("deposit-form-error")).to_have_text(
@@ -205,7 +210,7 @@ def test_a_refused_amount_names_the_field_in_korean_and_says_the_limit_as_money(
     )
     expect(jiun.get_by_test_id("balance")).to_have_text("0원")
 
-    schedule = jiun.get_by_test_id("schedule-form")
+    schedule = sheet(jiun, "schedule")
     schedule.locator("input[name=to_wallet]").fill("1")
     schedule.locator("input[name=amount]").fill("10000")
     schedule.locator("input[name=execute_at]").fill("2020-01-01T09:00")  # long gone
@@ -304,7 +309,7 @@ def test_the_approval_rule_form_shows_the_saved_rule_after_saving_and_on_reopeni
     post_json(node, f"/api/wallets/{wallet['id']}/join", user("최민수"), {})
     jiun.goto(f"{node.http_url}/#/wallet/{wallet['id']}")
 
-    policy = jiun.get_by_test_id("policy-form")
+    policy = sheet(jiun, "policy")
     policy.locator("input[name=threshold]").fill("100000")
     policy.get_by_test_id("policy-window").select_option("week")
     policy.get_by_test_id("policy-approvers").get_by_label("최민수").check()
@@ -313,6 +318,7 @@ def test_the_approval_rule_form_shows_the_saved_rule_after_saving_and_on_reopeni
     expect(jiun.get_by_test_id("approval-policy")).to_contain_text("100,000원")
 
     for _ in ("after saving", "on reopening"):
+        policy = sheet(jiun, "policy")
         expect(policy.locator("input[name=threshold]")).to_have_value("100000")
         expect(policy.get_by_test_id("policy-window")).to_have_value("week")
         expect(policy.get_by_test_id("policy-approvers").get_by_label("최민수")).to_be_checked()
@@ -436,3 +442,56 @@ def test_the_approvals_page_asks_the_pin_once_and_rejects_with_it(node, new_page
     request.get_by_role("button", name="거절", exact=True).click()
     expect(minsu.locator(".toast").last).to_have_text("거절되었습니다.")
     shoot(minsu, "ko-approvals-rejected")
+
+
+def test_the_wallet_opens_on_its_balance_and_recent_activity_and_each_button_opens_one_sheet(node, new_page):
+    jiun = person(new_page, node, "이지은", "ko", deposit=50_000, email="jieun@example.com")
+    minsu = person(new_page, node, "최민수", "ko", email="minsu@example.com")
+    jiun.set_viewport_size({"width": PHONE[0], "height": PHONE[1]})
+    create_channel(jiun, "등산모임")
+    join_channel(minsu, "등산모임")
+    jiun.get_by_test_id("my-wallet-link").click()
+
+    balance = jiun.get_by_test_id("balance")
+    expect(balance).to_have_text("50,000원")
+    assert balance.bounding_box()["y"] < 250  # the balance first, big
+    assert float(balance.evaluate("b => parseFloat(getComputedStyle(b).fontSize)")) >= 32
+    buttons = jiun.get_by_role("navigation", name="할 수 있는 일").get_by_role("button")
+    expect(buttons).to_have_count(4)
+    for index, label in enumerate(["보내기", "충전", "출금", "예약"]):
+        expect(buttons.nth(index)).to_have_accessible_name(label)
+    for form in ("transfer-form", "deposit-form", "withdraw-form", "schedule-form"):
+        expect(jiun.get_by_test_id(form)).to_be_hidden()  # no page of forms: each waits for its button
+    expect(jiun.get_by_test_id("history").locator("li").first).to_be_in_viewport()  # recent activity below
+    shoot(jiun, "ko-wallet-home")
+
+    send = sheet(jiun, "send")
+    jiun.set_viewport_size({"width": PHONE[0], "height": PHONE[1]})
+    box = send.bounding_box()
+    assert abs(box["y"] + box["height"] - PHONE[1]) <= 1  # a sheet from the bottom edge
+    send.get_by_test_id("send-person").select_option(label="최민수")
+    send.locator("input[name=amount]").fill("30000")
+    send.locator("input[name=memo]").fill("산행 회비")
+    send.get_by_test_id("send-next").click()
+    expect(send.get_by_test_id("send-summary")).to_contain_text("30,000원")
+    send.locator("input[name=pin]").fill(PIN)
+    shoot(jiun, "ko-wallet-send-sheet")
+    send.get_by_test_id("send-confirm").click()
+    expect(send).to_be_hidden()  # done: the sheet goes, the balance shows what is left
+    expect(balance).to_have_text("20,000원")
+
+    latest = jiun.get_by_test_id("history").locator("li").first
+    expect(latest.locator(".what")).to_contain_text("최민수")
+    expect(latest.locator(".amount")).to_have_text("-30,000원")
+    sent_at = LedgerEntry.objects.filter(amount=-30_000).get().created_at.astimezone(ZoneInfo("Asia/Seoul"))
+    expect(latest.locator("small").last).to_contain_text(sent_at.strftime("%H:%M"))  # Seoul time, not UTC
+    minsu.get_by_test_id("my-wallet-link").click()
+    received = minsu.get_by_test_id("history").locator("li").first
+    expect(received.locator(".amount")).to_have_text("+30,000원")
+    expect(received.locator(".what")).to_contain_text("이지은")
+
+    sheet(jiun, "deposit").locator("input[name=amount]").fill("10000")
+    jiun.get_by_test_id("sheet-deposit").get_by_role("button", name="충전하기").click()
+    expect(jiun.get_by_test_id("sheet-deposit")).to_be_hidden()
+    expect(balance).to_have_text("30,000원")
+    shoot(jiun, "ko-wallet-after")

@@ -3,7 +3,7 @@
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import (
+from tests.browser.helpers import (
     ARTIFACTS,
     PIN,
     create_channel,
@@ -13,6 +13,7 @@ from tests.browser.conftest import (
     open_wallet,
     send_message,
     send_to_number,
+    sheet,
     sign_up,
 )
 
@@ -94,7 +95,7 @@ def test_a_wrong_pin_and_a_short_balance_show_their_errors_in_words(node, new_pa
     open_wallet(cho, deposit=1_000)
     dans_wallet = open_wallet(dan)
 
-    transfer = cho.get_by_test_id("transfer-form")
+    transfer = sheet(cho, "send")
     send_to_number(cho, dans_wallet, 500, pin="1111", expect_name="dan")
     expect(cho.get_by_test_id("transfer-form-error")).to_contain_text("The PIN is not correct")
     expect(cho.get_by_test_id("balance")).to_have_text("₩1,000")
@@ -117,7 +118,7 @@ def test_a_scheduled_transfer_runs_reaches_the_recipient_live_and_can_be_cancell
     open_wallet(eve, deposit=10_000)
     fays_wallet = open_wallet(fay)
 
-    schedule = eve.get_by_test_id("schedule-form")
+    schedule = sheet(eve, "schedule")
     schedule.get_by_label("To wallet number").fill(str(fays_wallet))
     schedule.get_by_label("Amount").fill("1500")
     # The first run this very minute (in the browser's clock): the worker's next tick runs it.

@@ -8,11 +8,20 @@ from zoneinfo import ZoneInfo
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import PIN, sign_up
+from tests.browser.helpers import (
+    PIN,
+    confirm_with_pin,
+    create_channel,
+    group_wallet,
+    join_channel,
+    person,
+    send_in_form,
+    sheet,
+    won,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-LOCALES = {"en": "en-US", "ko": "ko-KR"}
 SAYS = {
     "en": {
         "confirm": "Send {amount} to {name}",
@@ -47,69 +56,6 @@ SAYS = {
 }
 
 
-def won(amount: int, language: str) -> str:
-    return f"{amount:,}원" if language == "ko" else f"₩{amount:,}"
-
-
-def person(new_page, node, name: str, language: str, *, deposit: int = 0, email: str | None = None):
-    """A signed-up user in a browser speaking `language`, with a wallet (topped up)."""
-    page = new_page(locale=LOCALES[language])
-    sign_up(page, node, name, language, email)
-    page.get_by_test_id("my-wallet-link").click()
-    opening = page.get_by_test_id("open-wallet-form")
-    opening.locator("input[name=pin]").fill(PIN)
-    opening.locator("button[type=submit]").click()
-    expect(page.get_by_test_id("balance")).to_have_text(won(0, language))
-    if deposit:
-        form = page.get_by_test_id("deposit-form")
-        form.locator("input[name=amount]").fill(str(deposit))
-        form.locator("button[type=submit]").click()
-        expect(page.get_by_test_id("balance")).to_have_text(won(deposit, language))
-    page.goto(f"{node.http_url}/")
-    return page
-
-
-def create_channel(page, name: str) -> None:
-    page.locator(".sidebar details").nth(1).locator("summary").click()
-    form = page.get_by_test_id("create-channel-form")
-    form.locator("input[name=name]").fill(name)
-    form.locator("button[type=submit]").click()
-    expect(page.get_by_role("heading", name=f"#{name}")).to_be_visible()
-
-
-def join_channel(page, name: str) -> None:
-    page.locator(".sidebar details").nth(0).locator("summary").click()
-    page.get_by_test_id("search-input").fill(name)
-    page.get_by_test_id("search-button").click()
-    page.get_by_test_id(f"join-{name}").click()
-    expect(page.get_by_role("heading", name=f"#{name}")).to_be_visible()
-
-
-def group_wallet(treasurer, members, name: str) -> None:
-    """In the treasurer's open channel: a group wallet the members join (it appears for them live)."""
-    form = treasurer.get_by_test_id("group-wallet-form")
-    form.locator("input[name=name]").fill(name)
-    form.locator("button[type=submit]").click()
-    expect(treasurer.get_by_role("heading", name=name)).to_be_visible()
-    for member in members:
-        link = member.get_by_test_id("group-wallets").get_by_role("link", name=name)
-        expect(link).to_be_visible()  # no reload: the group_wallet_created event
-        link.click()
-        member.get_by_test_id("join-wallet").click()
-        expect(member.get_by_test_id("join-wallet")).to_have_count(0)
-
-
-def send_in_form(form, amount: int, memo: str = "") -> None:
-    form.locator("input[name=amount]").fill(str(amount))
-    form.locator("input[name=memo]").fill(memo)
-    form.get_by_test_id("send-next").click()
-
-
-def confirm_with_pin(form) -> None:
-    form.locator("input[name=pin]").fill(PIN)
-    form.get_by_test_id("send-confirm").click()
-
-
 @pytest.mark.parametrize("language", ["ko", "en"])
 def test_sending_to_a_member_with_a_confirmation(node, new_page, language):
     says = SAYS[language]
@@ -119,7 +65,7 @@ def test_sending_to_a_member_with_a_confirmation(node, new_page, language):
     join_channel(ben, "hiking")
     # Ben is on his wallet, half-way through a transfer of his own when the money arrives.
     ben.get_by_test_id("my-wallet-link").click()
-    ben.get_by_test_id("transfer-form").locator("input[name=amount]").fill("777")
+    sheet(ben, "send").locator("input[name=amount]").fill("777")
 
     ana.get_by_test_id("channel-hiking").click()
     ana.get_by_test_id("members").get_by_test_id("send-to-ben").click()
@@ -139,6 +85,7 @@ def test_sending_to_a_member_with_a_confirmation(node, new_page, language):
     expect(ben.get_by_test_id("transfer-form").locator("input[name=amount]")).to_have_value("777")
 
     # A wallet number works too, and shows whose wallet it is before anything moves.
+    form = sheet(ana, "send")
     form.locator("select[name=recipient]").select_option("")
     ben_number = ben.get_by_test_id("wallet-number").inner_text().split("#")[1].split(":")[0]
     form.locator("input[name=number]").fill(ben_number)
@@ -149,7 +96,7 @@ def test_sending_to_a_member_with_a_confirmation(node, new_page, language):
     expect(ana.get_by_test_id("balance")).to_have_text(won(38_000, language))
 
     # Money out to the outside, and the statement to keep.
-    withdraw = ana.get_by_test_id("withdraw-form")
+    withdraw = sheet(ana, "withdraw")
     withdraw.locator("input[name=amount]").fill("8000")
     withdraw.locator("input[name=pin]").fill(PIN)
     withdraw.locator("button[type=submit]").click()
@@ -192,7 +139,7 @@ def test_dues_with_a_reminder_and_a_recurring_period(node, new_page, language):
     join_channel(ben, "futsal")
     group_wallet(ana, [ben], "futsal fund")
 
-    dues = ana.get_by_test_id("dues-form")
+    dues = sheet(ana, "dues")
     dues.locator("input[name=title]").fill("11월 회비" if language == "ko" else "November")
     dues.locator("input[name=amount]").fill("10000")
     dues.locator("button[type=submit]").click()
@@ -207,7 +154,7 @@ def test_dues_with_a_reminder_and_a_recurring_period(node, new_page, language):
 
     # Weekly dues: the beat posts the first period's request at once (it is due within a week).
     first_due = datetime.datetime.now(ZoneInfo("Asia/Seoul")).date() + datetime.timedelta(days=3)
-    recurring = ana.get_by_test_id("recurring-dues-form")
+    recurring = sheet(ana, "recurring-dues")
     recurring.locator("input[name=title]").fill("주간 구장비" if language == "ko" else "Weekly pitch")
     recurring.locator("input[name=amount]").fill("5000")
     recurring.locator("select[name=repeat]").select_option("weekly")
@@ -234,18 +181,18 @@ def test_an_approval_by_a_second_member_releases_a_transfer(node, new_page, lang
     join_channel(cho, "choir")
     group_wallet(ana, [ben], "choir fund")
 
-    pay_in = ana.get_by_test_id("transfer-form").first
+    pay_in = sheet(ana, "pay-in")
     send_in_form(pay_in, 30_000)
     confirm_with_pin(pay_in)
     expect(ana.get_by_test_id("balance")).to_have_text(won(30_000, language))
-    policy = ana.get_by_test_id("policy-form")
+    policy = sheet(ana, "policy")
     policy.locator("input[name=threshold]").fill("10000")
     policy.get_by_test_id("policy-approvers").get_by_label("ben").check()
     policy.locator("input[name=required]").fill("1")
     policy.locator("button[type=submit]").click()
     expect(ana.get_by_test_id("approval-policy")).to_contain_text(won(10_000, language))
 
-    send_out = ana.get_by_test_id("transfer-form").nth(1)
+    send_out = sheet(ana, "send-out")
     send_out.locator("select[name=recipient]").select_option(label="cho")
     send_in_form(send_out, 20_000, memo="악보" if language == "ko" else "sheet music")
     confirm_with_pin(send_out)
@@ -286,13 +233,13 @@ def test_the_treasurer_hands_the_wallet_over_before_leaving(node, new_page, lang
     expect(ana.get_by_test_id("channel-list")).to_contain_text("bookclub")
 
     ana.get_by_test_id("group-wallets").get_by_role("link", name="book fund").click()
-    handover = ana.get_by_test_id("handover-form")
+    handover = sheet(ana, "handover")
     handover.get_by_test_id("handover-member").select_option(label="ben")
     handover.locator("input[name=pin]").fill(PIN)
     handover.locator("button[type=submit]").click()
     expect(ben.locator(".toast").last).to_have_text(says["handed you"].format(name="ana", wallet="book fund"))
     expect(ana.get_by_test_id("handover-form")).to_have_count(0)  # no longer the treasurer's page
-    expect(ben.get_by_test_id("handover-form")).to_be_visible()  # Ben's open wallet page became the treasurer's
+    expect(ben.get_by_test_id("open-handover")).to_be_visible()  # Ben's open wallet page became the treasurer's
 
     ana.get_by_test_id("channel-bookclub").click()
     ana.get_by_test_id("leave-channel").click()

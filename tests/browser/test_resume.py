@@ -7,7 +7,7 @@ from django.contrib.auth import get_user_model
 from playwright.sync_api import expect
 
 from chat.tests.live import WebNode, post_json
-from tests.browser.conftest import create_channel, join_channel, messages, send_message, shown_seqs, sign_up
+from tests.browser.helpers import create_channel, join_channel, messages, send_message, shown_seqs, sign_up
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

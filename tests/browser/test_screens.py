@@ -10,23 +10,25 @@ from playwright.sync_api import expect
 
 from chat.models import Message
 from chat.tests.live import post_json
-from tests.browser.conftest import (
+from tests.browser.helpers import (
     PASSWORD,
     PHONE,
     SCREENS,
+    confirm_with_pin,
     create_channel,
+    group_wallet,
     group_wallet_with_dues,
     join_channel,
     messages,
     open_wallet,
+    person,
+    send_in_form,
     send_message,
+    sheet,
     shoot,
     sign_up,
     wait_stored,
 )
-from tests.browser.test_money import confirm_with_pin, group_wallet, person, send_in_form  # noqa: E402
-from tests.browser.test_money import create_channel as create_channel_any_language  # noqa: E402
-from tests.browser.test_money import join_channel as join_channel_any_language  # noqa: E402
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -91,27 +93,27 @@ def test_the_money_pages_in_korean_fit_a_phone_and_a_desktop(node, new_page):
     approval rule and a transfer waiting for approval, the approvals page, the chat with the cards."""
     ana = person(new_page, node, "지수", "ko", deposit=300_000, email="jisu@example.com")
     ben = person(new_page, node, "민준", "ko", deposit=80_000, email="minjun@example.com")
-    create_channel_any_language(ana, "등산모임")
-    join_channel_any_language(ben, "등산모임")
+    create_channel(ana, "등산모임")
+    join_channel(ben, "등산모임")
     send_message(ana, "이번 주 토요일 북한산 갑니다. 회비는 모임통장으로 보내 주세요!")
     send_message(ben, "네, 참석합니다 🙌")
     group_wallet(ana, [ben], "등산 모임통장")
 
-    pay_in = ana.get_by_test_id("transfer-form").first
+    pay_in = sheet(ana, "pay-in")
     send_in_form(pay_in, 200_000, memo="초기 자금")
     confirm_with_pin(pay_in)
-    dues = ana.get_by_test_id("dues-form")
+    dues = sheet(ana, "dues")
     dues.locator("input[name=title]").fill("12월 회비")
     dues.locator("input[name=amount]").fill("30000")
     dues.locator("input[name=due_date]").fill("2030-12-31")
     dues.locator("button[type=submit]").click()
     ana.get_by_test_id("dues-card").get_by_test_id("dues-remind").click()
-    policy = ana.get_by_test_id("policy-form")
+    policy = sheet(ana, "policy")
     policy.locator("input[name=threshold]").fill("100000")
     policy.get_by_test_id("policy-approvers").get_by_label("민준").check()
     policy.locator("input[name=required]").fill("1")
     policy.locator("button[type=submit]").click()
-    send_out = ana.get_by_test_id("transfer-form").nth(1)
+    send_out = sheet(ana, "send-out")
     send_out.locator("select[name=recipient]").select_option(label="민준")
     send_in_form(send_out, 150_000, memo="산장 예약")
     confirm_with_pin(send_out)
@@ -121,11 +123,13 @@ def test_the_money_pages_in_korean_fit_a_phone_and_a_desktop(node, new_page):
     shoot(ana, "ko-group-wallet")
 
     ben.get_by_test_id("my-wallet-link").click()
-    form = ben.get_by_test_id("transfer-form")
+    form = sheet(ben, "send")
     form.locator("select[name=recipient]").select_option(label="지수")
     send_in_form(form, 12_000, memo="지난번 택시비")
     expect(form.get_by_test_id("send-summary")).to_contain_text("12,000원")
     shoot(ben, "ko-send-confirmation")
+    form.get_by_test_id("sheet-close").click()  # not sent: the sheet closes over the wallet
+    expect(form).to_be_hidden()
 
     ben.get_by_test_id("approvals-link").click()
     expect(ben.get_by_test_id("approvals")).to_contain_text("150,000원")
@@ -216,8 +220,8 @@ def test_a_korean_clubs_chat_fits_a_phone_and_a_desktop(node, new_page):
     ana = person(new_page, node, "지수", "ko", deposit=100_000, email="jisu@example.com")
     ben = person(new_page, node, "최민준", "ko", deposit=80_000, email="minjun@example.com")
     ana.set_viewport_size({"width": PHONE[0], "height": PHONE[1]})
-    create_channel_any_language(ana, "등산모임")
-    join_channel_any_language(ben, "등산모임")
+    create_channel(ana, "등산모임")
+    join_channel(ben, "등산모임")
     room = int(ana.url.rsplit("/", 1)[1])
     jisu = get_user_model().objects.get(username="지수")
     for text in (

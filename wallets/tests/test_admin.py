@@ -52,3 +52,15 @@ def test_every_wallet_model_has_an_admin_page_that_opens(club, client):
         assert client.get(reverse(f"admin:wallets_{name}_change", args=[first.pk])).status_code == 200, model
     for read_only in ("ledgerentry", "transfer", "approvalrequest"):
         assert client.get(reverse(f"admin:wallets_{read_only}_add")).status_code == 403
+
+
+def test_the_admin_shows_balances_with_separators_and_times_in_the_staff_members_zone(club, client):
+    client.force_login(UserFactory(is_staff=True, is_superuser=True, time_zone="Asia/Seoul"))
+    page = client.get(reverse("admin:wallets_wallet_changelist")).content.decode()
+    assert "100,000" in page and "100000" not in page
+    assert "KST" in page and "UTC" not in page
+    ledger = client.get(reverse("admin:wallets_ledgerentry_changelist")).content.decode()
+    assert "50,000" in ledger and "KST" in ledger
+
+    client.force_login(UserFactory(is_staff=True, is_superuser=True, time_zone="UTC"))
+    assert "UTC" in client.get(reverse("admin:wallets_wallet_changelist")).content.decode()
