@@ -5,7 +5,7 @@ from django.shortcuts import redirect, render
 
 from accounts.forms import SignInForm
 from channels_app import selectors
-from config.errors import NotFound
+from core.api.errors import NotFound
 
 
 def join_link(request, channel_id: int):

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from config.locale import user_time_zone
+from core.web.locale import user_time_zone
 from wallets.models import (
     Approval,
     ApprovalPolicy,
