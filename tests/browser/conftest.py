@@ -26,7 +26,7 @@ def browser_environment(server_environment):  # noqa: F811
 @pytest.fixture(scope="module")
 def node(browser_environment):
     """One web node with a worker."""
-    web = WebNode(browser_environment, "daphne-browser")
+    web = WebNode(browser_environment, "web-browser")
     worker = CeleryWorker(browser_environment, "celery-browser")
     yield web
     web.stop()
@@ -103,3 +103,24 @@ def new_page(chromium, request):
         page.context.close()
     assert not script_errors, f"script errors in the page: {script_errors}"
     assert not violations, f"Content-Security-Policy violations: {violations}"
+
+
+class RestartableNode:
+    """A web node of its own that a test may drain and start again on the same port."""
+
+    def __init__(self, environment: dict):
+        self.current = WebNode(environment, "web-browser-restart")
+
+    def drain_and_exit(self) -> None:
+        self.current.drain()
+        self.current.wait_exit()
+
+    def start_again(self) -> None:
+        self.current = self.current.restarted()
+
+
+@pytest.fixture
+def restartable_node(browser_environment):
+    restartable = RestartableNode(browser_environment)
+    yield restartable
+    restartable.current.stop()

@@ -6,6 +6,7 @@ from playwright.sync_api import expect
 
 from tests.browser.helpers import (
     PHONE,
+    SAYS,
     confirm_with_pin,
     create_channel,
     group_wallet,
@@ -15,7 +16,6 @@ from tests.browser.helpers import (
     sheet,
     won,
 )
-from tests.browser.test_money import SAYS
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

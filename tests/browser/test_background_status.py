@@ -19,7 +19,7 @@ def quick_heartbeat_node(browser_environment):
         "BACKGROUND_HEARTBEAT_SECONDS": "0.5",
         "BACKGROUND_STATUS_CHECK_SECONDS": "1",
     }
-    web = WebNode(environment, "daphne-background-status")
+    web = WebNode(environment, "web-background-status")
     yield web, environment
     web.stop()
 

@@ -14,6 +14,7 @@ from chat.tests.live import post_json
 from conftest import EMBEDDED
 from tests.browser.helpers import (
     PHONE,
+    RECONNECT_TIMEOUT_MS,
     channel_id,
     create_channel,
     join_channel,
@@ -23,7 +24,6 @@ from tests.browser.helpers import (
     user,
     wait_stored,
 )
-from tests.browser.test_resume import RECONNECT_TIMEOUT_MS, restartable_node  # noqa: F401 - a fixture
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 
 from tests.browser.helpers import (
     PIN,
+    SAYS,
     confirm_with_pin,
     create_channel,
     group_wallet,
@@ -21,39 +22,6 @@ from tests.browser.helpers import (
 )
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-SAYS = {
-    "en": {
-        "confirm": "Send {amount} to {name}",
-        "sent": "Sent {amount} to {name}.",
-        "reminded": "Reminded 1 member.",
-        "reminder chat": "@{name} a reminder:",
-        "reminder toast": "is not paid yet",
-        "waiting": "Waiting for approvals: 0 of 1.",
-        "released": "Approved: the money has moved.",
-        "cannot leave": "hand it to another member before you leave",
-        "handed you": "{name} handed you the group wallet {wallet}: you are its treasurer now.",
-        "weekly": "weekly",
-        "next due": "next due",
-        "statement": "Entry no.,Transfer no.,Time (Asia/Seoul),Kind,Amount",
-        "kinds": ["Top-up", "Transfer", "Withdrawal"],
-    },
-    "ko": {
-        "confirm": "{name}",
-        "sent": "{name} 님에게 {amount}을 보냈습니다.",
-        "reminded": "1명에게 알림을 보냈습니다.",
-        "reminder chat": "@{name} 알림:",
-        "reminder toast": "아직 내지 않았습니다",
-        "waiting": "승인을 기다립니다: 1명 중 0명 승인.",
-        "released": "승인했습니다. 돈이 이체되었습니다.",
-        "cannot leave": "나가기 전에 다른 멤버에게 총무를 넘겨 주세요",
-        "handed you": "{name} 님에게서 모임통장 {wallet}의 총무를 넘겨받았습니다. 이제 이 통장은 내가 관리합니다.",
-        "weekly": "매주",
-        "next due": "다음 납부일",
-        "statement": "항목 번호,거래 번호,일시 (Asia/Seoul),구분,금액",
-        "kinds": ["충전", "이체", "출금"],
-    },
-}
 
 
 @pytest.mark.parametrize("language", ["ko", "en"])

@@ -6,33 +6,18 @@ import pytest
 from django.contrib.auth import get_user_model
 from playwright.sync_api import expect
 
-from chat.tests.live import WebNode, post_json
-from tests.browser.helpers import create_channel, join_channel, messages, send_message, shown_seqs, sign_up
+from chat.tests.live import post_json
+from tests.browser.helpers import (
+    RECONNECT_TIMEOUT_MS,
+    create_channel,
+    join_channel,
+    messages,
+    send_message,
+    shown_seqs,
+    sign_up,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-RECONNECT_TIMEOUT_MS = 60_000  # backoff after a restart on a busy 2-core machine
-
-
-class RestartableNode:
-    """A web node of its own that a test may drain and start again on the same port."""
-
-    def __init__(self, environment: dict):
-        self.current = WebNode(environment, "daphne-browser-restart")
-
-    def drain_and_exit(self) -> None:
-        self.current.drain()
-        self.current.wait_exit()
-
-    def start_again(self) -> None:
-        self.current = self.current.restarted()
-
-
-@pytest.fixture
-def restartable_node(browser_environment):
-    restartable = RestartableNode(browser_environment)
-    yield restartable
-    restartable.current.stop()
 
 
 def test_a_dropped_connection_resumes_without_a_gap_or_a_duplicate(node, restartable_node, new_page):
