@@ -20,6 +20,7 @@ from django.conf import settings
 
 from chat.realtime import keys, protocol
 from chat.realtime.background import spawn
+from chat.realtime.redis_scripts import shared_script
 
 logger = logging.getLogger(__name__)
 
@@ -67,18 +68,26 @@ class Presence:
         spawn(self.tasks, self._leave(user_id))
 
     async def _arrive(self, user_id: int) -> None:
+        # Arrivals of a loop turn share one pipeline, as leaves do.
         if not settings.REDIS_URL:
             self._changed(user_id)
             return
         self._ensure_refreshing()
         now = time.time()
-        if await _client().eval(_ARRIVE, 1, keys.presence_key(user_id), NODE, now + EXPIRY_SECONDS, now):
+        arrive = shared_script(_client(), _ARRIVE)
+        if await arrive(keys=[keys.presence_key(user_id)], args=[NODE, now + EXPIRY_SECONDS, now]):
             self._changed(user_id)
 
     async def _leave(self, user_id: int) -> None:
         if user_id in self.feeds:
             return  # back meanwhile
-        if not settings.REDIS_URL or await _client().eval(_LEAVE, 1, keys.presence_key(user_id), NODE, time.time()):
+        if not settings.REDIS_URL:
+            self._changed(user_id)
+            return
+        # A crowd leaving at once (a mass disconnect) goes out as one pipeline a loop turn, not as
+        # one script per user that takes every pooled connection.
+        leave = shared_script(_client(), _LEAVE)
+        if await leave(keys=[keys.presence_key(user_id)], args=[NODE, time.time()]):
             self._changed(user_id)
 
     def _ensure_refreshing(self) -> None:

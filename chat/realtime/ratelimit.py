@@ -7,7 +7,7 @@ from django.conf import settings
 from redis.exceptions import RedisError
 
 from chat.realtime.redis_client import async_redis
-from chat.realtime.redis_scripts import BatchedScript
+from chat.realtime.redis_scripts import shared_script
 
 
 class TokenBucket:
@@ -46,7 +46,6 @@ return 1
 """
 
 _local_budgets: dict[int, TokenBucket] = {}  # without Redis (the embedded mode: one process)
-_scripts: dict[int, object] = {}  # per Redis client (clients are per event loop)
 
 
 async def send_budget_take(*, user_id: int) -> bool:
@@ -59,10 +58,7 @@ async def send_budget_take(*, user_id: int) -> bool:
         if bucket is None or (bucket.rate, bucket.capacity) != (rate, burst):
             bucket = _local_budgets[user_id] = TokenBucket(rate=rate, burst=burst)
         return bucket.take()
-    client = async_redis()
-    script = _scripts.get(id(client))
-    if script is None:
-        script = _scripts[id(client)] = BatchedScript(client, SEND_BUDGET_SCRIPT)
+    script = shared_script(async_redis(), SEND_BUDGET_SCRIPT)
     try:
         return bool(await script(keys=[f"chat:send-budget:{user_id}"], args=[rate, burst]))
     except RedisError:

@@ -108,3 +108,15 @@ class BatchedScript:
             # connection, which this pipeline's WAIT does not cover.
             return NotReplicated("the channel's slot moved during the send")
         return outcome
+
+
+_shared: dict[tuple[int, str], BatchedScript] = {}  # per Redis client (clients are per event loop)
+
+
+def shared_script(client, source: str) -> BatchedScript:
+    """The one BatchedScript of this source on this client: every caller's calls of a loop turn
+    then go out in one pipeline."""
+    script = _shared.get((id(client), source))
+    if script is None:
+        script = _shared[(id(client), source)] = BatchedScript(client, source)
+    return script
