@@ -170,15 +170,16 @@ def channel_mark_read_many(*, reads: list[tuple[int, int, int]]) -> None:
 
 
 # The rows that move, locked in (channel, user) order (FOR UPDATE rechecks the condition on a row
-# another batch moved meanwhile: a marker never goes back), then moved.
-MARK_READ_SQL = f"""
+# another batch moved meanwhile: a marker never goes back), then moved. channels_app_membership is
+# Membership's table (Django's default name; the read-marker tests run this statement).
+MARK_READ_SQL = """
 WITH moved AS (
-    SELECT m.id, v.seq FROM {Membership._meta.db_table} m
+    SELECT m.id, v.seq FROM channels_app_membership m
     JOIN unnest(%s::bigint[], %s::bigint[], %s::bigint[]) AS v(channel_id, user_id, seq)
       ON m.channel_id = v.channel_id AND m.user_id = v.user_id
     WHERE m.last_read_seq < v.seq
     ORDER BY m.channel_id, m.user_id
     FOR UPDATE OF m
 )
-UPDATE {Membership._meta.db_table} m SET last_read_seq = moved.seq FROM moved WHERE m.id = moved.id
+UPDATE channels_app_membership m SET last_read_seq = moved.seq FROM moved WHERE m.id = moved.id
 """

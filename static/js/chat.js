@@ -60,21 +60,19 @@ export class ChannelView {
     this.list = h("ol", { class: "messages", "aria-live": "polite", "data-testid": "messages" });
     this.historyStart = h("li", { class: "history-start muted", "data-testid": "history-start" });
     this.list.append(this.historyStart);
-    // Only the reader scrolling up unpins the view. Content growing under a pinned view also scrolls it
-    // (the browser's scroll anchoring) before the ResizeObserver below brings it back to the end: read as
-    // "the reader left the end", that scroll would leave the newest message half hidden.
-    let lastTop = 0;
+    this.lastTop = 0;
     this.list.addEventListener("scroll", () => {
-      const top = this.list.scrollTop;
-      if (top < 40) this.loadOlder();
-      if (top < lastTop || this.atEnd()) this.pinned = this.atEnd();
-      lastTop = top;
+      if (this.list.scrollTop < 40) this.loadOlder();
+      this.notePosition();
       if (this.pinned) this.newBelow.hidden = true;
       this.showJumpToUnread();
     });
     // A card that grows after it was placed (a dues card filling in, a photo loading) or a view that
     // shrinks (the phone's keyboard opening) would push the newest message out of a pinned view.
-    this.growth = new ResizeObserver(() => this.pinned && this.scrollToEnd());
+    this.growth = new ResizeObserver(() => {
+      this.notePosition();
+      if (this.pinned) this.scrollToEnd();
+    });
     this.growth.observe(this.list);
     this.jumpButton = h("button", { type: "button", class: "jump-unread", hidden: true, onclick: guarded(() => this.jumpToUnread()), "data-testid": "jump-to-unread" }, gettext("Jump to first unread"));
     this.newBelow = h("button", { type: "button", class: "new-below", hidden: true, onclick: () => this.scrollToEnd(), "data-testid": "new-below" }, gettext("New message ↓"));
@@ -273,10 +271,21 @@ export class ChannelView {
       this.confirm(pending, message);
       return;
     }
+    this.notePosition(); // a reader who has just scrolled up stays where they read
     this.place(message);
     this.markDays();
     if (this.pinned || message.sender.id === this.app.me.id) this.scrollToEnd();
     else this.newBelow.hidden = false;
+  }
+
+  // Only the reader scrolling up unpins the view. Content growing under a pinned view also scrolls it
+  // (the browser's scroll anchoring) before the ResizeObserver brings it back to the end: read as "the
+  // reader left the end", that scroll would leave the newest message half hidden. Called by the scroll
+  // event and before anything that follows a pinned view: the event comes a frame after the scroll.
+  notePosition() {
+    const top = this.list.scrollTop;
+    if (top < this.lastTop || this.atEnd()) this.pinned = this.atEnd();
+    this.lastTop = top;
   }
 
   atEnd() {
