@@ -68,10 +68,14 @@ def _close_the_async_tests_connections(django_db_setup, django_db_blocker):
 
 @pytest.fixture(autouse=True)
 def _fresh_cache_and_throttles():
-    """Throttle counters live in the cache; start every test with none."""
+    """Throttle counters live in the cache (and the embedded mode's send budgets in memory); start
+    every test with none."""
     from django.core.cache import cache
 
+    from chat.realtime.ratelimit import forget_local_budgets
+
     cache.clear()
+    forget_local_budgets()
     yield
 
 

@@ -48,6 +48,11 @@ return 1
 _local_budgets: dict[int, TokenBucket] = {}  # without Redis (the embedded mode: one process)
 
 
+def forget_local_budgets() -> None:
+    """Tests under SQLite reuse user ids after each rollback; a new test's user starts with a full budget."""
+    _local_budgets.clear()
+
+
 async def send_budget_take(*, user_id: int) -> bool:
     """Spends one message of the person's budget (CHAT_SEND_RATE_PER_SECOND, CHAT_SEND_BURST);
     False when it is spent. If Redis cannot answer, the message is let through: the send needs
