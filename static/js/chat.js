@@ -22,6 +22,7 @@ const PAGE = 50;
 const FAR_PAGE = 100; // pages loaded while looking for a message far back
 const FAR_PAGES = 20; // how far back a jump looks (a quote of an older message says so instead)
 const HIGHLIGHT_MS = 2500;
+const RUN_GAP_MS = 5 * 60 * 1000; // one sender's messages this close together read as one run
 const AT_END_PX = 80; // this close to the bottom, the reader is reading the newest messages
 
 export class ChannelView {
@@ -320,11 +321,13 @@ export class ChannelView {
     return this.pending.values().next().value?.element ?? null;
   }
 
-  // A heading before the first message of each day.
+  // A heading before the first message of each day; a message that follows its sender's own by a
+  // few minutes, with nothing between, goes on under the first one's name and avatar (KakaoTalk).
   markDays() {
     for (const divider of this.list.querySelectorAll(".day-divider")) divider.remove();
     let day = null;
     for (const element of this.list.querySelectorAll(":scope > .message")) {
+      element.toggleAttribute("data-continued", continuesRun(element));
       if (element.dataset.day === day) continue;
       day = element.dataset.day;
       withDividers(element).before(h("li", { class: "divider day-divider", role: "separator", "data-testid": "day-divider" }, dayHeading(element.querySelector("time").dateTime)));
@@ -527,6 +530,14 @@ export class ChannelView {
 }
 
 // The element with the dividers right above it (a day's heading, "new messages"): what goes before it goes before them.
+function continuesRun(element) {
+  const previous = element.previousElementSibling; // a divider (a new day, "new messages") ends a run
+  if (!previous?.classList.contains("message") || element.classList.contains("activity") || previous.classList.contains("activity")) return false;
+  if (previous.dataset.sender !== element.dataset.sender) return false;
+  const gap = new Date(element.querySelector("time").dateTime) - new Date(previous.querySelector("time").dateTime);
+  return gap >= 0 && gap < RUN_GAP_MS;
+}
+
 function withDividers(element) {
   let first = element;
   while (first.previousElementSibling?.classList.contains("divider")) first = first.previousElementSibling;

@@ -4,6 +4,7 @@
 // decides where cards go and carries out the actions.
 
 import { isActivity, isMoney } from "./activity.js";
+import { avatar } from "./avatars.js";
 import { h, time } from "./dom.js";
 import { dayKey, gettext, interpolate } from "./i18n.js";
 import { pinAction } from "./notice.js";
@@ -52,9 +53,11 @@ export class MessageCard {
   render() {
     const m = this.message;
     const mentionsMe = (m.mentions || []).includes(this.view.app.me.id);
-    this.element.className = ["message", this.mine && "mine", mentionsMe && "mentions-me", m.deleted && "deleted", isActivity(m) && "activity", this.status].filter(Boolean).join(" ");
-    Object.assign(this.element.dataset, { seq: m.seq ?? "", id: m.id ?? "", clientMsgId: m.client_msg_id, day: dayKey(m.created_at), money: isMoney(m) });
+    const withAvatar = !this.mine && !isActivity(m);
+    this.element.className = ["message", this.mine && "mine", withAvatar && "with-avatar", mentionsMe && "mentions-me", m.deleted && "deleted", isActivity(m) && "activity", this.status].filter(Boolean).join(" ");
+    Object.assign(this.element.dataset, { seq: m.seq ?? "", id: m.id ?? "", clientMsgId: m.client_msg_id, day: dayKey(m.created_at), money: isMoney(m), sender: m.sender.id });
     const parts = [
+      withAvatar ? avatar(m.sender) : null,
       m.reply_to && !m.deleted ? this.quote() : null,
       h("div", { class: "meta" }, h("strong", {}, m.sender.username), " ", h("time", { datetime: m.created_at }, time(m.created_at)),
         m.edited_at && !m.deleted ? h("span", { class: "edited", "data-testid": "edited" }, ` ${gettext("(edited)")}`) : null),

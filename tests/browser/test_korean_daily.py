@@ -3,11 +3,14 @@ an input method (Chromium's own, driven through the DevTools protocol), opening 
 newest message, mentions by Korean names, typing notices and dues that ask every member."""
 
 import re
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import expect
 
+from chat.models import Message
 from chat.tests.live import post_json, request_json
 from tests.browser.helpers import (
     PHONE,
@@ -22,6 +25,7 @@ from tests.browser.helpers import (
     shoot,
     sign_up,
     user,
+    wait_stored,
 )
 from wallets.models import LedgerEntry
 
@@ -142,6 +146,43 @@ def test_a_channel_opens_at_its_newest_message_and_stays_there(node, new_page):
     hint.click()
     expect(latest).to_be_in_viewport(ratio=1)
     expect(hint).to_be_hidden()
+
+
+def test_others_messages_carry_an_initial_avatar_and_a_run_of_messages_names_its_sender_once(node, new_page):
+    jiun = korean(new_page, node, "이지은", "jieun@example.com")
+    minsu = korean(new_page, node, "최민수", "minsu@example.com")
+    create_channel(jiun, "등산모임")
+    join_channel(minsu, "등산모임")
+    room, treasurer = channel_id(jiun), user("이지은")
+    for body in ["토요일 산행 가실 분?", "7시 수유역 출발이에요"]:
+        post_json(node, f"/api/channels/{room}/messages", treasurer, {"body": body})
+    send_message(minsu, "저요!")
+    post_json(node, f"/api/channels/{room}/messages", treasurer, {"body": "좋아요"})
+
+    cards = messages(minsu)
+    expect(cards).to_have_count(4)
+    first, second, mine, after_mine = (cards.nth(index) for index in range(4))
+    expect(first.locator(".avatar")).to_have_text("지은")  # the given name, not 이 shared by half the club
+    expect(first.locator(".meta strong")).to_have_text("이지은")
+    expect(second.locator(".avatar")).to_be_hidden()  # the run goes on under the first one's name
+    expect(second.locator(".meta strong")).to_be_hidden()
+    expect(second.locator(".body")).to_have_text("7시 수유역 출발이에요")
+    expect(mine.locator(".avatar")).to_have_count(0)  # my own messages need no face
+    expect(after_mine.locator(".avatar")).to_be_visible()  # a reply between starts a new run
+    expect(after_mine.locator(".meta strong")).to_have_text("이지은")
+    colour = "card => getComputedStyle(card.querySelector('.avatar')).backgroundColor"
+    assert first.evaluate(colour) == after_mine.evaluate(colour)  # one person, one colour
+    expect(messages(jiun).nth(2).locator(".avatar")).to_have_text("민수")
+    shoot(minsu, "ko-chat-avatars")
+
+    # Half an hour later is a new run, with the name and the avatar again.
+    wait_stored(room, 4)
+    Message.objects.filter(channel_id=room).update(created_at=timezone.now() - timedelta(minutes=30))
+    post_json(node, f"/api/channels/{room}/messages", treasurer, {"body": "우비 챙기세요"})
+    minsu.reload()
+    expect(cards).to_have_count(5)
+    expect(cards.nth(4).locator(".avatar")).to_be_visible()
+    expect(cards.nth(4).locator(".meta strong")).to_have_text("이지은")
 
 
 def test_dues_ask_every_member_of_the_channel_and_whoever_joins_later(node, new_page):
