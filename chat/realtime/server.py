@@ -26,6 +26,9 @@ from collections.abc import Callable
 import uvloop
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+# The node checks its idle database connections in the background instead of one empty query
+# before every query (core/db_pool.py).
+os.environ.setdefault("DATABASE_POOL_CHECK_SECONDS", "5")
 
 logger = logging.getLogger(__name__)
 
@@ -49,9 +52,12 @@ async def serve(arguments: argparse.Namespace) -> None:
     from chat.realtime import drain
     from chat.realtime.durability import check_redis_durability
     from chat.realtime.hubs import get_hub
+    from core.db_pool import start_pool_checks
 
     application = import_string(settings.ASGI_APPLICATION)  # the project's wiring (config/asgi.py)
     check_redis_durability()
+    if settings.DATABASE_POOL_CHECK_SECONDS:
+        start_pool_checks(settings.DATABASE_POOL_CHECK_SECONDS)
     listening = lambda: logger.info("listening on http://%s:%s", arguments.bind, arguments.port)  # noqa: E731
     server = WEB_SERVERS[settings.CHAT_WEB_SERVER](application, arguments, listening)
     loop = asyncio.get_running_loop()

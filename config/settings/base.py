@@ -77,6 +77,7 @@ TEMPLATES = [
 ]
 
 # --- Database: PostgreSQL in production (row locks), SQLite file when unset.
+DATABASE_POOL_CHECK_SECONDS = env.float("DATABASE_POOL_CHECK_SECONDS", default=0.0)  # set by the web node
 DATABASES = {
     "default": env.db_url("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}"),
 }
@@ -92,7 +93,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         "max_size": env.int("DATABASE_POOL_MAX_SIZE", default=10),
         "timeout": env.float("DATABASE_POOL_TIMEOUT_SECONDS", default=10.0),  # waiting for a free one
     }
-    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True  # each lent connection is checked: a database restart breaks them
+    # A database restart breaks pooled connections. A web node checks its idle ones every few
+    # seconds (core/db_pool.py); other processes check each connection before it is lent.
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = not DATABASE_POOL_CHECK_SECONDS
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["ENGINE"] = "django_prometheus.db.backends.sqlite3"
     # Concurrent writers (web process + Celery worker) wait instead of failing at once.
