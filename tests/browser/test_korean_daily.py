@@ -39,6 +39,15 @@ def korean(new_page, node, name: str, email: str):
     return page
 
 
+def hiking_club(new_page, node):
+    """이지은 (the treasurer) and 최민수 on Korean phones, both in #등산모임."""
+    jiun = korean(new_page, node, "이지은", "jieun@example.com")
+    minsu = korean(new_page, node, "최민수", "minsu@example.com")
+    create_channel(jiun, "등산모임")
+    join_channel(minsu, "등산모임")
+    return jiun, minsu
+
+
 def compose(page, text: str, composing: str):
     """Types `text` through the input method, then starts the syllable `composing` and leaves it
     uncommitted (the underlined syllable of a Korean keyboard); returns the DevTools session."""
@@ -76,10 +85,7 @@ def test_enter_while_a_syllable_is_composed_does_not_send_half_a_message(node, n
 
 
 def test_enter_while_composing_a_name_does_not_pick_from_the_mention_list(node, new_page):
-    jiun = korean(new_page, node, "이지은", "jieun@example.com")
-    minsu = korean(new_page, node, "최민수", "minsu@example.com")
-    create_channel(jiun, "등산모임")
-    join_channel(minsu, "등산모임")
+    jiun, minsu = hiking_club(new_page, node)
     expect(jiun.get_by_test_id("members")).to_contain_text("최민수")
     cdp = compose(jiun, "내일 ", "@최")
     expect(jiun.get_by_test_id("mention-최민수")).to_be_visible()
@@ -115,10 +121,7 @@ def test_the_mention_list_finds_korean_names_by_their_first_consonants(node, new
 
 
 def test_a_channel_opens_at_its_newest_message_and_stays_there(node, new_page):
-    jiun = korean(new_page, node, "이지은", "jieun@example.com")
-    minsu = korean(new_page, node, "최민수", "minsu@example.com")
-    create_channel(jiun, "등산모임")
-    join_channel(minsu, "등산모임")
+    jiun, minsu = hiking_club(new_page, node)
     room, treasurer = channel_id(jiun), user("이지은")
     minsu.goto(f"{node.http_url}/")  # on the list of channels while the club talks
     for number in range(1, 26):
@@ -149,10 +152,7 @@ def test_a_channel_opens_at_its_newest_message_and_stays_there(node, new_page):
 
 
 def test_others_messages_carry_an_initial_avatar_and_a_run_of_messages_names_its_sender_once(node, new_page):
-    jiun = korean(new_page, node, "이지은", "jieun@example.com")
-    minsu = korean(new_page, node, "최민수", "minsu@example.com")
-    create_channel(jiun, "등산모임")
-    join_channel(minsu, "등산모임")
+    jiun, minsu = hiking_club(new_page, node)
     room, treasurer = channel_id(jiun), user("이지은")
     for body in ["토요일 산행 가실 분?", "7시 수유역 출발이에요"]:
         post_json(node, f"/api/channels/{room}/messages", treasurer, {"body": body})
@@ -222,10 +222,7 @@ WATCH_TYPING = """text => {
 
 
 def test_the_typing_notice_goes_when_that_persons_message_arrives(node, new_page):
-    jiun = korean(new_page, node, "이지은", "jieun@example.com")
-    minsu = korean(new_page, node, "최민수", "minsu@example.com")
-    create_channel(jiun, "등산모임")
-    join_channel(minsu, "등산모임")
+    jiun, minsu = hiking_club(new_page, node)
     expect(jiun.get_by_test_id("members")).to_contain_text("최민수")
     minsu.get_by_test_id("composer").press_sequentially("저도 갈게요")
     expect(jiun.get_by_test_id("typing")).to_have_text("최민수 님이 입력 중…")
@@ -262,10 +259,7 @@ def test_a_refused_amount_names_the_field_in_korean_and_says_the_limit_as_money(
 
 
 def test_a_phone_that_loses_its_network_says_so_and_the_others_see_it_go_offline(node, new_page):
-    jiun = korean(new_page, node, "이지은", "jieun@example.com")
-    minsu = korean(new_page, node, "최민수", "minsu@example.com")
-    create_channel(jiun, "등산모임")
-    join_channel(minsu, "등산모임")
+    jiun, minsu = hiking_club(new_page, node)
     jiun.reload()  # the subscribe's snapshot says who is online
     jiun.get_by_test_id("toggle-panel").click()
     expect(jiun.get_by_test_id("member-최민수")).to_have_attribute("data-online", "true")
@@ -280,10 +274,7 @@ def test_a_phone_that_loses_its_network_says_so_and_the_others_see_it_go_offline
 
 
 def test_a_dues_payment_tells_the_treasurer_it_reached_the_club_wallet_in_korean(node, new_page):
-    jiun = korean(new_page, node, "이지은", "jieun@example.com")
-    minsu = korean(new_page, node, "최민수", "minsu@example.com")
-    create_channel(jiun, "등산모임")
-    join_channel(minsu, "등산모임")
+    jiun, minsu = hiking_club(new_page, node)
     room, treasurer, member = channel_id(jiun), user("이지은"), user("최민수")
     wallet = post_json(node, "/api/wallets", member, {"pin": "2468"})
     post_json(node, f"/api/wallets/{wallet['id']}/deposit", member, {"amount": 50000})
@@ -298,10 +289,7 @@ def test_a_dues_payment_tells_the_treasurer_it_reached_the_club_wallet_in_korean
 
 
 def test_a_wrong_pin_in_the_chats_dues_card_shows_its_error_on_a_phone(node, new_page):
-    jiun = korean(new_page, node, "이지은", "jieun@example.com")
-    minsu = korean(new_page, node, "최민수", "minsu@example.com")
-    create_channel(jiun, "등산모임")
-    join_channel(minsu, "등산모임")
+    jiun, minsu = hiking_club(new_page, node)
     room, treasurer, member = channel_id(jiun), user("이지은"), user("최민수")
     wallet = post_json(node, "/api/wallets", member, {"pin": "2468"})
     post_json(node, f"/api/wallets/{wallet['id']}/deposit", member, {"amount": 50000})
@@ -340,10 +328,7 @@ def test_the_language_menu_names_each_language_in_itself(node, new_page):
 
 
 def test_the_approval_rule_form_shows_the_saved_rule_after_saving_and_on_reopening(node, new_page):
-    jiun = korean(new_page, node, "이지은", "jieun@example.com")
-    minsu = korean(new_page, node, "최민수", "minsu@example.com")
-    create_channel(jiun, "등산모임")
-    join_channel(minsu, "등산모임")
+    jiun, minsu = hiking_club(new_page, node)
     wallet = post_json(
         node, f"/api/channels/{channel_id(jiun)}/group-wallets", user("이지은"), {"name": "등산 모임통장"}
     )
@@ -371,10 +356,7 @@ def test_the_approval_rule_form_shows_the_saved_rule_after_saving_and_on_reopeni
 def test_the_channel_list_shows_each_channels_last_message_and_its_time_live(node, new_page, tmp_path):
     from PIL import Image
 
-    jiun = korean(new_page, node, "이지은", "jieun@example.com")
-    minsu = korean(new_page, node, "최민수", "minsu@example.com")
-    create_channel(jiun, "등산모임")
-    join_channel(minsu, "등산모임")
+    jiun, minsu = hiking_club(new_page, node)
     post_json(node, "/api/channels", user("이지은"), {"name": "회계"})
     jiun.goto(f"{node.http_url}/")  # the phone's channel list
     hiking = jiun.get_by_test_id("channel-등산모임").get_by_test_id("last-message")
