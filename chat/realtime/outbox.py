@@ -8,6 +8,7 @@ closed (4503) once they pass the limit; the client resumes with since_seq.
 """
 
 import asyncio
+import types
 from collections import deque
 from collections.abc import Awaitable, Callable
 
@@ -56,20 +57,53 @@ class Outbox:
             self.queue.append(frame)
 
     def _start(self, frame: Outbound) -> None:
-        # A server's send may return a future (granian) or be a coroutine function (daphne):
-        # ensure_future keeps a future as it is and runs a coroutine as a task.
-        self.in_flight = asyncio.ensure_future(self.send(frame.message))
-        self.in_flight.add_done_callback(lambda future: self._sent(future, frame.size))
+        # Frames that leave at once are sent here, in a loop: the first one that has to wait for
+        # the socket goes on as a future, and the rest of the queue follows from its callback.
+        while True:
+            waiting = self._send_now(frame)
+            if waiting is not None:
+                self.in_flight = waiting
+                waiting.add_done_callback(lambda future, size=frame.size: self._sent(future, size))
+                return
+            if not self._left(frame.size, failed=False):
+                return
+            frame = self.queue.popleft()
+
+    def _send_now(self, frame: Outbound) -> asyncio.Future | None:
+        """Sends the frame; None if it has left already, else the future of its send.
+
+        A server's send is a coroutine function (uvicorn, daphne) or returns a future (granian).
+        The coroutine is run at once, as Python 3.12's eager tasks run one: uvicorn's send of a
+        frame to a socket that is not flow-controlled finishes without waiting, so a task per frame
+        (made, scheduled, stepped a loop turn later) would cost a delivery time and CPU for nothing.
+        """
+        sending = self.send(frame.message)
+        if not asyncio.iscoroutine(sending):
+            return asyncio.ensure_future(sending)
+        try:
+            awaited = sending.send(None)
+        except StopIteration:
+            return None
+        except Exception as error:  # noqa: BLE001 - the socket is gone: the future says so, as a task's would
+            failed = asyncio.get_running_loop().create_future()
+            failed.set_exception(error)
+            return failed
+        return asyncio.ensure_future(_finish(sending, awaited))
 
     def _sent(self, future: asyncio.Future, size: int) -> None:
         self.in_flight = None
+        if self._left(size, failed=future.cancelled() or future.exception() is not None):
+            self._start(self.queue.popleft())
+
+    def _left(self, size: int, *, failed: bool) -> bool:
+        """A frame has left (or its send failed); True when a queued one is to go next."""
         self.unsent_bytes -= size
         if self.progress is not None:
             self.progress.set()
-        if future.cancelled() or future.exception() is not None:
+        if failed:
             self.close()  # the socket is gone; its disconnect comes through receive
-        elif self.queue and not self.closed:
-            self._start(self.queue.popleft())
+            return False
+        return bool(self.queue) and not self.closed
 
     async def room_for(self, size: int, *, share: float, stall_seconds: float) -> None:
         """Waits until `size` more bytes keep the unsent ones under `share` of the limit.
@@ -120,3 +154,18 @@ class Outbox:
             self.progress.set()
         if self.in_flight is not None:
             self.in_flight.cancel()
+
+
+@types.coroutine
+def _finish(coroutine, awaited):
+    """The rest of a coroutine already run up to its first wait: what `yield from` would do with it."""
+    try:
+        while True:
+            try:
+                sent = yield awaited
+            except BaseException as error:  # noqa: BLE001 - a cancellation goes into the coroutine, as a task's
+                awaited = coroutine.throw(error)
+            else:
+                awaited = coroutine.send(sent)
+    except StopIteration as stop:
+        return stop.value
