@@ -149,7 +149,7 @@ def test_the_quote_of_an_old_message_loads_history_and_highlights_it(node, new_p
     expect(answer.get_by_test_id("quote")).to_be_visible()
     expect(card(ben, 1)).to_have_count(0)
     answer.get_by_test_id("quote").click()
-    expect(card(ben, 1)).to_have_class("message with-avatar highlight")
+    expect(card(ben, 1)).to_have_class("message highlight")
     expect(card(ben, 1)).to_be_in_viewport()
     expect(answer.get_by_test_id("quote")).to_contain_text("ana Which train do we take?")
 
@@ -167,7 +167,7 @@ def test_a_mention_is_offered_while_typing_and_marks_the_channel_of_the_person_n
     expect(card(ana, 1)).to_contain_text("see you, @ben")
     expect(ben.get_by_test_id("channel-books").get_by_test_id("mention-badge")).to_have_text("@")
     ben.get_by_test_id("channel-books").click()
-    expect(card(ben, 1)).to_have_class("message with-avatar mentions-me")
+    expect(card(ben, 1)).to_have_class("message mentions-me")
     expect(ben.get_by_test_id("channel-books").get_by_test_id("mention-badge")).to_have_count(0)
 
 
@@ -217,7 +217,7 @@ def test_search_finds_a_message_and_shows_it_in_the_chat(node, new_page):
     expect(hits).to_contain_text("Kimchi stew needs aged kimchi")
     hits.click()
     expect(card(ben, 1)).to_be_in_viewport()
-    expect(card(ben, 1)).to_have_class("message with-avatar highlight")
+    expect(card(ben, 1)).to_have_class("message highlight")
 
 
 def test_the_read_count_goes_down_as_the_others_read(node, new_page):

@@ -182,7 +182,7 @@ def test_the_chat_features_fit_a_phone_and_a_desktop(node, new_page):
     shoot(ben, "chat-reply-and-mention")
     ben.get_by_test_id("composer").press("Enter")
     ben.get_by_test_id("composer").press("Enter")
-    expect(messages(ana).filter(has_text="Almost done")).to_have_class("message with-avatar mentions-me")
+    expect(messages(ana).filter(has_text="Almost done")).to_have_class("message mentions-me")
     expect(messages(ana).filter(has_text="by Min Jin Lee").get_by_test_id("edited")).to_be_visible()
     shoot(ana, "chat-edited-deleted-reacted-read-counts")
 
