@@ -6,10 +6,11 @@
 
 import { get, patch, post } from "./api.js";
 import { channelSettings, ownerActions } from "./channel_admin.js";
-import { ChannelView, JoinView } from "./chat.js";
+import { ChannelView } from "./chat.js";
 import { actionForm, failureWords, formValues, guarded, h, lockIcon, money, toast } from "./dom.js";
 import { FRAME_HANDLERS } from "./frames.js";
 import { gettext, interpolate, ngettext, pgettext, timeZones, when } from "./i18n.js";
+import { JoinView } from "./join.js";
 import { Store } from "./store.js";
 import {
   ApprovalsView, channelWalletsPanel, GroupWalletView, PersonalWalletView, refreshAllDues, refreshDues,
@@ -206,7 +207,7 @@ class App {
     this.panel.replaceChildren(
       h("div", { class: "panel-head" }, h("h2", {}, `#${channel.name}`),
         h("button", { type: "button", class: "panel-close", "aria-label": gettext("Close details"), onclick: () => this.togglePanel(false) }, "×")),
-      h("section", {}, h("h3", {}, gettext("Members")), view.members),
+      h("section", {}, h("h3", {}, gettext("Members")), view.members.element),
       channel.owner.id === this.me.id ? channelSettings(channel, (changed) => this.channelChanged(changed)) : "",
       inviteSection(channel),
       this.walletsPanel,
@@ -243,7 +244,7 @@ class App {
   async leaveChannel(channelId) {
     // The owner leaves only once the channel is handed over (the server refuses with 409 too):
     // offer the hand-over, the "Make owner" buttons beside the other members.
-    const handOvers = this.view instanceof ChannelView ? this.view.members.querySelectorAll("[data-testid^=make-owner-]") : [];
+    const handOvers = this.view instanceof ChannelView ? this.view.members.element.querySelectorAll("[data-testid^=make-owner-]") : [];
     if (handOvers.length) {
       if (confirm(gettext("You own this channel: hand it over to another member before you leave. Choose the new owner now?"))) {
         this.togglePanel(true);
@@ -286,7 +287,7 @@ class App {
     } else if (event === "member_joined" || event === "member_left") {
       if (view && data.user.id !== this.me.id) {
         view.notice(interpolate(event === "member_joined" ? gettext("%(name)s joined the channel") : gettext("%(name)s left the channel"), { name: data.user.username }));
-        view.refreshMembers();
+        view.members.refresh();
       }
     } else if (event === "dues_paid") {
       guarded(refreshDues)(data.dues_id);

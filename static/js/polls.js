@@ -28,7 +28,8 @@ export function pollForm(view, done) {
   });
 }
 
-// The card of a poll message: built once; update(poll) redraws the counts and keeps forms as typed.
+// The card of a poll message: built once; update(poll) redraws the counts and keeps forms as typed. My
+// vote's answer goes to the store like a poll frame (view.pollChanged), which brings it back here.
 export class PollCard {
   constructor(view, poll) {
     this.view = view;
@@ -89,11 +90,11 @@ export class PollCard {
     let chosen;
     if (this.poll.multiple) chosen = mine.includes(optionId) ? mine.filter((id) => id !== optionId) : [...mine, optionId];
     else chosen = mine.includes(optionId) ? [] : [optionId];
-    this.update(await post(`/api/polls/${this.poll.id}/vote`, { options: chosen }));
+    this.view.pollChanged(await post(`/api/polls/${this.poll.id}/vote`, { options: chosen }));
   }
 
   async close() {
-    this.update(await post(`/api/polls/${this.poll.id}/close`));
+    this.view.pollChanged(await post(`/api/polls/${this.poll.id}/close`));
   }
 
   // The treasurer of one of the channel's group wallets may turn the result into dues.
