@@ -13,7 +13,7 @@ import { gettext, interpolate, ngettext, pgettext, timeZones, when } from "./i18
 import { JoinView } from "./join.js";
 import { Store } from "./store.js";
 import {
-  ApprovalsView, channelWalletsPanel, GroupWalletView, PersonalWalletView, refreshAllDues, refreshDues,
+  ApprovalsView, channelWalletsPanel, drawDuesFromStore, GroupWalletView, PersonalWalletView, refreshAllDues, refreshDues,
 } from "./wallets.js";
 import { refreshSplit } from "./splits.js";
 import { notificationsButton, notifyMention } from "./notify.js";
@@ -45,6 +45,7 @@ class App {
     this.me = JSON.parse(document.getElementById("me").textContent);
     this.store = new Store(this.me);
     this.store.subscribe("channels", () => this.renderChannelList());
+    drawDuesFromStore(this);
     this.view = null;
     this.channelList = document.getElementById("channel-list");
     this.main = document.getElementById("main");
@@ -276,9 +277,17 @@ class App {
     const refreshWallet = (walletId) => {
       if (this.view?.showsWallet?.(walletId)) guarded(() => this.view.refresh())();
     };
+    // Money moved: the wallet's page reads it again, and so does the open channel's panel if it lists
+    // the wallet (its balance there); each through the store, so every view showing it follows.
+    const moneyMoved = (walletId) => {
+      refreshWallet(walletId);
+      if (this.view instanceof ChannelView && this.walletsPanel?.channelId === this.view.channel.id && this.walletsPanel.lists(walletId)) {
+        guarded(() => this.walletsPanel.reload())();
+      }
+    };
     if (event === "member_joined") {
       this.store.memberJoined(channel, data.user.id);
-      if (view) guarded(refreshAllDues)();
+      if (view) guarded(refreshAllDues)(this);
     }
     if (event === "channel_updated") this.channelChanged(data.channel, { saved: false });
     if (event === "member_left") this.store.memberLeft(channel, data.user.id);
@@ -290,8 +299,8 @@ class App {
         view.members.refresh();
       }
     } else if (event === "dues_paid") {
-      guarded(refreshDues)(data.dues_id);
-      refreshWallet(data.wallet);
+      guarded(refreshDues)(this, data.dues_id);
+      moneyMoved(data.wallet);
     } else if (event === "split_paid") {
       guarded(refreshSplit)(data.split.id);
     } else if (event === "dues_requested") {
@@ -300,7 +309,7 @@ class App {
       toast(interpolate(gettext("%(name)s reminds you: “%(title)s”, %(amount)s, is not paid yet."), { name: data.from.username, title: data.dues.title, amount: money(data.dues.amount, data.dues.currency) }));
     } else if (event === "transfer_received") {
       toast(receivedWords(data));
-      refreshWallet(data.wallet);
+      moneyMoved(data.wallet);
     } else if (event === "group_wallet_created" || event === "treasurer_changed" || event === "approval_policy_changed") {
       if (this.walletsPanel?.channelId === channel) guarded(() => this.walletsPanel.reload())();
       refreshWallet(data.wallet.id ?? data.wallet);
@@ -309,7 +318,7 @@ class App {
       }
     } else if (event === "approval_requested" || event === "approval_changed") {
       guarded(() => this.refreshApprovals())();
-      refreshWallet(data.approval.transfer.from_wallet.id);
+      (event === "approval_changed" ? moneyMoved : refreshWallet)(data.approval.transfer.from_wallet.id); // an approval may move it
       if (this.view instanceof ApprovalsView) guarded(() => this.view.refresh())();
     }
   }

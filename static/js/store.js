@@ -1,10 +1,12 @@
 // The page's shared state in one place: my channels (unread counts, newest message, mentions of me not
-// yet seen), who has read what and who is online, and the open channel's messages. Views draw from it
+// yet seen), who has read what and who is online, the open channel's messages, and the wallets and dues
+// that more than one view shows (a channel's panel, a wallet's page, the dues cards). Views draw from it
 // and subscribe to the part they draw; every change goes through a method here (or of the messages
 // part), which tells that part's subscribers.
 //
 // Parts: "channels" (the list of channels and its marks), "reads" and "presence" (per channel),
-// "messages" (the open channel's, channel_messages.js: its listeners also get what changed).
+// "messages" (the open channel's, channel_messages.js: its listeners also get what changed), "wallets"
+// (their listeners get {ids}: the wallets read again) and "dues" (theirs get the dues id).
 
 import { ChannelMessages } from "./channel_messages.js";
 
@@ -16,6 +18,9 @@ export class Store {
     this.online = new Map(); // channel id -> Set of member ids online, from presence
     this.mentions = new Map(); // channel id -> mentions of me not yet seen
     this.messages = null; // the open channel's messages (ChannelMessages), while it is open
+    this.wallets = new Map(); // wallet id -> wallet, as last read (wallet_feed.js reads them)
+    this.channelWallets = new Map(); // channel id -> ids of its group wallets, in the server's order
+    this.dues = new Map(); // dues id -> dues, as last read
     this.listeners = new Map(); // part -> Set of listener(channelId, change)
   }
 
@@ -135,5 +140,19 @@ export class Store {
   memberLeft(channelId, userId) {
     this.readMarkers.get(channelId)?.delete(userId);
     this.online.get(channelId)?.delete(userId);
+  }
+
+  // --- wallets and dues ---------------------------------------------------------------------
+
+  // Wallets read again (one, or a channel's group wallets: channelId says which channel's list they are).
+  walletsLoaded(wallets, { channelId = null } = {}) {
+    for (const wallet of wallets) this.wallets.set(wallet.id, wallet);
+    if (channelId !== null) this.channelWallets.set(channelId, wallets.map((wallet) => wallet.id));
+    this.changed("wallets", channelId, { ids: new Set(wallets.map((wallet) => wallet.id)) });
+  }
+
+  duesLoaded(dues) {
+    this.dues.set(dues.id, dues);
+    this.changed("dues", null, dues.id);
   }
 }
