@@ -55,7 +55,8 @@ export class MessageCard {
     const m = this.message;
     const mentionsMe = (m.mentions || []).includes(this.view.app.me.id);
     const withAvatar = !this.mine && !isActivity(m);
-    this.element.className = ["message", this.mine && "mine", withAvatar && "with-avatar", mentionsMe && "mentions-me", m.deleted && "deleted", isActivity(m) && "activity", m.status].filter(Boolean).join(" ");
+    this.element.className = ["message", this.mine && "mine", mentionsMe && "mentions-me", m.deleted && "deleted", isActivity(m) && "activity", m.status].filter(Boolean).join(" ");
+    this.element.toggleAttribute("data-avatar", withAvatar); // an attribute: the class list says what the message is
     Object.assign(this.element.dataset, { seq: m.seq ?? "", id: m.id ?? "", clientMsgId: m.client_msg_id, day: dayKey(m.created_at), money: isMoney(m), sender: m.sender.id });
     const parts = [
       withAvatar ? avatar(m.sender) : null,
