@@ -11,11 +11,12 @@ const MONEY_PREFIXES = ["sys:activity:", "sys:dues:", "sys:dues-remind:", "sys:s
 export const isActivity = (message) => Boolean(message.client_msg_id?.startsWith("sys:activity:"));
 export const isMoney = (message) => MONEY_PREFIXES.some((prefix) => message.client_msg_id?.startsWith(prefix));
 
-export function moneyFilterButton(view) {
+// list: the message list's element.
+export function moneyFilterButton(list) {
   const button = h("button", { type: "button", class: "money-filter", "aria-pressed": "false", title: gettext("Show only money"), "data-testid": "money-filter" }, "💰");
   button.addEventListener("click", () => {
-    const on = !view.list.classList.contains("money-only");
-    view.list.classList.toggle("money-only", on);
+    const on = !list.classList.contains("money-only");
+    list.classList.toggle("money-only", on);
     button.setAttribute("aria-pressed", String(on));
   });
   return button;

@@ -6,17 +6,19 @@
 
 import { get, patch, post } from "./api.js";
 import { channelSettings, ownerActions } from "./channel_admin.js";
-import { ChannelView, JoinView } from "./chat.js";
+import { ChannelView } from "./chat.js";
 import { actionForm, failureWords, formValues, guarded, h, lockIcon, money, toast } from "./dom.js";
 import { FRAME_HANDLERS } from "./frames.js";
 import { gettext, interpolate, ngettext, pgettext, timeZones, when } from "./i18n.js";
+import { JoinView } from "./join.js";
 import { Store } from "./store.js";
 import {
-  ApprovalsView, channelWalletsPanel, GroupWalletView, PersonalWalletView, refreshAllDues, refreshDues,
+  ApprovalsView, channelWalletsPanel, drawDuesFromStore, GroupWalletView, PersonalWalletView, refreshAllDues, refreshDues,
 } from "./wallets.js";
 import { refreshSplit } from "./splits.js";
 import { notificationsButton, notifyMention } from "./notify.js";
 import { Socket } from "./socket.js";
+import { loadApprovals } from "./wallet_feed.js";
 
 const STATUS_WORDS = {
   connecting: gettext("Connecting…"), online: gettext("Connected"), reconnecting: gettext("Reconnecting…"), offline: pgettext("connection", "Offline"), "signed-out": gettext("Signed out"),
@@ -44,6 +46,8 @@ class App {
     this.me = JSON.parse(document.getElementById("me").textContent);
     this.store = new Store(this.me);
     this.store.subscribe("channels", () => this.renderChannelList());
+    drawDuesFromStore(this);
+    this.store.subscribe("approvals", () => this.showApprovalsCount());
     this.view = null;
     this.channelList = document.getElementById("channel-list");
     this.main = document.getElementById("main");
@@ -206,7 +210,7 @@ class App {
     this.panel.replaceChildren(
       h("div", { class: "panel-head" }, h("h2", {}, `#${channel.name}`),
         h("button", { type: "button", class: "panel-close", "aria-label": gettext("Close details"), onclick: () => this.togglePanel(false) }, "×")),
-      h("section", {}, h("h3", {}, gettext("Members")), view.members),
+      h("section", {}, h("h3", {}, gettext("Members")), view.members.element),
       channel.owner.id === this.me.id ? channelSettings(channel, (changed) => this.channelChanged(changed)) : "",
       inviteSection(channel),
       this.walletsPanel,
@@ -243,7 +247,7 @@ class App {
   async leaveChannel(channelId) {
     // The owner leaves only once the channel is handed over (the server refuses with 409 too):
     // offer the hand-over, the "Make owner" buttons beside the other members.
-    const handOvers = this.view instanceof ChannelView ? this.view.members.querySelectorAll("[data-testid^=make-owner-]") : [];
+    const handOvers = this.view instanceof ChannelView ? this.view.members.element.querySelectorAll("[data-testid^=make-owner-]") : [];
     if (handOvers.length) {
       if (confirm(gettext("You own this channel: hand it over to another member before you leave. Choose the new owner now?"))) {
         this.togglePanel(true);
@@ -275,9 +279,17 @@ class App {
     const refreshWallet = (walletId) => {
       if (this.view?.showsWallet?.(walletId)) guarded(() => this.view.refresh())();
     };
+    // Money moved: the wallet's page reads it again, and so does the open channel's panel if it lists
+    // the wallet (its balance there); each through the store, so every view showing it follows.
+    const moneyMoved = (walletId) => {
+      refreshWallet(walletId);
+      if (this.view instanceof ChannelView && this.walletsPanel?.channelId === this.view.channel.id && this.walletsPanel.lists(walletId)) {
+        guarded(() => this.walletsPanel.reload())();
+      }
+    };
     if (event === "member_joined") {
       this.store.memberJoined(channel, data.user.id);
-      if (view) guarded(refreshAllDues)();
+      if (view) guarded(refreshAllDues)(this);
     }
     if (event === "channel_updated") this.channelChanged(data.channel, { saved: false });
     if (event === "member_left") this.store.memberLeft(channel, data.user.id);
@@ -286,11 +298,11 @@ class App {
     } else if (event === "member_joined" || event === "member_left") {
       if (view && data.user.id !== this.me.id) {
         view.notice(interpolate(event === "member_joined" ? gettext("%(name)s joined the channel") : gettext("%(name)s left the channel"), { name: data.user.username }));
-        view.refreshMembers();
+        view.members.refresh();
       }
     } else if (event === "dues_paid") {
-      guarded(refreshDues)(data.dues_id);
-      refreshWallet(data.wallet);
+      guarded(refreshDues)(this, data.dues_id);
+      moneyMoved(data.wallet);
     } else if (event === "split_paid") {
       guarded(refreshSplit)(data.split.id);
     } else if (event === "dues_requested") {
@@ -299,7 +311,7 @@ class App {
       toast(interpolate(gettext("%(name)s reminds you: “%(title)s”, %(amount)s, is not paid yet."), { name: data.from.username, title: data.dues.title, amount: money(data.dues.amount, data.dues.currency) }));
     } else if (event === "transfer_received") {
       toast(receivedWords(data));
-      refreshWallet(data.wallet);
+      moneyMoved(data.wallet);
     } else if (event === "group_wallet_created" || event === "treasurer_changed" || event === "approval_policy_changed") {
       if (this.walletsPanel?.channelId === channel) guarded(() => this.walletsPanel.reload())();
       refreshWallet(data.wallet.id ?? data.wallet);
@@ -308,8 +320,7 @@ class App {
       }
     } else if (event === "approval_requested" || event === "approval_changed") {
       guarded(() => this.refreshApprovals())();
-      refreshWallet(data.approval.transfer.from_wallet.id);
-      if (this.view instanceof ApprovalsView) guarded(() => this.view.refresh())();
+      (event === "approval_changed" ? moneyMoved : refreshWallet)(data.approval.transfer.from_wallet.id); // an approval may move it
     }
   }
 
@@ -332,10 +343,14 @@ class App {
     notifyMention(message, channel.name, () => { location.hash = `#/channel/${channel.id}`; });
   }
 
-  // The number of transfers waiting for my approval, in the top bar.
+  // Read once into the store: the top bar's count, the approvals page and a wallet's page follow.
   async refreshApprovals() {
-    const pending = await get("/api/approvals");
-    const mine = pending.filter((item) => item.approvers.some((a) => a.id === this.me.id) && !item.approvals.includes(this.me.id));
+    await loadApprovals(this.store);
+  }
+
+  // The number of transfers waiting for my approval, in the top bar.
+  showApprovalsCount() {
+    const mine = this.store.approvals.filter((item) => item.approvers.some((a) => a.id === this.me.id) && !item.approvals.includes(this.me.id));
     const badge = document.getElementById("approvals-badge");
     badge.textContent = String(mine.length);
     badge.hidden = !mine.length;

@@ -1,7 +1,8 @@
 // One message as a card: the quote of what it answers, sender and time ("edited" once edited),
 // its body (or that it was deleted), its reactions, how many members have not read it
-// (KakaoTalk's number) and the actions on it. Frames change a card in place; the channel view
-// decides where cards go and carries out the actions.
+// (KakaoTalk's number) and the actions on it. A card draws the store's message object (the open
+// channel's messages, channel_messages.js): when the store says the message changed, the list asks
+// its card to draw it again. The channel view decides where cards go and carries out the actions.
 
 import { isActivity, isMoney } from "./activity.js";
 import { avatar } from "./avatars.js";
@@ -20,12 +21,12 @@ const QUOTE_CHARS = 80;
 export const snippet = (text) => (text.length > QUOTE_CHARS ? `${text.slice(0, QUOTE_CHARS)}…` : text);
 
 export class MessageCard {
-  // view: the channel view (who I am, the channel's owner, the quoted messages, the actions).
+  // view: the channel view (who I am, the channel's owner, the quoted messages, the actions);
+  // message: the store's, with status "pending" until the server acknowledged it, "failed" if it refused it.
   constructor(view, message) {
     this.view = view;
     this.message = message;
     this.unread = message.unread_count ?? 0;
-    this.status = null; // "pending" until the server acknowledged it, "failed" if it refused it
     this.menuOpen = false; // kept across redraws: a live change does not close the menu under a finger
     this.element = h("li", { class: "message" });
     this.body = this.bodyElement();
@@ -39,7 +40,7 @@ export class MessageCard {
   bodyElement() {
     const m = this.message;
     if (m.deleted) return h("p", { class: "body deleted muted", "data-testid": "deleted" }, gettext("This message was deleted."));
-    // A poll's card updates itself from poll frames (applyPoll), keeping what the treasurer types.
+    // A poll's card updates itself from poll frames (pollChanged), keeping what the treasurer types.
     if (hasPoll(m)) {
       this.pollCard = new PollCard(this.view, m.poll);
       return this.pollCard.element;
@@ -54,7 +55,8 @@ export class MessageCard {
     const m = this.message;
     const mentionsMe = (m.mentions || []).includes(this.view.app.me.id);
     const withAvatar = !this.mine && !isActivity(m);
-    this.element.className = ["message", this.mine && "mine", withAvatar && "with-avatar", mentionsMe && "mentions-me", m.deleted && "deleted", isActivity(m) && "activity", this.status].filter(Boolean).join(" ");
+    this.element.className = ["message", this.mine && "mine", mentionsMe && "mentions-me", m.deleted && "deleted", isActivity(m) && "activity", m.status].filter(Boolean).join(" ");
+    this.element.toggleAttribute("data-avatar", withAvatar); // an attribute: the class list says what the message is
     Object.assign(this.element.dataset, { seq: m.seq ?? "", id: m.id ?? "", clientMsgId: m.client_msg_id, day: dayKey(m.created_at), money: isMoney(m), sender: m.sender.id });
     const parts = [
       withAvatar ? avatar(m.sender) : null,
@@ -65,6 +67,7 @@ export class MessageCard {
       this.reactions(),
       this.unreadMark(),
       m.id && !m.deleted ? this.actions() : null,
+      m.status === "failed" ? h("p", { class: "field-error", role: "alert" }, m.failure || gettext("Not sent.")) : null,
     ];
     this.element.replaceChildren(...parts.flat().filter(Boolean));
   }
@@ -120,30 +123,22 @@ export class MessageCard {
     return [toggle, menu];
   }
 
-  // A live change (message_edited, message_deleted, reactions): the frame says what the message now is.
-  apply(frame) {
-    const m = this.message;
-    if (frame.type === "message_edited" && !m.deleted) {
-      Object.assign(m, { body: frame.body, mentions: frame.mentions, edited_at: frame.edited_at });
-      this.body = this.bodyElement();
-    } else if (frame.type === "message_deleted" && !m.deleted) {
-      Object.assign(m, { body: null, deleted: true, reactions: {} });
-      this.body = this.bodyElement();
-    } else if (frame.type === "reactions" && frame.reactions) {
-      m.reactions = frame.reactions; // the whole map: on resume, and the answer to my own toggle
-    } else if (frame.type === "reactions") {
-      // Live: the one emoji that changed, with its new count (0: gone).
-      m.reactions = { ...m.reactions, [frame.emoji]: frame.count };
-      if (!frame.count) delete m.reactions[frame.emoji];
-    }
+  // The store changed the message: edited or deleted (body: a new body), or its reactions.
+  changed({ body }) {
+    if (body) this.body = this.bodyElement();
     this.render();
   }
 
-  // The sender's own card, once the server acknowledged it: it has an id and a seq now.
-  confirm({ id, seq, created_at: createdAt, unread_count: unread }) {
-    Object.assign(this.message, { id, seq, created_at: createdAt });
-    if (unread !== undefined) this.unread = unread; // the echo counts them; the ack does not
+  // The sender's own card, once the server acknowledged it: it has an id and a seq now (and the
+  // echo counts who has not read it; the ack does not).
+  confirmed() {
+    this.unread = this.message.unread_count ?? this.unread;
     this.render();
+  }
+
+  // A poll's card updates itself, keeping what the treasurer types.
+  pollChanged() {
+    this.pollCard?.update(this.message.poll);
   }
 
   setUnread(count) {

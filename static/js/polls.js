@@ -3,9 +3,10 @@
 // creator or the owner closes it, and from a closed poll the treasurer asks dues of those who
 // chose one option.
 
-import { get, post } from "./api.js";
+import { post } from "./api.js";
 import { actionForm, field, guarded, h, toast } from "./dom.js";
 import { gettext, interpolate, ngettext } from "./i18n.js";
+import { loadChannelWallets } from "./wallet_feed.js";
 
 export const hasPoll = (message) => Boolean(message.poll);
 
@@ -28,7 +29,8 @@ export function pollForm(view, done) {
   });
 }
 
-// The card of a poll message: built once; update(poll) redraws the counts and keeps forms as typed.
+// The card of a poll message: built once; update(poll) redraws the counts and keeps forms as typed. My
+// vote's answer goes to the store like a poll frame (view.pollChanged), which brings it back here.
 export class PollCard {
   constructor(view, poll) {
     this.view = view;
@@ -89,17 +91,19 @@ export class PollCard {
     let chosen;
     if (this.poll.multiple) chosen = mine.includes(optionId) ? mine.filter((id) => id !== optionId) : [...mine, optionId];
     else chosen = mine.includes(optionId) ? [] : [optionId];
-    this.update(await post(`/api/polls/${this.poll.id}/vote`, { options: chosen }));
+    this.view.pollChanged(await post(`/api/polls/${this.poll.id}/vote`, { options: chosen }));
   }
 
   async close() {
-    this.update(await post(`/api/polls/${this.poll.id}/close`));
+    this.view.pollChanged(await post(`/api/polls/${this.poll.id}/close`));
   }
 
   // The treasurer of one of the channel's group wallets may turn the result into dues.
   async offerDues() {
     this.duesOffered = true;
-    const wallets = (await get(`/api/channels/${this.view.channel.id}/group-wallets`)).filter((wallet) => wallet.owner.id === this.me);
+    const { store } = this.view.app;
+    await loadChannelWallets(store, this.view.channel.id); // through the store: the panel beside the chat follows
+    const wallets = store.channelWallets.get(this.view.channel.id).map((id) => store.wallets.get(id)).filter((wallet) => wallet.owner.id === this.me);
     if (!wallets.length) return;
     const form = actionForm({
       title: gettext("Ask dues of those who chose"), label: gettext("Request dues"), testid: "poll-dues-form",

@@ -10,7 +10,7 @@ export const isSplitMessage = (message) => message.client_msg_id?.startsWith("sy
 
 // The form beside the composer: equal shares among the members ticked, paid back to my wallet.
 export function splitForm(view, done) {
-  const members = view.memberList.map((member) =>
+  const members = view.members.people.map((member) =>
     h("label", { class: "check" }, h("input", { type: "checkbox", name: "members", value: member.id, checked: true }), " ", member.username));
   return actionForm({
     title: gettext("Split a bill"), label: gettext("Ask for the shares"), testid: "split-form",

@@ -1,8 +1,15 @@
 // The page's shared state in one place: my channels (unread counts, newest message, mentions of me not
-// yet seen), who has read what and who is online. Views draw from it and subscribe to the part they
-// draw; every change goes through a method here, which tells that part's subscribers.
+// yet seen), who has read what and who is online, the open channel's messages, and the wallets and dues
+// that more than one view shows (a channel's panel, a wallet's page, the dues cards, the transfers waiting
+// for approval). Views draw from it
+// and subscribe to the part they draw; every change goes through a method here (or of the messages
+// part), which tells that part's subscribers.
 //
-// Parts: "channels" (the list of channels and its marks), "reads" and "presence" (per channel).
+// Parts: "channels" (the list of channels and its marks), "reads" and "presence" (per channel),
+// "messages" (the open channel's, channel_messages.js: its listeners also get what changed), "wallets"
+// (their listeners get {ids}: the wallets read again), "dues" (theirs get the dues id) and "approvals".
+
+import { ChannelMessages } from "./channel_messages.js";
 
 export class Store {
   constructor(me) {
@@ -11,10 +18,15 @@ export class Store {
     this.readMarkers = new Map(); // channel id -> Map(user id -> seq read), from read_receipts
     this.online = new Map(); // channel id -> Set of member ids online, from presence
     this.mentions = new Map(); // channel id -> mentions of me not yet seen
-    this.listeners = new Map(); // part -> Set of listener(channelId)
+    this.messages = null; // the open channel's messages (ChannelMessages), while it is open
+    this.wallets = new Map(); // wallet id -> wallet, as last read (wallet_feed.js reads them)
+    this.channelWallets = new Map(); // channel id -> ids of its group wallets, in the server's order
+    this.dues = new Map(); // dues id -> dues, as last read
+    this.approvals = null; // the transfers waiting for approval that I may see, as last read
+    this.listeners = new Map(); // part -> Set of listener(channelId, change)
   }
 
-  // listener(channelId) runs after each change of `part`; the function returned unsubscribes it.
+  // listener(channelId, change) runs after each change of `part`; the function returned unsubscribes it.
   subscribe(part, listener) {
     const listeners = this.listeners.get(part) ?? new Set();
     listeners.add(listener);
@@ -22,8 +34,8 @@ export class Store {
     return () => listeners.delete(listener);
   }
 
-  changed(part, channelId = null) {
-    for (const listener of this.listeners.get(part) ?? []) listener(channelId);
+  changed(part, channelId = null, change = null) {
+    for (const listener of this.listeners.get(part) ?? []) listener(channelId, change);
   }
 
   // --- channels -------------------------------------------------------------------------------
@@ -87,6 +99,25 @@ export class Store {
     if (this.mentions.delete(channelId)) this.changed("channels", channelId);
   }
 
+  // --- the open channel's messages -----------------------------------------------------------
+
+  // Only one channel is open at a time: opening it starts its messages afresh.
+  openMessages(channelId) {
+    const messages = new ChannelMessages(channelId, this.me.id, (change) => this.changed("messages", channelId, change));
+    this.messages = messages;
+    return messages;
+  }
+
+  // A view that closes drops its messages, unless another view has opened them since.
+  closeMessages(messages) {
+    if (this.messages === messages) this.messages = null;
+  }
+
+  // The messages of this channel if it is the open one (a frame of another channel changes no card).
+  messagesOf(channelId) {
+    return this.messages?.channelId === channelId ? this.messages : null;
+  }
+
   // --- reads and presence -----------------------------------------------------------------
 
   noteReads(channelId, reads) {
@@ -111,5 +142,24 @@ export class Store {
   memberLeft(channelId, userId) {
     this.readMarkers.get(channelId)?.delete(userId);
     this.online.get(channelId)?.delete(userId);
+  }
+
+  // --- wallets and dues ---------------------------------------------------------------------
+
+  // Wallets read again (one, or a channel's group wallets: channelId says which channel's list they are).
+  walletsLoaded(wallets, { channelId = null } = {}) {
+    for (const wallet of wallets) this.wallets.set(wallet.id, wallet);
+    if (channelId !== null) this.channelWallets.set(channelId, wallets.map((wallet) => wallet.id));
+    this.changed("wallets", channelId, { ids: new Set(wallets.map((wallet) => wallet.id)) });
+  }
+
+  duesLoaded(dues) {
+    this.dues.set(dues.id, dues);
+    this.changed("dues", null, dues.id);
+  }
+
+  approvalsLoaded(approvals) {
+    this.approvals = approvals;
+    this.changed("approvals");
   }
 }

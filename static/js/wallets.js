@@ -2,11 +2,14 @@
 // withdrawals, schedules, dues (reminders, recurring, overview), approvals and the treasurer handover.
 //
 // A view builds its forms once and refresh() only redraws the data around them, so money arriving
-// (or any live update) never wipes what someone is typing.
+// (or any live update) never wipes what someone is typing. A wallet and a dues request shown in more
+// than one place (a channel's panel, the wallet's page, the dues cards) are read into the store
+// (wallet_feed.js) and drawn from it by every view that shows them.
 
 import { del, get, post } from "./api.js";
 import { actionForm, dateTime, failureWords, field, guarded, h, money, pinInput, sheet, toast } from "./dom.js";
 import { date, gettext, interpolate, ngettext } from "./i18n.js";
+import { loadApprovals, loadChannelWallets, loadDues, loadWallet } from "./wallet_feed.js";
 
 const amountInput = (name = "amount") => h("input", { name, type: "number", min: 1, step: 1, required: true, inputmode: "numeric" });
 const memberCount = (count) => interpolate(ngettext("%(count)s member", "%(count)s members", count), { count });
@@ -246,6 +249,7 @@ export class PersonalWalletView {
     this.app = app;
     this.preselect = to;
     this.element = h("section", { class: "wallet-view", "aria-label": gettext("My wallet") });
+    this.unsubscribe = app.store.subscribe("wallets", (channelId, { ids }) => this.wallet && ids.has(this.wallet.id) && this.showBalance());
   }
 
   async start() {
@@ -288,13 +292,21 @@ export class PersonalWalletView {
   }
 
   async refresh() {
-    const wallet = await get(`/api/wallets/${this.wallet.id}`);
-    this.balance.textContent = money(wallet.balance, wallet.currency);
+    await loadWallet(this.app.store, this.wallet.id); // its balance: showBalance, from the store
     await Promise.all(this.parts.map((part) => part.refresh()));
+  }
+
+  showBalance() {
+    const wallet = this.app.store.wallets.get(this.wallet.id);
+    this.balance.textContent = money(wallet.balance, wallet.currency);
   }
 
   showsWallet(walletId) {
     return this.wallet && this.wallet.id === walletId;
+  }
+
+  stop() {
+    this.unsubscribe();
   }
 }
 
@@ -306,6 +318,10 @@ export class GroupWalletView {
     this.walletId = walletId;
     this.role = null;
     this.element = h("section", { class: "wallet-view", "aria-label": gettext("Group wallet") });
+    this.unsubscribe = [
+      app.store.subscribe("wallets", (channelId, { ids }) => this.balance && ids.has(walletId) && this.showWallet()),
+      app.store.subscribe("approvals", () => this.approvals && this.showApprovals()),
+    ];
   }
 
   async start() {
@@ -314,10 +330,10 @@ export class GroupWalletView {
 
   // Redraws the data; the forms are built again only when my role changed (a handover, a join).
   async refresh() {
-    const [wallet, members, dues, mine, policy, approvals, overview, recurring] = await Promise.all([
-      get(`/api/wallets/${this.walletId}`), get(`/api/wallets/${this.walletId}/members`),
+    const [wallet, members, dues, mine, policy, , overview, recurring] = await Promise.all([
+      loadWallet(this.app.store, this.walletId), get(`/api/wallets/${this.walletId}/members`),
       get(`/api/wallets/${this.walletId}/dues`), get("/api/wallets/mine"),
-      get(`/api/wallets/${this.walletId}/approval-policy`), get("/api/approvals"),
+      get(`/api/wallets/${this.walletId}/approval-policy`), loadApprovals(this.app.store),
       get(`/api/wallets/${this.walletId}/dues-overview`), get(`/api/wallets/${this.walletId}/recurring-dues`),
     ]);
     const me = this.app.me;
@@ -327,14 +343,14 @@ export class GroupWalletView {
     const role = `${isMember}:${isTreasurer}:${Boolean(personal)}`;
     if (role !== this.role) this.build({ wallet, members, isMember, isTreasurer, personal });
     this.role = role;
-    this.balance.textContent = money(wallet.balance, wallet.currency);
-    this.title.textContent = wallet.name;
+    this.showWallet();
     this.people.textContent = `${interpolate(gettext("Treasurer %(name)s"), { name: wallet.owner.username })} · ${memberCount(members.length)}: ${members.map((m) => m.username).join(", ")}`;
     this.duesList.replaceChildren(...(dues.length ? dues.map((d) => duesBlock(this.app, d, { isTreasurer })) : [h("p", { class: "muted" }, gettext("No dues requested yet."))]));
     this.overview.replaceChildren(overviewTable(overview));
     this.recurringList.replaceChildren(...recurring.filter((r) => r.status === "active").map((r) => recurringItem(r, { isTreasurer, onDone: () => this.refresh() })));
     this.policyText.textContent = policyWords(policy);
-    this.approvals.replaceChildren(...approvalItems(this.app, approvals.filter((a) => a.transfer.from_wallet.id === this.walletId), () => this.refresh()));
+    this.shownApprovals = null;
+    this.showApprovals();
     this.handoverChoices?.(members.filter((m) => m.id !== me.id));
     this.policyChoices?.(members.filter((m) => m.id !== wallet.owner.id), policy);
     await Promise.all(this.parts.map((part) => part.refresh()));
@@ -428,6 +444,23 @@ export class GroupWalletView {
     });
   }
 
+  // The transfers out of this wallet waiting for approval, from the store; drawn again only when they
+  // changed, so a read for another wallet does not wipe a PIN being typed here.
+  showApprovals() {
+    const waiting = this.app.store.approvals.filter((a) => a.transfer.from_wallet.id === this.walletId);
+    const shown = JSON.stringify(waiting);
+    if (shown === this.shownApprovals) return;
+    this.shownApprovals = shown;
+    this.approvals.replaceChildren(...approvalItems(this.app, waiting, () => this.refresh()));
+  }
+
+  // Its name and balance, from the store (read again by refresh(), or by another view).
+  showWallet() {
+    const wallet = this.app.store.wallets.get(this.walletId);
+    this.balance.textContent = money(wallet.balance, wallet.currency);
+    this.title.textContent = wallet.name;
+  }
+
   handoverForm(wallet) {
     const select = h("select", { name: "user_id", required: true, "data-testid": "handover-member" });
     this.handoverChoices = (people) => {
@@ -451,6 +484,10 @@ export class GroupWalletView {
 
   showsWallet(walletId) {
     return this.walletId === walletId;
+  }
+
+  stop() {
+    for (const unsubscribe of this.unsubscribe) unsubscribe();
   }
 }
 
@@ -520,11 +557,13 @@ function approvalItems(app, items, onDone) {
   });
 }
 
+// Every transfer waiting for approval that I may see, drawn from the store each time it is read.
 export class ApprovalsView {
   constructor(app) {
     this.app = app;
     this.list = h("ul", { class: "approvals", "data-testid": "approvals" });
     this.element = h("section", { class: "wallet-view", "aria-label": gettext("Approvals") }, h("h2", {}, gettext("Waiting for approval")), this.list);
+    this.unsubscribe = app.store.subscribe("approvals", () => this.render());
   }
 
   async start() {
@@ -532,7 +571,15 @@ export class ApprovalsView {
   }
 
   async refresh() {
-    this.list.replaceChildren(...approvalItems(this.app, await get("/api/approvals"), async () => { await this.refresh(); await this.app.refreshApprovals(); }));
+    await loadApprovals(this.app.store);
+  }
+
+  render() {
+    this.list.replaceChildren(...approvalItems(this.app, this.app.store.approvals, () => this.refresh()));
+  }
+
+  stop() {
+    this.unsubscribe();
   }
 }
 
@@ -549,24 +596,32 @@ function duesBlock(app, dues, { isTreasurer = false } = {}) {
   return element;
 }
 
+// The card of a dues request in the chat: its message's words until the dues are read (the cards on
+// the screen draw them from the store then: drawDuesFromStore).
 export function duesCard(app, message) {
   const duesId = Number(message.client_msg_id.slice(DUES_CARD_PREFIX.length));
   const element = h("div", { class: "dues-card", "data-testid": "dues-card", dataset: { duesId } }, h("p", {}, message.body));
-  get(`/api/dues/${duesId}`).then((dues) => fillDues(app, element, dues)).catch(() => {});
+  loadDues(app.store, duesId).then((dues) => element.isConnected || fillDues(app, element, dues)).catch(() => {});
   return element;
 }
 
-// Every dues card shown: someone joined the channel, so the open dues ask one more member.
-export async function refreshAllDues() {
-  const ids = new Set([...document.querySelectorAll(".dues-card[data-dues-id]")].map((card) => card.dataset.duesId));
-  await Promise.all([...ids].map((id) => refreshDues(id)));
+// Every dues card on the screen (in the chat, on the wallet's page) draws its dues again when the store reads them.
+export function drawDuesFromStore(app) {
+  app.store.subscribe("dues", (channelId, duesId) => {
+    const dues = app.store.dues.get(duesId);
+    for (const card of document.querySelectorAll(`.dues-card[data-dues-id="${duesId}"]`)) fillDues(app, card, dues);
+  });
 }
 
-export async function refreshDues(duesId) {
-  const cards = document.querySelectorAll(`.dues-card[data-dues-id="${duesId}"]`);
-  if (!cards.length) return;
-  const dues = await get(`/api/dues/${duesId}`);
-  for (const card of cards) fillDues(card.app, card, dues);
+// Every dues card shown: someone joined the channel, so the open dues ask one more member.
+export async function refreshAllDues(app) {
+  const ids = new Set([...document.querySelectorAll(".dues-card[data-dues-id]")].map((card) => Number(card.dataset.duesId)));
+  await Promise.all([...ids].map((id) => loadDues(app.store, id)));
+}
+
+// A dues request changed (someone paid): read once if a card shows it.
+export async function refreshDues(app, duesId) {
+  if (document.querySelector(`.dues-card[data-dues-id="${duesId}"]`)) await loadDues(app.store, duesId);
 }
 
 const STANDING_WORDS = {
@@ -574,11 +629,10 @@ const STANDING_WORDS = {
 };
 
 function fillDues(app, element, dues) {
-  element.app = app;
   const mine = dues.members.find((m) => m.user.id === app.me.id);
   const pay = mine && !mine.paid
     ? actionForm({ label: interpolate(gettext("Pay %(amount)s"), { amount: money(dues.amount, dues.currency) }), testid: "dues-pay", fields: [field(gettext("PIN"), pinInput())],
-      submit: async (values, idempotencyKey) => { await post(`/api/dues/${dues.id}/pay`, values, { idempotencyKey }); await refreshDues(dues.id); } })
+      submit: async (values, idempotencyKey) => { await post(`/api/dues/${dues.id}/pay`, values, { idempotencyKey }); await refreshDues(app, dues.id); } })
     : null;
   const unpaidOthers = dues.members.filter((m) => !m.paid && m.user.id !== app.me.id).length;
   const remind = (element.isTreasurer || dues.treasurer?.id === app.me.id) && unpaidOthers
@@ -604,10 +658,14 @@ function fillDues(app, element, dues) {
 
 // --- the channel's side panel: group wallets, live --------------------------------------------
 
+// Its wallets and their balances come from the store: reload() reads them again (a wallet created,
+// money moved, the subscription back); lists(walletId) tells whether it shows that wallet.
 export async function channelWalletsPanel(app, channelId) {
+  const { store } = app;
   const list = h("ul", { class: "group-wallets", "data-testid": "group-wallets" });
-  async function reload() {
-    const wallets = await get(`/api/channels/${channelId}/group-wallets`);
+  const shown = () => store.channelWallets.get(channelId) ?? [];
+  function render() {
+    const wallets = shown().map((id) => store.wallets.get(id));
     list.replaceChildren(...wallets.map((w) => h("li", {},
       h("a", { href: `#/wallet/${w.id}` }, w.name), h("span", { class: "muted" }, ` ${money(w.balance, w.currency)} · ${memberCount(w.member_count)}`))));
     if (!wallets.length) list.append(h("li", { class: "muted" }, gettext("No group wallet yet.")));
@@ -616,9 +674,13 @@ export async function channelWalletsPanel(app, channelId) {
     actionForm({ title: gettext("New group wallet"), label: gettext("Create group wallet"), testid: "group-wallet-form",
       fields: [field(gettext("Name"), h("input", { name: "name", maxlength: 100, required: true })), field(gettext("Description"), h("input", { name: "description", maxlength: 1000 }))],
       submit: async (values) => { const wallet = await post(`/api/channels/${channelId}/group-wallets`, values); location.hash = `#/wallet/${wallet.id}`; } }));
-  Object.assign(section, { reload, channelId });
+  const unsubscribe = store.subscribe("wallets", (listed, { ids }) => {
+    if (listed === channelId || shown().some((id) => ids.has(id))) render();
+  });
+  Object.assign(section, { reload: () => loadChannelWallets(store, channelId), lists: (walletId) => shown().includes(walletId), channelId, stop: unsubscribe });
   // Known to the app before the first load: a wallet created meanwhile (its event) loads the list again.
+  app.walletsPanel?.stop();
   app.walletsPanel = section;
-  await reload();
+  await section.reload();
   return section;
 }

@@ -1,5 +1,6 @@
 """Money in a real browser, in Korean and in English: sending to a member with a confirmation, dues
-that chase themselves, an approval that releases a transfer, and a treasurer handover."""
+that chase themselves, an approval that releases a transfer, a treasurer handover, and a payment into
+the club wallet showing at once beside the chat."""
 
 import datetime
 from pathlib import Path
@@ -212,3 +213,19 @@ def test_the_treasurer_hands_the_wallet_over_before_leaving(node, new_page, lang
     ana.get_by_test_id("channel-bookclub").click()
     ana.get_by_test_id("leave-channel").click()
     expect(ana.get_by_test_id("channel-list")).not_to_contain_text("bookclub")
+
+
+def test_a_payment_into_the_club_wallet_shows_in_the_chats_panel_at_once(node, new_page):
+    ana = person(new_page, node, "ana", "en")
+    ben = person(new_page, node, "ben", "en", deposit=20_000)
+    create_channel(ana, "futsal")
+    join_channel(ben, "futsal")
+    group_wallet(ana, [ben], "futsal fund")
+    ana.get_by_test_id("channel-futsal").click()  # the treasurer reads the chat, its wallets beside it
+    wallets = ana.get_by_test_id("group-wallets")
+    expect(wallets).to_contain_text("₩0 · 2 members")
+
+    pay_in = sheet(ben, "pay-in")
+    send_in_form(pay_in, 5_000)
+    confirm_with_pin(pay_in)
+    expect(wallets).to_contain_text("₩5,000 · 2 members")  # no reload: the money's event reads the wallet again
