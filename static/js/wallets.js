@@ -349,6 +349,7 @@ export class GroupWalletView {
     this.overview.replaceChildren(overviewTable(overview));
     this.recurringList.replaceChildren(...recurring.filter((r) => r.status === "active").map((r) => recurringItem(r, { isTreasurer, onDone: () => this.refresh() })));
     this.policyText.textContent = policyWords(policy);
+    this.shownApprovals = null;
     this.showApprovals();
     this.handoverChoices?.(members.filter((m) => m.id !== me.id));
     this.policyChoices?.(members.filter((m) => m.id !== wallet.owner.id), policy);
@@ -443,10 +444,14 @@ export class GroupWalletView {
     });
   }
 
-  // The transfers out of this wallet waiting for approval, from the store.
+  // The transfers out of this wallet waiting for approval, from the store; drawn again only when they
+  // changed, so a read for another wallet does not wipe a PIN being typed here.
   showApprovals() {
     const waiting = this.app.store.approvals.filter((a) => a.transfer.from_wallet.id === this.walletId);
-    drawApprovals(this.approvals, this.app, waiting, () => this.refresh());
+    const shown = JSON.stringify(waiting);
+    if (shown === this.shownApprovals) return;
+    this.shownApprovals = shown;
+    this.approvals.replaceChildren(...approvalItems(this.app, waiting, () => this.refresh()));
   }
 
   // Its name and balance, from the store (read again by refresh(), or by another view).
@@ -523,45 +528,33 @@ function recurringItem(recurring, { isTreasurer, onDone }) {
 
 // --- approvals ---------------------------------------------------------------------------------
 
-// The transfers waiting for approval, drawn into `list`. An item that did not change keeps its element,
-// and with it a PIN being typed there: the list is read again on every approval event, and whenever the
-// page, the top bar or the wallet's page asks.
-function drawApprovals(list, app, items, onDone) {
-  if (!items.length) {
-    list.replaceChildren(h("li", { class: "muted" }, gettext("Nothing waits for approval.")));
-    return;
-  }
-  const shown = new Map([...list.children].filter((element) => element.approvalKey).map((element) => [element.approvalKey, element]));
-  list.replaceChildren(...items.map((item) => {
-    const key = JSON.stringify(item);
-    return shown.get(key) ?? Object.assign(approvalItem(app, item, onDone), { approvalKey: key });
-  }));
-}
-
-function approvalItem(app, item, onDone) {
-  const t = item.transfer;
-  const asked = t.to_wallet
-    ? interpolate(gettext("%(name)s asks to send %(amount)s from %(wallet)s to %(to)s."), { name: t.requested_by.username, amount: money(t.amount, t.currency), wallet: t.from_wallet.name, to: describeWallet(t.to_wallet) })
-    : interpolate(gettext("%(name)s asks to withdraw %(amount)s from %(wallet)s."), { name: t.requested_by.username, amount: money(t.amount, t.currency), wallet: t.from_wallet.name });
-  const canApprove = item.approvers.some((a) => a.id === app.me.id) && !item.approvals.includes(app.me.id);
-  // One PIN box for the decision: its buttons say which (Reject only, for someone who cannot approve).
-  const reject = h("button", { type: "submit", class: "danger", "data-verb": "reject", "data-testid": `reject-${item.id}` }, gettext("Reject"));
-  const decide = actionForm({
-    label: canApprove ? gettext("Approve") : gettext("Reject"), testid: `decide-${item.id}`,
-    fields: [field(gettext("PIN"), pinInput())],
-    submit: async (values, idempotencyKey, submitter) => {
-      const verb = submitter?.dataset.verb ?? (canApprove ? "approve" : "reject");
-      const result = await post(`/api/approvals/${item.id}/${verb}`, values, { idempotencyKey });
-      toast(result.status === "completed" ? gettext("Approved: the money has moved.") : result.status === "rejected" ? gettext("Rejected.") : gettext("Approved."));
-      await onDone();
-    },
+function approvalItems(app, items, onDone) {
+  if (!items.length) return [h("li", { class: "muted" }, gettext("Nothing waits for approval."))];
+  return items.map((item) => {
+    const t = item.transfer;
+    const asked = t.to_wallet
+      ? interpolate(gettext("%(name)s asks to send %(amount)s from %(wallet)s to %(to)s."), { name: t.requested_by.username, amount: money(t.amount, t.currency), wallet: t.from_wallet.name, to: describeWallet(t.to_wallet) })
+      : interpolate(gettext("%(name)s asks to withdraw %(amount)s from %(wallet)s."), { name: t.requested_by.username, amount: money(t.amount, t.currency), wallet: t.from_wallet.name });
+    const canApprove = item.approvers.some((a) => a.id === app.me.id) && !item.approvals.includes(app.me.id);
+    // One PIN box for the decision: its buttons say which (Reject only, for someone who cannot approve).
+    const reject = h("button", { type: "submit", class: "danger", "data-verb": "reject", "data-testid": `reject-${item.id}` }, gettext("Reject"));
+    const decide = actionForm({
+      label: canApprove ? gettext("Approve") : gettext("Reject"), testid: `decide-${item.id}`,
+      fields: [field(gettext("PIN"), pinInput())],
+      submit: async (values, idempotencyKey, submitter) => {
+        const verb = submitter?.dataset.verb ?? (canApprove ? "approve" : "reject");
+        const result = await post(`/api/approvals/${item.id}/${verb}`, values, { idempotencyKey });
+        toast(result.status === "completed" ? gettext("Approved: the money has moved.") : result.status === "rejected" ? gettext("Rejected.") : gettext("Approved."));
+        await onDone();
+      },
+    });
+    if (canApprove) decide.querySelector("button.primary").after(reject); // after Approve: Enter in the PIN box approves
+    return h("li", { class: "approval", "data-testid": `approval-${item.id}` },
+      h("p", {}, asked,
+        t.memo ? h("small", { class: "muted" }, ` ${interpolate(gettext("Memo: “%(memo)s”."), { memo: t.memo })}`) : null),
+      h("p", { class: "muted", "data-testid": "approval-progress" }, interpolate(gettext("%(count)s of %(required)s approvals"), { count: item.approvals.length, required: item.required })),
+      h("div", { class: "decisions" }, decide));
   });
-  if (canApprove) decide.querySelector("button.primary").after(reject); // after Approve: Enter in the PIN box approves
-  return h("li", { class: "approval", "data-testid": `approval-${item.id}` },
-    h("p", {}, asked,
-      t.memo ? h("small", { class: "muted" }, ` ${interpolate(gettext("Memo: “%(memo)s”."), { memo: t.memo })}`) : null),
-    h("p", { class: "muted", "data-testid": "approval-progress" }, interpolate(gettext("%(count)s of %(required)s approvals"), { count: item.approvals.length, required: item.required })),
-    h("div", { class: "decisions" }, decide));
 }
 
 // Every transfer waiting for approval that I may see, drawn from the store each time it is read.
@@ -582,7 +575,7 @@ export class ApprovalsView {
   }
 
   render() {
-    drawApprovals(this.list, this.app, this.app.store.approvals, () => this.refresh());
+    this.list.replaceChildren(...approvalItems(this.app, this.app.store.approvals, () => this.refresh()));
   }
 
   stop() {
