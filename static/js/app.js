@@ -18,7 +18,6 @@ import {
 import { refreshSplit } from "./splits.js";
 import { notificationsButton, notifyMention } from "./notify.js";
 import { Socket } from "./socket.js";
-import { loadApprovals } from "./wallet_feed.js";
 
 const STATUS_WORDS = {
   connecting: gettext("Connecting…"), online: gettext("Connected"), reconnecting: gettext("Reconnecting…"), offline: pgettext("connection", "Offline"), "signed-out": gettext("Signed out"),
@@ -47,7 +46,6 @@ class App {
     this.store = new Store(this.me);
     this.store.subscribe("channels", () => this.renderChannelList());
     drawDuesFromStore(this);
-    this.store.subscribe("approvals", () => this.showApprovalsCount());
     this.view = null;
     this.channelList = document.getElementById("channel-list");
     this.main = document.getElementById("main");
@@ -321,6 +319,7 @@ class App {
     } else if (event === "approval_requested" || event === "approval_changed") {
       guarded(() => this.refreshApprovals())();
       (event === "approval_changed" ? moneyMoved : refreshWallet)(data.approval.transfer.from_wallet.id); // an approval may move it
+      if (this.view instanceof ApprovalsView) guarded(() => this.view.refresh())();
     }
   }
 
@@ -343,14 +342,10 @@ class App {
     notifyMention(message, channel.name, () => { location.hash = `#/channel/${channel.id}`; });
   }
 
-  // Read once into the store: the top bar's count, the approvals page and a wallet's page follow.
-  async refreshApprovals() {
-    await loadApprovals(this.store);
-  }
-
   // The number of transfers waiting for my approval, in the top bar.
-  showApprovalsCount() {
-    const mine = this.store.approvals.filter((item) => item.approvers.some((a) => a.id === this.me.id) && !item.approvals.includes(this.me.id));
+  async refreshApprovals() {
+    const pending = await get("/api/approvals");
+    const mine = pending.filter((item) => item.approvers.some((a) => a.id === this.me.id) && !item.approvals.includes(this.me.id));
     const badge = document.getElementById("approvals-badge");
     badge.textContent = String(mine.length);
     badge.hidden = !mine.length;

@@ -1,13 +1,12 @@
 // The page's shared state in one place: my channels (unread counts, newest message, mentions of me not
 // yet seen), who has read what and who is online, the open channel's messages, and the wallets and dues
-// that more than one view shows (a channel's panel, a wallet's page, the dues cards, the transfers waiting
-// for approval). Views draw from it
+// that more than one view shows (a channel's panel, a wallet's page, the dues cards). Views draw from it
 // and subscribe to the part they draw; every change goes through a method here (or of the messages
 // part), which tells that part's subscribers.
 //
 // Parts: "channels" (the list of channels and its marks), "reads" and "presence" (per channel),
 // "messages" (the open channel's, channel_messages.js: its listeners also get what changed), "wallets"
-// (their listeners get {ids}: the wallets read again), "dues" (theirs get the dues id) and "approvals".
+// (their listeners get {ids}: the wallets read again) and "dues" (theirs get the dues id).
 
 import { ChannelMessages } from "./channel_messages.js";
 
@@ -22,7 +21,6 @@ export class Store {
     this.wallets = new Map(); // wallet id -> wallet, as last read (wallet_feed.js reads them)
     this.channelWallets = new Map(); // channel id -> ids of its group wallets, in the server's order
     this.dues = new Map(); // dues id -> dues, as last read
-    this.approvals = null; // the transfers waiting for approval that I may see, as last read
     this.listeners = new Map(); // part -> Set of listener(channelId, change)
   }
 
@@ -156,10 +154,5 @@ export class Store {
   duesLoaded(dues) {
     this.dues.set(dues.id, dues);
     this.changed("dues", null, dues.id);
-  }
-
-  approvalsLoaded(approvals) {
-    this.approvals = approvals;
-    this.changed("approvals");
   }
 }

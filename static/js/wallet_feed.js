@@ -1,6 +1,6 @@
-// Wallets, dues and approvals read from the API into the store, once per change: every view that shows
-// one (a channel's panel, a wallet's page, the dues cards in the chat and on the wallet's page, the top
-// bar's count of approvals and the approvals page) draws it from the store and hears of it there.
+// Wallets and dues read from the API into the store, once per change: every view that shows one (a
+// channel's panel, a wallet's page, the dues cards in the chat and on the wallet's page) draws it
+// from the store and hears of it there.
 
 import { get } from "./api.js";
 
@@ -13,13 +13,6 @@ export async function loadWallet(store, walletId) {
 // A channel's group wallets (its members may see them all, also those they have not joined).
 export async function loadChannelWallets(store, channelId) {
   store.walletsLoaded(await get(`/api/channels/${channelId}/group-wallets`), { channelId });
-}
-
-// The transfers waiting for approval (each with its approvers and who has said yes).
-export async function loadApprovals(store) {
-  const approvals = await get("/api/approvals");
-  store.approvalsLoaded(approvals);
-  return approvals;
 }
 
 export async function loadDues(store, duesId) {

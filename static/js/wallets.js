@@ -9,7 +9,7 @@
 import { del, get, post } from "./api.js";
 import { actionForm, dateTime, failureWords, field, guarded, h, money, pinInput, sheet, toast } from "./dom.js";
 import { date, gettext, interpolate, ngettext } from "./i18n.js";
-import { loadApprovals, loadChannelWallets, loadDues, loadWallet } from "./wallet_feed.js";
+import { loadChannelWallets, loadDues, loadWallet } from "./wallet_feed.js";
 
 const amountInput = (name = "amount") => h("input", { name, type: "number", min: 1, step: 1, required: true, inputmode: "numeric" });
 const memberCount = (count) => interpolate(ngettext("%(count)s member", "%(count)s members", count), { count });
@@ -318,10 +318,7 @@ export class GroupWalletView {
     this.walletId = walletId;
     this.role = null;
     this.element = h("section", { class: "wallet-view", "aria-label": gettext("Group wallet") });
-    this.unsubscribe = [
-      app.store.subscribe("wallets", (channelId, { ids }) => this.balance && ids.has(walletId) && this.showWallet()),
-      app.store.subscribe("approvals", () => this.approvals && this.showApprovals()),
-    ];
+    this.unsubscribe = app.store.subscribe("wallets", (channelId, { ids }) => this.balance && ids.has(walletId) && this.showWallet());
   }
 
   async start() {
@@ -330,10 +327,10 @@ export class GroupWalletView {
 
   // Redraws the data; the forms are built again only when my role changed (a handover, a join).
   async refresh() {
-    const [wallet, members, dues, mine, policy, , overview, recurring] = await Promise.all([
+    const [wallet, members, dues, mine, policy, approvals, overview, recurring] = await Promise.all([
       loadWallet(this.app.store, this.walletId), get(`/api/wallets/${this.walletId}/members`),
       get(`/api/wallets/${this.walletId}/dues`), get("/api/wallets/mine"),
-      get(`/api/wallets/${this.walletId}/approval-policy`), loadApprovals(this.app.store),
+      get(`/api/wallets/${this.walletId}/approval-policy`), get("/api/approvals"),
       get(`/api/wallets/${this.walletId}/dues-overview`), get(`/api/wallets/${this.walletId}/recurring-dues`),
     ]);
     const me = this.app.me;
@@ -349,8 +346,7 @@ export class GroupWalletView {
     this.overview.replaceChildren(overviewTable(overview));
     this.recurringList.replaceChildren(...recurring.filter((r) => r.status === "active").map((r) => recurringItem(r, { isTreasurer, onDone: () => this.refresh() })));
     this.policyText.textContent = policyWords(policy);
-    this.shownApprovals = null;
-    this.showApprovals();
+    this.approvals.replaceChildren(...approvalItems(this.app, approvals.filter((a) => a.transfer.from_wallet.id === this.walletId), () => this.refresh()));
     this.handoverChoices?.(members.filter((m) => m.id !== me.id));
     this.policyChoices?.(members.filter((m) => m.id !== wallet.owner.id), policy);
     await Promise.all(this.parts.map((part) => part.refresh()));
@@ -444,16 +440,6 @@ export class GroupWalletView {
     });
   }
 
-  // The transfers out of this wallet waiting for approval, from the store; drawn again only when they
-  // changed, so a read for another wallet does not wipe a PIN being typed here.
-  showApprovals() {
-    const waiting = this.app.store.approvals.filter((a) => a.transfer.from_wallet.id === this.walletId);
-    const shown = JSON.stringify(waiting);
-    if (shown === this.shownApprovals) return;
-    this.shownApprovals = shown;
-    this.approvals.replaceChildren(...approvalItems(this.app, waiting, () => this.refresh()));
-  }
-
   // Its name and balance, from the store (read again by refresh(), or by another view).
   showWallet() {
     const wallet = this.app.store.wallets.get(this.walletId);
@@ -487,7 +473,7 @@ export class GroupWalletView {
   }
 
   stop() {
-    for (const unsubscribe of this.unsubscribe) unsubscribe();
+    this.unsubscribe();
   }
 }
 
@@ -557,13 +543,11 @@ function approvalItems(app, items, onDone) {
   });
 }
 
-// Every transfer waiting for approval that I may see, drawn from the store each time it is read.
 export class ApprovalsView {
   constructor(app) {
     this.app = app;
     this.list = h("ul", { class: "approvals", "data-testid": "approvals" });
     this.element = h("section", { class: "wallet-view", "aria-label": gettext("Approvals") }, h("h2", {}, gettext("Waiting for approval")), this.list);
-    this.unsubscribe = app.store.subscribe("approvals", () => this.render());
   }
 
   async start() {
@@ -571,15 +555,7 @@ export class ApprovalsView {
   }
 
   async refresh() {
-    await loadApprovals(this.app.store);
-  }
-
-  render() {
-    this.list.replaceChildren(...approvalItems(this.app, this.app.store.approvals, () => this.refresh()));
-  }
-
-  stop() {
-    this.unsubscribe();
+    this.list.replaceChildren(...approvalItems(this.app, await get("/api/approvals"), async () => { await this.refresh(); await this.app.refreshApprovals(); }));
   }
 }
 
