@@ -17,7 +17,10 @@ from django.db import connections
 logger = logging.getLogger(__name__)
 
 
-def start_pool_checks(every_seconds: float) -> threading.Thread:
+def start_pool_checks(every_seconds: float) -> threading.Thread | None:
+    """None where the database has no pool (SQLite, the embedded mode)."""
+    if getattr(connections["default"], "pool", None) is None:
+        return None
     thread = threading.Thread(target=_check_forever, args=(every_seconds,), name="database-pool-check", daemon=True)
     thread.start()
     return thread
@@ -26,10 +29,10 @@ def start_pool_checks(every_seconds: float) -> threading.Thread:
 def _check_forever(every_seconds: float) -> None:
     stopped = threading.Event()  # never set: the thread lives as long as the node
     while not stopped.wait(every_seconds):
-        pool = connections["default"].pool  # the process's one pool (None without one: SQLite)
-        if pool is None or pool.closed:
-            continue
         try:
+            pool = connections["default"].pool  # the process's one pool, shared by its threads
+            if pool.closed:
+                continue  # not opened yet: nothing asked the database so far
             pool.check()
         except Exception:  # noqa: BLE001 - the database away: the next round checks again
             logger.warning("could not check the database pool", exc_info=True)
