@@ -2,11 +2,14 @@
 Prometheus), used only through nginx's port on 127.0.0.1, as a club would use it."""
 
 import asyncio
+import hashlib
+import io
 import time
 
 import httpx
 import pytest
 import yaml
+from PIL import Image
 
 from ops.deployment import DOCKER, Deployment
 from ops.deployment_tests import flows
@@ -83,6 +86,66 @@ async def test_members_chat_across_both_web_nodes_and_pay_dues(deployment, club)
         await _stop(talkers, tasks)
     for channel_id, members in club:
         flows.assert_nothing_lost(talkers, members[0], channel_id)
+
+
+def _phone_photo() -> bytes:
+    """Over nginx's default 1 MB body limit (noise does not compress), with a camera's EXIF and GPS."""
+    image = Image.effect_noise((2000, 1500), 90).convert("RGB")
+    tags = Image.Exif()
+    tags[0x010F] = "PhoneMaker"
+    tags.get_ifd(0x8825).update({1: "N", 2: (37.0, 33.0, 58.0), 3: "E", 4: (126.0, 58.0, 40.0)})
+    data = io.BytesIO()
+    image.save(data, format="JPEG", quality=95, exif=tags.tobytes())
+    return data.getvalue()
+
+
+def _served_by_node(deployment, node: str, path: str, token: str) -> str:
+    """The photo as this web node serves it (read inside its container): the node's own copy of the volume."""
+    script = (
+        "import hashlib, urllib.request\n"
+        f"request = urllib.request.Request('http://127.0.0.1:8000{path}', headers={{'Authorization': 'Bearer {token}'}})\n"
+        "print(hashlib.sha256(urllib.request.urlopen(request, timeout=10).read()).hexdigest())\n"
+    )
+    return deployment.exec(node, "python", "-c", script).strip()
+
+
+async def test_a_photo_sent_through_nginx_is_served_by_every_node_with_the_thumbnail_the_worker_made(deployment, club):
+    (_, (outsider, *_)), (channel_id, (sender, reader, _third)) = club
+    photo = _phone_photo()
+    assert len(photo) > 2**20
+    uploaded = sender.http.post(
+        f"/api/channels/{channel_id}/attachments", files={"file": ("IMG_0001.jpg", photo, "image/jpeg")}
+    )
+    assert uploaded.status_code == 201, uploaded.text
+    attachment = uploaded.json()
+    assert (attachment["width"], attachment["height"]) == (2000, 1500)
+    sender.post(
+        f"/api/channels/{channel_id}/messages", {"body": "정상에서", "attachments": [attachment["id"]]}, status=201
+    )
+    shown = [m for m in reader.history(channel_id) if m.get("attachments")]
+    assert [a["id"] for m in shown for a in m["attachments"]] == [attachment["id"]]
+
+    through_nginx = reader.http.get(attachment["url"])
+    assert through_nginx.status_code == 200
+    with Image.open(io.BytesIO(through_nginx.content)) as stored:
+        assert stored.size == (2000, 1500)
+        assert dict(stored.getexif()) == {}  # no camera, no position
+    digest = hashlib.sha256(through_nginx.content).hexdigest()
+    # One volume for every node: each web node serves the same file, whichever took the upload.
+    assert {node: _served_by_node(deployment, node, attachment["url"], reader.token) for node in WEB_NODES} == {
+        node: digest for node in WEB_NODES
+    }
+
+    def thumbnail_size():
+        response = reader.http.get(attachment["thumbnail_url"])
+        assert response.status_code == 200, response.text
+        with Image.open(io.BytesIO(response.content)) as image:
+            return image.size if max(image.size) <= 480 else None  # the photo itself until the worker made it
+
+    await wait_until(thumbnail_size, timeout=60, what="the worker's thumbnail")
+    assert thumbnail_size() == (480, 360)
+    assert outsider.http.get(attachment["url"]).status_code == 403  # not a member of the channel
+    assert outsider.http.get(attachment["thumbnail_url"]).status_code == 403
 
 
 async def test_a_rolling_restart_of_the_web_nodes_keeps_every_client_and_message(deployment, club):
