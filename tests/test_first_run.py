@@ -68,6 +68,7 @@ def test_bin_run_names_the_address_first_then_stays_quiet(tmp_path):
                 time.sleep(0.5)
         assert status == 200
         assert b'"background": true' in body  # the in-process schedule runs from the start
+        assert b'"redis"' not in body  # no Redis in the embedded mode: readiness does not claim one
         status, _ = get(f"{address}accounts/signup/")
         assert status == 200
 
