@@ -3,7 +3,10 @@ decompression bomb are refused), stored without EXIF or GPS, thumbnailed, attach
 served to members only."""
 
 import io
+import os
+import time
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.conf import settings
@@ -138,3 +141,66 @@ def test_a_message_shows_only_photos_its_sender_uploaded_to_its_channel(club):
     assert sent.status_code == 201, sent.json()
     (shown,) = club["bob"].get(path).json()["results"]
     assert [(a["id"], a["width"], a["url"]) for a in shown["attachments"]] == [(photo["id"], 1200, photo["url"])]
+
+
+def test_ten_megabytes_is_the_limit_a_photo_just_under_it_is_kept_one_byte_over_is_refused(club):
+    """The shipped limit (settings.ATTACHMENT_MAX_BYTES untouched): a real 9.7 MB photo of noise
+    (it does not compress) is kept; the same photo padded past 10 MB is refused, nothing stored."""
+    assert settings.ATTACHMENT_MAX_BYTES == 10 * 1024 * 1024
+    noise = Image.frombytes("RGB", (1840, 1840), os.urandom(1840 * 1840 * 3))
+    data = io.BytesIO()
+    noise.save(data, format="PNG", compress_level=1)
+    photo = data.getvalue()
+    assert 9.5 * 1024 * 1024 < len(photo) < settings.ATTACHMENT_MAX_BYTES
+    before = _files()
+    over = photo + b"\0" * (settings.ATTACHMENT_MAX_BYTES + 1 - len(photo))  # a valid PNG, then padding
+    refused = _upload(club["alice"], club["channel"], over, name="big.png", content_type="image/png")
+    assert (refused.status_code, refused.json()["code"], list(refused.json()["fields"])) == (400, "invalid", ["file"])
+    assert "10 MB" in refused.json()["fields"]["file"][0]
+    assert (Attachment.objects.count(), _files()) == (0, before)
+
+    kept = _upload(club["alice"], club["channel"], photo, name="noise.png", content_type="image/png")
+    assert kept.status_code == 201, kept.json()
+    assert (kept.json()["width"], kept.json()["height"]) == (1840, 1840)
+
+
+def test_with_s3_storage_members_are_sent_to_a_signed_url_that_expires_and_others_are_refused(club, settings):
+    """S3-compatible storage by configuration: the checked view sends a member to a signed URL
+    valid ATTACHMENTS_URL_SECONDS (300 s; S3 refuses it after that), never to a public object."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "storages.backends.s3.S3Storage",
+            "OPTIONS": {
+                "bucket_name": "club-photos",
+                "endpoint_url": "http://127.0.0.1:9",  # never reached: signing a URL is local
+                "region_name": "us-east-1",
+                "access_key": "test-key",
+                "secret_key": "test-secret",
+                "default_acl": "private",
+                "querystring_auth": True,
+                "querystring_expire": 300,
+                "file_overwrite": False,
+            },
+        },
+    }
+    attachment = Attachment.objects.create(
+        channel_id=club["channel"],
+        uploaded_by=club["alice_user"],
+        file="attachments/1/summit.jpg",
+        content_type="image/jpeg",
+        width=10,
+        height=10,
+        size=100,
+    )
+    response = club["alice"].get(f"/api/attachments/{attachment.pk}")
+    assert response.status_code == 302
+    location = response["Location"]
+    assert location.startswith("http://127.0.0.1:9/club-photos/attachments/1/summit.jpg?")
+    query = parse_qs(urlsplit(location).query)
+    assert query["Signature"] and query["AWSAccessKeyId"] == ["test-key"]
+    assert 295 <= int(query["Expires"][0]) - time.time() <= 300  # an absolute time five minutes on
+    assert response["Cache-Control"] == "private, max-age=300"
+    outsider = _client(UserFactory())
+    assert outsider.get(f"/api/attachments/{attachment.pk}").status_code == 403
+    assert outsider.get(f"/api/attachments/{attachment.pk}/thumbnail").status_code == 403
