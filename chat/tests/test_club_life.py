@@ -61,11 +61,16 @@ async def test_a_notice_must_be_a_message_of_the_channel(two_nodes, room):
     c = await Client.subscribed(node_a.ws_url, carol, other.pk)
     elsewhere = await c.send_message(other.pk, "not yours", "elsewhere")
     path = f"/api/channels/{channel.pk}/notice"
-    for message_id in (elsewhere["id"], "0" * 32, "not-an-id"):
+    a = await Client.subscribed(node_a.ws_url, alice, channel.pk)
+    gone = await a.send_message(channel.pk, "wrong time, ignore", "gone")
+    assert (await call(node_a, "DELETE", f"/api/channels/{channel.pk}/messages/{gone['id']}", alice))[0] == 204
+    for message_id in (elsewhere["id"], gone["id"], "0" * 32, "not-an-id"):
         status, body = await call(node_a, "POST", path, alice, {"message_id": message_id})
         assert (status, body["code"], list(body["fields"])) == (400, "invalid", ["message_id"])
     assert (await call(node_a, "GET", f"/api/channels/{channel.pk}", alice))[1]["notice"] is None
+    assert [f for f in await a.flush() if f["type"] == "channel_updated"] == []  # nobody heard of a notice
     await c.close()
+    await a.close()
 
 
 def _poll_frame(poll_id: int, **wanted):
@@ -178,6 +183,25 @@ async def test_a_multiple_choice_poll_takes_several_options_of_its_own(two_nodes
     )
     assert (status, list(body["fields"])) == (400, ["options"])
     assert _counts((await call(node_a, "GET", f"/api/polls/{poll['id']}", alice))[1]) == {"Sat": 1, "Sun": 1, "Mon": 0}
+
+
+async def test_the_channels_owner_closes_a_members_poll_and_votes_on_it_stop(two_nodes, room):
+    channel, (alice, bob, carol) = await room("alice", "bob", "carol")
+    node_a, node_b = two_nodes
+    b = await Client.subscribed(node_b.ws_url, bob, channel.pk)
+    _status, poll = await call(
+        node_b, "POST", f"/api/channels/{channel.pk}/polls", bob, {"question": "MT?", "options": ["yes", "no"]}
+    )
+    yes = poll["options"][0]["id"]
+    assert (await call(node_b, "POST", f"/api/polls/{poll['id']}/vote", carol, {"options": [yes]}))[0] == 200
+    assert (await call(node_b, "POST", f"/api/polls/{poll['id']}/close", carol))[0] == 403  # a voter is not enough
+    status, body = await call(node_a, "POST", f"/api/polls/{poll['id']}/close", alice)  # alice owns the channel
+    assert (status, body["closed"]) == (200, True)
+    assert (await b.recv_until(_poll_frame(poll["id"], closed=True)))[-1]["poll"]["closed"] is True
+    status, body = await call(node_b, "POST", f"/api/polls/{poll['id']}/vote", carol, {"options": []})
+    assert (status, body["code"]) == (409, "conflict")  # nor take a vote back
+    assert _counts((await call(node_b, "GET", f"/api/polls/{poll['id']}", bob))[1]) == {"yes": 1, "no": 0}
+    await b.close()
 
 
 @pytest.mark.skipif(EMBEDDED, reason="Celery workers need the broker; the embedded mode runs beat in its web process")
