@@ -95,3 +95,21 @@ def test_poll_dues_need_the_channels_wallet_a_real_option_and_someone_who_chose_
         == 403
     )
     assert Dues.objects.count() == 0
+
+
+def test_poll_dues_ask_those_whose_last_choice_it_was_for_a_positive_amount(hike):
+    """A member who changed their vote before the poll closed is asked by their last choice only;
+    no amount of zero or less, and a closed poll takes no more votes to slip someone in or out."""
+    carol = hike["carol"]
+    assert carol.post(f"/api/polls/{hike['poll']}/vote", {"options": [hike["not_going"]]}).status_code == 200
+    assert hike["member"].post(f"/api/polls/{hike['poll']}/close").status_code == 200
+    late = carol.post(f"/api/polls/{hike['poll']}/vote", {"options": [hike["going"]]})
+    assert (late.status_code, late.json()["code"]) == (409, "conflict")
+    for amount in (0, -15_000):
+        response = _ask(hike, amount=amount)
+        assert (response.status_code, list(response.json()["fields"])) == (400, ["amount"])
+    response = _ask(hike)
+    assert response.status_code == 201, response.json()
+    assert [m["user"]["username"] for m in response.json()["members"]] == ["member"]
+    refused = carol.post(f"/api/dues/{response.json()['id']}/pay", {"pin": PIN})
+    assert refused.status_code == 403  # she was not asked

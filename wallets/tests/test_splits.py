@@ -74,7 +74,9 @@ def test_custom_shares_must_name_the_members_and_add_up_to_the_total(dinner):
     short = {str(ids["treasurer"]): 50_000, str(ids["member"]): 30_000, str(ids["carol"]): 10_000}
     missing = {str(ids["treasurer"]): 50_000, str(ids["member"]): 50_000}
     zero = {str(ids["treasurer"]): 70_000, str(ids["member"]): 30_000, str(ids["carol"]): 0}
-    for shares in (short, missing, zero):
+    negative = {str(ids["treasurer"]): 120_000, str(ids["member"]): 30_000, str(ids["carol"]): -50_000}  # adds up
+    stranger = {str(ids["treasurer"]): 50_000, str(ids["member"]): 50_000, "999999": 0}
+    for shares in (short, missing, zero, negative, stranger):
         response = _split(dinner, shares=shares)
         assert (response.status_code, response.json()["code"], list(response.json()["fields"])) == (
             400,
@@ -83,6 +85,9 @@ def test_custom_shares_must_name_the_members_and_add_up_to_the_total(dinner):
         )
     too_small = _split(dinner, total=2)
     assert (too_small.status_code, list(too_small.json()["fields"])) == (400, ["total"])
+    for total in (0, -100_000):
+        response = _split(dinner, total=total)
+        assert (response.status_code, list(response.json()["fields"])) == (400, ["total"])
     assert Split.objects.count() == 0
 
     fair = {str(ids["treasurer"]): 50_000, str(ids["member"]): 35_000, str(ids["carol"]): 15_000}
@@ -159,3 +164,19 @@ def test_the_payer_reminds_those_who_have_not_paid_at_most_hourly(dinner):
     assert (again.status_code, again.json()["code"]) == (429, "rate_limited")
     history = dinner["member"].get(f"/api/channels/{dinner['channel']}/messages").json()["results"]
     assert any(m["body"] == "@member a reminder: your share of “삼겹살 회식” is not paid yet." for m in history)
+
+
+def test_a_member_pays_only_their_own_share_and_nobody_elses(dinner, person):
+    """Pay takes no member: it pays the caller's share. A channel member not named in the split
+    has no share to pay, and paying cannot settle anyone else's."""
+    dave = person("dave").open_wallet(deposit=50_000)
+    assert dave.post(f"/api/channels/{dinner['channel']}/join").status_code == 200
+    split = _split(dinner).json()
+    refused = dave.post(f"/api/splits/{split['id']}/pay", {"pin": PIN})
+    assert (refused.status_code, refused.json()["code"]) == (403, "forbidden")
+    assert dave.balance() == 50_000
+    paid = dinner["member"].post(f"/api/splits/{split['id']}/pay", {"pin": PIN, "user": dinner["carol"].user.pk})
+    assert (paid.status_code, paid.json()["amount"]) == (201, 33_333)
+    seen = dave.get(f"/api/splits/{split['id']}").json()  # a channel member sees who paid
+    assert _shares(seen) == [("treasurer", 33_334, True), ("member", 33_333, True), ("carol", 33_333, False)]
+    assert (dinner["member"].balance(), dinner["carol"].balance()) == (50_000 - 33_333, 50_000)
