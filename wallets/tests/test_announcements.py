@@ -282,3 +282,50 @@ def _kept_outbox_ids(streams: list[str], first_row: int) -> list[list[int]]:
 
 async def _outbox_empty() -> bool:
     return await sync_to_async(OutboxEvent.objects.count)() == 0
+
+
+async def test_the_wallets_activity_while_redis_is_away_reaches_the_channel_once_it_is_back(stack):
+    """Money into the club's wallet, dues paid and a split settled while Redis is away: each
+    commits, and once Redis is back each activity line (sys:activity:) is in the chat once, in order."""
+    treasurer, member, channel, group = await _club()
+    node = stack["node"]
+    mine = (await sync_to_async(request_json)(node, "GET", "/api/wallets/me", member))["id"]
+    await sync_to_async(post_json)(node, f"/api/wallets/{mine}/deposit", member, {"amount": 50_000})
+    theirs = (await sync_to_async(request_json)(node, "GET", "/api/wallets/me", treasurer))["id"]
+    dues = await sync_to_async(post_json)(
+        node, f"/api/wallets/{group}/dues", treasurer, {"title": "6월", "amount": 700}
+    )
+    split = await sync_to_async(post_json)(
+        node,
+        f"/api/channels/{channel}/splits",
+        treasurer,
+        {"title": "회식", "total": 20_000, "members": [treasurer.pk, member.pk], "to_wallet": theirs},
+    )
+    before = len(await sync_to_async(_history)(node, member, channel))
+
+    stack["redis"].kill(signal.SIGKILL)
+    transfer = {"from_wallet": mine, "to_wallet": group, "amount": 5_000, "pin": PIN, "memo": "간식"}
+    await sync_to_async(post_json)(node, "/api/transfers", member, transfer)
+    await sync_to_async(post_json)(node, f"/api/dues/{dues['id']}/pay", member, {"pin": PIN})
+    await sync_to_async(post_json)(node, f"/api/splits/{split['id']}/pay", member, {"pin": PIN})
+    assert await sync_to_async(OutboxEvent.objects.count)() >= 3  # waiting for Redis
+
+    stack["redis"] = await sync_to_async(stack["redis"].restarted)()
+    watcher = await Client.connect(node.ws_url, member)
+    await watcher.subscribe(channel, since_seq=0)
+    settled = f"sys:activity:split:{split['id']}"
+    frames = await watcher.recv_until(lambda f: f.get("client_msg_id") == settled, timeout=60)
+    lines = [f["body"] for f in frames if f["type"] == "message" and f["client_msg_id"].startswith("sys:activity:")]
+    expected = [
+        "💰 club fund: ₩5,000 in from member · 간식 · balance ₩5,000",
+        "💰 club fund: member paid dues of ₩700 · 6월 · balance ₩5,700",
+        "✔️ “회식” is settled: everyone paid their share of ₩20,000.",
+    ]
+    assert lines == expected
+    await wait_until(lambda: _outbox_empty(), timeout=60, what="the outbox emptied")
+    history = (await sync_to_async(_history)(node, member, channel))[before:]
+    assert [m["body"] for m in history if m["client_msg_id"].startswith("sys:activity:")] == expected
+    assert len({m["client_msg_id"] for m in history}) == len(history)
+    await asyncio.sleep(1)  # a line arriving twice would come now
+    assert [f for f in await watcher.flush() if f.get("client_msg_id", "").startswith("sys:activity:")] == []
+    await watcher.close()

@@ -30,6 +30,15 @@ def _club():
     return treasurer, member, channel.pk, wallets, group.pk
 
 
+async def _subscribed_pair(two_nodes, member, treasurer, channel: int) -> tuple[Client, Client]:
+    """The member's socket on the second node and the treasurer's on the first, both in the channel."""
+    watcher = await Client.connect(two_nodes[1].ws_url, member)
+    keeper = await Client.connect(two_nodes[0].ws_url, treasurer)
+    for connection in (watcher, keeper):
+        await connection.subscribe(channel)
+    return watcher, keeper
+
+
 def _is_event(name):
     return lambda frame: frame["type"] == "event" and frame["event"] == name
 
@@ -64,10 +73,7 @@ async def test_transfer_received_reaches_every_connection_of_the_recipient(two_n
 async def test_dues_are_announced_in_the_chat_and_payments_show_live(two_nodes):
     treasurer, member, channel, _, group = await _club()
     node_a, node_b = two_nodes
-    watcher = await Client.connect(node_b.ws_url, member)
-    keeper = await Client.connect(node_a.ws_url, treasurer)
-    for connection in (watcher, keeper):
-        await connection.subscribe(channel)
+    watcher, keeper = await _subscribed_pair(two_nodes, member, treasurer, channel)
     dues = await sync_to_async(post_json)(
         node_a, f"/api/wallets/{group}/dues", treasurer, {"title": "May dues", "amount": 2_000}
     )
@@ -236,3 +242,70 @@ async def test_someone_who_leaves_the_channel_leaves_its_group_wallet_and_hears_
     assert [f for f in frames if f["type"] == "event" and f["event"] != "member_left"] == [frames[-1]]
     for connection in (leaver, keeper):
         await connection.close()
+
+
+async def test_poll_dues_a_split_and_the_wallets_activity_reach_the_other_node_live(two_nodes):
+    """Club money over real sockets: REST on one node, the members' sockets on the other. The
+    poll's dues card names who chose the option; a split's card, its split_paid events and the
+    wallet's activity lines (sys:activity:) arrive live and are in history once each."""
+    treasurer, member, channel, wallets, group = await _club()
+    node_a, node_b = two_nodes
+    watcher, keeper = await _subscribed_pair(two_nodes, member, treasurer, channel)
+
+    poll = await sync_to_async(post_json)(
+        node_a, f"/api/channels/{channel}/polls", treasurer, {"question": "MT?", "options": ["가요", "못 가요"]}
+    )
+    going = poll["options"][0]["id"]
+    await sync_to_async(post_json)(node_b, f"/api/polls/{poll['id']}/vote", member, {"options": [going]})
+    await sync_to_async(post_json)(node_a, f"/api/polls/{poll['id']}/close", treasurer, {})
+    dues = await sync_to_async(post_json)(
+        node_a, f"/api/polls/{poll['id']}/dues", treasurer, {"wallet": group, "amount": 3_000, "option": going}
+    )
+    frames = await watcher.recv_until(
+        lambda f: f["type"] == "message" and f["client_msg_id"] == f"sys:dues:{dues['id']}"
+    )
+    requested = next(f for f in frames if f["type"] == "event" and f["event"] == "dues_requested")
+    assert [m["user"]["username"] for m in requested["data"]["dues"]["members"]] == ["member"]
+    assert frames[-1]["body"].startswith("treasurer asks @member, who chose “가요”") and frames[-1]["mentions"] == [
+        member.pk
+    ]
+    await sync_to_async(post_json)(node_b, f"/api/dues/{dues['id']}/pay", member, {"pin": PIN})
+    paid_line = (await keeper.recv_until(lambda f: f["type"] == "message" and "paid dues" in f.get("body", "")))[-1]
+    assert paid_line["client_msg_id"].startswith("sys:activity:")
+    assert paid_line["body"] == "💰 club fund: member paid dues of ₩3,000 · MT? · 가요 · balance ₩3,000"
+
+    split = await sync_to_async(post_json)(
+        node_a,
+        f"/api/channels/{channel}/splits",
+        treasurer,
+        {"title": "회식", "total": 9_001, "members": [treasurer.pk, member.pk], "to_wallet": wallets["treasurer"]},
+    )
+    frames = await watcher.recv_until(
+        lambda f: f["type"] == "message" and f["client_msg_id"] == f"sys:split:{split['id']}"
+    )
+    asked = next(f for f in frames if f["type"] == "event" and f["event"] == "split_requested")
+    assert [(m["user"]["username"], m["amount"]) for m in asked["data"]["split"]["members"]] == [
+        ("treasurer", 4_501),
+        ("member", 4_500),
+    ]
+    transfer = await sync_to_async(post_json)(node_b, f"/api/splits/{split['id']}/pay", member, {"pin": PIN})
+    for connection in (watcher, keeper):
+        paid = (await connection.recv_until(_is_event("split_paid")))[-1]
+        assert (paid["data"]["user"]["username"], paid["data"]["transfer_id"]) == ("member", transfer["id"])
+        assert paid["data"]["split"]["paid_count"] == 2
+        settled = (
+            await connection.recv_until(lambda f: f.get("client_msg_id") == f"sys:activity:split:{split['id']}")
+        )[-1]
+        assert settled["body"] == "✔️ “회식” is settled: everyone paid their share of ₩9,001."
+
+    history = await sync_to_async(request_json)(node_a, "GET", f"/api/channels/{channel}/messages", member)
+    ids = [m["client_msg_id"] for m in history["results"]]
+    assert [i for i in ids if i.startswith("sys:")] == [
+        f"sys:poll:{poll['id']}",
+        f"sys:dues:{dues['id']}",
+        paid_line["client_msg_id"],
+        f"sys:split:{split['id']}",
+        f"sys:activity:split:{split['id']}",
+    ]
+    await watcher.close()
+    await keeper.close()
