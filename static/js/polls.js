@@ -117,6 +117,8 @@ export class PollCard {
         toast(gettext("Dues requested."));
       },
     });
-    this.duesArea.replaceChildren(h("details", { "data-testid": "poll-dues" }, h("summary", {}, gettext("Turn into dues")), form));
+    const details = h("details", { "data-testid": "poll-dues" }, h("summary", {}, gettext("Turn into dues")), form);
+    form.addEventListener("done", () => { details.open = false; }); // asked: folded, so a second tap does not ask again
+    this.duesArea.replaceChildren(details);
   }
 }
