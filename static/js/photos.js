@@ -39,10 +39,12 @@ export function photoButton(view) {
 
 export const hasPhotos = (message) => Boolean(message.attachments?.length);
 
-// A message's photos: thumbnails in a grid (one photo shows larger); a tap opens it full screen.
+// A message's photos: thumbnails in a grid (one photo shows larger, four as two by two, as
+// KakaoTalk lays them out); a tap opens it full screen.
 export function photoGrid(message) {
   const photos = message.attachments;
-  return h("div", { class: `photo-grid photos-${Math.min(photos.length, 3)}`, "data-testid": "photo-grid" },
+  const layout = photos.length === 4 ? 4 : Math.min(photos.length, 3);
+  return h("div", { class: `photo-grid photos-${layout}`, "data-testid": "photo-grid" },
     photos.map((photo) => h("button", { type: "button", class: "photo", onclick: () => openViewer(photo), "aria-label": gettext("Open the photo") },
       h("img", { src: photo.thumbnail_url, alt: gettext("Photo"), loading: "lazy", width: photo.width, height: photo.height, "data-testid": "photo-thumbnail" }))));
 }
