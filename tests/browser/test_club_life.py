@@ -80,8 +80,14 @@ def test_a_notice_and_a_poll_turned_into_dues_on_two_phones(node, new_page):
     expect(ben_dues.get_by_test_id("dues-member-ben")).to_be_visible()  # the card names who was asked
     expect(ben_dues.locator("[data-testid^=dues-member-]")).to_have_count(1)  # Ana chose "못 가요"
     expect(ben_dues.get_by_test_id("dues-pay")).to_contain_text("15,000원")
+    expect(ana.get_by_test_id("poll-dues-form")).to_be_hidden()  # folded once asked
     shoot(ben, "club-poll-dues")
     shoot(ana, "club-poll-dues-treasurer")
+
+    # The owner takes the notice down: it leaves Ben's chat at once.
+    ana.get_by_test_id("notice-unpin").click()
+    expect(ben.get_by_test_id("notice-bar")).to_be_hidden()
+    expect(ana.get_by_test_id("notice-bar")).to_be_hidden()
 
 
 def test_a_bill_split_in_the_chat_and_paid_from_the_other_phone(node, new_page):
@@ -152,3 +158,41 @@ def test_a_photo_from_the_file_chooser_shows_as_a_thumbnail_on_the_other_phone(n
     shoot(ben, "club-photo-full")
     ben.get_by_test_id("photo-close").click()
     expect(full).to_have_count(0)
+
+
+def test_photos_chosen_together_show_as_a_grid_on_the_other_phone_heic_too(node, new_page, tmp_path):
+    """Four photos from the chooser at once (JPEG, PNG, WebP and an iPhone's HEIC): one message,
+    a grid of four thumbnails on Ben's phone, each opening full screen."""
+    from PIL import Image
+    from pillow_heif import register_heif_opener
+
+    register_heif_opener()
+    ana, ben = two_phones_in_a_club(node, new_page, "사진동호회")
+    files = []
+    for name, image_format, colour in (
+        ("IMG_0001.jpg", "JPEG", (46, 139, 87)),
+        ("screenshot.png", "PNG", (70, 130, 180)),
+        ("sticker.webp", "WEBP", (218, 165, 32)),
+        ("IMG_0002.HEIC", "HEIF", (178, 34, 34)),
+    ):
+        path = tmp_path / name
+        Image.new("RGB", (1200, 900), colour).save(path, format=image_format)
+        files.append(str(path))
+    with ana.expect_file_chooser() as chooser:
+        ana.get_by_test_id("send-photo").click()
+    chooser.value.set_files(files)
+
+    grid = ben.get_by_test_id("photo-grid")
+    expect(grid.get_by_test_id("photo-thumbnail")).to_have_count(4)
+    expect(messages(ben)).to_have_count(1)  # sent together, as one message
+    ben.wait_for_function(
+        "() => [...document.querySelectorAll('[data-testid=photo-thumbnail]')].every((img) => img.naturalWidth > 0)"
+    )
+    boxes = [grid.get_by_test_id("photo-thumbnail").nth(n).bounding_box() for n in range(4)]
+    rows = sorted({round(box["y"]) for box in boxes})
+    columns = sorted({round(box["x"]) for box in boxes})
+    assert (len(rows), len(columns)) == (2, 2), boxes  # two by two, none left alone on a row
+    shoot(ben, "club-photo-grid")
+    grid.get_by_test_id("photo-thumbnail").nth(3).click()  # the HEIC, shown as JPEG
+    ben.wait_for_function("() => document.querySelector('[data-testid=photo-full]')?.naturalWidth === 1200")
+    shoot(ben, "club-photo-grid-full")
