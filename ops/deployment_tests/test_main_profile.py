@@ -219,3 +219,10 @@ def test_prometheus_scrapes_every_node_and_loads_the_alert_rules(deployment):
         "web1:8000": "1",
         "web2:8000": "1",
     }
+
+
+def test_the_app_containers_run_without_root(deployment):
+    # The image's USER: a web node, the worker and beat all run as 10001, never as root.
+    assert {service: deployment.exec(service, "id", "-u").strip() for service in [*WEB_NODES, "worker", "beat"]} == {
+        service: "10001" for service in [*WEB_NODES, "worker", "beat"]
+    }
