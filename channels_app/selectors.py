@@ -46,8 +46,8 @@ def channel_for_owner(*, user, channel_id: int, lock: bool = False) -> Channel:
     """The channel, if it exists and the user owns it; NotFound or Forbidden otherwise.
 
     lock=True (inside a transaction) takes the channel's row lock first, so owner actions run one
-    after another and each sees the owner the one before left. FOR NO KEY UPDATE: joins and
-    messages, whose rows point at the channel, do not wait for it.
+    after another and each sees the owner the one before left (joins and leaves take it too).
+    FOR NO KEY UPDATE: messages, whose rows point at the channel, do not wait for it.
     """
     channels = Channel.objects.select_for_update(no_key=True) if lock else Channel.objects
     channel = channels.filter(pk=channel_id).first()

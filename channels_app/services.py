@@ -47,15 +47,18 @@ def channel_join(*, user, channel: Channel, password: str | None = None) -> Chan
     if channel.is_private:
         channel_password_check(user=user, channel=channel, password=password or "")
     with transaction.atomic():
+        # The channel's lock, which a leave takes too: a join racing the owner's leave of an
+        # otherwise empty channel either comes first (the owner is refused: 409) or sees them gone.
+        locked = Channel.objects.select_for_update(no_key=True).get(pk=channel.pk)
         try:
             with transaction.atomic():
                 Membership.objects.create(channel=channel, user=user)
         except IntegrityError:
             return channel  # a parallel join of the same user won the race
         # An empty channel (its last member left) goes to whoever joins it first.
-        if not Membership.objects.filter(channel=channel, user_id=channel.owner_id).exists():
-            if Channel.objects.filter(pk=channel.pk, owner_id=channel.owner_id).update(owner=user):
-                channel.owner = user
+        if not Membership.objects.filter(channel=locked, user_id=locked.owner_id).exists():
+            locked.owner = channel.owner = user
+            locked.save(update_fields=["owner"])
         member_joining.send(sender=Channel, channel_id=channel.pk, user=user)
         member_joined.send(sender=Channel, channel_id=channel.pk, user=user)
     return channel

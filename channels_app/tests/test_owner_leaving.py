@@ -2,13 +2,18 @@
 as tried, the owner left, then renamed the channel and removed its last member from outside."""
 
 import importlib
+import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from django.apps import apps as global_apps
+from django.db import connection
 from rest_framework.test import APIClient
 
 from accounts.tests.factories import UserFactory
 from channels_app.models import Channel, Membership
+from channels_app.services import channel_join, channel_leave
+from channels_app.signals import member_left
 from channels_app.tests.factories import channel_with_members
 
 pytestmark = pytest.mark.django_db
@@ -71,3 +76,44 @@ def test_the_migration_hands_channels_whose_owner_left_to_the_longest_standing_m
 
     owners = dict(Channel.objects.values_list("name", "owner__username"))
     assert owners == {"orphaned": "first", "empty": "alone", "kept": "keeper"}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_join_racing_the_last_owners_leave_owns_the_channel_and_never_leaves_it_ownerless():
+    """The owner, alone, leaves while a newcomer joins, on two PostgreSQL connections. The leave is
+    held after its delete, before its commit: a join that read the owner as still there then
+    (and so did not take the channel) left a channel whose owner was gone, with a member in it."""
+    channel, (owner,) = channel_with_members(name="last one out", usernames=["owner"])
+    newcomer = UserFactory(username="newcomer")
+    leave_deleted, join_done = threading.Event(), threading.Event()
+
+    def hold_the_leave(*, user, **kwargs) -> None:
+        leave_deleted.set()
+        join_done.wait(timeout=2)  # the join either finishes meanwhile or waits for this commit
+
+    def leave() -> None:
+        try:
+            channel_leave(user=owner, channel=channel)
+        finally:
+            connection.close()
+
+    def join() -> None:
+        try:
+            channel_join(user=newcomer, channel=Channel.objects.get(pk=channel.pk))
+            join_done.set()
+        finally:
+            connection.close()
+
+    member_left.connect(hold_the_leave, sender=Channel, dispatch_uid="hold_the_leave")
+    try:
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            leaving = pool.submit(leave)
+            assert leave_deleted.wait(timeout=10)
+            joining = pool.submit(join)
+            leaving.result(timeout=30), joining.result(timeout=30)
+    finally:
+        member_left.disconnect(sender=Channel, dispatch_uid="hold_the_leave")
+
+    channel.refresh_from_db()
+    assert list(Membership.objects.filter(channel=channel).values_list("user__username", flat=True)) == ["newcomer"]
+    assert channel.owner.username == "newcomer"
