@@ -300,3 +300,66 @@ def test_a_waiting_request_needs_the_required_count_in_force(guarded_club):
     assert treasurer.post(f"/api/wallets/{group}/approval-policy", {**rule, "required": 1}).status_code == 200
     assert member.post(f"/api/approvals/{pending['id']}/approve", {"pin": PIN}).json()["status"] == "completed"
     assert treasurer.balance(group) == 35_000
+
+
+def _run_a_schedule(club, *, to_wallet: int, amount: int) -> str:
+    """The treasurer schedules a payment out of the group wallet and its time comes: the run's status."""
+    body = {
+        "from_wallet": club["group"],
+        "to_wallet": to_wallet,
+        "amount": amount,
+        "pin": PIN,
+        "execute_at": (timezone.now() + timedelta(minutes=1)).isoformat(),
+        "repeat": "none",
+    }
+    schedule = club["treasurer"].post("/api/scheduled-transfers", body)
+    assert schedule.status_code == 201, schedule.json()
+    past = timezone.now() - timedelta(seconds=1)
+    ScheduledTransfer.objects.filter(pk=schedule.json()["id"]).update(execute_at=past, next_run_at=past)
+    assert tasks.enqueue_due_scheduled_transfers.apply().get() == 1
+    return ScheduledTransfer.objects.get(pk=schedule.json()["id"]).runs.get().status
+
+
+def test_every_way_money_leaves_the_group_wallet_counts_in_its_window(guarded_club):
+    """Withdrawals, transfers to a person or to another wallet of the club, and scheduled runs share
+    one day's 10,000: split across the ways out, the sum still waits once it passes the threshold."""
+    treasurer, group, member, channel = (guarded_club[k] for k in ("treasurer", "group", "member", "channel"))
+    _rule(guarded_club, threshold=10_000)
+    other = treasurer.post(f"/api/channels/{channel}/group-wallets", {"name": "trip fund"}).json()["id"]
+
+    assert treasurer.transfer(member.wallet_id, 4_000, from_wallet=group).status_code == 201
+    assert treasurer.transfer(other, 2_000, from_wallet=group).status_code == 201
+    assert _run_a_schedule(guarded_club, to_wallet=member.wallet_id, amount=3_000) == "ok"
+    assert treasurer.post(f"/api/wallets/{group}/withdraw", {"amount": 1_000, "pin": PIN}).status_code == 200
+    assert treasurer.balance(group) == 50_000  # 10,000 out today: the threshold, reached without approval
+
+    assert treasurer.post(f"/api/wallets/{group}/withdraw", {"amount": 1, "pin": PIN}).status_code == 202
+    assert treasurer.transfer(other, 1, from_wallet=group).status_code == 202
+    assert treasurer.transfer(member.wallet_id, 1, from_wallet=group).status_code == 202
+    assert _run_a_schedule(guarded_club, to_wallet=other, amount=1) == "pending_approval"
+    assert treasurer.balance(group) == 50_000
+    kinds = sorted(p["transfer"]["kind"] for p in guarded_club["approvers"][1].get("/api/approvals").json())
+    assert kinds == ["scheduled", "transfer", "transfer", "withdraw"]
+
+
+def test_a_request_waiting_under_a_week_follows_a_change_to_each_transfer_on_its_own(guarded_club):
+    """The policy changes from a week's window to each transfer on its own while a request waits: the
+    request keeps waiting, for the approvals the new policy asks (nothing is released by the change),
+    and what the new window lets through moves at once."""
+    member, ana, ben = guarded_club["approvers"]
+    treasurer, group = guarded_club["treasurer"], guarded_club["group"]
+    _rule(guarded_club, threshold=10_000, window="week")
+    assert treasurer.transfer(member.wallet_id, 8_000, from_wallet=group).status_code == 201
+    waiting = treasurer.transfer(member.wallet_id, 3_000, from_wallet=group)
+    assert waiting.status_code == 202
+
+    assert _rule(guarded_club, threshold=10_000, window="transfer", required=2)["window"] == "transfer"
+    state = ana.get(f"/api/approvals/{waiting.json()['id']}").json()
+    assert (state["status"], state["required"]) == ("pending_approval", 2)
+    assert treasurer.balance(group) == 52_000
+    assert treasurer.transfer(member.wallet_id, 3_000, from_wallet=group).status_code == 201  # 3,000 alone passes
+    assert ana.post(f"/api/approvals/{waiting.json()['id']}/approve", {"pin": PIN}).json()["status"] == (
+        "pending_approval"
+    )
+    assert ben.post(f"/api/approvals/{waiting.json()['id']}/approve", {"pin": PIN}).json()["status"] == "completed"
+    assert treasurer.balance(group) == 46_000
