@@ -116,6 +116,14 @@ def _delete(message: dict) -> None:
     redact_on_commit(message)
 
 
+def _one_emoji(text: object) -> str:
+    """One grapheme of Unicode's emoji set (👍🏽, ❤️, 👨‍👩‍👧, 🇰🇷), as the emoji package's data knows
+    them, in its fully qualified form: ❤ and ❤️ are one heart on screen, so one reaction."""
+    if not isinstance(text, str) or not 1 <= len(text) <= MAX_EMOJI_CHARS or not unicode_emoji.is_emoji(text):
+        raise DomainError(_("`emoji` must be one emoji."), fields={"emoji": [_("One emoji, please.")]})
+    return unicode_emoji.emojize(unicode_emoji.EMOJI_DATA[text]["en"])
+
+
 @transaction.atomic
 def message_react(*, user, channel_id: int, message_id: str, emoji: object) -> dict[str, int]:
     """Toggles the caller's reaction; returns the message's reactions {emoji: count}.
@@ -123,9 +131,7 @@ def message_react(*, user, channel_id: int, message_id: str, emoji: object) -> d
     A message holds at most MAX_REACTIONS_PER_MESSAGE distinct emoji. The counts change by one
     on the locked state; nothing is counted again."""
     message = _message(user=user, channel_id=channel_id, message_id=message_id)[1]
-    if not isinstance(emoji, str) or not 1 <= len(emoji) <= MAX_EMOJI_CHARS or not unicode_emoji.is_emoji(emoji):
-        # One grapheme of Unicode's emoji set (👍🏽, ❤️, 👨‍👩‍👧, 🇰🇷), as the emoji package's data knows them.
-        raise DomainError(_("`emoji` must be one emoji."), fields={"emoji": [_("One emoji, please.")]})
+    emoji = _one_emoji(emoji)
     if message["deleted"]:
         raise DomainError(_("A deleted message takes no reactions."), code="conflict", status_code=409)
 

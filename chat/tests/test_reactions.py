@@ -34,7 +34,9 @@ def _reactor(user, channel, message):
 
 
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.parametrize("text", ["☀☁☂", "👍👍", "a", "1", "👍 ", "→", "※", "♪♪"])
+@pytest.mark.parametrize(
+    "text", ["☀☁☂", "👍👍", "👍👎", "🇰🇷🇯🇵", "👍🏽👍🏽", "🇰", "❤\ufe0e", "a", "1", "👍 ", "→", "※", "♪♪"]
+)
 def test_anything_but_one_emoji_is_invalid(text):
     channel, (alice,), message = _message("alice")
     refused = _reactor(alice, channel, message)(text)
@@ -45,9 +47,23 @@ def test_anything_but_one_emoji_is_invalid(text):
 def test_one_emoji_is_one_grapheme_of_unicodes_emoji_set():
     channel, (alice,), message = _message("alice")
     react = _reactor(alice, channel, message)
-    for emoji in ("👍🏽", "❤️", "👨‍👩‍👧", "🇰🇷", "1️⃣", "🫠"):
+    # A skin tone, a family joined by ZWJ, two flags (a region's, England's tag sequence), a keycap,
+    # a heart with its emoji presentation selector, a kiss of two skin tones (10 code points).
+    graphemes = ("👍🏽", "👨‍👩‍👧", "🇰🇷", "🏴󠁧󠁢󠁥󠁮󠁧󠁿", "1️⃣", "❤️", "🫠", "👨🏻‍❤️‍💋‍👨🏼")
+    for emoji in graphemes:
         assert react(emoji).status_code == 200, emoji
-    assert react("👍").json() == {emoji: 1 for emoji in ("👍🏽", "❤️", "👨‍👩‍👧", "🇰🇷", "1️⃣", "🫠", "👍")}
+    assert react("👍").json() == {emoji: 1 for emoji in (*graphemes, "👍")}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_emoji_with_or_without_its_presentation_selector_is_one_reaction():
+    """❤ and ❤️ are one heart on screen: counted as one reaction (the form keyboards send), so the
+    same emoji cannot take two of a message's 20 places or split its count."""
+    channel, (alice, bob), message = _message("alice", "bob")
+    assert _reactor(alice, channel, message)("❤").json() == {"❤️": 1}
+    assert _reactor(bob, channel, message)("❤️").json() == {"❤️": 2}
+    assert _reactor(alice, channel, message)("❤️").json() == {"❤️": 1}  # alice takes hers back
+    assert _reactor(bob, channel, message)("☀").json() == {"❤️": 1, "☀️": 1}
 
 
 @pytest.mark.django_db(transaction=True)
