@@ -130,6 +130,12 @@ class ChannelReadApi(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+def _spend_send_budget(user) -> None:
+    """One message of the person's budget, shared with their sockets (chat.realtime.ratelimit): 429 over it."""
+    if not async_to_sync(send_budget_take)(user_id=user.pk):
+        raise RateLimited(_("You are sending too fast; slow down."))
+
+
 class ChannelMessagesApi(APIView):
     class PageSerializer(QuerySerializer):
         before_seq = SeqField(required=False, min_value=1)
@@ -181,9 +187,7 @@ class ChannelMessagesApi(APIView):
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         channel_selectors.channel_for_member(user=request.user, channel_id=channel_id)
-        # The sender's budget, shared with their sockets (chat.realtime.ratelimit): 429 over it.
-        if not async_to_sync(send_budget_take)(user_id=request.user.pk):
-            raise RateLimited(_("You are sending too fast; slow down."))
+        _spend_send_budget(request.user)
         message, _created = async_to_sync(services.message_send)(
             channel_id=channel_id,
             sender_id=request.user.pk,
@@ -250,6 +254,7 @@ class MessageApi(APIView):
         message_id = _message_id(message_id)
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
+        _spend_send_budget(request.user)  # a new body to every member, as a message is
         message = changes.message_edit(
             user=request.user, channel_id=channel_id, message_id=message_id, body=serializer.validated_data["body"]
         )
@@ -330,6 +335,8 @@ class ChannelPollsApi(APIView):
     def post(self, request, channel_id: int):
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
+        channel_selectors.channel_for_member(user=request.user, channel_id=channel_id)
+        _spend_send_budget(request.user)  # a poll is posted in the chat as a message
         poll = polls.poll_create(user=request.user, channel_id=channel_id, **serializer.validated_data)
         return Response(_poll_body(poll.pk), status=status.HTTP_201_CREATED)
 

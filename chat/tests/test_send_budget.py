@@ -41,6 +41,36 @@ def test_rest_posts_over_the_senders_budget_are_refused(settings):
     assert [m["body"] for m in history] == [f"spam {i}" for i in range(5)] + ["hi"]
 
 
+def test_polls_and_edits_spend_the_same_budget(settings):
+    """A poll is posted in the chat as a message and an edit sends its new body to every member:
+    neither is a way around the budget that REST posts and sockets spend."""
+    settings.CHAT_SEND_RATE_PER_SECOND, settings.CHAT_SEND_BURST = 0.01, 4
+    channel, (alice,) = channel_with_members(name="room", usernames=["alice"])
+    client = APIClient()
+    client.force_authenticate(alice)
+    url = f"/api/channels/{channel.pk}"
+    poll = {"question": "hike?", "options": ["yes", "no"]}
+
+    sent = client.post(f"{url}/messages", {"body": "first"}, format="json")
+    edit = f"{url}/messages/{sent.json()['id']}"
+    spent = [
+        sent.status_code,
+        client.patch(edit, {"body": "first, edited"}, format="json").status_code,
+        client.post(f"{url}/polls", poll, format="json").status_code,
+        client.post(f"{url}/messages", {"body": "second"}, format="json").status_code,
+    ]
+    over = [
+        client.post(f"{url}/polls", poll, format="json"),
+        client.patch(edit, {"body": "edited again"}, format="json"),
+        client.post(f"{url}/messages", {"body": "third"}, format="json"),
+    ]
+
+    assert spent == [201, 200, 201, 201]
+    assert [(r.status_code, r.json()["code"]) for r in over] == [(429, "rate_limited")] * 3
+    history = client.get(f"{url}/messages").json()["results"]
+    assert [m["body"] for m in history] == ["first, edited", "Poll: hike?", "second"]
+
+
 @pytest.mark.asyncio
 async def test_the_socket_and_rest_spend_one_budget(frugal_node):
     channel, (alice, bob) = await asyncio.to_thread(channel_with_members, name="room", usernames=["alice", "bob"])
