@@ -2,8 +2,8 @@
 every answer, balance and ledger invariant against a small in-memory model after each step.
 
 The approval policy counts over its window (a run lasts well under a day, so "day" and "week"
-both count every unapproved payment out of the wallet so far), and pending requests follow the
-policy in force as it changes under them."""
+both count every unapproved payment out of the wallet so far, by withdrawal, transfer or
+scheduled run), and pending requests follow the policy in force as it changes under them."""
 
 import uuid
 from datetime import timedelta
@@ -22,7 +22,7 @@ from hypothesis.stateful import (
 )
 
 from wallets import ledger, tasks
-from wallets.models import ScheduledTransfer
+from wallets.models import ScheduledTransfer, ScheduledTransferRun
 from wallets.tests.conftest import PIN, Person
 
 pytestmark = pytest.mark.django_db
@@ -78,22 +78,30 @@ class WalletModel(RuleBasedStateMachine):
         if not moved:
             assert response.json()["code"] == "insufficient_funds"
 
-    def _waits_for_approvals(self, response, source: int, target: int | None, amount: int) -> bool:
-        """Past the policy's threshold, counted over its window: 202 and a pending request (when the
-        money is there at all)."""
+    def _needs_approvals(self, source: int, amount: int) -> bool:
+        """Whether the policy asks for approvals: the amount, plus what left without approvals in the
+        window, passes the threshold."""
         policy = self.policies.get(source)
         counted = amount if policy is None or policy[3] == "transfer" else amount + self.spent.get(source, 0)
         if policy is None or counted <= policy[0]:
             return False
         if counted > amount and amount <= policy[0]:
             event("the window made a payment under the threshold wait")
+        return True
+
+    def _waits_for_approvals(self, response, source: int, target: int | None, amount: int) -> bool:
+        """Past the policy's threshold, counted over its window: 202 and a pending request (when the
+        money is there at all)."""
+        if not self._needs_approvals(source, amount):
+            return False
         if self.balances[source] < amount:
             self._expect(response, False, 202)
             return True
         assert response.status_code == 202, response.json()
         event("money out waited for approvals")
         body = response.json()
-        assert (body["status"], body["approvals"], body["required"]) == ("pending_approval", [], policy[1])
+        required = self.policies[source][1]
+        assert (body["status"], body["approvals"], body["required"]) == ("pending_approval", [], required)
         self.pending[body["id"]] = (source, target, amount, self.keeper[source], set())
         return True
 
@@ -103,8 +111,8 @@ class WalletModel(RuleBasedStateMachine):
         deposit=amounts, threshold=st.integers(min_value=0, max_value=2_000), required=st.integers(1, 2), window=windows
     )
     def a_club_with_a_guarded_group_wallet(self, deposit, threshold, required, window):
-        """Two people with wallets and a group wallet with an approval policy, so approvals are reached
-        in a few steps (cho starts with no wallet, so the rules for people without one stay in play)."""
+        """Two people with wallets and a funded group wallet with an approval policy, so approvals are
+        reached in a few steps (cho starts with no wallet, so the rules for people without one stay in play)."""
         for name in ("ann", "ben"):
             self.open_wallet(name)
             self.people[name].post(f"/api/wallets/{self.personal[name]}/deposit", {"amount": deposit})
@@ -121,6 +129,10 @@ class WalletModel(RuleBasedStateMachine):
         }
         assert self.people["ann"].post(f"/api/wallets/{group}/approval-policy", body).status_code == 200
         self.policies[group] = (threshold, required, {"ben", "cho"}, window)
+        # ben pays half of his into it, so money out of it meets the policy from the first steps.
+        if deposit // 2:
+            assert self.people["ben"].transfer(group, deposit // 2).status_code == 201
+            self._move(self.personal["ben"], group, deposit // 2)
 
     @rule(name=st.sampled_from(NAMES))
     def open_wallet(self, name):
@@ -184,12 +196,27 @@ class WalletModel(RuleBasedStateMachine):
             return
         self._expect(response, self._move(source, target, amount), 201)
 
-    @precondition(lambda self: len(self.personal) >= 2)
+    def _with_a_pin(self) -> list[int]:
+        """Wallets whose keeper has a personal wallet, whose PIN moves money out of them."""
+        return [wallet_id for wallet_id, name in self.keeper.items() if self.people[name].wallet_id is not None]
+
+    @precondition(lambda self: self._with_a_pin() and len(self.balances) >= 2)
     @rule(source_pick=picks, target_pick=picks, amount=amounts)
     def schedule(self, source_pick, target_pick, amount):
-        name = self._pick(self.personal, source_pick)
-        source = self.personal[name]
-        target = self._pick(set(self.balances) - {source}, target_pick)
+        """A payment scheduled out of a personal wallet or, by its treasurer, out of a group wallet."""
+        source = self._pick(self._with_a_pin(), source_pick)
+        self._schedule(source, self._pick(set(self.balances) - {source}, target_pick), amount)
+
+    @precondition(lambda self: self._guarded())
+    @rule(pick=picks, target_pick=picks, data=st.data())
+    def schedule_what_a_guarded_wallet_holds(self, pick, target_pick, data):
+        """The treasurer schedules a payment the guarded wallet can make (random amounts rarely fit)."""
+        source = self._pick(self._guarded(), pick)
+        amount = data.draw(st.integers(min_value=1, max_value=max(self.balances[source], 1)))
+        self._schedule(source, self._pick(set(self.balances) - {source}, target_pick), amount)
+
+    def _schedule(self, source: int, target: int, amount: int) -> None:
+        name = self.keeper[source]
         body = {
             "from_wallet": source,
             "to_wallet": target,
@@ -217,8 +244,16 @@ class WalletModel(RuleBasedStateMachine):
             execute_at=timezone.now() - timedelta(seconds=1), next_run_at=timezone.now() - timedelta(seconds=1)
         )
         tasks.enqueue_due_scheduled_transfers.apply().get()
-        for _, source, target, amount in self.schedules:
-            self._move(source, target, amount)
+        for schedule_id, source, target, amount in self.schedules:  # in the order the tick runs them
+            if self.balances[source] < amount:
+                continue  # the run failed: insufficient funds, nothing moved
+            if self._needs_approvals(source, amount):  # out of a group wallet: the window counts runs too
+                event("a scheduled run waited for approvals")
+                run = ScheduledTransferRun.objects.get(schedule_id=schedule_id)
+                assert run.status == ScheduledTransferRun.Status.PENDING_APPROVAL, run.error
+                self.pending[run.approval_id] = (source, target, amount, self.keeper[source], set())
+            else:
+                self._move(source, target, amount)
         self.schedules = []
 
     @precondition(lambda self: self.group_members)
@@ -290,11 +325,7 @@ class WalletModel(RuleBasedStateMachine):
         self._expect(response, self._move(source, target, amount), 201)
 
     def _guarded(self) -> list[int]:
-        return [
-            wallet_id
-            for wallet_id, (threshold, _, _, _) in self.policies.items()
-            if self.people[self.keeper[wallet_id]].wallet_id is not None
-        ]
+        return [wallet_id for wallet_id in self._with_a_pin() if wallet_id in self.policies]
 
     @precondition(lambda self: self._guarded())
     @rule(pick=picks, target_pick=picks, data=st.data())
@@ -306,6 +337,25 @@ class WalletModel(RuleBasedStateMachine):
         target = self._pick(set(self.balances) - {source}, target_pick)
         response = self.people[self.keeper[source]].transfer(target, amount, from_wallet=source)
         assert self._waits_for_approvals(response, source, target, amount)
+
+    @precondition(lambda self: any(self.policies[wallet_id][0] for wallet_id in self._guarded()))
+    @rule(pick=picks, data=st.data())
+    def pay_out_a_sum_in_parts(self, pick, data):
+        """The treasurer pays out no more than the threshold at once, by withdrawal or transfer: the
+        window decides whether the parts, added up, wait (as tried: 45 withdrawals of 1,000)."""
+        source = self._pick([wallet_id for wallet_id in self._guarded() if self.policies[wallet_id][0]], pick)
+        amount = data.draw(st.integers(min_value=1, max_value=self.policies[source][0]))
+        target = data.draw(st.none() | st.sampled_from(sorted(set(self.balances) - {source})))  # None: withdrawn
+        keeper = self.people[self.keeper[source]]
+        if target is None:
+            response = keeper.post(f"/api/wallets/{source}/withdraw", {"amount": amount, "pin": PIN})
+        else:
+            response = keeper.transfer(target, amount, from_wallet=source)
+        if self._waits_for_approvals(response, source, target, amount):
+            return
+        moved = self._move(source, target, amount)
+        self._expect(response, moved, 201 if target else 200)
+        self.money_out += amount if moved and target is None else 0
 
     @precondition(lambda self: self.pending)
     @rule(pick=picks, data=st.data())
