@@ -349,6 +349,9 @@ class PollApi(APIView):
 
 
 class PollVoteApi(APIView):
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "poll_vote"
+
     class InputSerializer(serializers.Serializer):
         options = serializers.ListField(
             child=IdField(), max_length=polls.MAX_OPTIONS, help_text="option ids; replaces your vote ([] takes it back)"

@@ -184,6 +184,8 @@ REST_FRAMEWORK = {
         "wallet_lookup": env.str("THROTTLE_WALLET_LOOKUP", default="30/min"),
         # Each reaction reaches every subscriber of the channel: a person's pace, not a script's.
         "reaction": env.str("THROTTLE_REACTIONS", default="60/min"),
+        # A vote sends the whole poll to every subscriber, and a vote can be changed at will.
+        "poll_vote": env.str("THROTTLE_POLL_VOTES", default="30/min"),
     },
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     # Throttles key on REMOTE_ADDR, which TrustedProxyMiddleware has made the client's address
