@@ -119,7 +119,13 @@ def _delete(message: dict) -> None:
 def _one_emoji(text: object) -> str:
     """One grapheme of Unicode's emoji set (👍🏽, ❤️, 👨‍👩‍👧, 🇰🇷), as the emoji package's data knows
     them, in its fully qualified form: ❤ and ❤️ are one heart on screen, so one reaction."""
-    if not isinstance(text, str) or not 1 <= len(text) <= MAX_EMOJI_CHARS or not unicode_emoji.is_emoji(text):
+    if (
+        not isinstance(text, str)
+        or not 1 <= len(text) <= MAX_EMOJI_CHARS
+        or not unicode_emoji.is_emoji(text)
+        # A skin tone or hair swatch alone (🏽, 🦰) is a part of an emoji, shown as a colour patch.
+        or unicode_emoji.EMOJI_DATA[text]["status"] == unicode_emoji.STATUS["component"]
+    ):
         raise DomainError(_("`emoji` must be one emoji."), fields={"emoji": [_("One emoji, please.")]})
     return unicode_emoji.emojize(unicode_emoji.EMOJI_DATA[text]["en"])
 

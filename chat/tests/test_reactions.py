@@ -35,7 +35,7 @@ def _reactor(user, channel, message):
 
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize(
-    "text", ["☀☁☂", "👍👍", "👍👎", "🇰🇷🇯🇵", "👍🏽👍🏽", "🇰", "❤\ufe0e", "a", "1", "👍 ", "→", "※", "♪♪"]
+    "text", ["☀☁☂", "👍👍", "👍👎", "🇰🇷🇯🇵", "👍🏽👍🏽", "🇰", "❤\ufe0e", "a", "1", "👍 ", "→", "※", "♪♪", "🏽", "🦰"]
 )
 def test_anything_but_one_emoji_is_invalid(text):
     channel, (alice,), message = _message("alice")
