@@ -18,9 +18,10 @@ from chat.tests.live import BIN, ROOT, WebNode
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-# Pinned like requirements-dev.txt; npm installs them once into this folder (var/ is not committed).
-NPM_PACKAGES = {"openapi-typescript": "7.13.0", "typescript": "5.9.3"}
-NPM_CACHE = ROOT / "var" / "npm" / "openapi-typescript"
+# openapi-typescript and tsc, pinned with every package they need by tests/typescript/package-lock.json;
+# `npm ci` installs exactly that once into var/ (not committed), again when the lock file changes.
+NPM_PROJECT = ROOT / "tests" / "typescript"
+NPM_INSTALL = ROOT / "var" / "npm" / "generated-clients"
 PIN = "2580"
 
 
@@ -167,8 +168,7 @@ def test_a_generated_python_client_signs_in_and_runs_the_main_flows(node, docume
 def _check_with_tsc(document, responses):
     """Each real response assigned, as a literal, to the type openapi-typescript generated for it;
     tsc refuses a missing field, an extra one, a wrong type, and any body where the type is `never`."""
-    if shutil.which("npm") is None:
-        pytest.skip("Node is not installed here: the TypeScript half needs it")
+    assert shutil.which("npm"), "Node and npm are not installed: bin/ensure-services installs them"
     work = document.parent
     tools = _npm_tools()
     subprocess.run(
@@ -181,35 +181,48 @@ def _check_with_tsc(document, responses):
         for path, methods in json.loads(document.read_text())["paths"].items()
         for method, operation in methods.items()
     }
-    lines = [
+    header = [
         'import type { paths } from "./schema";',
         "type Body<P extends keyof paths, M extends keyof paths[P], S extends number> =",
         '  paths[P][M] extends { responses: infer R } ? S extends keyof R ? R[S] extends { content: { "application/json": infer B } } ? B : never : never : never;',
     ]
-    for index, (operation_id, status, body) in enumerate(responses):
-        path, method = operations[operation_id]
-        lines.append(
-            f"export const r{index}: Body<{json.dumps(path)}, {json.dumps(method)}, {status}> = {json.dumps(body, ensure_ascii=False)};"
-        )
-    (work / "responses.ts").write_text("\n".join(lines) + "\n")
-    checked = subprocess.run(
-        [str(tools / "tsc"), "--noEmit", "--strict", "--target", "es2022", "--module", "es2022", str(work / "responses.ts")],
-        capture_output=True, text=True,
-    )  # fmt: skip
+
+    def tsc(name, checked_responses):
+        lines = list(header)
+        for index, (operation_id, status, body) in enumerate(checked_responses):
+            path, method = operations[operation_id]
+            literal = json.dumps(body, ensure_ascii=False)
+            lines.append(
+                f"export const r{index}: Body<{json.dumps(path)}, {json.dumps(method)}, {status}> = {literal};"
+            )
+        (work / name).write_text("\n".join(lines) + "\n")
+        return subprocess.run(
+            [str(tools / "tsc"), "--noEmit", "--strict", "--target", "es2022", "--module", "es2022", str(work / name)],
+            capture_output=True, text=True,
+        )  # fmt: skip
+
+    checked = tsc("responses.ts", responses)
     assert checked.returncode == 0, checked.stdout
     assert len(responses) >= 30
+    # The check can fail: the sign-in answer without its access token is refused.
+    operation_id, status, body = next(response for response in responses if response[0] == "token_post")
+    broken = tsc("broken.ts", [(operation_id, status, {key: body[key] for key in body if key != "access"})])
+    assert broken.returncode != 0 and "'access' is missing" in broken.stdout, broken.stdout
 
 
 def _npm_tools():
-    bin_dir = NPM_CACHE / "node_modules" / ".bin"
-    manifest = NPM_CACHE / "package.json"
-    wanted = {"private": True, "dependencies": NPM_PACKAGES}
-    if not (bin_dir / "tsc").exists() or not manifest.exists() or json.loads(manifest.read_text()) != wanted:
-        NPM_CACHE.mkdir(parents=True, exist_ok=True)
-        manifest.write_text(json.dumps(wanted))
+    """node_modules/.bin of the locked packages, installed by `npm ci` when the lock file changed."""
+    bin_dir = NPM_INSTALL / "node_modules" / ".bin"
+    lock = (NPM_PROJECT / "package-lock.json").read_text()
+    installed = NPM_INSTALL / "package-lock.json"
+    if not (bin_dir / "tsc").exists() or not installed.exists() or installed.read_text() != lock:
+        NPM_INSTALL.mkdir(parents=True, exist_ok=True)
+        shutil.copy(NPM_PROJECT / "package.json", NPM_INSTALL)
+        shutil.copy(NPM_PROJECT / "package-lock.json", NPM_INSTALL)
+        # --ignore-scripts: neither package needs an install script, and none of theirs runs here.
         subprocess.run(
-            ["npm", "install", "--no-audit", "--no-fund", "--save-exact"],
-            cwd=NPM_CACHE,
+            ["npm", "ci", "--no-audit", "--no-fund", "--ignore-scripts"],
+            cwd=NPM_INSTALL,
             check=True,
             capture_output=True,
             timeout=600,

@@ -28,7 +28,7 @@ def _services_running(text: str) -> list[str]:
 
 def _tool(name: str) -> str:
     found = shutil.which(name) or shutil.which(name, path=str(VENV_BIN))
-    assert found, f"{name} is not installed: bin/ensure-tools installs it"
+    assert found, f"{name} is not installed: bin/ensure-services installs it"
     return found
 
 
