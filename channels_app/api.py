@@ -8,7 +8,7 @@ from rest_framework.views import APIView
 from accounts.serializers import UserRefSerializer
 from channels_app import selectors, services
 from channels_app.throttles import ChannelPasswordThrottle
-from core.api.fields import IdField, StrictCharField
+from core.api.fields import IdField, QuerySerializer, StrictCharField
 from core.api.limits import DB_INTEGER_MAX
 from core.api.pagination import ResultsPagination, page_schema
 
@@ -42,7 +42,7 @@ class ChannelListCreateApi(APIView):
         description = StrictCharField(max_length=1000, required=False, allow_blank=True, default="")
         password = StrictCharField(max_length=128, required=False, allow_blank=True, trim_whitespace=False)
 
-    class SearchSerializer(serializers.Serializer):
+    class SearchSerializer(QuerySerializer):
         # A CharField also refuses NUL characters, which PostgreSQL cannot compare.
         search = StrictCharField(max_length=200, required=False, allow_blank=True, default="")
         # Read by ResultsPagination; declared here so they are bounded and documented.

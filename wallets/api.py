@@ -141,11 +141,17 @@ class WalletWithdrawApi(APIView):
 
 
 class WalletTransactionsApi(APIView):
+    class QuerySerializer(QuerySerializer):
+        # Read by NewestFirstCursorPagination; declared so that it is documented, given once, and
+        # refuses NUL like every other text (a cursor the server did not make is 404).
+        cursor = StrictCharField(required=False, help_text="The `next` link's cursor: the page after it.")
+
     @extend_schema(
-        parameters=[OpenApiParameter("cursor", str, required=False)],
+        parameters=[QuerySerializer],
         responses={200: page_schema(EntryOutputSerializer, name="LedgerEntryPage")},
     )
     def get(self, request, wallet_id: int):
+        self.QuerySerializer(data=request.query_params).is_valid(raise_exception=True)
         wallet = selectors.wallet_for_viewer(user=request.user, wallet_id=wallet_id)
         paginator = NewestFirstCursorPagination()
         page = paginator.paginate_queryset(selectors.wallet_entries(wallet=wallet), request, view=self)
