@@ -2,7 +2,8 @@
 of the OpenAPI document (so a new endpoint is covered the day it appears):
 
 - an integer query parameter given empty, as a non-number or more than once is refused (400
-  invalid, naming it), never read as absent or as its last value;
+  invalid, naming it), never read as absent or as its last value; a text one given more than
+  once, or empty where the document gives it a minLength, likewise;
 - NUL in any text a client sends (names, passwords, search terms, message bodies...) is refused
   (400 invalid, naming the field), as each text's pattern in the document says."""
 
@@ -35,23 +36,31 @@ def _required_query(world, operation: dict, but: str) -> str:
     return "".join(f"&{name}={quote(str(valid[name]))}" for name in required if name != but)
 
 
-def test_every_empty_repeated_or_non_integer_query_integer_is_refused(world):
-    schema = document(world["client"])
+def _refused_queries(world, kind: str, queries) -> tuple[list, list]:
+    """Asks every operation with a query parameter of the JSON type `kind` each query that
+    `queries(name, parameter_schema)` gives; (what was asked, what was not refused as it should be:
+    400 invalid naming that parameter alone)."""
     client = world["client"].client
-    asked = []
-    wrong = []
-    for method, path, operation in _operations(schema):
+    asked, wrong = [], []
+    for method, path, operation in _operations(document(world["client"])):
         for parameter in operation.get("parameters", []):
-            if parameter["in"] != "query" or parameter["schema"].get("type") != "integer":
+            if parameter["in"] != "query" or parameter["schema"].get("type") != kind:
                 continue
             name = parameter["name"]
-            for query in (f"{name}=", f"{name}=abc", f"{name}=abc&{name}=3", f"{name}=1&{name}=2"):
+            for query in queries(name, parameter["schema"]):
                 asked.append((path, query))
                 url = f"{_url(world, path)}?{query}{_required_query(world, operation, but=name)}"
                 response = getattr(client, method)(url)
                 body = response.json() if response["Content-Type"] == "application/json" else {}
                 if (response.status_code, body.get("code"), list(body.get("fields", {}))) != (400, "invalid", [name]):
                     wrong.append((method, path, query, response.status_code, response.content[:200]))
+    return asked, wrong
+
+
+def test_every_empty_repeated_or_non_integer_query_integer_is_refused(world):
+    asked, wrong = _refused_queries(
+        world, "integer", lambda name, _: (f"{name}=", f"{name}=abc", f"{name}=abc&{name}=3", f"{name}=1&{name}=2")
+    )
     # messages (before_seq, after_seq, limit), search (before_seq, limit), the channel list (page,
     # limit), the wallet lookup (number), the recipients (channel)
     assert {path for path, _ in asked} >= {
@@ -60,6 +69,15 @@ def test_every_empty_repeated_or_non_integer_query_integer_is_refused(world):
         "/api/channels/{channel_id}/messages/search",
     }
     assert len(asked) >= 4 * 9
+    assert wrong == []
+
+
+def test_every_repeated_query_text_and_an_empty_one_that_may_not_be_blank_is_refused(world):
+    asked, wrong = _refused_queries(
+        world, "string", lambda name, field: [f"{name}=a&{name}=b"] + ([f"{name}="] if field.get("minLength") else [])
+    )
+    # the channel list's search, the message search's words, the ledger's cursor
+    assert {query for _, query in asked} >= {"search=a&search=b", "q=", "q=a&q=b", "cursor=", "cursor=a&cursor=b"}
     assert wrong == []
 
 

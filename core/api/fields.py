@@ -56,7 +56,8 @@ class IdField(serializers.IntegerField):
 class QuerySerializer(serializers.Serializer):
     """The parameters of a query string. Django hands a field the last of repeated values, and DRF
     reads an empty optional value as no value: so `?before_seq=abc&before_seq=3` meant 3 and
-    `?limit=` the default. A repeated parameter, and an empty one that is not text, are refused."""
+    `?limit=` the default. A repeated parameter, and an empty one (unless it is text that may be
+    blank), are refused."""
 
     default_error_messages = {"repeated": _("Give this parameter once."), "empty": _("Give a value, or leave it out.")}
 
@@ -66,8 +67,9 @@ class QuerySerializer(serializers.Serializer):
             values = data.getlist(name) if hasattr(data, "getlist") else []
             if len(values) > 1:
                 errors[name] = [self.error_messages["repeated"]]
-            elif values == [""] and not isinstance(field, serializers.CharField):
-                errors[name] = [field.error_messages.get("invalid", self.error_messages["empty"])]
+            elif values == [""] and not getattr(field, "allow_blank", False):
+                message = "blank" if isinstance(field, serializers.CharField) else "invalid"
+                errors[name] = [field.error_messages.get(message, self.error_messages["empty"])]
         if errors:
             raise serializers.ValidationError(errors)
         return super().to_internal_value(data)
