@@ -128,6 +128,26 @@ async def test_bad_origin_is_refused_and_no_credentials_close_4401(two_nodes):
     assert anonymous.connection.close_code == 4401
 
 
+async def test_a_channel_that_does_not_exist_is_forbidden_like_one_of_others_as_the_docs_say(two_nodes, room):
+    # docs/websocket.md: "no such channel" is `forbidden` (the socket does not tell whether a
+    # channel id exists) and `not_found` is not sent; every frame that names a channel agrees.
+    channel, (alice,) = await room("alice")
+    missing = channel.pk + 1000
+    a = await Client.connect(two_nodes[0].ws_url, alice)
+    for frame in (
+        {"type": "subscribe", "channel": missing},
+        {"type": "send", "channel": missing, "body": "hi", "client_msg_id": "x1"},
+        {"type": "typing", "channel": missing},
+        {"type": "read", "channel": missing, "seq": 1},
+    ):
+        await a.send(**frame)
+        error = await a.recv()
+        assert (error["type"], error["code"], error["channel"]) == ("error", "forbidden", missing), frame
+    await a.send(type="ping")
+    assert await a.recv() == {"type": "pong"}
+    await a.close()
+
+
 async def test_bad_frames_get_errors_and_the_connection_survives(two_nodes, room):
     channel, (alice,) = await room("alice")
     a = await Client.connect(two_nodes[0].ws_url, alice)
