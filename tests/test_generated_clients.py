@@ -89,7 +89,10 @@ def test_a_generated_python_client_signs_in_and_runs_the_main_flows(node, docume
 
     tokens, ada = sign_up_and_in("ada")
     _, bo = sign_up_and_in("bo")
-    assert call("accounts", "me_get", ada, 200).username == f"ada{tag}"
+    me = call("accounts", "me_get", ada, 200)
+    assert me.username == f"ada{tag}"
+    ada_id, bo_id = me.id, call("accounts", "me_get", bo, 200).id
+
     refreshed = call(
         "accounts", "token_refresh_post", anonymous, 200, body=models.TokenRefreshInputRequest(refresh=tokens.refresh)
     )
@@ -162,6 +165,52 @@ def test_a_generated_python_client_signs_in_and_runs_the_main_flows(node, docume
     }
     assert call("wallets", "wallet_detail_get", bo, 200, wallet_id=group.id).balance == 5_000
 
+    # Club life (v3): the notice, a poll, a split of a bill, and an approval policy with its window.
+    call("chat", "channel_notice_post", ada, 200, channel_id=channel.id,
+         body=models.ChannelNoticeInputRequest(message_id=message.id))  # fmt: skip
+    poll = call("chat", "channel_polls_post", ada, 201, channel_id=channel.id,
+                body=models.ChannelPollsInputRequest(question="where to?", options=["Bukhansan", "Dobongsan"]))  # fmt: skip
+    call(
+        "chat",
+        "poll_vote_post",
+        bo,
+        200,
+        poll_id=poll.id,
+        body=models.PollVoteInputRequest(options=[poll.options[0].id]),
+    )
+    call("chat", "poll_get", ada, 200, poll_id=poll.id)
+    assert [option.votes for option in call("chat", "poll_close_post", ada, 200, poll_id=poll.id).options] == [1, 0]
+    bill = models.ChannelSplitsInputRequest(
+        title="makgeolli", total=10_000, members=[ada_id, bo_id], to_wallet=ada_wallet.id
+    )
+    split = call("wallets", "channel_splits_post", ada, 201, channel_id=channel.id, body=bill)
+    call("wallets", "split_pay_post", bo, 201, split_id=split.id, body=models.SplitPayInputRequest(pin=PIN))
+    call("wallets", "split_detail_get", ada, 200, split_id=split.id)
+    policy = models.WalletApprovalPolicyInputRequest(
+        threshold=1_000, window=models.WindowEnum.DAY, approvers=[bo_id], required=1
+    )
+    call("wallets", "wallet_approval_policy_post", ada, 200, wallet_id=group.id, body=policy)
+    assert call("wallets", "wallet_approval_policy_get", bo, 200, wallet_id=group.id).window == models.WindowEnum.DAY
+    pending = call("wallets", "transfer_create_post", ada, 202,
+                   body=models.TransferCreateInputRequest(from_wallet=group.id, to_wallet=ada_wallet.id, amount=2_000, pin=PIN))  # fmt: skip
+    assert [approval.id for approval in call("wallets", "approval_list_get", bo, 200)] == [pending.id]
+    call(
+        "wallets",
+        "approval_approve_post",
+        bo,
+        200,
+        approval_id=pending.id,
+        body=models.ApprovalDecisionInputRequest(pin=PIN),
+    )
+    assert call("wallets", "wallet_detail_get", ada, 200, wallet_id=group.id).balance == 3_000
+    call("wallets", "wallet_members_get", bo, 200, wallet_id=group.id)
+    call("wallets", "wallet_dues_overview_get", ada, 200, wallet_id=group.id)
+    # A refusal is a body too: the treasurer topping up the group wallet is told the group wallet's rule.
+    refused = call(
+        "wallets", "wallet_deposit_post", ada, 403, wallet_id=group.id, body=models.WalletDepositInputRequest(amount=1)
+    )
+    assert refused.code == "forbidden" and "group wallet" in refused.detail
+
     _check_with_tsc(document, call.responses)
 
 
@@ -203,7 +252,7 @@ def _check_with_tsc(document, responses):
 
     checked = tsc("responses.ts", responses)
     assert checked.returncode == 0, checked.stdout
-    assert len(responses) >= 30
+    assert len(responses) >= 45
     # The check can fail: the sign-in answer without its access token is refused.
     operation_id, status, body = next(response for response in responses if response[0] == "token_post")
     broken = tsc("broken.ts", [(operation_id, status, {key: body[key] for key in body if key != "access"})])
