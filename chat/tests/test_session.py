@@ -19,7 +19,7 @@ from chat import services
 from chat.realtime import hubs, protocol
 from chat.realtime.outbox import Outbound
 from chat.realtime.protocol import FrameError
-from chat.realtime.session import Session
+from chat.realtime.session import STRIKES_BEFORE_CLOSE, Session
 from chat.selectors import message_frame
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
@@ -316,3 +316,46 @@ async def test_a_removal_racing_the_subscribe_is_refused_and_the_room_left(room,
 
     assert [(frame["type"], frame.get("code")) for frame in client.frames] == [("error", "forbidden")]
     assert hub.joined == [channel.pk] and hub.left == [channel.pk]
+
+
+class SlowPhone:
+    """A far end whose socket is full (a phone on a slow network): each send waits until it reads
+    again. Frames and the close land in one list, in the order they reached it."""
+
+    def __init__(self):
+        self.arrived: list[tuple[str, object]] = []
+        self.reading = asyncio.Event()
+
+    async def send(self, message: dict) -> None:
+        await self.reading.wait()
+        frame = json.loads(message["text"])
+        self.arrived.append(("frame", frame.get("code") or frame["type"]))
+
+    async def close(self, code: int) -> None:
+        self.arrived.append(("close", code))
+
+
+async def test_a_4429_reaches_a_slow_client_after_the_frames_queued_before_it_its_errors_included(room, settings):
+    # On a node over loopback the kernel's buffers take the room's frames as fast as they come, so
+    # nothing waits in the outbox for a close to overtake (test_websocket's flood test passes with
+    # or without the wait); a phone's full socket is this: the room's frames and the flood's
+    # rate_limited errors wait in the outbox, and the close sent beside them reached it first.
+    settings.CHAT_TYPING_RATE_PER_SECOND, settings.CHAT_TYPING_BURST = 0.001, 1
+    channel, (alice,) = await room("alice")
+    phone = SlowPhone()
+    session = Session(user=alice, send=phone.send, close=phone.close)
+    for number in range(3):  # the busy room's frames, not yet read
+        session.deliver_event(Outbound(protocol.encode({"type": "message", "seq": number + 1})))
+    for _ in range(10):  # typing as fast as it can: one token, then strikes
+        await _say(session, type="typing", channel=channel.pk)
+    await asyncio.sleep(0.2)
+    assert phone.arrived == []  # nothing read yet: the close waits behind the frames too
+
+    phone.reading.set()
+    async with asyncio.timeout(10):
+        while ("close", protocol.CLOSE_RATE_LIMITED) not in phone.arrived:
+            await asyncio.sleep(0.01)
+    frames = [what for kind, what in phone.arrived if kind == "frame"]
+    assert frames[:3] == ["message"] * 3 and frames[3] == "forbidden"  # the token's typing: not subscribed
+    assert set(frames[4:]) == {"rate_limited"} and len(frames[4:]) > STRIKES_BEFORE_CLOSE
+    assert phone.arrived[-1] == ("close", protocol.CLOSE_RATE_LIMITED)
