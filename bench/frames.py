@@ -1,4 +1,4 @@
-"""The few /ws/ frames the reference servers speak (API.md "WebSocket"), built in one place."""
+"""The few /ws/ frames the reference servers speak (docs/api.md "WebSocket"), built in one place."""
 
 import json
 import uuid

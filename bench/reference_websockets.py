@@ -2,7 +2,7 @@
 
     python -m bench.reference_websockets --port 9100
 
-It speaks just enough of API.md "WebSocket" for the load tool (bench/reference_rooms.py:
+It speaks just enough of docs/api.md "WebSocket" for the load tool (bench/reference_rooms.py:
 subscribe, send -> ack and a `message` to every subscriber of the channel, ping) and nothing
 else: no accounts, no membership checks, no persistence. It is what Python can do here with no
 framework at all, the ceiling the product is compared with.

@@ -1,4 +1,4 @@
-"""Chat channels REST API (API.md "Chat channels", and the owner's administration of "Additions (v2)")."""
+"""Chat channels REST API (docs/api.md "Chat channels", and the owner's administration of "Additions (v2)")."""
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status

@@ -1,4 +1,4 @@
-"""Chat REST API (API.md "Chat channels": messages, and each of my channels with its unread count;
+"""Chat REST API (docs/api.md "Chat channels": messages, and each of my channels with its unread count;
 "Additions (v2)": search in a channel).
 
 Messages sent here go through the same service as the WebSocket's, and are delivered live

@@ -1,4 +1,4 @@
-"""Photos in the chat (API.md "Additions (v3)"): uploaded to a channel, checked by decoding them,
+"""Photos in the chat (docs/api.md "Additions (v3)"): uploaded to a channel, checked by decoding them,
 stored without their metadata, thumbnailed in the background, shown on messages, and served only
 to the channel's members.
 

@@ -1,4 +1,4 @@
-"""Changes to sent messages: edits, deletions and reactions (API.md "Additions (v2) / Chat").
+"""Changes to sent messages: edits, deletions and reactions (docs/api.md "Additions (v2) / Chat").
 
 Each change takes the channel's next version under a row lock, updates the message's state
 (chat.models.MessageState, laid over history whichever store holds the message) and, once

@@ -1,4 +1,4 @@
-"""A channel's notice (공지): the one message its owner pins at the top of the chat (API.md "Additions (v3)").
+"""A channel's notice (공지): the one message its owner pins at the top of the chat (docs/api.md "Additions (v3)").
 
 The channel keeps the message as members saw it (channels_app.models.Channel.notice); an edit of
 that message changes the notice with it and a deletion takes it down. Every subscriber hears each

@@ -1,5 +1,5 @@
 """Polls (투표): asked in a channel, posted as a card in the chat, voted on, closed by their
-creator, the channel's owner or their closing time (API.md "Additions (v3)").
+creator, the channel's owner or their closing time (docs/api.md "Additions (v3)").
 
 Every change of a poll goes out live to the channel's subscribers as {type: "poll", channel, poll};
 history shows each poll card as the poll is now.

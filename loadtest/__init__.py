@@ -1,1 +1,1 @@
-"""An asyncio load tool for the messenger's /ws/ protocol (API.md "WebSocket"): python -m loadtest --help."""
+"""An asyncio load tool for the messenger's /ws/ protocol (docs/api.md "WebSocket"): python -m loadtest --help."""

@@ -1,6 +1,6 @@
 """One simulated user: a WebSocket to /ws/, its subscriptions, its sends and what it receives.
 
-Frames follow API.md "WebSocket". Each send carries its wall-clock send time in its
+Frames follow docs/api.md "WebSocket". Each send carries its wall-clock send time in its
 client_msg_id ("<tag>-<n>-<time>"), so whoever receives the message or its ack knows its age
 without asking the sender.
 

@@ -17,7 +17,7 @@ from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
 from tests.wsgi_for_tests import application
 
 # Every check is on. Valid input may still break a rule JSON Schema cannot state; those
-# operations also accept the contract's refusal for that rule (API.md), and nothing else.
+# operations also accept the contract's refusal for that rule (docs/api.md), and nothing else.
 CONFIG = SchemathesisConfig.from_str(
     """
 [generation]

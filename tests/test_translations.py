@@ -1,4 +1,4 @@
-"""Korean and English (API.md "Language"): every string has its Korean, chosen by the user's setting,
+"""Korean and English (docs/api.md "Language"): every string has its Korean, chosen by the user's setting,
 else Accept-Language; won and times as Koreans write them."""
 
 import os

@@ -1,4 +1,4 @@
-"""Wallets REST API (API.md "Wallets" and "Additions (v2) / Money").
+"""Wallets REST API (docs/api.md "Wallets" and "Additions (v2) / Money").
 
 Entry points only: the rules live in wallets.services, the reads in wallets.selectors.
 """

@@ -1,4 +1,4 @@
-"""The ledger's invariants (API.md "Money invariants"), checked over the whole database in SQL."""
+"""The ledger's invariants (docs/api.md "Money invariants"), checked over the whole database in SQL."""
 
 from django.db.models import Count, F, Q, Sum, Window
 from django.db.models.functions import Coalesce

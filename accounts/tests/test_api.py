@@ -1,4 +1,4 @@
-"""The Accounts part of API.md, through real HTTP requests to the Django stack."""
+"""The Accounts part of docs/api.md, through real HTTP requests to the Django stack."""
 
 import pytest
 

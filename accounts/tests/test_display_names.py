@@ -1,4 +1,4 @@
-"""Display names are unique whatever their case (API.md "Additions (v2)": Display names)."""
+"""Display names are unique whatever their case (docs/api.md "Additions (v2)": Display names)."""
 
 import pytest
 from django.db import IntegrityError, connection

@@ -2,7 +2,7 @@
 
 As in the tutorial, every message goes to the room with channel_layer.group_send and each
 member's consumer sends it on in its chat_message handler: one channel-layer hop per
-recipient. The frames follow API.md "WebSocket" so the same load tool drives it; seq comes
+recipient. The frames follow docs/api.md "WebSocket" so the same load tool drives it; seq comes
 from an in-process counter, so run it as one process.
 """
 

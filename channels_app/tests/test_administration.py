@@ -1,4 +1,4 @@
-"""The owner's administration of a channel (API.md "Additions (v2)"): rename, password, remove a
+"""The owner's administration of a channel (docs/api.md "Additions (v2)"): rename, password, remove a
 member, hand the channel over; against PostgreSQL."""
 
 import threading

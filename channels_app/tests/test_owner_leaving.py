@@ -1,4 +1,4 @@
-"""The owner stays until the channel is handed over (API.md "Additions (v3)"), against PostgreSQL:
+"""The owner stays until the channel is handed over (docs/api.md "Additions (v3)"), against PostgreSQL:
 as tried, the owner left, then renamed the channel and removed its last member from outside."""
 
 import importlib

@@ -1,4 +1,4 @@
-"""The /ws/ endpoint (API.md "WebSocket"): frames in and out; the session does the rest."""
+"""The /ws/ endpoint (docs/api.md "WebSocket"): frames in and out; the session does the rest."""
 
 import asyncio
 import logging

@@ -1,4 +1,4 @@
-"""The /ws/ protocol's vocabulary: client frames, error codes and close codes (API.md "WebSocket").
+"""The /ws/ protocol's vocabulary: client frames, error codes and close codes (docs/api.md "WebSocket").
 
 Every client frame is parsed by one msgspec schema: the `type` field picks the frame, fields
 have their JSON types and bounds, unknown fields are ignored. Whatever a client sends, the

@@ -30,7 +30,7 @@ def receipt_frame(channel_id: int, reads: dict[int, int]) -> dict:
         "channel": channel_id,
         "reads": [{"user": user_id, "seq": seq} for user_id, seq in sorted(reads.items())],
     }
-    if len(reads) == 1:  # one reader: also API.md's {user, seq} form
+    if len(reads) == 1:  # one reader: also docs/api.md's {user, seq} form
         ((frame["user"], frame["seq"]),) = reads.items()
     return frame
 

@@ -1,4 +1,4 @@
-"""The message store contract. A message is the dict of API.md's message object."""
+"""The message store contract. A message is the dict of docs/api.md's message object."""
 
 from abc import ABC, abstractmethod
 

@@ -1,4 +1,4 @@
-"""A chat client that follows the protocol's recovery rules, as API.md asks every client to.
+"""A chat client that follows the protocol's recovery rules, as docs/api.md asks every client to.
 
 It keeps one connection to one of several nodes (the next one when its node goes away); on a
 `reconnect` frame it leaves and comes back after retry_after_ms; after any reconnect, and on a

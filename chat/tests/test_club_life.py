@@ -1,4 +1,4 @@
-"""Club life in the chat (API.md "Additions (v3)"): the channel's notice (공지) and polls, over REST
+"""Club life in the chat (docs/api.md "Additions (v3)"): the channel's notice (공지) and polls, over REST
 and real sockets on two nodes."""
 
 import asyncio

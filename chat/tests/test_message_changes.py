@@ -56,7 +56,7 @@ async def test_an_edit_a_deletion_and_reactions_reach_every_subscriber_and_histo
     assert (await call(node_a, "POST", f"{path}/{first['id']}/reactions", carol, {"emoji": "👍"})) == (200, {"👍": 1})
     assert (await call(node_a, "POST", f"{path}/{first['id']}/reactions", carol, {"emoji": "nope"}))[0] == 400
     last = (await b.recv_until(lambda f: f["type"] == "reactions" and f["version"] == 4))[-1]
-    assert (last["emoji"], last["count"]) == ("👍", 1)  # the changed emoji only (API.md "Additions (v3)")
+    assert (last["emoji"], last["count"]) == ("👍", 1)  # the changed emoji only (docs/api.md "Additions (v3)")
 
     assert (await call(node_b, "DELETE", f"{path}/{second['id']}", bob))[0] == 403  # neither sender nor owner
     assert (await call(node_a, "DELETE", f"{path}/{second['id']}", alice))[0] == 204
@@ -124,7 +124,7 @@ async def test_mentions_replies_and_read_receipts(two_nodes, room):
     await bob_elsewhere.send(type="read", channel=channel.pk, seq=1)
     receipt = (await a.recv_until(lambda f: f["type"] == "read_receipts" and f["reads"][0]["seq"] == 1))[-1]
     assert receipt["reads"] == [{"user": bob.pk, "seq": 1}]
-    assert (receipt["user"], receipt["seq"]) == (bob.pk, 1)  # API.md's form of one reader
+    assert (receipt["user"], receipt["seq"]) == (bob.pk, 1)  # docs/api.md's form of one reader
     status, page = await call(node_a, "GET", f"/api/channels/{channel.pk}/messages", alice)
     assert [m["unread_count"] for m in page["results"]] == [0, 1]  # bob read the question, not the answer
     for client in (a, bob_elsewhere):

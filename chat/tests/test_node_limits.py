@@ -1,4 +1,4 @@
-"""Limits a web node enforces whatever web server it runs on (API.md v3), over real sockets.
+"""Limits a web node enforces whatever web server it runs on (docs/api.md v3), over real sockets.
 
 One user may hold CHAT_MAX_CONNECTIONS_PER_USER sockets on a node; a message over the byte limit
 is refused before the node holds it whole, so no signed-in user can fill a node's memory.

@@ -1,4 +1,4 @@
-"""Reactions members cannot flood (API.md "Additions (v3)"): one emoji each, 20 distinct a message,
+"""Reactions members cannot flood (docs/api.md "Additions (v3)"): one emoji each, 20 distinct a message,
 a person's pace, and a live frame that carries the changed emoji alone. As tried: a row of weather
 signs passed as "one emoji", and one user put 1,800 reactions on a message, after which every
 toggle sent every subscriber a 99 KB frame."""

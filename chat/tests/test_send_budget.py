@@ -1,4 +1,4 @@
-"""One message budget per person, shared by their REST posts and their sockets (API.md "Additions
+"""One message budget per person, shared by their REST posts and their sockets (docs/api.md "Additions
 (v3)"). As tried: 400 REST posts in 4.4 s were all 201, while only sockets were limited, and
 those per connection. The budgets below refill one message every 100 s, so nothing here depends
 on how fast the machine runs."""

@@ -111,7 +111,7 @@ LOGIN_URL = "/accounts/signin/"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/accounts/signin/"
 
-# Korean and English (API.md "Language"): a signed-in user's setting, else Accept-Language, else
+# Korean and English (docs/api.md "Language"): a signed-in user's setting, else Accept-Language, else
 # LANGUAGE_CODE. Translations live in locale/ (the .mo files are committed, compiled from the .po).
 LANGUAGES = [("en", "English"), ("ko", "한국어")]
 LANGUAGE_CODE = env.str("DJANGO_LANGUAGE_CODE", default="en")
@@ -169,7 +169,7 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    # JSON only (API.md): a form body cannot carry the numbers money fields need, so the schema
+    # JSON only (docs/api.md): a form body cannot carry the numbers money fields need, so the schema
     # advertised form bodies the API then refused.
     "DEFAULT_PARSER_CLASSES": ["core.api.parsers.LimitedJSONParser"],
     "DEFAULT_PAGINATION_CLASS": "core.api.pagination.ResultsPagination",

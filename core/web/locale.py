@@ -1,4 +1,4 @@
-"""The language of a request: the signed-in user's setting, else Accept-Language (API.md "Language").
+"""The language of a request: the signed-in user's setting, else Accept-Language (docs/api.md "Language").
 
 Django's LocaleMiddleware reads Accept-Language (and the language cookie). A user who chose a
 language gets it instead: browser sessions here, after the session middleware has found the user;

@@ -1,4 +1,4 @@
-"""A poll turned into dues (API.md "Additions (v3)"): the treasurer asks those who chose an option
+"""A poll turned into dues (docs/api.md "Additions (v3)"): the treasurer asks those who chose an option
 of a closed poll ("going" to the hike) to pay, and the dues card in the chat names them."""
 
 import pytest
