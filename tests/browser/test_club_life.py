@@ -117,6 +117,11 @@ def test_a_bill_split_in_the_chat_and_paid_from_the_other_phone(node, new_page):
     expect(card.get_by_test_id("split-pay")).to_have_count(0)
     settled = ana.locator(".message.activity")
     expect(settled).to_contain_text("“삼겹살” 정산 완료")
+    # Ana is told of Ben's payment without losing the composer: on a phone the notice drops in at the top.
+    toast = ana.locator(".toast").filter(has_text="25,000원")
+    expect(toast).to_be_visible()
+    told, send = toast.bounding_box(), ana.get_by_role("button", name="보내기", exact=True).bounding_box()
+    assert told["y"] + told["height"] <= send["y"], (told, send)
     shoot(ana, "club-split-paid")
 
     # Only the money: the chatter hides, the split's card and the feed's line stay.
