@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from channels_app.selectors import channel_member_ids
+from channels_app.selectors import channel_member_ids, channel_membership_for_update
 from core.api.errors import Conflict, DomainError, Forbidden
 from wallets import notifications, selectors
 from wallets.locks import lock_approval_request, lock_wallets
@@ -62,10 +62,16 @@ def approval_policy_set(
     return policy
 
 
+def _approvers_in_channel(request: ApprovalRequest):
+    """The rule's approvers still in the wallet's channel: someone who left it (or was removed)
+    no longer approves, and their yes no longer counts."""
+    return request.rule.approvers.filter(channel_memberships__channel_id=request.from_wallet.channel_id)
+
+
 def _check_can_decide(*, request: ApprovalRequest, user, approving: bool) -> None:
     if request.status != ApprovalRequest.Status.PENDING:
         raise Conflict(_("This transfer is no longer waiting for approvals."))
-    is_approver = request.rule.approvers.filter(pk=user.pk).exists()
+    is_approver = _approvers_in_channel(request).filter(pk=user.pk).exists()
     if approving:
         if user.pk == request.requested_by_id:
             raise Forbidden(_("You asked for this transfer: other members approve it."))
@@ -104,11 +110,13 @@ class _ApprovalClaim:
     def ready(self) -> bool:
         # Read again under the wallet's lock, which a policy change takes: the rule at this moment.
         self.request = lock_approval_request(self.request_id)
+        # The approver's membership locked as a leave locks it: a leave racing this yes comes first
+        # (and the yes is refused) or after it.
+        channel_membership_for_update(user_id=self.approver.pk, channel_id=self.request.from_wallet.channel_id)
         _check_can_decide(request=self.request, user=self.approver, approving=True)
-        rule = self.request.rule
-        # Approvals of people since taken off the policy no longer count.
-        given = self.request.approvals.filter(user__in=rule.approvers.all()).count()
-        return given + 1 >= rule.required
+        # Approvals of people since taken off the policy, or out of the channel, no longer count.
+        given = self.request.approvals.filter(user__in=_approvers_in_channel(self.request)).count()
+        return given + 1 >= self.request.rule.required
 
     def settle(self, transfer: Transfer | None) -> None:
         Approval.objects.create(request=self.request, user=self.approver)

@@ -288,6 +288,21 @@ def test_a_waiting_request_follows_the_policy_in_force(guarded_club, person):
     assert treasurer.balance(group) == 35_000
 
 
+def test_an_approval_stops_counting_when_its_approver_is_out_of_the_channel(guarded_club):
+    """As tried: ana approved, the owner removed her from the channel, and ben's one approval then
+    released the 25,000 with hers: two of three, one of them from someone who is no longer in the club."""
+    member, ana, ben = guarded_club["approvers"]
+    treasurer, group, channel = guarded_club["treasurer"], guarded_club["group"], guarded_club["channel"]
+    pending = _ask(guarded_club).json()
+    assert ana.post(f"/api/approvals/{pending['id']}/approve", {"pin": PIN}).status_code == 200
+    assert treasurer.client.delete(f"/api/channels/{channel}/members/{ana.user.pk}").status_code == 204
+
+    assert ben.post(f"/api/approvals/{pending['id']}/approve", {"pin": PIN}).json()["status"] == "pending_approval"
+    assert treasurer.balance(group) == 60_000
+    assert member.post(f"/api/approvals/{pending['id']}/approve", {"pin": PIN}).json()["status"] == "completed"
+    assert treasurer.balance(group) == 35_000
+
+
 def test_a_waiting_request_needs_the_required_count_in_force(guarded_club):
     member, ana, ben = guarded_club["approvers"]
     treasurer, group = guarded_club["treasurer"], guarded_club["group"]
