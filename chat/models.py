@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
+from django.utils import timezone
 
 
 class Message(models.Model):
@@ -193,6 +194,11 @@ class Poll(models.Model):
 
     def __str__(self) -> str:
         return self.question
+
+    @property
+    def is_closed(self) -> bool:
+        """Closed by a person, or its closing time came (beat's tick only records that it did)."""
+        return self.closed_at is not None or (self.closes_at is not None and self.closes_at <= timezone.now())
 
 
 class PollOption(models.Model):

@@ -85,7 +85,7 @@ def poll_vote(*, user, poll_id: int, option_ids: list[int]) -> Poll:
 
     The poll's row lock orders votes and the close: no vote counts after the poll closed."""
     poll = _poll_for_member(user=user, poll_id=poll_id, lock=True)
-    if poll.closed_at is not None:
+    if poll.is_closed:
         raise Conflict(_("This poll is closed."))
     chosen = set(option_ids)
     if len(chosen) != len(option_ids) or (len(chosen) > 1 and not poll.multiple):

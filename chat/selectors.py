@@ -277,7 +277,7 @@ def poll_data(poll: Poll) -> dict:
             for option in poll.options.all()
         ],
         "multiple": poll.multiple,
-        "closed": poll.closed_at is not None,
+        "closed": poll.is_closed,
         "closes_at": poll.closes_at.isoformat() if poll.closes_at else None,
         "created_by": {"id": poll.created_by_id, "username": poll.created_by.username},
         "voters": [{"user": voters[user_id], "options": sorted(chosen[user_id])} for user_id in chosen],

@@ -9,9 +9,10 @@ from django.conf import settings
 from django.utils import timezone
 
 from channels_app.tests.factories import channel_with_members
-from chat import polls
+from chat import polls, selectors
 from chat.models import OutboxEvent, Poll
 from chat.tasks import close_due_polls
+from core.api.errors import Conflict
 
 pytestmark = pytest.mark.django_db
 
@@ -41,3 +42,23 @@ def test_beats_tick_closes_a_due_poll_once_and_leaves_the_others_open():
     assert [frame["closed"] for frame in frames] == [False, True]  # bob's vote, then the close: once
     assert frames[-1]["options"][0]["votes"] == 1
     assert Poll.objects.get(pk=later.pk).closed_at is None and _poll_frames(later.pk) == []
+
+
+def test_no_vote_counts_once_the_closing_time_came_even_before_the_tick():
+    """As tried: a poll whose closing time had passed an hour before still took a vote (200), since
+    only beat's tick records the close; dues asked of its "going" then counted that late voter."""
+    channel, (alice, bob) = channel_with_members(name="club", usernames=["alice", "bob"])
+    poll = polls.poll_create(
+        user=alice,
+        channel_id=channel.pk,
+        question="Hike?",
+        options=["yes", "no"],
+        multiple=False,
+        closes_at=timezone.now() + timedelta(minutes=5),
+    )
+    Poll.objects.filter(pk=poll.pk).update(closes_at=timezone.now() - timedelta(hours=1))  # no tick since
+
+    with pytest.raises(Conflict):
+        polls.poll_vote(user=bob, poll_id=poll.pk, option_ids=[poll.options.first().pk])
+    assert selectors.poll_data(selectors.poll_get(poll_id=poll.pk))["closed"] is True
+    assert close_due_polls() == 1  # the tick still records it, once

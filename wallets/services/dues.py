@@ -98,7 +98,7 @@ def poll_dues_create(*, actor, poll_id: int, wallet_id: int, amount: int, option
     if option is None:
         detail = _("Choose among this poll's options.")
         raise DomainError(detail, fields={"option": [detail]})
-    if poll.closed_at is None:
+    if not poll.is_closed:
         raise Conflict(_("Close the poll first: its votes may still change."))
     members = set(channel_member_ids(channel_id=poll.channel_id))
     chose = sorted({vote.user_id for vote in poll.votes.all() if vote.option_id == option.pk} & members)
