@@ -21,7 +21,7 @@ from chat.mentions import mentioned_members
 from chat.models import ChannelVersion, MessageState, Reaction
 from chat.notices import channel_notice_follow
 from chat.redaction import redact_on_commit
-from chat.services import message_validate
+from chat.services import SYSTEM_ID_PREFIX, message_validate
 from core.api.errors import Conflict, DomainError, Forbidden, NotFound
 
 EDIT_WINDOW = timedelta(hours=24)
@@ -37,6 +37,12 @@ def _message(*, user, channel_id: int, message_id: str) -> tuple[object, dict]:
     if message is None:
         raise NotFound(_("No such message in this channel."))
     return channel, message
+
+
+def _sent_by(message: dict, user) -> bool:
+    """Whether the user wrote it: what the server posts in someone's name (`sys:` ids: a dues card,
+    the group wallet's activity, its approval rule) is the channel's record, not their words."""
+    return message["sender"]["id"] == user.pk and not message["client_msg_id"].startswith(SYSTEM_ID_PREFIX)
 
 
 def _next_version(channel_id: int) -> int:
@@ -70,7 +76,7 @@ def _changed(message: dict, change: Callable[[MessageState], dict], *, emoji: st
 def message_edit(*, user, channel_id: int, message_id: str, body: str) -> dict:
     """The sender changes the body, within EDIT_WINDOW of sending; mentions are read again."""
     message = _message(user=user, channel_id=channel_id, message_id=message_id)[1]
-    if message["sender"]["id"] != user.pk:
+    if not _sent_by(message, user):
         raise Forbidden(_("Only the sender can edit a message."))
     if message["deleted"]:
         raise DomainError(_("A deleted message cannot be edited."), code="conflict", status_code=409)
@@ -88,7 +94,7 @@ def message_edit(*, user, channel_id: int, message_id: str, body: str) -> dict:
 def message_delete(*, user, channel_id: int, message_id: str) -> None:
     """The sender or the channel's owner deletes it; history keeps its seq, without the body."""
     channel, message = _message(user=user, channel_id=channel_id, message_id=message_id)
-    if user.pk not in (message["sender"]["id"], channel.owner_id):
+    if not _sent_by(message, user) and user.pk != channel.owner_id:
         raise Forbidden(_("Only the sender or the channel's owner can delete a message."))
     _delete(message)
 

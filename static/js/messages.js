@@ -37,6 +37,11 @@ export class MessageCard {
     return this.message.sender.id === this.view.app.me.id;
   }
 
+  // Mine to edit or delete: what the server posts in my name ("sys:" ids) is the channel's record.
+  get written() {
+    return this.mine && !this.message.client_msg_id?.startsWith("sys:");
+  }
+
   bodyElement() {
     const m = this.message;
     if (m.deleted) return h("p", { class: "body deleted muted", "data-testid": "deleted" }, gettext("This message was deleted."));
@@ -100,8 +105,8 @@ export class MessageCard {
 
   actions() {
     const m = this.message;
-    const editable = this.mine && !isDuesMessage(m) && !hasPoll(m) && !isSplitMessage(m) && Date.now() - new Date(m.created_at) < EDIT_WINDOW_MS;
-    const deletable = this.mine || this.view.channel.owner.id === this.view.app.me.id;
+    const editable = this.written && Date.now() - new Date(m.created_at) < EDIT_WINDOW_MS;
+    const deletable = this.written || this.view.channel.owner.id === this.view.app.me.id;
     // An action closes the menu, then runs.
     const act = (run) => () => {
       this.menuOpen = false;

@@ -64,3 +64,33 @@ def test_a_settled_split_shows_in_the_channel(club, django_capture_on_commit_cal
         assert _feed(club) == []
         assert member.post(f"/api/splits/{split['id']}/pay", {"pin": PIN}).status_code == 201
     assert _feed(club) == ["✔️ “회식” is settled: everyone paid their share of ₩20,000."]
+
+
+def test_the_treasurer_can_neither_rewrite_nor_erase_what_the_server_posted_in_their_name(
+    club, django_capture_on_commit_callbacks
+):
+    """As tried: the treasurer edited "💸 ₩20,000 out by treasurer" and the approval rule's notice to
+    "nothing happened", then deleted them (200, 204): the posts are in their name, but the server
+    wrote them (`sys:` ids), and they are the club's shared record of its money and of its rule."""
+    treasurer, member, group, channel = (club[k] for k in ("treasurer", "member", "group", "channel"))
+    with django_capture_on_commit_callbacks(execute=True):
+        assert treasurer.transfer(group, 30_000).status_code == 201
+        assert treasurer.transfer(member.wallet_id, 20_000, from_wallet=group).status_code == 201
+        policy = {"threshold": 1_000, "approvers": [member.user.pk], "required": 1}
+        assert treasurer.post(f"/api/wallets/{group}/approval-policy", policy).status_code == 200
+    assert treasurer.post(f"/api/channels/{channel}/owner", {"user_id": member.user.pk}).status_code == 200
+    path = f"/api/channels/{channel}/messages"
+    before = member.get(path).json()["results"]
+    posted = [m for m in before if m["client_msg_id"].startswith("sys:")]
+    assert len(posted) == 3 and {m["sender"]["username"] for m in posted} == {"treasurer"}
+
+    for message in posted:
+        edit = treasurer.client.patch(f"{path}/{message['id']}", {"body": "nothing happened"}, format="json")
+        assert (edit.status_code, edit.json()["code"]) == (403, "forbidden")
+        erase = treasurer.client.delete(f"{path}/{message['id']}")
+        assert (erase.status_code, erase.json()["code"]) == (403, "forbidden")
+    assert member.get(path).json()["results"] == before
+    # Their own words stay theirs to edit and delete.
+    mine = treasurer.post(path, {"body": "hall booked", "client_msg_id": "m1"}).json()
+    assert treasurer.client.patch(f"{path}/{mine['id']}", {"body": "hall booked!"}, format="json").status_code == 200
+    assert treasurer.client.delete(f"{path}/{mine['id']}").status_code == 204
