@@ -8,14 +8,14 @@ that person's language: one message goes to the whole channel, and it is theirs.
 
 from django.utils import translation
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_noop, ngettext
 
 from accounts.serializers import UserRefSerializer
 from chat.outbox import announce_channel_event, announce_post, announce_user_event
 from core.web.formats import money
 from core.web.locale import user_language
 from wallets import selectors
-from wallets.models import ApprovalRequest, Dues, Split, Transfer, Wallet
+from wallets.models import ApprovalPolicy, ApprovalRequest, Dues, Split, Transfer, Wallet
 from wallets.serializers import (
     ApprovalPolicyOutputSerializer,
     ApprovalRequestOutputSerializer,
@@ -167,6 +167,13 @@ def notify_approval_changed(*, request_id: int) -> None:
     _approval_activity(request)
 
 
+_WINDOW_WORDS = {
+    ApprovalPolicy.Window.TRANSFER: gettext_noop("Each transfer counts on its own."),
+    ApprovalPolicy.Window.DAY: gettext_noop("It counts what left the wallet over the last day."),
+    ApprovalPolicy.Window.WEEK: gettext_noop("It counts what left the wallet over the last week."),
+}
+
+
 def notify_approval_policy_changed(*, wallet_id: int, by) -> None:
     """The whole channel sees the rule that watches its treasurer change."""
     wallet = selectors.wallet_detail(wallet_id=wallet_id)
@@ -196,6 +203,8 @@ def notify_approval_policy_changed(*, wallet_id: int, by) -> None:
                 "required": policy.required,
                 "approvers": ", ".join(user.username for user in policy.approvers.all()),
             }
+            # The window in words too: a change of it alone loosens or tightens the rule.
+            body += " " + _(_WINDOW_WORDS[policy.window])
     announce_post(channel_id=wallet.channel_id, sender=by, body=body)
 
 

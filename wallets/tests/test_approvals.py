@@ -221,6 +221,27 @@ def test_removing_the_policy_is_told_to_the_channel(guarded_club, django_capture
     assert _ask(guarded_club).status_code == 201
 
 
+def test_a_change_of_the_window_alone_is_told_to_the_channel_in_words(guarded_club, django_capture_on_commit_callbacks):
+    """As tried: the rule went from a day's window to each transfer on its own (a looser rule: ten
+    transfers of 10,000 a day then move without approval) and the channel read the same sentence as
+    before the change."""
+    treasurer, member, channel = guarded_club["treasurer"], guarded_club["member"], guarded_club["channel"]
+    bodies = []
+    for window in ("day", "transfer", "week"):
+        with django_capture_on_commit_callbacks(execute=True):
+            _rule(guarded_club, threshold=10_000, window=window)
+        bodies.append(member.get(f"/api/channels/{channel}/messages").json()["results"][-1]["body"])
+    assert bodies[0].endswith("It counts what left the wallet over the last day.")
+    assert bodies[1].endswith("Each transfer counts on its own.")
+    assert bodies[2].endswith("It counts what left the wallet over the last week.")
+
+    treasurer.client.patch("/api/auth/me", {"language": "ko"}, format="json")
+    with django_capture_on_commit_callbacks(execute=True):
+        _rule(guarded_club, threshold=10_000, window="transfer")
+    body = member.get(f"/api/channels/{channel}/messages").json()["results"][-1]["body"]
+    assert body.endswith("출금마다 따로 셉니다.")
+
+
 def _rule(club, **body):
     approvers = [a.user.pk for a in club["approvers"]]
     response = club["treasurer"].post(
