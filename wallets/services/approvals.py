@@ -147,7 +147,8 @@ def approval_approve(*, actor, request_id: int, pin: str) -> ApprovalRequest:
     money_move(
         order=_order(request), pin=pin, pin_holder=actor, claim=_ApprovalClaim(request_id=request_id, approver=actor)
     )
-    return selectors.approval_request_for_user(user=actor, request_id=request_id)
+    # What the decision did, read unfiltered: it committed, even if its maker left the channel since.
+    return selectors.approval_request_any(request_id=request_id)
 
 
 def approval_reject(*, actor, request_id: int, pin: str) -> ApprovalRequest:
@@ -164,4 +165,5 @@ def approval_reject(*, actor, request_id: int, pin: str) -> ApprovalRequest:
         notifications.notify_approval_changed(request_id=request_id)
 
     pin_guarded(user=actor, pin=pin, first=lock_request, work=reject)
-    return selectors.approval_request_for_user(user=actor, request_id=request_id)
+    # What the decision did, read unfiltered: it committed, even if its maker left the channel since.
+    return selectors.approval_request_any(request_id=request_id)

@@ -365,3 +365,36 @@ def test_racing_withdrawals_under_the_threshold_cannot_all_slip_under_its_window
     assert Wallet.objects.get(pk=group).balance == 44_000
     assert ApprovalRequest.objects.filter(from_wallet_id=group, status="pending_approval").count() == 44
     assert ledger.ledger_violations() == []
+
+
+@_in_thread
+def _leave(user, channel_id: int) -> int:
+    client = APIClient()
+    client.force_authenticate(user)
+    return client.post(f"/api/channels/{channel_id}/leave").status_code
+
+
+def test_an_approval_racing_its_approvers_leave_counts_only_if_it_came_first():
+    """The approver's yes and their leaving the channel, at once: the leave always goes through; the
+    money moves only when the yes came first (its approval is recorded with the transfer), never
+    from a yes that committed after its approver was gone."""
+    rounds, outcomes = 10, {"completed": 0, "pending_approval": 0}
+    for round_ in range(rounds):
+        group, treasurer, target, (first, _second) = _guarded_group(
+            approvers=2, balance=50_000, threshold=0, required=1
+        )
+        channel_id = Wallet.objects.get(pk=group).channel_id
+        request = transfers.wallet_transfer(actor=treasurer, source_id=group, target_id=target, amount=7_000, pin=PIN)
+        approved, left = _at_once(
+            partial(_post, first, f"/api/approvals/{request.pk}/approve", {"pin": PIN}),
+            # The yes hashes a PIN first (slow on purpose): the leave comes at points across it.
+            partial(_after, round_ * 0.03, _leave, first, channel_id),
+        )
+        assert left == 204 and approved[0] in {200, 403, 404}, (approved, left)
+        state = ApprovalRequest.objects.get(pk=request.pk)
+        outcomes[state.status] += 1
+        assert (approved[0] == 200) == (state.status == "completed") == state.approvals.filter(user=first).exists()
+        expected = 43_000 if state.status == "completed" else 50_000
+        assert Wallet.objects.get(pk=group).balance == expected
+    assert ledger.ledger_violations() == []
+    print(f"\napproval vs the approver's leave over {rounds} rounds: {outcomes}")
