@@ -27,6 +27,9 @@ logger = logging.getLogger(__name__)
 HEARTBEAT_SECONDS = 2.0
 SILENT_LIMIT_SECONDS = 10.0  # no heartbeat back for this long: the subscription connection is dead
 RECONNECT_DELAYS = (0.05, 0.2, 0.5, 1.0, 2.0)
+# A new set of connections is open, subscribed and recovered within this, or it is dropped and made
+# again: a step that never returns (a reply Redis never sends) would leave the node deaf for good.
+RECOVER_LIMIT_SECONDS = 30.0
 SUBSCRIBE_CHUNK = 1000
 
 
@@ -95,22 +98,26 @@ class RedisBroker:
             subscriptions = ShardedSubscriptions(self.redis_url) if self.sharded else Subscriptions(self.redis_url)
             tasks: list[asyncio.Task] = []
             try:
-                await subscriptions.open()
-                self.subscriptions = subscriptions
-                loop = asyncio.get_running_loop()
-                heartbeats = [keys.node_topic(self.node_name, tag) for tag in subscriptions.heartbeat_tags()]
-                tasks = [
-                    loop.create_task(self._read(subscriptions, connection, heartbeats))
-                    for connection in subscriptions.connections.values()
-                ]
-                tasks.append(loop.create_task(self._heartbeat(subscriptions, heartbeats)))
-                for task in tasks:
-                    task.add_done_callback(self._connection_failed)
-                await self.subscribe(heartbeats)
-                if next(self.connections):
-                    metrics.hub_reconnects.inc()
-                await self.handler.recover()
+                async with asyncio.timeout(RECOVER_LIMIT_SECONDS):
+                    await subscriptions.open()
+                    self.subscriptions = subscriptions
+                    loop = asyncio.get_running_loop()
+                    heartbeats = [keys.node_topic(self.node_name, tag) for tag in subscriptions.heartbeat_tags()]
+                    tasks = [
+                        loop.create_task(self._read(subscriptions, connection, heartbeats))
+                        for connection in subscriptions.connections.values()
+                    ]
+                    tasks.append(loop.create_task(self._heartbeat(subscriptions, heartbeats)))
+                    for task in tasks:
+                        task.add_done_callback(self._connection_failed)
+                    await self.subscribe(heartbeats)
+                    reconnected = next(self.connections) > 0
+                    if reconnected:
+                        metrics.hub_reconnects.inc()
+                    await self.handler.recover()
                 self.connected.set()
+                if reconnected:
+                    logger.info("room subscriptions recovered (%d failed attempts before)", failures)
                 failures = 0
                 await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
                 for task in tasks:
@@ -119,6 +126,8 @@ class RedisBroker:
             except asyncio.CancelledError:
                 await subscriptions.close()  # stopped
                 raise
+            except TimeoutError:
+                logger.warning("room subscriptions not recovered in %.0f s; starting again", RECOVER_LIMIT_SECONDS)
             except Exception as error:  # noqa: BLE001 - any failure means: start a new connection
                 logger.warning("room subscription connection lost (%s); reconnecting", error)
             finally:

@@ -9,7 +9,7 @@ import redis
 from django.conf import settings
 from django.test import override_settings
 
-from chat.realtime import keys
+from chat.realtime import keys, redis_broker
 from chat.realtime.broker import MemoryBroker
 from chat.realtime.redis_broker import RedisBroker
 from chat.realtime.redis_client import cluster_addresses
@@ -131,4 +131,37 @@ async def test_after_its_connections_are_cut_the_broker_recovers_and_hears_again
     await broker.publish(topic, "after the cut")
     await handler.hears(1)
     assert handler.heard == [(topic, "after the cut")]
+    await broker.stop()
+
+
+class StuckOnce(Recorder):
+    """A handler whose first recovery after a cut never returns (a reply that never comes)."""
+
+    async def recover(self) -> None:
+        if self.recoveries == 1:  # the first connection's recovery was the first
+            self.recoveries += 1
+            await asyncio.Event().wait()
+        await super().recover()
+
+
+async def test_a_recovery_that_never_returns_is_abandoned_and_made_again(bus, monkeypatch):
+    kind, make, servers = bus
+    if servers is None:
+        pytest.skip("the memory bus has no connection to cut")
+    monkeypatch.setattr(redis_broker, "RECOVER_LIMIT_SECONDS", 1.0)
+    broker, handler = make(), StuckOnce()
+    handler.broker = broker
+    broker.start(handler)
+    async with asyncio.timeout(TIMEOUT):
+        await broker.ready()
+    topic = keys.room_topic(907)
+    await handler.subscribe([topic])
+    for server in servers:
+        server.client_kill_filter(_type="pubsub")
+    async with asyncio.timeout(TIMEOUT):
+        while handler.recoveries < 3 or not broker.is_connected():
+            await asyncio.sleep(0.02)
+    await broker.publish(topic, "after the stuck recovery")
+    await handler.hears(1)
+    assert handler.heard == [(topic, "after the stuck recovery")]
     await broker.stop()
