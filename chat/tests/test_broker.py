@@ -65,8 +65,8 @@ def bus(request):
         yield "cluster", lambda: RedisBroker(settings.REDIS_URL, sharded=True), servers
 
 
-async def _started(make) -> tuple[object, Recorder]:
-    broker, handler = make(), Recorder()
+async def _started(make, handler_class: type[Recorder] = Recorder) -> tuple[object, Recorder]:
+    broker, handler = make(), handler_class()
     handler.broker = broker
     broker.start(handler)
     async with asyncio.timeout(TIMEOUT):
@@ -115,6 +115,22 @@ async def test_a_publication_from_a_worker_thread_arrives(bus):
     await broker.stop()
 
 
+async def _cut_until_recovered(broker, handler: Recorder, servers, recoveries: int) -> None:
+    """Every pub/sub connection killed by Redis; back once the handler recovered this many times."""
+    for server in servers:
+        server.client_kill_filter(_type="pubsub")
+    async with asyncio.timeout(TIMEOUT):
+        while handler.recoveries < recoveries or not broker.is_connected():
+            await asyncio.sleep(0.02)
+
+
+async def _heard_after_the_cut(broker, handler: Recorder, topic: str) -> None:
+    await broker.publish(topic, "after the cut")
+    await handler.hears(1)
+    assert handler.heard == [(topic, "after the cut")]
+    await broker.stop()
+
+
 async def test_after_its_connections_are_cut_the_broker_recovers_and_hears_again(bus):
     kind, make, servers = bus
     if servers is None:
@@ -123,15 +139,8 @@ async def test_after_its_connections_are_cut_the_broker_recovers_and_hears_again
     topic = keys.room_topic(906)
     await handler.subscribe([topic])
     assert handler.recoveries == 1  # the first connection
-    for server in servers:
-        server.client_kill_filter(_type="pubsub")
-    async with asyncio.timeout(TIMEOUT):
-        while handler.recoveries < 2 or not broker.is_connected():
-            await asyncio.sleep(0.02)
-    await broker.publish(topic, "after the cut")
-    await handler.hears(1)
-    assert handler.heard == [(topic, "after the cut")]
-    await broker.stop()
+    await _cut_until_recovered(broker, handler, servers, recoveries=2)
+    await _heard_after_the_cut(broker, handler, topic)
 
 
 class StuckOnce(Recorder):
@@ -149,19 +158,8 @@ async def test_a_recovery_that_never_returns_is_abandoned_and_made_again(bus, mo
     if servers is None:
         pytest.skip("the memory bus has no connection to cut")
     monkeypatch.setattr(redis_broker, "RECOVER_LIMIT_SECONDS", 1.0)
-    broker, handler = make(), StuckOnce()
-    handler.broker = broker
-    broker.start(handler)
-    async with asyncio.timeout(TIMEOUT):
-        await broker.ready()
+    broker, handler = await _started(make, StuckOnce)
     topic = keys.room_topic(907)
     await handler.subscribe([topic])
-    for server in servers:
-        server.client_kill_filter(_type="pubsub")
-    async with asyncio.timeout(TIMEOUT):
-        while handler.recoveries < 3 or not broker.is_connected():
-            await asyncio.sleep(0.02)
-    await broker.publish(topic, "after the stuck recovery")
-    await handler.hears(1)
-    assert handler.heard == [(topic, "after the stuck recovery")]
-    await broker.stop()
+    await _cut_until_recovered(broker, handler, servers, recoveries=3)  # the stuck one, then another
+    await _heard_after_the_cut(broker, handler, topic)
